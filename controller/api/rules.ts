@@ -1,0 +1,106 @@
+// TypeScript twins of the CEL rules (x-kubernetes-validations) in crds/. The apiserver runs the CEL;
+// `berth validate` and the directory store run these. Each twin is keyed by the rule's exact
+// `message`, so the schema walker finds it from the CRD itself and a test proves that every CEL rule
+// has a twin and every twin a rule. The parity test proves they agree on real manifests.
+//
+// A twin gets the node's value after defaulting (as CEL does) and returns the violations, each with
+// a path below that node so the error names the exact field (CEL can only name the rule's node).
+import { parseDurationMs } from './duration.js';
+import { intOrQuantity, isQuantity, quantityValue } from './quantity.js';
+
+export type PathSegment = string | number;
+export interface Violation { path: PathSegment[]; detail?: string }
+export type RuleTwin = (self: unknown) => Violation[];
+
+type Json = Record<string, unknown>;
+const obj = (v: unknown): Json => (v && typeof v === 'object' ? (v as Json) : {});
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+/** Absolute, normalized path: the same regex the CRD hands to CEL's matches(). */
+export const NORMALIZED_ABSOLUTE_PATH = /^\/$|^(\/([^/.][^/]*|[.][^/.][^/]*|[.][.][^/]+))+$/;
+const DURATION_SHAPE = /^([0-9]+([.][0-9]+)?(h|m|s|ms))+$/;
+
+/** Whether hostPath lies at or below one of the allowed roots ("/" allows everything). */
+export function underAllowedRoot(hostPath: string, roots: readonly string[]): boolean {
+  return roots.some((r) => r === '/' || hostPath === r || hostPath.startsWith(`${r}/`));
+}
+
+/** A twin that checks each container with `bad`, reporting `field` of the offending ones. */
+function eachContainer(field: string, bad: (container: Json, spec: Json) => string | undefined): RuleTwin {
+  return (self) => {
+    const spec = obj(self);
+    const out: Violation[] = [];
+    list(spec.containers).forEach((c, i) => {
+      const detail = bad(obj(c), spec);
+      if (detail !== undefined) out.push({ path: ['containers', i, field], detail });
+    });
+    return out;
+  };
+}
+
+const pass = (ok: boolean, path: PathSegment[] = []): Violation[] => (ok ? [] : [{ path }]);
+
+export const RULE_TWINS: Readonly<Record<string, RuleTwin>> = {
+  // ContainerHost spec: the host's policy, enforced on every container.
+  'privileged containers need spec.policy.allowPrivileged: true': eachContainer('privileged', (c, spec) =>
+    c.privileged === true && obj(spec.policy).allowPrivileged !== true ? `container "${String(c.name)}"` : undefined),
+
+  'network: host needs spec.policy.allowHostNetwork: true': eachContainer('network', (c, spec) =>
+    c.network === 'host' && obj(spec.policy).allowHostNetwork !== true ? `container "${String(c.name)}"` : undefined),
+
+  'hostPath volumes must lie under one of spec.policy.allowedHostPaths': (self) => {
+    const spec = obj(self);
+    const roots = list(obj(spec.policy).allowedHostPaths).map(String);
+    const out: Violation[] = [];
+    list(spec.containers).forEach((c, i) => list(obj(c).volumes).forEach((v, j) => {
+      const hostPath = obj(v).hostPath;
+      if (typeof hostPath === 'string' && !underAllowedRoot(hostPath, roots)) {
+        out.push({ path: ['containers', i, 'volumes', j, 'hostPath'], detail: `"${hostPath}" (allowed: ${roots.length ? roots.join(', ') : 'none'})` });
+      }
+    }));
+    return out;
+  },
+
+  'each hostPort and protocol pair may be published once per host': (self) => {
+    const seen = new Map<string, string>();
+    const out: Violation[] = [];
+    list(obj(self).containers).forEach((c, i) => list(obj(c).ports).forEach((p, j) => {
+      const port = obj(p);
+      if (port.hostPort === undefined) return;
+      const key = `${String(port.hostPort)}/${String(port.protocol)}`;
+      const first = seen.get(key);
+      if (first) out.push({ path: ['containers', i, 'ports', j, 'hostPort'], detail: `${key} is already published by container "${first}"` });
+      else seen.set(key, String(obj(c).name));
+    }));
+    return out;
+  },
+
+  // Field-level rules.
+  "must be an absolute, normalized path (no '.', '..', '//' or trailing '/')": (self) =>
+    pass(typeof self === 'string' && NORMALIZED_ABSOLUTE_PATH.test(self)),
+
+  'exactly one of value or valueFrom must be set': (self) =>
+    pass(('value' in obj(self)) !== ('valueFrom' in obj(self))),
+
+  'exactly one of hostPath or volume must be set': (self) =>
+    pass(('hostPath' in obj(self)) !== ('volume' in obj(self))),
+
+  'must be a positive quantity of cores, e.g. 0.5, 500m or 2': (self) =>
+    pass(typeof self === 'number' ? Number.isInteger(self) && self > 0 : typeof self === 'string' && isQuantity(self) && (quantityValue(self) ?? 0) > 0),
+
+  'must be a quantity of at least 6Mi, e.g. 256Mi or 1Gi': (self) => atLeast(self, 6 * 2 ** 20),
+
+  'must be a quantity of at least 1Ki, e.g. 10Mi': (self) => atLeast(self, 1024),
+
+  // AgentToken.
+  'must be a duration between 1m and 87600h, e.g. 720h or 90m': (self) => {
+    const ms = typeof self === 'string' && DURATION_SHAPE.test(self) ? parseDurationMs(self) : undefined;
+    return pass(ms !== undefined && ms >= 60_000 && ms <= 87_600 * 3_600_000);
+  },
+};
+
+function atLeast(self: unknown, min: number): Violation[] {
+  if (typeof self === 'number') return pass(Number.isInteger(self) && self >= min);
+  const value = typeof self === 'string' ? intOrQuantity(self) : undefined;
+  return pass(typeof self === 'string' && isQuantity(self) && value !== undefined && value >= min);
+}

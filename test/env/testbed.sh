@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The Berth test bed: real dockerd, registry, kube-apiserver (+etcd, kubectl), helm and chromium,
+# from Debian packages and the Go module proxy only. Idempotent: `up` checks each component and
+# starts only what is missing. See test/env/README.md.
+#
+#   test/env/testbed.sh up [component...]     start (default: all), print per-component timings
+#   test/env/testbed.sh status                one line per component
+#   test/env/testbed.sh env                   `export` lines tests use (also in $BERTH_TESTBED_RUN/env.sh)
+#   test/env/testbed.sh down                  stop every process the bed started, by its pid
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+COMPONENTS=(docker registry kube helm browser)
+for c in "${COMPONENTS[@]}"; do source "$TB_ENV_DIR/$c.sh"; done
+
+write_env() {
+  { for c in "${COMPONENTS[@]}"; do "${c}_env"; done; } > "$BERTH_TESTBED_RUN/env.sh.tmp"
+  mv "$BERTH_TESTBED_RUN/env.sh.tmp" "$BERTH_TESTBED_RUN/env.sh"
+}
+
+cmd="${1:-status}"; shift || true
+case "$cmd" in
+  up)
+    wanted=("${@:-${COMPONENTS[@]}}")
+    [ "$#" -eq 0 ] && wanted=("${COMPONENTS[@]}")
+    total_start=$SECONDS
+    for c in "${wanted[@]}"; do
+      start=$SECONDS
+      ( "${c}_up" ) || tb_fail "$c" "see the lines above (logs in $BERTH_TESTBED_RUN)"
+      tb_log "$(printf '%-9s up in %4ss' "$c" $((SECONDS - start)))"
+    done
+    write_env
+    tb_log "test bed up in $((SECONDS - total_start))s (env: $BERTH_TESTBED_RUN/env.sh)"
+    ;;
+  status)
+    rc=0
+    for c in "${COMPONENTS[@]}"; do
+      if line=$("${c}_status" 2>&1); then printf '%-9s ok    %s\n' "$c" "$line"; else printf '%-9s DOWN  %s\n' "$c" "$line"; rc=1; fi
+    done
+    exit $rc ;;
+  env)   write_env; cat "$BERTH_TESTBED_RUN/env.sh" ;;
+  down)  for ((i=${#COMPONENTS[@]}-1; i>=0; i--)); do "${COMPONENTS[$i]}_down" || true; done ;;
+  *)     sed -n '2,10p' "$0"; exit 2 ;;
+esac

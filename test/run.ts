@@ -1,0 +1,82 @@
+// Runs every compiled *.test.js under dist/ with uvu, one process per file, so that a crash or a
+// hang in one file is reported against it (with a timeout) instead of taking the whole run down.
+// Prints the plain closing line CI reads: "N passed, N failed".
+//
+//   node dist/test/run.js [--unit] [substring...]
+//     --unit       only unit tests (files beside their component, not under test/)
+//     substring    only files whose path contains one of these
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { repoRoot } from './support/paths.js';
+
+const FILE_TIMEOUT_MS = Number(process.env.BERTH_TEST_FILE_TIMEOUT_MS ?? 15 * 60_000);
+
+interface FileResult { file: string; passed: number; failed: number; skipped: number; ok: boolean; seconds: number }
+
+function findTests(dir: string, out: string[] = []): string[] {
+  for (const name of readdirSync(dir)) {
+    const full = join(dir, name);
+    if (statSync(full).isDirectory()) findTests(full, out);
+    else if (name.endsWith('.test.js')) out.push(full);
+  }
+  return out;
+}
+
+function count(output: string, label: string): number {
+  const m = new RegExp(`${label}:\\s+(\\d+)`).exec(output);
+  return m ? Number(m[1]) : 0;
+}
+
+/** uvu's pattern is a regular expression; match exactly this one file (not its .map). */
+function exactPattern(path: string): string {
+  return `^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
+}
+
+function runFile(file: string): Promise<FileResult> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(repoRoot, 'node_modules/uvu/bin.js'), '.', exactPattern(relative(repoRoot, file))], {
+      cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
+    });
+    let output = '';
+    const collect = (chunk: Buffer) => { output += chunk.toString(); process.stdout.write(chunk); };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    const timer = setTimeout(() => { output += `\nTIMEOUT after ${FILE_TIMEOUT_MS} ms\n`; child.kill('SIGKILL'); }, FILE_TIMEOUT_MS);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const total = count(output, 'Total');
+      const passed = count(output, 'Passed');
+      const skipped = count(output, 'Skipped');
+      // A file that died before uvu's summary still counts as one failure.
+      const failed = Math.max(total - passed - skipped, code === 0 ? 0 : 1);
+      resolve({ file: relative(repoRoot, file), passed, failed, skipped, ok: code === 0 && failed === 0, seconds: (Date.now() - started) / 1000 });
+    });
+  });
+}
+
+const args = process.argv.slice(2);
+const unitOnly = args.includes('--unit');
+const filters = args.filter((a) => !a.startsWith('--'));
+const distRoot = join(repoRoot, 'dist');
+const files = findTests(distRoot)
+  .filter((f) => !unitOnly || !relative(distRoot, f).startsWith(`test${sep}`))
+  .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
+  .sort();
+
+if (files.length === 0) { console.error('no test files matched'); process.exit(1); }
+
+const results: FileResult[] = [];
+for (const file of files) {
+  console.log(`\n=== ${relative(repoRoot, file)}`);
+  results.push(await runFile(file));
+}
+
+console.log('\nper file:');
+for (const r of results) console.log(`  ${r.ok ? 'ok  ' : 'FAIL'} ${r.file}  ${r.passed} passed, ${r.failed} failed  (${r.seconds.toFixed(1)}s)`);
+const passed = results.reduce((n, r) => n + r.passed, 0);
+const failed = results.reduce((n, r) => n + r.failed, 0);
+const skipped = results.reduce((n, r) => n + r.skipped, 0);
+console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed === 0 && results.every((r) => r.ok) ? 0 : 1);

@@ -1,0 +1,1 @@
+export { packageRoot as repoRoot } from '../../controller/package-root.js';
