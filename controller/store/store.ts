@@ -1,0 +1,59 @@
+// The one interface between the reconcilers and where resources live. Two implementations: the
+// directory store (embedded default: YAML files + a state directory) and the Kubernetes store
+// (informers + the status subresource). The reconcilers cannot tell them apart.
+import type { AgentToken, AgentTokenStatus, ContainerHost, ContainerHostStatus, ResourceKey, SecretData } from '../api/types.js';
+
+export type StoreEvent =
+  | { kind: 'ContainerHost'; key: ResourceKey }
+  | { kind: 'AgentToken'; key: ResourceKey }
+  | { kind: 'Secret'; key: ResourceKey };
+
+/** A source that could not be read or validated (directory mode: a file; its resources keep their last good version). */
+export interface SourceProblem { source: string; line?: number; message: string; since: string }
+
+export interface EventRecord { type: 'Normal' | 'Warning'; reason: string; message: string }
+
+/** The controller's token signing key (Ed25519, as JWKs). Never logged, never in status. */
+export interface SigningKeyMaterial { kid: string; privateJwk: JsonWebKeyShape; publicJwk: JsonWebKeyShape }
+export type JsonWebKeyShape = Record<string, string>;
+
+export interface Store {
+  /** Load everything and begin watching; resolves once the first full view is in memory. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+
+  hosts(): ContainerHost[];
+  host(key: ResourceKey): ContainerHost | undefined;
+  tokens(): AgentToken[];
+  token(key: ResourceKey): AgentToken | undefined;
+  /** The AgentToken whose metadata.uid is `uid` (a JWT's jti), if it still exists. */
+  tokenByUid(uid: string): AgentToken | undefined;
+  secret(namespace: string, name: string): SecretData | undefined;
+
+  /** Called for every change; the controller just enqueues the key (level-triggered). */
+  subscribe(listener: (event: StoreEvent) => void): () => void;
+
+  /** Replace the host's status (callers only write when it changed). */
+  writeHostStatus(key: ResourceKey, status: ContainerHostStatus): Promise<void>;
+  writeTokenStatus(key: ResourceKey, status: AgentTokenStatus): Promise<void>;
+
+  /** Add the cleanup finalizer if absent (directory mode: every host implicitly has it). */
+  ensureFinalizer(key: ResourceKey): Promise<void>;
+  /** Drop the cleanup finalizer of a host being deleted, letting it go. Never touches other finalizers. */
+  removeFinalizer(key: ResourceKey): Promise<void>;
+
+  /** Store the minted token where the agent's operator can fetch it (Secret, or a 0600 file). */
+  writeAgentToken(token: AgentToken, secretName: string, jwt: string, agentUrl: string): Promise<void>;
+
+  /**
+   * The signing key, created with `generate` on first start and persisted (directory mode: a 0600
+   * file in the state directory; Kubernetes: a Secret, create-if-absent and conflict-safe).
+   */
+  signingKey(generate: () => Promise<SigningKeyMaterial>): Promise<SigningKeyMaterial>;
+
+  /** Record an event about a resource (Kubernetes Events; directory mode keeps a short in-memory log). */
+  recordEvent(kind: 'ContainerHost' | 'AgentToken', key: ResourceKey, event: EventRecord): void;
+
+  /** Sources that currently fail to read or validate. */
+  problems(): SourceProblem[];
+}

@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { agentFrameDecoder, controllerFrameDecoder } from './codec.js';
+import { MAX_FRAME_BYTES, PROTOCOL_VERSION } from './frames.js';
+
+const agent = agentFrameDecoder();
+const controller = controllerFrameDecoder();
+
+const observed = { name: 'web', containerID: 'abc', image: 'nginx:1', imageID: 'sha256:1', state: 'running', health: 'none', restartCount: 0, specHash: 'h1' };
+const spec = {
+  name: 'web', image: 'nginx:1', imagePullPolicy: 'IfNotPresent', state: 'Running', env: [{ name: 'A', value: '1' }],
+  ports: [{ containerPort: 80, hostPort: 8080, protocol: 'TCP' }], volumes: [{ volume: 'v', mountPath: '/v', readOnly: false }],
+  restartPolicy: 'UnlessStopped', network: 'bridge', privileged: false, stopTimeoutSeconds: 10,
+  logging: { maxSizeBytes: 10485760, maxFiles: 3 }, specHash: 'h1',
+};
+const policy = { allowPrivileged: false, allowHostNetwork: false, allowedHostPaths: [] };
+
+test('every agent frame type decodes', () => {
+  const frames = [
+    { type: 'hello', protocolVersion: PROTOCOL_VERSION, agent: { version: '0.1.0', hostname: 'h', os: 'linux', arch: 'x64' }, docker: { ok: true, version: '20.10', cpus: 2, memoryBytes: 1 }, containers: [observed] },
+    { type: 'hello', protocolVersion: PROTOCOL_VERSION, agent: { version: '0.1.0', hostname: 'h', os: 'linux', arch: 'x64' }, docker: { ok: false, error: 'connect ENOENT' }, containers: [] },
+    { type: 'observed', docker: { ok: true, version: '20.10', cpus: 2, memoryBytes: 1 }, containers: [observed] },
+    { type: 'result', id: '1', ok: true, container: observed },
+    { type: 'result', id: '2', ok: false, error: { code: 'NameConflict', message: 'taken' } },
+    { type: 'log', stream: 's1', entries: [{ t: '2026-01-01T00:00:00Z', s: 'out', l: 'hello' }] },
+    { type: 'logEnd', stream: 's1' },
+    { type: 'error', code: 'invalid', message: 'x' },
+  ];
+  for (const f of frames) assert.ok(agent.decode(JSON.stringify(f)).ok, f.type);
+});
+
+test('every controller frame type decodes', () => {
+  const frames = [
+    { type: 'welcome', protocolVersion: 1, host: { namespace: 'ns', name: 'h', uid: 'u' }, policy, resyncSeconds: 300 },
+    { type: 'apply', id: '1', container: spec, policy, hostUid: 'u', pullAuth: { serveraddress: '127.0.0.1:5000', username: 'u', password: 'p' } },
+    { type: 'remove', id: '2', name: 'web' },
+    { type: 'logs', stream: 's', name: 'web', tail: 100, follow: true },
+    { type: 'logsCancel', stream: 's' },
+  ];
+  for (const f of frames) assert.ok(controller.decode(JSON.stringify(f)).ok, f.type);
+});
+
+test('bad frames are refused with a code and a message naming the problem', () => {
+  const cases: Array<[string, string, RegExp]> = [
+    ['{', 'bad_json', /not JSON/],
+    ['[]', 'unknown_type', /unknown frame type/],
+    ['{"type":"launch"}', 'unknown_type', /"launch"/],
+    ['{"type":"result","id":"7"}', 'invalid', /result .*must have required property 'ok'/],
+    ['{"type":"result","id":"7","ok":true,"extra":1}', 'invalid', /"extra"/],
+    ['{"type":"log","stream":"s","entries":[{"t":"x","s":"tty","l":"a"}]}', 'invalid', /result|log\.entries\.0\.s/],
+  ];
+  for (const [raw, code, message] of cases) {
+    const r = agent.decode(raw);
+    assert.not.ok(r.ok, raw);
+    if (!r.ok) { assert.is(r.code, code, raw); assert.match(r.message, message, raw); }
+  }
+  const invalid = agent.decode('{"type":"result","id":"7"}');
+  assert.is(!invalid.ok && invalid.id, '7', 'the id of an invalid frame is kept for the error reply');
+  const big = agent.decode(JSON.stringify({ type: 'error', code: 'x', message: 'y'.repeat(MAX_FRAME_BYTES) }));
+  assert.is(!big.ok && big.code, 'too_large');
+});
+
+test('random bytes never throw', () => {
+  for (let i = 0; i < 2000; i++) {
+    const raw = i % 2 ? randomBytes(i % 300) : `{"type":"${['hello', 'result', 'log'][i % 3]}",${randomBytes(20).toString('latin1')}}`;
+    const r = agent.decode(raw);
+    assert.is(r.ok, false);
+  }
+});
+
+test.run();

@@ -1,0 +1,47 @@
+// Decoding received frames: size check, JSON parse, dispatch on `type`, schema validation. Never
+// throws; the caller replies with `error` and counts the rejection.
+import { Ajv, type ValidateFunction } from 'ajv';
+import type { AgentFrame, ControllerFrame } from './frames.js';
+import { MAX_FRAME_BYTES } from './frames.js';
+import { AGENT_FRAME_SCHEMAS, CONTROLLER_FRAME_SCHEMAS } from './schemas.js';
+
+export type DecodeResult<F> =
+  | { ok: true; frame: F }
+  | { ok: false; code: 'too_large' | 'bad_json' | 'unknown_type' | 'invalid'; message: string; id?: string };
+
+function compileAll(schemas: Record<string, object>): Map<string, ValidateFunction> {
+  const ajv = new Ajv({ allErrors: false, strict: true });
+  return new Map(Object.entries(schemas).map(([type, schema]) => [type, ajv.compile(schema)]));
+}
+
+export class FrameDecoder<F extends { type: string }> {
+  private readonly validators: Map<string, ValidateFunction>;
+  constructor(schemas: Record<string, object>) { this.validators = compileAll(schemas); }
+
+  decode(raw: string | Buffer): DecodeResult<F> {
+    const size = typeof raw === 'string' ? Buffer.byteLength(raw) : raw.length;
+    if (size > MAX_FRAME_BYTES) return { ok: false, code: 'too_large', message: `frame of ${size} bytes exceeds ${MAX_FRAME_BYTES}` };
+    let value: unknown;
+    try { value = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8')); } catch (err) {
+      return { ok: false, code: 'bad_json', message: `not JSON: ${(err as Error).message}` };
+    }
+    const type = (value as { type?: unknown } | null)?.type;
+    const id = typeof (value as { id?: unknown }).id === 'string' ? String((value as { id: string }).id).slice(0, 128) : undefined;
+    const validate = typeof type === 'string' ? this.validators.get(type) : undefined;
+    if (!validate) {
+      return { ok: false, code: 'unknown_type', message: `unknown frame type ${JSON.stringify(type)?.slice(0, 64)} (known: ${[...this.validators.keys()].join(', ')})`, ...(id ? { id } : {}) };
+    }
+    if (!validate(value)) {
+      const e = validate.errors?.[0];
+      const where = e ? `${type}${e.instancePath.replace(/\//g, '.')}` : String(type);
+      const extra = e?.keyword === 'additionalProperties' ? ` "${String((e.params as { additionalProperty?: string }).additionalProperty)}"` : '';
+      return { ok: false, code: 'invalid', message: `invalid ${type} frame: ${where} ${e?.message ?? 'is invalid'}${extra}`, ...(id ? { id } : {}) };
+    }
+    return { ok: true, frame: value as F };
+  }
+}
+
+/** Decodes what an agent sends (used by the controller's hub). */
+export const agentFrameDecoder = (): FrameDecoder<AgentFrame> => new FrameDecoder<AgentFrame>(AGENT_FRAME_SCHEMAS);
+/** Decodes what the controller sends (used by the agent). */
+export const controllerFrameDecoder = (): FrameDecoder<ControllerFrame> => new FrameDecoder<ControllerFrame>(CONTROLLER_FRAME_SCHEMAS);

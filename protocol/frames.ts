@@ -1,0 +1,51 @@
+// The frames of the agent <-> controller protocol (JSON text frames over one WebSocket).
+import type { AgentFacts, ContainerSpec, DockerFacts, HostPolicy, ObservedContainer, PullAuth } from './container.js';
+
+export const PROTOCOL_VERSION = 1;
+/** Largest frame either side accepts (ws maxPayload). */
+export const MAX_FRAME_BYTES = 1024 * 1024;
+
+/** WebSocket close codes with a meaning in this protocol. */
+export const CLOSE = {
+  superseded: 4001,        // a newer connection for the same host replaced this one
+  unsupportedVersion: 4002,
+  revoked: 4003,           // the AgentToken was deleted or rotated
+  protocolError: 4004,     // too many invalid frames
+  shuttingDown: 1001,
+} as const;
+
+export interface ErrorBody { code: string; message: string }
+
+// ---- agent -> controller
+export interface HelloFrame {
+  type: 'hello';
+  protocolVersion: number;
+  agent: AgentFacts;
+  docker: DockerFacts;
+  containers: ObservedContainer[];
+}
+export interface ObservedFrame { type: 'observed'; docker: DockerFacts; containers: ObservedContainer[] }
+export interface ResultFrame { type: 'result'; id: string; ok: boolean; error?: ErrorBody; container?: ObservedContainer }
+export interface LogEntry { t: string; s: 'out' | 'err'; l: string }
+export interface LogFrame { type: 'log'; stream: string; entries: LogEntry[] }
+export interface LogEndFrame { type: 'logEnd'; stream: string; reason?: string }
+
+// ---- controller -> agent
+export interface WelcomeFrame {
+  type: 'welcome';
+  protocolVersion: number;
+  host: { namespace: string; name: string; uid: string };
+  policy: HostPolicy;
+  /** Seconds between full `observed` reports. */
+  resyncSeconds: number;
+}
+export interface ApplyFrame { type: 'apply'; id: string; container: ContainerSpec; policy: HostPolicy; hostUid: string; pullAuth?: PullAuth }
+export interface RemoveFrame { type: 'remove'; id: string; name: string }
+export interface LogsFrame { type: 'logs'; stream: string; name: string; tail: number; follow: boolean }
+export interface LogsCancelFrame { type: 'logsCancel'; stream: string }
+
+// ---- both ways: the reply to a frame that could not be accepted
+export interface ErrorFrame { type: 'error'; id?: string; code: string; message: string }
+
+export type AgentFrame = HelloFrame | ObservedFrame | ResultFrame | LogFrame | LogEndFrame | ErrorFrame;
+export type ControllerFrame = WelcomeFrame | ApplyFrame | RemoveFrame | LogsFrame | LogsCancelFrame | ErrorFrame;

@@ -1,0 +1,81 @@
+// JSON Schemas for every frame. Both ends validate every received frame against these before
+// acting on it; a frame that fails gets an `error` reply and is counted, never thrown.
+const str = (maxLength = 1024) => ({ type: 'string', maxLength }) as const;
+const strings = (maxItems: number, maxLength = 4096) => ({ type: 'array', maxItems, items: str(maxLength) }) as const;
+const int = (minimum = 0, maximum = Number.MAX_SAFE_INTEGER) => ({ type: 'integer', minimum, maximum }) as const;
+const obj = (properties: Record<string, unknown>, required: string[] = []) =>
+  ({ type: 'object', additionalProperties: false, properties, required }) as const;
+const id = str(128);
+const stream = { type: 'string', minLength: 1, maxLength: 128 } as const;
+
+const errorBody = obj({ code: str(64), message: str(8192) }, ['code', 'message']);
+
+const hostPolicy = obj({
+  allowPrivileged: { type: 'boolean' },
+  allowHostNetwork: { type: 'boolean' },
+  allowedHostPaths: strings(32, 1024),
+}, ['allowPrivileged', 'allowHostNetwork', 'allowedHostPaths']);
+
+const observedContainer = obj({
+  name: str(255), containerID: str(128), image: str(1024), imageID: str(256),
+  state: { enum: ['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead'] },
+  health: { enum: ['none', 'starting', 'healthy', 'unhealthy'] },
+  restartCount: int(), startedAt: str(64), finishedAt: str(64), exitCode: int(-(2 ** 31), 2 ** 31),
+  specHash: str(128), hostUid: str(128),
+}, ['name', 'containerID', 'image', 'imageID', 'state', 'health', 'restartCount']);
+
+const dockerFacts = {
+  oneOf: [
+    obj({ ok: { const: true }, version: str(128), cpus: int(), memoryBytes: int() }, ['ok', 'version', 'cpus', 'memoryBytes']),
+    obj({ ok: { const: false }, error: str(8192) }, ['ok', 'error']),
+  ],
+} as const;
+
+const containerSpec = obj({
+  name: str(63), image: str(512),
+  imagePullPolicy: { enum: ['Always', 'IfNotPresent', 'Never'] },
+  state: { enum: ['Running', 'Stopped'] },
+  command: strings(64), args: strings(256),
+  env: { type: 'array', maxItems: 128, items: obj({ name: str(256), value: str(32768) }, ['name', 'value']) },
+  ports: { type: 'array', maxItems: 10, items: obj({ containerPort: int(1, 65535), hostPort: int(1, 65535), protocol: { enum: ['TCP', 'UDP'] } }, ['containerPort', 'protocol']) },
+  volumes: { type: 'array', maxItems: 16, items: obj({ hostPath: str(1024), volume: str(255), mountPath: str(1024), readOnly: { type: 'boolean' } }, ['mountPath', 'readOnly']) },
+  restartPolicy: { enum: ['Always', 'UnlessStopped', 'OnFailure', 'Never'] },
+  healthcheck: obj({ exec: strings(64), intervalSeconds: int(1, 3600), timeoutSeconds: int(1, 3600), retries: int(1, 100), startPeriodSeconds: int(0, 3600) },
+    ['exec', 'intervalSeconds', 'timeoutSeconds', 'retries', 'startPeriodSeconds']),
+  resources: obj({ nanoCpus: int(1), memoryBytes: int(1) }),
+  network: str(128), privileged: { type: 'boolean' }, stopTimeoutSeconds: int(0, 3600),
+  logging: obj({ maxSizeBytes: int(1), maxFiles: int(1, 100) }, ['maxSizeBytes', 'maxFiles']),
+  specHash: str(128),
+}, ['name', 'image', 'imagePullPolicy', 'state', 'env', 'ports', 'volumes', 'restartPolicy', 'network', 'privileged', 'stopTimeoutSeconds', 'logging', 'specHash']);
+
+const pullAuth = obj({ serveraddress: str(512), username: str(512), password: str(4096), auth: str(8192), identitytoken: str(8192) }, ['serveraddress']);
+
+const frame = (type: string, properties: Record<string, unknown>, required: string[]) =>
+  obj({ type: { const: type }, ...properties }, ['type', ...required]);
+
+export const AGENT_FRAME_SCHEMAS: Record<string, object> = {
+  hello: frame('hello', {
+    protocolVersion: int(), docker: dockerFacts,
+    agent: obj({ version: str(128), hostname: str(255), os: str(128), arch: str(64) }, ['version', 'hostname', 'os', 'arch']),
+    containers: { type: 'array', maxItems: 1000, items: observedContainer },
+  }, ['protocolVersion', 'agent', 'docker', 'containers']),
+  observed: frame('observed', { docker: dockerFacts, containers: { type: 'array', maxItems: 1000, items: observedContainer } }, ['docker', 'containers']),
+  result: frame('result', { id, ok: { type: 'boolean' }, error: errorBody, container: observedContainer }, ['id', 'ok']),
+  log: frame('log', {
+    stream, entries: { type: 'array', minItems: 1, maxItems: 10000, items: obj({ t: str(64), s: { enum: ['out', 'err'] }, l: str(65536) }, ['t', 's', 'l']) },
+  }, ['stream', 'entries']),
+  logEnd: frame('logEnd', { stream, reason: str(1024) }, ['stream']),
+  error: frame('error', { id, code: str(64), message: str(8192) }, ['code', 'message']),
+};
+
+export const CONTROLLER_FRAME_SCHEMAS: Record<string, object> = {
+  welcome: frame('welcome', {
+    protocolVersion: int(), policy: hostPolicy, resyncSeconds: int(1, 86400),
+    host: obj({ namespace: str(63), name: str(253), uid: str(128) }, ['namespace', 'name', 'uid']),
+  }, ['protocolVersion', 'host', 'policy', 'resyncSeconds']),
+  apply: frame('apply', { id, container: containerSpec, policy: hostPolicy, hostUid: str(128), pullAuth }, ['id', 'container', 'policy', 'hostUid']),
+  remove: frame('remove', { id, name: str(63) }, ['id', 'name']),
+  logs: frame('logs', { stream, name: str(63), tail: int(0, 100000), follow: { type: 'boolean' } }, ['stream', 'name', 'tail', 'follow']),
+  logsCancel: frame('logsCancel', { stream }, ['stream']),
+  error: frame('error', { id, code: str(64), message: str(8192) }, ['code', 'message']),
+};

@@ -1,0 +1,113 @@
+// The docker CLI against the test bed's dockerd, for tests: run a command and get its exit code and
+// output, make names no other test (or user) uses, and remove what a test created.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { bed } from './testbed.js';
+import { repoRoot } from './paths.js';
+
+export interface RunResult { code: number; stdout: string; stderr: string }
+
+export interface DockerOptions {
+  /** Extra environment for the CLI (e.g. DOCKER_CONFIG for a throwaway login). */
+  env?: Record<string, string>;
+  /** Written to the CLI's stdin (e.g. `login --password-stdin`). */
+  input?: string;
+  /** Kill the CLI after this long; the result then has code 124 like timeout(1). Default 120 s. */
+  timeoutMs?: number;
+}
+
+/** Every name from uniqueName(), so cleanup() knows what this test process may have created. */
+const containers = new Set<string>();
+const images = new Set<string>();
+
+/** Run `docker ARGS` against the bed's daemon. Never throws on a non-zero exit: look at `code`. */
+export function docker(args: string[], opts: DockerOptions = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('docker', args, {
+      env: { ...process.env, DOCKER_HOST: bed('DOCKER_HOST'), ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
+    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, opts.timeoutMs ?? 120_000);
+    child.on('error', (err) => { clearTimeout(timer); reject(err); });   // e.g. no docker CLI on PATH
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: timedOut ? 124 : (code ?? 1), stdout, stderr: timedOut ? `${stderr}\ntimed out` : stderr });
+    });
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+/** Like docker(), but a non-zero exit throws with the command and its stderr. Returns stdout trimmed. */
+export async function dockerOk(args: string[], opts: DockerOptions = {}): Promise<string> {
+  const r = await docker(args, opts);
+  if (r.code !== 0) throw new Error(`docker ${args.join(' ')} exited ${r.code}: ${r.stderr.trim()}`);
+  return r.stdout.trim();
+}
+
+/** A random token, e.g. for output a test reads back. */
+export function randomToken(bytes = 6): string {
+  return randomBytes(bytes).toString('hex');
+}
+
+/** `berth-test-<random>`: a container name that cleanup() removes. */
+export function uniqueName(prefix = 'berth-test'): string {
+  const name = `${prefix}-${randomToken()}`;
+  containers.add(name);
+  return name;
+}
+
+/** A repository reference (`[registry/]berth-test-<random>/img:tag`) that cleanup() untags. */
+export function uniqueImage(registry?: string, tag = '1'): string {
+  const ref = `${registry ? `${registry}/` : ''}berth-test-${randomToken()}/img:${tag}`;
+  images.add(ref);
+  return ref;
+}
+
+/** Remove the containers and images this process named (force; ones never created are ignored). */
+export async function cleanup(): Promise<void> {
+  if (containers.size > 0) await docker(['rm', '--force', '--volumes', ...containers]);
+  if (images.size > 0) await docker(['rmi', '--force', ...images]);
+  containers.clear();
+  images.clear();
+}
+
+/** The host port docker published for CONTAINER's PORT (e.g. "80/tcp"), read from `docker port`. */
+export async function publishedPort(container: string, port: string): Promise<number> {
+  const out = await dockerOk(['port', container, port]);
+  const m = /:(\d+)\s*$/m.exec(out.split('\n')[0] ?? '');
+  if (!m) throw new Error(`no published port for ${container} ${port}: ${JSON.stringify(out)}`);
+  return Number(m[1]);
+}
+
+/** Retry FN until it returns without throwing or TIMEOUT_MS passes (then rethrows the last error). */
+export async function eventually<T>(fn: () => Promise<T>, timeoutMs = 10_000, intervalMs = 200): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try { return await fn(); } catch (err) {
+      if (Date.now() >= end) throw err;
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  }
+}
+
+/** Chaos: restart the bed's dockerd (only one the bed started) and wait until it answers again. */
+export async function restartDockerDaemon(): Promise<void> {
+  const env = join(repoRoot, 'test/env');
+  const r = await new Promise<RunResult>((resolve) => {
+    const child = spawn('bash', ['-c', `set -euo pipefail; source "${env}/lib.sh"; source "${env}/docker.sh"; docker_restart_daemon`], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
+    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+  if (r.code !== 0) throw new Error(`restarting dockerd failed: ${r.stderr.trim()}`);
+}
