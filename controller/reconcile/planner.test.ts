@@ -1,0 +1,78 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { ContainerSpec, ObservedContainer } from '../../protocol/container.js';
+import { plan, type PlanInput } from './planner.js';
+
+const spec = (name: string, extra: Partial<ContainerSpec> = {}): ContainerSpec => ({
+  name, image: 'busybox:1', imagePullPolicy: 'IfNotPresent', state: 'Running', env: [], ports: [], volumes: [],
+  restartPolicy: 'UnlessStopped', network: 'bridge', privileged: false, stopTimeoutSeconds: 10,
+  logging: { maxSizeBytes: 1, maxFiles: 1 }, specHash: `h-${name}`, ...extra,
+});
+const seen = (name: string, extra: Partial<ObservedContainer> = {}): ObservedContainer => ({
+  name, containerID: `id-${name}`, image: 'busybox:1', imageID: 'sha256:x', state: 'running', health: 'none', restartCount: 0, specHash: `h-${name}`, ...extra,
+});
+const input = (p: Partial<PlanInput>): PlanInput => ({
+  desired: new Map(), unresolved: new Set(), observed: [], inFlight: new Set(), paused: false, deleting: false, removalPolicy: 'Delete', ...p,
+});
+const desired = (...specs: ContainerSpec[]) => new Map(specs.map((s) => [s.name, s]));
+const summary = (p: PlanInput) => plan(p).actions.map((a) => `${a.kind} ${a.name}`);
+
+test('nothing to do when everything matches', () => {
+  assert.equal(summary(input({ desired: desired(spec('a'), spec('b')), observed: [seen('a'), seen('b')] })), []);
+});
+
+test('missing and changed containers are applied', () => {
+  assert.equal(summary(input({ desired: desired(spec('a'), spec('b')), observed: [seen('a', { specHash: 'old' })] })), ['apply a', 'apply b']);
+});
+
+test('no agent: no actions at all', () => {
+  assert.equal(plan(input({ desired: desired(spec('a')), observed: undefined })).actions, []);
+});
+
+test('paused: observe only', () => {
+  assert.equal(summary(input({ paused: true, desired: desired(spec('a')), observed: [seen('x')] })), []);
+});
+
+test('in-flight containers are not acted on again', () => {
+  assert.equal(summary(input({ desired: desired(spec('a')), observed: [seen('x')], inFlight: new Set(['a', 'x']) })), []);
+});
+
+test('extra managed containers: removed with Delete, left with Orphan', () => {
+  assert.equal(summary(input({ observed: [seen('old')] })), ['remove old']);
+  assert.equal(summary(input({ observed: [seen('old')], removalPolicy: 'Orphan' })), []);
+});
+
+test('an unresolvable container (missing Secret) is neither applied nor removed', () => {
+  assert.equal(summary(input({ unresolved: new Set(['a']), observed: [seen('a', { specHash: 'old' })] })), []);
+});
+
+test('run state: stopped out of band is started again; Stopped is stopped', () => {
+  assert.equal(summary(input({ desired: desired(spec('a')), observed: [seen('a', { state: 'exited', finishedAt: '2026-01-01T00:00:00Z' })] })), ['apply a']);
+  assert.equal(summary(input({ desired: desired(spec('a', { state: 'Stopped' })), observed: [seen('a')] })), ['apply a']);
+  assert.equal(summary(input({ desired: desired(spec('a', { state: 'Stopped' })), observed: [seen('a', { state: 'exited' })] })), []);
+  assert.equal(summary(input({ desired: desired(spec('a')), observed: [seen('a', { state: 'created' })] })), ['apply a']);
+});
+
+test('run state: Never and OnFailure containers that completed are left alone', () => {
+  for (const restartPolicy of ['Never', 'OnFailure'] as const) {
+    const done = seen('job', { state: 'exited', exitCode: 0, finishedAt: '2026-01-01T00:00:00Z' });
+    assert.equal(summary(input({ desired: desired(spec('job', { restartPolicy })), observed: [done] })), [], restartPolicy);
+    const neverRan = seen('job', { state: 'created', finishedAt: '0001-01-01T00:00:00Z' });
+    assert.equal(summary(input({ desired: desired(spec('job', { restartPolicy })), observed: [neverRan] })), ['apply job'], restartPolicy);
+  }
+});
+
+test('deleting: Delete removes every managed container, then cleanup is done', () => {
+  const p = plan(input({ deleting: true, desired: desired(spec('a')), observed: [seen('a'), seen('b')] }));
+  assert.equal(p.actions.map((a) => `${a.kind} ${a.name}`), ['remove a', 'remove b']);
+  assert.is(p.cleanupDone, false);
+  assert.is(plan(input({ deleting: true, observed: [] })).cleanupDone, true);
+  assert.is(plan(input({ deleting: true, observed: undefined })).cleanupDone, false, 'no agent: cannot clean up, wait');
+});
+
+test('deleting: Orphan leaves everything and is done at once', () => {
+  const p = plan(input({ deleting: true, removalPolicy: 'Orphan', observed: [seen('a')] }));
+  assert.equal(p, { actions: [], cleanupDone: true });
+});
+
+test.run();

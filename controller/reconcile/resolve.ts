@@ -1,0 +1,117 @@
+// Turning a declared container (as stored, defaults applied) into the fully resolved ContainerSpec
+// an agent applies: pull policy derived, secret values filled in, quantities converted, and the
+// spec hash that decides between "converge the run state" and "recreate". Pure: secrets come in
+// through a lookup function.
+import { createHash } from 'node:crypto';
+import type { ContainerSpec, PullAuth, PullPolicy } from '../../protocol/container.js';
+import { intOrQuantity } from '../api/quantity.js';
+import type { ContainerDecl, ContainerHost, SecretData } from '../api/types.js';
+import { canonicalJson } from './canonical-json.js';
+
+export type SecretLookup = (namespace: string, name: string) => SecretData | undefined;
+export type Resolved = { ok: true; spec: ContainerSpec } | { ok: false; reason: string; message: string };
+
+const sha256 = (text: string | Buffer): string => createHash('sha256').update(text).digest('hex');
+
+/** Kubernetes' rule: Always for ":latest" or no tag (unless pinned by digest), IfNotPresent otherwise. */
+export function effectivePullPolicy(image: string, declared?: PullPolicy): PullPolicy {
+  if (declared) return declared;
+  if (image.includes('@')) return 'IfNotPresent';
+  const lastSegment = image.slice(image.lastIndexOf('/') + 1);
+  const colon = lastSegment.lastIndexOf(':');
+  const tag = colon === -1 ? undefined : lastSegment.slice(colon + 1);
+  return tag === undefined || tag === 'latest' ? 'Always' : 'IfNotPresent';
+}
+
+/**
+ * The spec hash. Run state (`state`) and `imagePullPolicy` are left out: stopping a container or
+ * changing when it pulls must not recreate it. Secret-sourced env values enter only as their own
+ * SHA-256, so the hash changes when a secret changes but never carries the value.
+ */
+export function specHash(spec: Omit<ContainerSpec, 'specHash'>, secretEnv: ReadonlySet<string>): string {
+  const { state: _state, imagePullPolicy: _pull, ...identity } = spec;
+  const env = identity.env.map((e) => (secretEnv.has(e.name) ? { name: e.name, valueSha256: sha256(e.value) } : e));
+  return sha256(canonicalJson({ ...identity, env })).slice(0, 32);
+}
+
+export function resolveContainer(decl: ContainerDecl, namespace: string, secrets: SecretLookup): Resolved {
+  const env: ContainerSpec['env'] = [];
+  const secretEnv = new Set<string>();
+  for (const e of decl.env ?? []) {
+    if (e.valueFrom) {
+      const ref = e.valueFrom.secretKeyRef;
+      const secret = secrets(namespace, ref.name);
+      const value = secret?.data[ref.key];
+      if (value === undefined && !ref.optional) {
+        return { ok: false, reason: 'SecretNotFound', message: secret
+          ? `env ${e.name}: key "${ref.key}" not found in Secret ${namespace}/${ref.name}`
+          : `env ${e.name}: Secret ${namespace}/${ref.name} not found` };
+      }
+      env.push({ name: e.name, value: value?.toString('utf8') ?? '' });
+      secretEnv.add(e.name);
+    } else {
+      env.push({ name: e.name, value: e.value ?? '' });
+    }
+  }
+  const cpus = decl.resources?.cpus === undefined ? undefined : intOrQuantity(decl.resources.cpus);
+  const memory = decl.resources?.memory === undefined ? undefined : intOrQuantity(decl.resources.memory);
+  const resources = cpus === undefined && memory === undefined ? undefined : {
+    ...(cpus !== undefined ? { nanoCpus: Math.round(cpus * 1e9) } : {}),
+    ...(memory !== undefined ? { memoryBytes: Math.round(memory) } : {}),
+  };
+  const base: Omit<ContainerSpec, 'specHash'> = {
+    name: decl.name,
+    image: decl.image,
+    imagePullPolicy: effectivePullPolicy(decl.image, decl.imagePullPolicy),
+    state: decl.state,
+    ...(decl.command ? { command: decl.command } : {}),
+    ...(decl.args ? { args: decl.args } : {}),
+    env,
+    ports: (decl.ports ?? []).map((p) => ({ containerPort: p.containerPort, protocol: p.protocol, ...(p.hostPort ? { hostPort: p.hostPort } : {}) })),
+    volumes: (decl.volumes ?? []).map((v) => ({ mountPath: v.mountPath, readOnly: v.readOnly, ...(v.hostPath ? { hostPath: v.hostPath } : { volume: v.volume! }) })),
+    restartPolicy: decl.restartPolicy,
+    ...(decl.healthcheck ? { healthcheck: decl.healthcheck } : {}),
+    ...(resources ? { resources } : {}),
+    network: decl.network,
+    privileged: decl.privileged,
+    stopTimeoutSeconds: decl.stopTimeoutSeconds,
+    logging: { maxSizeBytes: Math.round(intOrQuantity(decl.logging.maxSize) ?? 10 * 2 ** 20), maxFiles: decl.logging.maxFiles },
+  };
+  return { ok: true, spec: { ...base, specHash: specHash(base, secretEnv) } };
+}
+
+/** The registry part of an image reference ("docker.io" when it names none). */
+export function registryOf(image: string): string {
+  const first = image.split('/')[0]!;
+  const hasRegistry = image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
+  return hasRegistry ? first : 'docker.io';
+}
+
+/**
+ * Credentials for pulling `image`, from the host's imagePullSecrets (kubernetes.io/dockerconfigjson,
+ * first match wins, as the kubelet does). Missing or unreadable Secrets are skipped: the pull then
+ * fails with the registry's own message, which is what the user needs to see.
+ */
+export function pullAuthFor(host: ContainerHost, image: string, secrets: SecretLookup): PullAuth | undefined {
+  const registry = registryOf(image);
+  const aliases = registry === 'docker.io' ? ['docker.io', 'index.docker.io', 'https://index.docker.io/v1/', 'registry-1.docker.io'] : [registry, `https://${registry}`, `http://${registry}`];
+  for (const ref of host.spec.imagePullSecrets ?? []) {
+    const raw = secrets(host.metadata.namespace, ref.name)?.data['.dockerconfigjson'];
+    if (!raw) continue;
+    let config: { auths?: Record<string, { username?: string; password?: string; auth?: string; identitytoken?: string }> };
+    try { config = JSON.parse(raw.toString('utf8')); } catch { continue; }
+    for (const [server, entry] of Object.entries(config.auths ?? {})) {
+      const bare = server.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
+      if (!aliases.includes(server) && !aliases.includes(bare)) continue;
+      let { username, password } = entry;
+      if ((!username || !password) && entry.auth) {
+        const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+        const i = decoded.indexOf(':');
+        if (i > 0) { username = decoded.slice(0, i); password = decoded.slice(i + 1); }
+      }
+      const serveraddress = registry === 'docker.io' ? 'https://index.docker.io/v1/' : bare;
+      return { serveraddress, ...(username ? { username } : {}), ...(password ? { password } : {}), ...(entry.identitytoken ? { identitytoken: entry.identitytoken } : {}) };
+    }
+  }
+  return undefined;
+}

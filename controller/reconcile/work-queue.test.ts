@@ -1,0 +1,63 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runWorkers, WorkQueue } from './work-queue.js';
+
+const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
+
+test('a key added many times is queued once', async () => {
+  const q = new WorkQueue();
+  q.add('a'); q.add('a'); q.add('b'); q.add('a');
+  assert.is(q.depth, 2);
+  assert.is(await q.get(), 'a');
+  assert.is(await q.get(), 'b');
+});
+
+test('a key is never processed by two workers at once; an add while processing comes back after done', async () => {
+  const q = new WorkQueue();
+  q.add('a');
+  assert.is(await q.get(), 'a');
+  q.add('a');
+  assert.is(q.depth, 0, 'not handed out while it is being processed');
+  q.done('a');
+  assert.is(q.depth, 1);
+  assert.is(await q.get(), 'a');
+});
+
+test('backoff doubles per failure, is capped, and forget resets it', async () => {
+  const q = new WorkQueue({ baseMs: 5, maxMs: 40 });
+  const delays = [1, 2, 3, 4, 5].map(() => q.addRateLimited('k'));
+  assert.equal(delays, [5, 10, 20, 40, 40]);
+  q.forget('k');
+  assert.is(q.addRateLimited('k'), 5);
+  q.shutDown();
+});
+
+test('addAfter delivers later; a sooner one wins', async () => {
+  const q = new WorkQueue();
+  q.addAfter('k', 10_000);
+  q.addAfter('k', 5);
+  await tick(30);
+  assert.is(q.depth, 1);
+  q.shutDown();
+});
+
+test('workers: one in flight per key, errors back off and retry, shutdown ends the loops', async () => {
+  const q = new WorkQueue({ baseMs: 1, maxMs: 10 });
+  let concurrent = 0; let maxConcurrent = 0; let calls = 0;
+  const errors: string[] = [];
+  const done = runWorkers(q, 4, async (key) => {
+    concurrent++; maxConcurrent = Math.max(maxConcurrent, concurrent); calls++;
+    await tick(5);
+    concurrent--;
+    if (calls <= 2) throw new Error(`boom ${calls}`);
+  }, (key, err) => errors.push(`${key}: ${(err as Error).message}`));
+  for (let i = 0; i < 10; i++) q.add('same');
+  for (let i = 0; i < 50 && calls < 3; i++) await tick(5);
+  assert.is(maxConcurrent, 1);
+  assert.equal(errors, ['same: boom 1', 'same: boom 2']);
+  assert.ok(calls >= 3, 'retried after the errors');
+  q.shutDown();
+  await done;
+});
+
+test.run();

@@ -1,0 +1,113 @@
+// A work queue in the shape of client-go's: a key added many times is processed once; a key being
+// processed is never handed to a second worker (an add while it runs marks it dirty and it comes
+// back after done()); failures come back after a per-key exponential backoff; resync re-adds every
+// key on a timer. Level-triggered: a key says "look at this resource again", nothing more.
+
+export interface BackoffOptions { baseMs: number; maxMs: number }
+
+export class WorkQueue {
+  private readonly queue: string[] = [];
+  private readonly queued = new Set<string>();
+  private readonly processing = new Set<string>();
+  private readonly dirty = new Set<string>();
+  private readonly failures = new Map<string, number>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly waiters: Array<(key: string | undefined) => void> = [];
+  private shuttingDown = false;
+
+  constructor(private readonly backoff: BackoffOptions = { baseMs: 5, maxMs: 5 * 60_000 }) {}
+
+  add(key: string): void {
+    if (this.shuttingDown) return;
+    if (this.processing.has(key)) { this.dirty.add(key); return; }
+    if (this.queued.has(key)) return;
+    const waiter = this.waiters.shift();
+    if (waiter) { this.processing.add(key); waiter(key); return; }
+    this.queued.add(key);
+    this.queue.push(key);
+  }
+
+  /** Add after `ms` (a later call for the same key replaces an earlier pending one only if sooner). */
+  addAfter(key: string, ms: number): void {
+    if (this.shuttingDown) return;
+    if (ms <= 0) { this.add(key); return; }
+    const existing = this.timers.get(key) as (NodeJS.Timeout & { dueAt?: number }) | undefined;
+    const dueAt = Date.now() + ms;
+    if (existing?.dueAt !== undefined && existing.dueAt <= dueAt) return;
+    if (existing) clearTimeout(existing);
+    const timer = setTimeout(() => { this.timers.delete(key); this.add(key); }, ms) as NodeJS.Timeout & { dueAt?: number };
+    timer.dueAt = dueAt;
+    timer.unref();
+    this.timers.set(key, timer);
+  }
+
+  /** Add after this key's next backoff delay: base × 2^failures, capped. */
+  addRateLimited(key: string): number {
+    const n = this.failures.get(key) ?? 0;
+    this.failures.set(key, n + 1);
+    const delay = Math.min(this.backoff.maxMs, this.backoff.baseMs * 2 ** n);
+    this.addAfter(key, delay);
+    return delay;
+  }
+
+  /** Reset the key's backoff (after a success). */
+  forget(key: string): void { this.failures.delete(key); }
+
+  failuresOf(key: string): number { return this.failures.get(key) ?? 0; }
+
+  /** The next key to process; resolves undefined once the queue shuts down. */
+  get(): Promise<string | undefined> {
+    const key = this.queue.shift();
+    if (key !== undefined) {
+      this.queued.delete(key);
+      this.processing.add(key);
+      return Promise.resolve(key);
+    }
+    if (this.shuttingDown) return Promise.resolve(undefined);
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Mark processing of `key` finished; if it was added meanwhile, it is queued again. */
+  done(key: string): void {
+    this.processing.delete(key);
+    if (this.dirty.delete(key)) this.add(key);
+  }
+
+  get depth(): number { return this.queue.length; }
+  get active(): number { return this.processing.size; }
+
+  shutDown(): void {
+    this.shuttingDown = true;
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    for (const w of this.waiters.splice(0)) w(undefined);
+  }
+}
+
+/**
+ * Run `workers` loops that take keys and call `reconcile`. A thrown error or `{ requeue: true }`
+ * backs the key off; `{ requeueAfterMs }` re-adds it later; success forgets its backoff.
+ */
+export async function runWorkers(
+  queue: WorkQueue, workers: number,
+  reconcile: (key: string) => Promise<{ requeueAfterMs?: number; requeue?: boolean } | void>,
+  onError: (key: string, err: unknown, retryInMs: number) => void,
+): Promise<void> {
+  const loop = async (): Promise<void> => {
+    for (let key = await queue.get(); key !== undefined; key = await queue.get()) {
+      try {
+        const result = await reconcile(key);
+        if (result?.requeue) queue.addRateLimited(key);
+        else {
+          queue.forget(key);
+          if (result?.requeueAfterMs !== undefined) queue.addAfter(key, result.requeueAfterMs);
+        }
+      } catch (err) {
+        onError(key, err, queue.addRateLimited(key));
+      } finally {
+        queue.done(key);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: workers }, loop));
+}
