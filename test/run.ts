@@ -8,8 +8,10 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { repoRoot } from './support/paths.js';
 
+const HOOKS_PRELOAD = pathToFileURL(join(repoRoot, 'dist/test/support/uvu-hooks.js')).href;
 const FILE_TIMEOUT_MS = Number(process.env.BERTH_TEST_FILE_TIMEOUT_MS ?? 15 * 60_000);
 
 interface FileResult { file: string; passed: number; failed: number; skipped: number; ok: boolean; seconds: number }
@@ -36,7 +38,7 @@ function exactPattern(path: string): string {
 function runFile(file: string): Promise<FileResult> {
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(repoRoot, 'node_modules/uvu/bin.js'), '.', exactPattern(relative(repoRoot, file))], {
+    const child = spawn(process.execPath, ['--enable-source-maps', '--import', HOOKS_PRELOAD, join(repoRoot, 'node_modules/uvu/bin.js'), '.', exactPattern(relative(repoRoot, file))], {
       cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
     });
     let output = '';

@@ -37,7 +37,7 @@ tb_stop_pid() { local pidfile="$1"
   tb_pid_alive "$pidfile" || { rm -f "$pidfile"; return 0; }
   local pid; pid=$(cat "$pidfile"); kill "$pid" 2>/dev/null
   for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-  kill -9 "$pid" 2>/dev/null; rm -f "$pidfile"
+  kill -9 "$pid" 2>/dev/null || true; rm -f "$pidfile"
 }
 
 # Wait up to SECONDS for COMMAND to succeed.

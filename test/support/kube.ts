@@ -1,0 +1,117 @@
+// Helpers for tests that talk to the test bed's real kube-apiserver through its real kubectl.
+// Every call names the kubeconfig (i.e. the user) it acts as; nothing reads ~/.kube.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { request } from 'node:https';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { bed } from './testbed.js';
+import { repoRoot } from './paths.js';
+
+export interface RunResult { code: number; stdout: string; stderr: string }
+
+export interface RunOptions {
+  /** stdin for the command (e.g. a manifest for `apply -f -`). */
+  input?: string;
+  /** Throw (with the command, code and stderr) when it exits non-zero. Default false. */
+  check?: boolean;
+  timeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Runs a command; resolves with its exit code and output, never rejects on a non-zero exit unless `check`. */
+export function run(file: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(file, args, {
+      timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024, env: opts.env ?? process.env,
+    }, (err, stdout, stderr) => {
+      // execFile reports spawn failures (ENOENT) with a string code; those are always errors.
+      if (err && typeof (err as NodeJS.ErrnoException).code === 'string') { reject(err); return; }
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      const result = { code, stdout: String(stdout), stderr: String(stderr) };
+      if (opts.check && code !== 0) {
+        reject(new Error(`${file} ${args.join(' ')} exited ${code}${err?.killed ? ' (killed: timeout)' : ''}\n${result.stderr}${result.stdout}`));
+      } else resolve(result);
+    });
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
+    else child.stdin?.end();
+  });
+}
+
+export type KubeUser = 'admin' | 'alice' | 'bob';
+
+/** The kubeconfig file of one of the bed's users. */
+export function kubeconfig(user: KubeUser = 'admin'): string {
+  return bed(user === 'admin' ? 'BERTH_TEST_KUBECONFIG' : `BERTH_TEST_KUBECONFIG_${user.toUpperCase()}`);
+}
+
+/** The static bearer token of one of the bed's users. */
+export function kubeToken(user: KubeUser = 'admin'): string {
+  return bed(`BERTH_TEST_TOKEN_${user.toUpperCase()}`);
+}
+
+/** `kubectl --kubeconfig <file> ...args`. `as` is a user name or a kubeconfig path. */
+export function kubectl(args: readonly string[], opts: RunOptions & { as?: KubeUser | string } = {}): Promise<RunResult> {
+  const as = opts.as ?? 'admin';
+  const config = as === 'admin' || as === 'alice' || as === 'bob' ? kubeconfig(as) : as;
+  return run(bed('BERTH_TEST_KUBECTL'), ['--kubeconfig', config, ...args], opts);
+}
+
+/** `kubectl apply -f -` with the given manifest(s); throws on failure. */
+export async function applyYaml(yaml: string, opts: { as?: KubeUser | string; namespace?: string } = {}): Promise<RunResult> {
+  const ns = opts.namespace ? ['-n', opts.namespace] : [];
+  return kubectl([...ns, 'apply', '-f', '-'], { ...opts, input: yaml, check: true });
+}
+
+/** A fresh, uniquely named namespace, e.g. `berth-t-kube-3f9a1c`. Labelled so leftovers can be found. */
+export async function createTestNamespace(prefix = 'berth-t', labels: Record<string, string> = {}): Promise<string> {
+  const name = `${prefix}-${randomBytes(4).toString('hex')}`.toLowerCase().slice(0, 63);
+  const all = { 'berth.test/owner': 'testbed', ...labels };
+  const labelYaml = Object.entries(all).map(([k, v]) => `    ${JSON.stringify(k)}: ${JSON.stringify(v)}`).join('\n');
+  await applyYaml(`apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}\n  labels:\n${labelYaml}\n`);
+  return name;
+}
+
+let namespacedKinds: Promise<string[]> | undefined;
+
+/**
+ * Deletes a test namespace and what is in it. There is no controller-manager, so the namespace
+ * controller never empties and finalizes a deleted namespace (it would stay `Terminating` forever and
+ * pile up in etcd): this does that job — delete every namespaced object, then clear the namespace's
+ * `kubernetes` finalizer through the /finalize subresource, which lets the apiserver remove it.
+ */
+export async function deleteTestNamespace(name: string): Promise<void> {
+  namespacedKinds ??= kubectl(['api-resources', '--namespaced=true', '--verbs=list,delete', '-o', 'name'], { check: true })
+    .then((r) => r.stdout.split('\n').map((l) => l.trim()).filter(Boolean));
+  const kinds = await namespacedKinds;
+  // Objects with finalizers of their own (e.g. Berth's) are not waited for: the namespace goes anyway.
+  await kubectl(['delete', kinds.join(','), '--all', '-n', name, '--ignore-not-found', '--wait=false'], { check: true });
+  const gone = await kubectl(['get', 'namespace', name, '-o', 'name']);
+  if (gone.code !== 0 && /NotFound/.test(gone.stderr)) return;
+  await kubectl(['delete', 'namespace', name, '--ignore-not-found', '--wait=false'], { check: true });
+  const ns = JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name }, spec: { finalizers: [] } });
+  const fin = await kubectl(['replace', '--raw', `/api/v1/namespaces/${name}/finalize`, '-f', '-'], { input: ns });
+  if (fin.code !== 0 && !/NotFound/.test(fin.stderr)) throw new Error(`finalizing namespace ${name} failed: ${fin.stderr}`);
+}
+
+/** A raw GET against the apiserver with a bearer token, trusting the bed's CA (Node's fetch can't take a CA). */
+export function apiGet(path: string, token: string = kubeToken('admin')): Promise<{ status: number; body: string }> {
+  const url = new URL(path, bed('BERTH_TEST_APISERVER_URL'));
+  const ca = readFileSync(bed('BERTH_TEST_KUBE_CA'));
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'GET', ca, headers: { Authorization: `Bearer ${token}` }, timeout: 10_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => { body += c; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Stops and restarts only the kube-apiserver (etcd keeps the data), waiting until it is ready. */
+export async function restartApiserver(): Promise<void> {
+  await run('bash', [join(repoRoot, 'test/env/kube.sh'), 'kube_restart_apiserver'], { check: true, timeoutMs: 120_000 });
+}
