@@ -45,6 +45,8 @@ test('bad frames are refused with a code and a message naming the problem', () =
   const cases: Array<[string, string, RegExp]> = [
     ['{', 'bad_json', /not JSON/],
     ['[]', 'unknown_type', /unknown frame type/],
+    ['null', 'unknown_type', /unknown frame type/],
+    ['42', 'unknown_type', /unknown frame type/],
     ['{"type":"launch"}', 'unknown_type', /"launch"/],
     ['{"type":"result","id":"7"}', 'invalid', /result .*must have required property 'ok'/],
     ['{"type":"result","id":"7","ok":true,"extra":1}', 'invalid', /"extra"/],

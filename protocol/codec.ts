@@ -25,8 +25,9 @@ export class FrameDecoder<F extends { type: string }> {
     try { value = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8')); } catch (err) {
       return { ok: false, code: 'bad_json', message: `not JSON: ${(err as Error).message}` };
     }
-    const type = (value as { type?: unknown } | null)?.type;
-    const id = typeof (value as { id?: unknown }).id === 'string' ? String((value as { id: string }).id).slice(0, 128) : undefined;
+    const record = value !== null && typeof value === 'object' ? (value as { type?: unknown; id?: unknown }) : {};
+    const type = record.type;
+    const id = typeof record.id === 'string' ? record.id.slice(0, 128) : undefined;
     const validate = typeof type === 'string' ? this.validators.get(type) : undefined;
     if (!validate) {
       return { ok: false, code: 'unknown_type', message: `unknown frame type ${JSON.stringify(type)?.slice(0, 64)} (known: ${[...this.validators.keys()].join(', ')})`, ...(id ? { id } : {}) };

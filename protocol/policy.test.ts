@@ -1,0 +1,36 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { ContainerSpec, HostPolicy } from './container.js';
+import { policyViolations, underAllowedRoot } from './policy.js';
+
+const spec: ContainerSpec = {
+  name: 'web', image: 'i', imagePullPolicy: 'IfNotPresent', state: 'Running', env: [], ports: [], volumes: [],
+  restartPolicy: 'Always', network: 'bridge', privileged: false, stopTimeoutSeconds: 10,
+  logging: { maxSizeBytes: 1, maxFiles: 1 }, specHash: 'h',
+};
+const strict: HostPolicy = { allowPrivileged: false, allowHostNetwork: false, allowedHostPaths: ['/srv'] };
+
+test('underAllowedRoot is a prefix check on whole segments', () => {
+  assert.ok(underAllowedRoot('/srv', ['/srv']));
+  assert.ok(underAllowedRoot('/srv/web', ['/srv']));
+  assert.not.ok(underAllowedRoot('/srv2', ['/srv']));
+  assert.ok(underAllowedRoot('/etc', ['/']));
+  assert.not.ok(underAllowedRoot('/etc', []));
+});
+
+test('an allowed spec has no violations', () => {
+  assert.equal(policyViolations({ ...spec, volumes: [{ hostPath: '/srv/web', mountPath: '/w', readOnly: true }, { volume: 'v', mountPath: '/v', readOnly: false }] }, strict), []);
+  assert.equal(policyViolations({ ...spec, privileged: true, network: 'host' }, { ...strict, allowPrivileged: true, allowHostNetwork: true }), []);
+});
+
+test('privileged, host network, paths outside the roots, non-normalized paths, container: networks', () => {
+  assert.match(policyViolations({ ...spec, privileged: true }, strict).join(), /allowPrivileged/);
+  assert.match(policyViolations({ ...spec, network: 'host' }, strict).join(), /allowHostNetwork/);
+  assert.match(policyViolations({ ...spec, volumes: [{ hostPath: '/etc', mountPath: '/e', readOnly: true }] }, strict).join(), /"\/etc" is not under an allowed host path \(allowed: \/srv\)/);
+  assert.match(policyViolations({ ...spec, volumes: [{ hostPath: '/srv/../etc', mountPath: '/e', readOnly: true }] }, strict).join(), /not an absolute, normalized path/);
+  assert.match(policyViolations({ ...spec, volumes: [{ hostPath: '/srv/x', mountPath: '/e', readOnly: true }] }, { ...strict, allowedHostPaths: [] }).join(), /allowed: none/);
+  assert.match(policyViolations({ ...spec, network: 'container:abc' }, strict).join(), /network "container:abc"/);
+  assert.is(policyViolations({ ...spec, privileged: true, network: 'host' }, strict).length, 2);
+});
+
+test.run();
