@@ -1,0 +1,139 @@
+// The controller process: one store, one HTTP server (API + agent WebSocket endpoint), the agent
+// hub, and two work queues (hosts, tokens) with their workers. Everything that happens — a resource
+// change, an agent connecting, a result — only enqueues a key; the reconcilers do the rest.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { splitKey, type ResourceKey } from './api/types.js';
+import { createApi } from './http/api.js';
+import { AgentHub } from './hub/hub.js';
+import { HostReconciler } from './reconcile/host-reconciler.js';
+import { TokenReconciler } from './reconcile/token-reconciler.js';
+import { runWorkers, WorkQueue } from './reconcile/work-queue.js';
+import type { EventRecord, Store } from './store/store.js';
+import { generateSigningKey, importSigningKey, importVerificationKey, type SigningKey, type VerificationKey } from './tokens/signing-key.js';
+import { verifyAgentToken } from './tokens/verify.js';
+
+export interface ControllerOptions {
+  store: Store & { events?: (kind: 'ContainerHost' | 'AgentToken', key: ResourceKey) => Array<EventRecord & { lastTimestamp?: string }> };
+  logger: Logger;
+  version: string;
+  /** Where the API, the web page and the agent endpoint listen. */
+  listen: { host: string; port: number };
+  /** The URL agents dial (written into token Secrets/files); default ws://<listen address>. */
+  agentUrl?: string;
+  workers?: number;
+  /** Full resync of every resource (default 5 min). */
+  resyncMs?: number;
+  registry?: Registry;
+  /** Hub timings, for tests. */
+  hubOptions?: { pingIntervalMs?: number; helloTimeoutMs?: number };
+}
+
+export class Controller {
+  readonly registry: Registry;
+  private readonly hostQueue = new WorkQueue();
+  private readonly tokenQueue = new WorkQueue();
+  private server?: Server;
+  private hub?: AgentHub;
+  private signing?: SigningKey;
+  private verification?: VerificationKey;
+  private workers: Promise<void>[] = [];
+  private resyncTimer?: NodeJS.Timeout;
+  private unsubscribe?: () => void;
+  private started = false;
+  private url = '';
+
+  constructor(private readonly opts: ControllerOptions) {
+    this.registry = opts.registry ?? new Registry();
+  }
+
+  /** The http://host:port the controller serves on (after start). */
+  get address(): string { return this.url; }
+  get agentUrl(): string { return this.opts.agentUrl ?? this.url.replace(/^http/, 'ws'); }
+
+  async start(): Promise<void> {
+    const { store, logger } = this.opts;
+    collectDefaultMetrics({ register: this.registry });
+    const depth = new Gauge({ name: 'berth_workqueue_depth', help: 'Keys waiting in the work queues', labelNames: ['queue'], registers: [this.registry] });
+    const reconcileSeconds = new Histogram({ name: 'berth_reconcile_duration_seconds', help: 'Time spent in one reconcile', labelNames: ['kind', 'result'], registers: [this.registry], buckets: [0.001, 0.005, 0.02, 0.1, 0.5, 2, 10] });
+    const tracked = (kind: string, fn: (key: string) => Promise<{ requeueAfterMs?: number } | void>) => async (key: string) => {
+      const end = reconcileSeconds.startTimer({ kind });
+      try { const r = await fn(key); end({ result: 'ok' }); return r; } catch (err) { end({ result: 'error' }); throw err; } finally {
+        depth.set({ queue: 'hosts' }, this.hostQueue.depth);
+        depth.set({ queue: 'tokens' }, this.tokenQueue.depth);
+      }
+    };
+
+    await store.start();
+    const material = await store.signingKey(generateSigningKey);
+    this.signing = await importSigningKey(material);
+    this.verification = await importVerificationKey(material);
+
+    const app = createApi({
+      store, registry: this.registry, version: this.opts.version,
+      ready: () => (this.started ? { ok: true } : { ok: false, reason: 'starting' }),
+      ...(store.events ? { events: store.events.bind(store) } : {}),
+    });
+    this.server = createServer(app);
+    this.hub = new AgentHub({
+      server: this.server, logger: logger.child({ component: 'hub' }), registry: this.registry,
+      authenticate: (jwt) => verifyAgentToken(jwt, { publicKeys: this.verification!, lookupTokenByUid: (uid) => store.tokenByUid(uid) }),
+      welcomeFor: (hostKey) => {
+        const host = store.host(hostKey);
+        if (!host) return undefined;
+        return { host: { ...splitKey(hostKey), uid: host.metadata.uid }, policy: host.spec.policy, resyncSeconds: 300 };
+      },
+      ...this.opts.hubOptions,
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(this.opts.listen.port, this.opts.listen.host, () => resolve());
+    });
+    const addr = this.server.address() as AddressInfo;
+    this.url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
+
+    const hosts = new HostReconciler(store, this.hub, (k) => this.hostQueue.add(k), logger.child({ component: 'hosts' }), this.registry);
+    const tokens = new TokenReconciler(store, this.hub, () => this.signing!, () => this.agentUrl, logger.child({ component: 'tokens' }));
+
+    this.unsubscribe = store.subscribe((event) => {
+      if (event.kind === 'ContainerHost') this.hostQueue.add(event.key);
+      else if (event.kind === 'AgentToken') this.tokenQueue.add(event.key);
+      else {
+        // A Secret changed: every host in its namespace that may reference it looks again.
+        const { namespace } = splitKey(event.key);
+        for (const h of store.hosts()) if (h.metadata.namespace === namespace) this.hostQueue.add(`${namespace}/${h.metadata.name}`);
+      }
+    });
+    const enqueueAll = () => {
+      for (const h of store.hosts()) this.hostQueue.add(`${h.metadata.namespace}/${h.metadata.name}`);
+      for (const t of store.tokens()) this.tokenQueue.add(`${t.metadata.namespace}/${t.metadata.name}`);
+    };
+    enqueueAll();
+    this.resyncTimer = setInterval(enqueueAll, this.opts.resyncMs ?? 5 * 60_000);
+    this.resyncTimer.unref();
+
+    const onError = (kind: string) => (key: string, err: unknown, retryInMs: number) =>
+      logger.warn({ err, [kind]: key, retryInMs }, `reconcile failed; retrying`);
+    const n = this.opts.workers ?? 4;
+    this.workers = [
+      runWorkers(this.hostQueue, n, tracked('ContainerHost', (k) => hosts.reconcile(k)), onError('host')),
+      runWorkers(this.tokenQueue, 2, tracked('AgentToken', async (k) => { await tokens.reconcile(k); }), onError('token')),
+    ];
+    this.started = true;
+    logger.info({ url: this.url, agentUrl: this.agentUrl }, 'controller started');
+  }
+
+  async stop(): Promise<void> {
+    this.started = false;
+    clearInterval(this.resyncTimer);
+    this.unsubscribe?.();
+    this.hostQueue.shutDown();
+    this.tokenQueue.shutDown();
+    await this.hub?.close();
+    await Promise.all(this.workers);
+    await new Promise<void>((resolve) => { if (!this.server) resolve(); else { this.server.close(() => resolve()); this.server.closeAllConnections(); } });
+    await this.opts.store.stop();
+  }
+}

@@ -1,0 +1,87 @@
+// Reconciles one AgentToken: mint its JWT when it has none, when its spec changed, or when the
+// berth.dev/rotate annotation asks for a new one; store it (Secret or 0600 file) with the agent URL;
+// keep status (never the token). A deleted AgentToken revokes its token: the hub closes the agent
+// that uses it. A rotation closes agents still on the old token.
+import type { Logger } from 'pino';
+import { CLOSE } from '../../protocol/frames.js';
+import { ANNOTATIONS, type AgentToken, type AgentTokenStatus, type Condition, type ResourceKey } from '../api/types.js';
+import type { AgentHub } from '../hub/hub.js';
+import type { Store } from '../store/store.js';
+import { mintAgentToken } from '../tokens/mint.js';
+import type { SigningKey } from '../tokens/signing-key.js';
+
+/** lastUsedAt is written at most this often. */
+const LAST_USED_WRITE_MS = 60_000;
+
+export const defaultSecretName = (t: AgentToken): string => t.spec.secretName ?? `${t.metadata.name}-agent-token`;
+
+export class TokenReconciler {
+  /** key → uid, remembered so a deleted token (gone from the store) can still be revoked. */
+  private readonly uids = new Map<ResourceKey, string>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly hub: AgentHub,
+    private readonly signingKey: () => SigningKey,
+    private readonly agentUrl: () => string,
+    private readonly logger: Logger,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    hub.on('connected', (_host, _hello, session) => { if (session.tokenUid) void this.markUsed(session.tokenUid); });
+  }
+
+  async reconcile(key: ResourceKey): Promise<void> {
+    const token = this.store.token(key);
+    if (!token) {
+      const uid = this.uids.get(key);
+      this.uids.delete(key);
+      if (uid) {
+        const closed = this.hub.disconnectToken(uid, CLOSE.revoked, 'token revoked: its AgentToken was deleted');
+        this.logger.info({ token: key, closed }, 'AgentToken deleted: token revoked');
+      }
+      return;
+    }
+    this.uids.set(key, token.metadata.uid);
+    const status = token.status ?? {};
+    const rotation = token.metadata.annotations?.[ANNOTATIONS.rotate] ?? '';
+    const secretName = defaultSecretName(token);
+    const current = status.tokenID === token.metadata.uid && status.observedGeneration === token.metadata.generation
+      && (status.rotation ?? '') === rotation && status.secretName === secretName && status.issuedAt !== undefined;
+    if (current) return;
+
+    const minted = await mintAgentToken(token, this.signingKey(), { now: this.now() });
+    await this.store.writeAgentToken(token, secretName, minted.jwt, this.agentUrl());
+    const next: AgentTokenStatus = {
+      observedGeneration: token.metadata.generation, secretName, tokenID: minted.tokenID, issuedAt: minted.issuedAt,
+      ...(minted.expiresAt ? { expiresAt: minted.expiresAt } : {}),
+      ...(status.lastUsedAt ? { lastUsedAt: status.lastUsedAt } : {}),
+      ...(rotation ? { rotation } : {}),
+      conditions: [this.readyCondition(token, status.conditions)],
+    };
+    await this.store.writeTokenStatus(key, next);
+    const rotated = status.issuedAt !== undefined && status.tokenID === token.metadata.uid;
+    this.store.recordEvent('AgentToken', key, { type: 'Normal', reason: rotated ? 'Rotated' : 'Issued', message: `token written to ${secretName}` });
+    if (rotated) this.hub.disconnectToken(token.metadata.uid, CLOSE.revoked, 'token rotated', { issuedBefore: new Date(minted.issuedAt) });
+  }
+
+  private readyCondition(token: AgentToken, previous: Condition[] | undefined): Condition {
+    const before = previous?.find((c) => c.type === 'Ready');
+    return {
+      type: 'Ready', status: 'True', reason: 'Issued', observedGeneration: token.metadata.generation,
+      message: `token for ${token.metadata.namespace}/${token.spec.hostRef.name} issued`,
+      lastTransitionTime: before?.status === 'True' ? before.lastTransitionTime : this.now().toISOString(),
+    };
+  }
+
+  private async markUsed(uid: string): Promise<void> {
+    const token = this.store.tokenByUid(uid);
+    if (!token?.status) return;
+    const last = Date.parse(token.status.lastUsedAt ?? '');
+    if (Number.isFinite(last) && this.now().getTime() - last < LAST_USED_WRITE_MS) return;
+    try {
+      await this.store.writeTokenStatus(`${token.metadata.namespace}/${token.metadata.name}`, { ...token.status, lastUsedAt: this.now().toISOString().replace(/\.\d+Z$/, 'Z') });
+    } catch (err) {
+      this.logger.warn({ err, token: token.metadata.name }, 'could not record lastUsedAt');
+    }
+  }
+}
