@@ -1,0 +1,112 @@
+// `berth agent`: run the agent of one ContainerHost on this machine. It dials out to the controller
+// with the host's token and drives the local Docker Engine (DOCKER_HOST is honoured).
+import { readFileSync } from 'node:fs';
+import { arch, hostname, platform } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { pino, type Logger } from 'pino';
+import { AgentClient, connectUrl } from '../agent/client.js';
+import { DockerRuntime } from '../agent/docker-runtime.js';
+import { readTokenClaims } from '../agent/token.js';
+import { packageRoot } from '../controller/package-root.js';
+import { UsageError } from './usage.js';
+
+export const AGENT_HELP = `Usage: berth agent --url URL --token-file FILE [options]
+
+Runs the Berth agent for one ContainerHost on this machine: it connects out to the controller over
+WebSocket, reports the containers Berth manages here, and creates, starts, stops and removes them in
+the local Docker Engine as the controller asks. It reconnects forever, with backoff.
+
+Options:
+  --url URL            the controller's agent URL (wss://, ws://, https:// or http://);
+                       env BERTH_URL
+  --token-file FILE    file holding the agent token (the AgentToken's Secret, key "token");
+                       re-read on every reconnect, so a rotated token is picked up;
+                       env BERTH_TOKEN_FILE, or the token itself in env BERTH_TOKEN
+  --log-level LEVEL    trace, debug, info (default), warn, error; env BERTH_LOG_LEVEL
+  --stop-timeout SECS  on SIGTERM, how long in-flight actions may finish (default 30)
+  -h, --help           show this help
+
+The Docker Engine is the one DOCKER_HOST names (default unix:///var/run/docker.sock). Without it
+the agent still connects and reports "Docker unavailable", and keeps retrying.
+
+Exit status: 0 after SIGTERM/SIGINT, 2 usage error (missing URL or token, unreadable token).`;
+
+export interface RunAgentOptions {
+  env?: NodeJS.ProcessEnv;
+  log?: Logger;
+  /** Resolves when the agent should stop (default: SIGTERM or SIGINT). */
+  until?: Promise<unknown>;
+}
+
+function agentVersion(): string {
+  try { return String((JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version?: unknown }).version ?? 'unknown'); } catch { return 'unknown'; }
+}
+
+export async function runAgent(argv: string[], opts: RunAgentOptions = {}): Promise<number> {
+  const env = opts.env ?? process.env;
+  const { values, positionals } = parseArgs({
+    args: argv, allowPositionals: true,
+    options: {
+      url: { type: 'string' }, 'token-file': { type: 'string' }, 'log-level': { type: 'string' },
+      'stop-timeout': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) { console.log(AGENT_HELP); return 0; }
+  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+
+  const url = values.url ?? env.BERTH_URL;
+  if (!url) throw new UsageError('the controller URL is missing: pass --url or set BERTH_URL');
+  try { connectUrl(url); } catch (err) { throw new UsageError((err as Error).message); }
+
+  const tokenFile = values['token-file'] ?? env.BERTH_TOKEN_FILE;
+  const inlineToken = env.BERTH_TOKEN;
+  if (!tokenFile && !inlineToken) throw new UsageError('the agent token is missing: pass --token-file or set BERTH_TOKEN_FILE or BERTH_TOKEN');
+  const readToken = (): string => {
+    if (!tokenFile) return inlineToken!.trim();
+    return readFileSync(tokenFile, 'utf8').trim();
+  };
+  // The host identity comes from the token's `sub`; a token we cannot read or parse now is a
+  // usage error (fix it and start again), while later read errors are retried.
+  let hostKey: string;
+  try { hostKey = readTokenClaims(readToken()).sub; } catch (err) {
+    throw new UsageError(tokenFile && (err as NodeJS.ErrnoException).code ? `cannot read the token file ${tokenFile}: ${(err as Error).message}` : (err as Error).message);
+  }
+
+  const stopTimeoutS = values['stop-timeout'] === undefined ? 30 : Number(values['stop-timeout']);
+  if (!Number.isFinite(stopTimeoutS) || stopTimeoutS < 0) throw new UsageError('--stop-timeout must be a number of seconds');
+
+  const level = values['log-level'] ?? env.BERTH_LOG_LEVEL ?? 'info';
+  if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(level)) throw new UsageError(`unknown log level "${level}"`);
+  // The token never reaches a log line: it only goes into the Authorization header.
+  const log = opts.log ?? pino({ level, base: { component: 'agent', host: hostKey } });
+
+  const runtime = new DockerRuntime({ hostKey, log });
+  const client = new AgentClient({
+    url, log, runtime,
+    token: () => {
+      const token = readToken();
+      const sub = readTokenClaims(token).sub;
+      if (sub !== hostKey) log.warn({ tokenHost: sub, host: hostKey }, 'the token now names a different host; restart the agent to serve it (still filtering by the first host)');
+      return token;
+    },
+    agent: { version: agentVersion(), hostname: hostname(), os: platform(), arch: arch() },
+  });
+
+  log.info({ url: connectUrl(url), dockerHost: env.DOCKER_HOST ?? 'unix:///var/run/docker.sock' }, 'berth agent starting');
+  client.start();
+
+  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
+  let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
+  const stopRequested = opts.until ?? new Promise<unknown>((resolve) => {
+    onSignal = (signal) => { log.info({ signal }, 'stopping'); resolve(signal); };
+    for (const s of signals) process.once(s, onSignal);
+  });
+  try {
+    await stopRequested;
+    await client.stop(stopTimeoutS * 1000);
+  } finally {
+    if (onSignal) for (const s of signals) process.removeListener(s, onSignal);
+  }
+  return 0;
+}
