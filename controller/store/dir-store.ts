@@ -25,13 +25,14 @@
 //   tokens/<ns>/<secretName>.token      just the JWT, for `berth agent --token-file`
 // Secret values from the manifests are held in memory only, never copied into the state directory.
 //
-// Watching: fs.watch (recursive) on every configured directory (the parent directory for a
-// configured file, so editors that save by rename are seen), any change → one debounced full
+// Watching: a plain fs.watch on every directory of the tree (dir-watcher.ts says why not Node's
+// recursive watch: it goes deaf to files replaced by rename, as git does), the parent directory for a
+// configured file; any change → one debounced full
 // re-scan; plus a periodic full re-scan as a safety net for missed events. Scans are synchronous, so
 // they never interleave; correctness over cleverness.
 import { randomUUID } from 'node:crypto';
-import { existsSync, promises as fsp, readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { existsSync, promises as fsp, readFileSync } from 'node:fs';
+import { dirname, join, resolve, sep } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { collectManifestFiles } from '../api/manifests.js';
 import { API_VERSION, FINALIZER, keyOf, type AgentToken, type AgentTokenStatus, type ContainerHost, type ContainerHostStatus, type ResourceKey, type SecretData } from '../api/types.js';
@@ -39,14 +40,21 @@ import { ResourceValidator } from '../api/validate.js';
 import { createFileExclusive, ensureDir, KeyedSerializer, writeFileAtomic } from './atomic-file.js';
 import { canonicalJson, diffResources, resolveSources, resourceId, scanManifestText, type FileScan, type LocatedProblem, type SourceKind, type SourceResource } from './dir-sources.js';
 import type { EventRecord, SigningKeyMaterial, SourceProblem, Store, StoreEvent } from './store.js';
+import { DirWatcher } from './dir-watcher.js';
 
 export interface DirectoryStoreOptions {
   /** Directories (recursive) and files of manifests. */
   paths: string[];
   stateDir: string;
   logger?: Logger;
-  /** Quiet time after a file change before re-scanning (default 200 ms). */
+  /** Quiet time after a file change before re-scanning (default 50 ms: a user waits on it). */
   debounceMs?: number;
+  /**
+   * How long a resource must stay gone, across two scans, before it counts as deleted (default
+   * 1 s). Longer than the debounce on purpose: a checkout or an editor that briefly removes a file
+   * must never turn into a deleted host whose containers the controller then removes.
+   */
+  deleteConfirmMs?: number;
   /** Namespace of resources that name none (default "default"). */
   namespaceDefault?: string;
   /** Full re-scan interval as a safety net for missed watch events (default 30 s; 0 = off). */
@@ -92,6 +100,7 @@ export class DirectoryStore implements Store {
   private readonly stateDir: string;
   private readonly log: Logger;
   private readonly debounceMs: number;
+  private readonly deleteConfirmMs: number;
   private readonly resyncMs: number;
   private readonly namespaceDefault: string;
   private readonly validator: ResourceValidator;
@@ -118,7 +127,7 @@ export class DirectoryStore implements Store {
   private problemList: SourceProblem[] = [];
   private readonly problemSince = new Map<string, string>();
 
-  private readonly watchers = new Map<string, { watcher: FSWatcher; ino: number }>();
+  private watcher?: DirWatcher;
   private debounceTimer: NodeJS.Timeout | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
   private started = false;
@@ -133,7 +142,8 @@ export class DirectoryStore implements Store {
     this.roots = [...new Set(options.paths.map((p) => resolve(p)))];
     this.stateDir = resolve(options.stateDir);
     this.log = options.logger ?? pino({ level: 'silent' });
-    this.debounceMs = options.debounceMs ?? 200;
+    this.debounceMs = options.debounceMs ?? 50;
+    this.deleteConfirmMs = options.deleteConfirmMs ?? Math.max(1000, this.debounceMs);
     this.resyncMs = options.resyncMs ?? 30_000;
     this.namespaceDefault = options.namespaceDefault ?? 'default';
     this.validator = options.validator ?? new ResourceValidator();
@@ -150,10 +160,10 @@ export class DirectoryStore implements Store {
     await ensureDir(this.stateDir);
     this.loadState();
     // The first full view; removals it finds (files deleted while we were down) are confirmed by a
-    // second scan one debounce later before start() resolves.
+    // second scan deleteConfirmMs later before start() resolves.
     this.scanNow();
     if (this.missing.size) {
-      await new Promise((r) => setTimeout(r, this.debounceMs));
+      await new Promise((r) => setTimeout(r, this.deleteConfirmMs));
       this.scanNow();
     }
     await this.persistState();
@@ -169,8 +179,7 @@ export class DirectoryStore implements Store {
     this.stopped = true;
     if (this.debounceTimer) clearTimeout(this.debounceTimer);
     if (this.resyncTimer) clearInterval(this.resyncTimer);
-    for (const { watcher } of this.watchers.values()) watcher.close();
-    this.watchers.clear();
+    this.watcher?.close();
     while (this.background.size) await Promise.all([...this.background]);
     await this.writer.idle();
   }
@@ -321,7 +330,7 @@ export class DirectoryStore implements Store {
 
     const resolved = resolveSources(this.lastGood, scan);
     const now = Date.now();
-    const confirmed = new Set([...this.missing].filter(([, since]) => now - since >= this.debounceMs).map(([id]) => id));
+    const confirmed = new Set([...this.missing].filter(([, since]) => now - since >= this.deleteConfirmMs).map(([id]) => id));
     const diff = diffResources(this.held, resolved.desired, confirmed);
     this.lastGood = resolved.lastGood;
     this.held = diff.next;
@@ -332,7 +341,11 @@ export class DirectoryStore implements Store {
     this.setProblems([...rootProblems, ...resolved.problems]);
     this.ensureWatchers();
     this.track(this.persistState());
-    if (this.missing.size) this.schedule();
+    if (this.missing.size) {
+      // Look again when the oldest pending removal can be confirmed.
+      const oldest = Math.min(...this.missing.values());
+      this.schedule(Math.max(this.debounceMs, this.deleteConfirmMs - (Date.now() - oldest)));
+    }
     else if (retryMs !== undefined) this.schedule(retryMs);
   }
 
@@ -455,40 +468,12 @@ export class DirectoryStore implements Store {
 
   private ensureWatchers(): void {
     if (this.stopped || !this.started) return;
-    for (const root of this.roots) {
-      let stat: ReturnType<typeof statSync> | undefined;
-      try { stat = statSync(root); } catch { stat = undefined; }
-      const existing = this.watchers.get(root);
-      if (existing && (!stat || existing.ino !== stat.ino)) {   // gone or replaced: the watch is dead
-        existing.watcher.close();
-        this.watchers.delete(root);
-      }
-      if (!stat || this.watchers.has(root)) continue;
-      try {
-        const watcher = stat.isDirectory()
-          ? watch(root, { recursive: true }, (_event, filename) => { if (this.relevant(root, filename)) this.schedule(); })
-          : watch(dirname(root), (_event, filename) => { if (filename === null || filename === basename(root)) this.schedule(); });
-        watcher.on('error', (err) => {
-          this.log.warn({ err, path: root }, 'watch failed; relying on periodic re-scans until it can be re-established');
-          watcher.close();
-          if (this.watchers.get(root)?.watcher === watcher) this.watchers.delete(root);
-          this.schedule();
-        });
-        this.watchers.set(root, { watcher, ino: stat.ino });
-      } catch (err) {
-        this.log.warn({ err, path: root }, 'cannot watch; relying on periodic re-scans');
-      }
-    }
-  }
-
-  /** Changes under hidden entries (.git, editor swap files) or in the state directory do not matter. */
-  private relevant(root: string, filename: string | Buffer | null): boolean {
-    if (filename === null) return true;
-    const rel = String(filename);
-    if (rel.split(/[\\/]/).some((seg) => seg.startsWith('.'))) return false;
-    const full = join(root, rel);
-    const fromState = relative(this.stateDir, full);
-    return !(fromState === '' || (!fromState.startsWith('..') && !fromState.startsWith(sep)));
+    this.watcher ??= new DirWatcher({
+      roots: this.roots, exclude: this.stateDir,
+      onChange: () => this.schedule(),
+      onError: (err, dir) => this.log.warn({ err, path: dir }, 'watch failed; relying on periodic re-scans until it can be re-established'),
+    });
+    this.watcher.sync();
   }
 
   // ---------------------------------------------------------------- persistence
