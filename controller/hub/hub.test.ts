@@ -295,15 +295,15 @@ test('invalid frames get an error reply and are counted; the connection stays op
   assert.is(invalid.code, 'invalid');
   assert.is(invalid.id, 'r1');
   agent.send('null');
-  assert.ok(await agent.next('error'));
+  assert.is((await agent.next('error')).code, 'unknown_type');
   agent.send({ ...HELLO });
   assert.is((await agent.next('error')).code, 'unexpected_hello');
   agent.ws.send(Buffer.from('{"type":"observed"}'), { binary: true });
   assert.is((await agent.next('error')).code, 'binary');
 
   assert.is(await counter(b.registry, 'berth_hub_invalid_frames_total', { code: 'bad_json' }), 1);
-  assert.is(await counter(b.registry, 'berth_hub_invalid_frames_total', { code: 'unknown_type' }), 1);
-  assert.is(await counter(b.registry, 'berth_hub_invalid_frames_total', { code: 'invalid' }), 2);
+  assert.is(await counter(b.registry, 'berth_hub_invalid_frames_total', { code: 'unknown_type' }), 2);
+  assert.is(await counter(b.registry, 'berth_hub_invalid_frames_total', { code: 'invalid' }), 1);
   assert.is(await counter(b.registry, 'berth_hub_invalid_frames_total'), 6);
   // still open and served
   agent.send(OBSERVED);

@@ -1,0 +1,62 @@
+// Reconnect delays: full-jitter exponential backoff (DESIGN §3 "Connect"). Full jitter — a uniform
+// random delay in [0, min(cap, base·2^attempt)) — spreads a fleet of agents that lost the controller at
+// the same moment (a controller restart, a leader failover) over the whole window instead of letting
+// them return in synchronized waves. Pure: the random source and the clock are injected.
+
+export interface BackoffOptions {
+  /** The first window (default 500 ms). */
+  baseMs?: number;
+  /** The largest window (default 30 s). */
+  capMs?: number;
+  /** A connection that lasted this long resets the attempts (default 60 s). */
+  stableMs?: number;
+  /** Uniform in [0, 1); default Math.random. */
+  random?: () => number;
+  /** Milliseconds; default Date.now. */
+  now?: () => number;
+}
+
+export class Backoff {
+  private readonly baseMs: number;
+  private readonly capMs: number;
+  private readonly stableMs: number;
+  private readonly random: () => number;
+  private readonly now: () => number;
+  private attempt = 0;
+  private connectedAt: number | undefined;
+
+  constructor(opts: BackoffOptions = {}) {
+    this.baseMs = opts.baseMs ?? 500;
+    this.capMs = opts.capMs ?? 30_000;
+    this.stableMs = opts.stableMs ?? 60_000;
+    this.random = opts.random ?? Math.random;
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Failed attempts since the last reset. */
+  get attempts(): number { return this.attempt; }
+
+  /** The upper bound of the next delay's window. */
+  window(): number {
+    // 2^attempt overflows to Infinity long after the cap is reached; Math.min keeps it finite.
+    return Math.min(this.capMs, this.baseMs * 2 ** this.attempt);
+  }
+
+  /** The delay before the next attempt; each call widens the window until the cap. */
+  next(): number {
+    const delay = Math.floor(this.random() * this.window());
+    this.attempt++;
+    return delay;
+  }
+
+  /** The connection is up. Attempts are not reset yet: a connection that drops at once is a failure. */
+  connected(): void { this.connectedAt = this.now(); }
+
+  /** The connection is gone; if it had been up for `stableMs`, the next delay starts small again. */
+  disconnected(): void {
+    if (this.connectedAt !== undefined && this.now() - this.connectedAt >= this.stableMs) this.attempt = 0;
+    this.connectedAt = undefined;
+  }
+
+  reset(): void { this.attempt = 0; this.connectedAt = undefined; }
+}

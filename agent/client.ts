@@ -1,0 +1,434 @@
+// The agent's side of the protocol (DESIGN §3 "Connect", §4): dial out to the controller, say hello
+// with a full inventory, execute `apply`/`remove` through the per-container serial executor, report
+// `observed` after Docker events and on every resync, keep the connection honest with pings, and
+// reconnect forever with full-jitter backoff. Everything received is validated; nothing a controller
+// sends can throw out of here.
+import { EventEmitter } from 'node:events';
+import { pino, type Logger } from 'pino';
+import WebSocket, { type ClientOptions, type RawData } from 'ws';
+import type { IncomingMessage } from 'node:http';
+import type { AgentFacts, DockerFacts, ObservedContainer } from '../protocol/container.js';
+import { controllerFrameDecoder } from '../protocol/codec.js';
+import { CLOSE, MAX_FRAME_BYTES, PROTOCOL_VERSION, type AgentFrame, type ApplyFrame, type ControllerFrame, type RemoveFrame, type ResultFrame, type WelcomeFrame } from '../protocol/frames.js';
+import { Backoff } from './backoff.js';
+import { KeyedSerialQueue } from './executor.js';
+import { UnsupportedLogStreams, type LogStreams } from './log-streams.js';
+import { RuntimeError, errorMessage, type ContainerRuntime, type Watch } from './runtime.js';
+
+export const CONNECT_PATH = '/agent/v1/connect';
+
+export interface AgentClientOptions {
+  /** The controller's base URL (ws, wss, http or https); CONNECT_PATH is appended unless present. */
+  url: string;
+  /** Read on every connect, so a rotated or re-issued token file is picked up without a restart. */
+  token: () => string | Promise<string>;
+  runtime: ContainerRuntime;
+  agent: AgentFacts;
+  log?: Logger;
+  backoff?: Backoff;
+  /** Least wait after the controller refused the token (401) or closed 4002/4003 (default 30 s). */
+  refusedRetryMs?: number;
+  /** Least wait after 4001: another agent is connected for this host; flapping helps nobody (60 s). */
+  supersededRetryMs?: number;
+  pingIntervalMs?: number;
+  /** Pings without a pong before the socket is given up (default 2). */
+  maxMissedPongs?: number;
+  handshakeTimeoutMs?: number;
+  /** Longest wait for Docker facts + inventory before hello/observed go out saying Docker is not answering (5 s). */
+  snapshotTimeoutMs?: number;
+  /** Until `welcome` says otherwise (default 300 s). */
+  resyncSeconds?: number;
+  executor?: KeyedSerialQueue;
+  logs?: LogStreams;
+  /** Extra ws client options (e.g. `ca` for a private wss certificate). */
+  wsOptions?: ClientOptions;
+}
+
+export interface AgentClientStats {
+  connects: number;
+  invalidFrames: number;
+  actions: number;
+  failedActions: number;
+}
+
+export interface DisconnectInfo { code: number; reason: string; httpStatus?: number; delayMs: number }
+
+/** ws, wss, http or https base URL → the agent endpoint (ws/wss). Throws on anything else. */
+export function connectUrl(base: string): string {
+  let u: URL;
+  try { u = new URL(base); } catch { throw new Error(`controller URL "${base}" is not a URL (expected e.g. wss://berth.example.com)`); }
+  if (u.protocol === 'http:') u.protocol = 'ws:';
+  else if (u.protocol === 'https:') u.protocol = 'wss:';
+  else if (u.protocol !== 'ws:' && u.protocol !== 'wss:') throw new Error(`controller URL "${base}" must start with ws://, wss://, http:// or https://`);
+  if (u.username || u.password) throw new Error('controller URL must not carry credentials; the agent authenticates with its token');
+  if (!u.pathname.endsWith(CONNECT_PATH)) u.pathname = `${u.pathname.replace(/\/+$/, '')}${CONNECT_PATH}`;
+  return u.toString();
+}
+
+/**
+ * Events (for tests and the CLI): 'connected', 'hello', 'welcome' (frame), 'disconnected'
+ * (DisconnectInfo), 'invalidFrame' (code), 'stopped'.
+ */
+export class AgentClient extends EventEmitter {
+  readonly stats: AgentClientStats = { connects: 0, invalidFrames: 0, actions: 0, failedActions: 0 };
+  private readonly opts: AgentClientOptions;
+  private readonly endpoint: string;
+  private readonly log: Logger;
+  private readonly backoff: Backoff;
+  private readonly executor: KeyedSerialQueue;
+  private readonly logs: LogStreams;
+  private readonly decoder = controllerFrameDecoder();
+
+  private ws: WebSocket | undefined;
+  private helloSent = false;
+  private welcomeFrame: WelcomeFrame | undefined;
+  private started = false;
+  private stopping = false;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private pingTimer: NodeJS.Timeout | undefined;
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private missedPongs = 0;
+  private watcher: Watch | undefined;
+  private observing = false;
+  private observeAgain = false;
+  private stoppedPromise: Promise<void> | undefined;
+
+  constructor(opts: AgentClientOptions) {
+    super();
+    this.opts = opts;
+    this.endpoint = connectUrl(opts.url);
+    this.log = opts.log ?? pino({ level: 'silent' });
+    this.backoff = opts.backoff ?? new Backoff();
+    this.executor = opts.executor ?? new KeyedSerialQueue();
+    this.logs = opts.logs ?? new UnsupportedLogStreams();
+  }
+
+  /** Whether a socket is open and `hello` went out on it. */
+  get connected(): boolean { return this.helloSent && this.ws?.readyState === WebSocket.OPEN; }
+
+  /** The last `welcome` of the current connection. */
+  get welcome(): WelcomeFrame | undefined { return this.welcomeFrame; }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.watcher = this.opts.runtime.watch(() => { void this.sendObserved(); });
+    void this.connect();
+  }
+
+  /**
+   * Graceful shutdown (SIGTERM): refuse new actions, let in-flight ones finish (at most TIMEOUT_MS)
+   * so their results reach the controller, then close with 1001. Resolves when the socket is closed.
+   */
+  stop(timeoutMs = 30_000): Promise<void> {
+    this.stoppedPromise ??= (async () => {
+      this.stopping = true;
+      clearTimeout(this.reconnectTimer);
+      this.watcher?.close();
+      if (this.executor.size > 0) {
+        this.log.info({ inFlight: this.executor.size }, 'shutting down: waiting for in-flight actions');
+        if (!await this.executor.drain(timeoutMs)) this.log.warn({ inFlight: this.executor.size, timeoutMs }, 'shutting down with actions still in flight; the controller will re-plan them');
+      }
+      this.logs.closeAll();
+      const ws = this.ws;
+      if (ws && ws.readyState !== WebSocket.CLOSED) {
+        const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+        if (ws.readyState === WebSocket.OPEN) ws.close(CLOSE.shuttingDown, 'agent shutting down');
+        else ws.terminate();
+        const timer = setTimeout(() => ws.terminate(), 2_000);   // a controller that never answers the close
+        await closed;
+        clearTimeout(timer);
+      }
+      this.clearConnectionTimers();
+      this.log.info('agent stopped');
+      this.emit('stopped');
+    })();
+    return this.stoppedPromise;
+  }
+
+  // ---- connection lifecycle
+
+  private async connect(): Promise<void> {
+    if (this.stopping) return;
+    let token: string;
+    try {
+      token = (await this.opts.token()).trim();
+      if (!token) throw new Error('the token is empty');
+    } catch (err) {
+      this.scheduleReconnect({ code: 0, reason: `cannot read the agent token: ${errorMessage(err)}` }, this.opts.refusedRetryMs ?? 30_000);
+      return;
+    }
+    if (this.stopping) return;
+    this.log.debug({ url: this.endpoint }, 'connecting to the controller');
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(this.endpoint, {
+        ...this.opts.wsOptions,
+        headers: { ...this.opts.wsOptions?.headers, Authorization: `Bearer ${token}` },
+        maxPayload: MAX_FRAME_BYTES,
+        handshakeTimeout: this.opts.handshakeTimeoutMs ?? 10_000,
+        perMessageDeflate: false,
+      });
+    } catch (err) {
+      // e.g. a control character in the token file ("Invalid character in header content"); the
+      // message names the header, never its value.
+      this.scheduleReconnect({ code: 0, reason: `cannot open the connection: ${errorMessage(err)}` }, this.opts.refusedRetryMs ?? 30_000);
+      return;
+    }
+    this.ws = ws;
+    let httpStatus: number | undefined;
+    let httpBody = '';
+    let lastError: string | undefined;
+
+    ws.on('unexpected-response', (req, res: IncomingMessage) => {
+      // The controller refused before upgrading (401: token refused). Keep a little of its body —
+      // it says why (expired, revoked, unknown host) — then abort the handshake.
+      httpStatus = res.statusCode;
+      const done = () => { clearTimeout(timer); if (ws.readyState === WebSocket.CONNECTING) ws.terminate(); };
+      const timer = setTimeout(done, 2_000);
+      res.on('data', (chunk: Buffer) => { if (httpBody.length < 512) httpBody += chunk.toString('utf8'); });
+      res.on('end', done);
+      res.on('error', done);
+      req.on('error', () => { /* aborted by terminate(); the close handler reports */ });
+    });
+    ws.on('error', (err) => { lastError = err.message; });
+    ws.on('open', () => this.onOpen(ws));
+    ws.on('message', (data, isBinary) => this.onMessage(ws, data, isBinary));
+    ws.on('pong', () => { this.missedPongs = 0; });
+    ws.on('close', (code, reasonBuf) => {
+      const reason = reasonBuf.toString('utf8') || (httpStatus ? httpBody.trim().slice(0, 300) : lastError ?? '');
+      this.onClose(ws, code, reason, httpStatus);
+    });
+  }
+
+  private onOpen(ws: WebSocket): void {
+    if (ws !== this.ws) return;
+    this.stats.connects++;
+    this.backoff.connected();
+    this.missedPongs = 0;
+    this.log.info({ url: this.endpoint }, 'connected to the controller');
+    this.emit('connected');
+    // We ping too (the controller pings as well): a half-open TCP connection, e.g. after a NAT
+    // timeout, is otherwise only noticed when the kernel gives up, minutes later.
+    this.pingTimer = setInterval(() => {
+      if (this.missedPongs >= (this.opts.maxMissedPongs ?? 2)) {
+        this.log.warn({ missedPongs: this.missedPongs }, 'the controller stopped answering pings; reconnecting');
+        ws.terminate();
+        return;
+      }
+      this.missedPongs++;
+      try { ws.ping(); } catch { /* closing; the close handler reconnects */ }
+    }, this.opts.pingIntervalMs ?? 15_000);
+    void this.sendHello(ws);
+  }
+
+  private async sendHello(ws: WebSocket): Promise<void> {
+    const { docker, containers } = await this.snapshot();
+    if (ws !== this.ws || ws.readyState !== WebSocket.OPEN) return;
+    this.send({ type: 'hello', protocolVersion: PROTOCOL_VERSION, agent: this.opts.agent, docker, containers });
+    this.helloSent = true;
+    this.log.info({ containers: containers.length, docker: docker.ok ? docker.version : `unavailable: ${docker.error}` }, 'hello sent');
+    this.emit('hello');
+    this.armResync();
+  }
+
+  private onClose(ws: WebSocket, code: number, reason: string, httpStatus: number | undefined): void {
+    if (ws !== this.ws) return;
+    this.ws = undefined;
+    this.helloSent = false;
+    this.welcomeFrame = undefined;
+    this.clearConnectionTimers();
+    this.logs.closeAll();
+    this.backoff.disconnected();
+    if (this.stopping) return;
+
+    const refused = this.opts.refusedRetryMs ?? 30_000;
+    let floor = 0;
+    const ctx = { code, reason, url: this.endpoint };
+    if (httpStatus === 401 || httpStatus === 403) {
+      floor = refused;
+      this.log.error({ ...ctx, httpStatus }, `token refused by the controller (HTTP ${httpStatus}${reason ? `: ${reason}` : ''}); check the token file — retrying`);
+    } else if (httpStatus !== undefined) {
+      this.log.warn({ ...ctx, httpStatus }, `the controller answered HTTP ${httpStatus} instead of accepting the connection`);
+    } else if (code === CLOSE.superseded) {
+      floor = this.opts.supersededRetryMs ?? 60_000;
+      this.log.error(ctx, 'superseded: another agent connected with this host\'s token (4001); is the same token used on two machines?');
+    } else if (code === CLOSE.revoked) {
+      floor = refused;
+      this.log.error(ctx, 'the controller revoked this agent\'s token (4003); install a new token — retrying');
+    } else if (code === CLOSE.unsupportedVersion) {
+      floor = refused;
+      this.log.error({ ...ctx, protocolVersion: PROTOCOL_VERSION }, 'the controller does not support this agent\'s protocol version (4002); upgrade the agent or the controller');
+    } else if (code === 1008) {
+      floor = refused;
+      this.log.error(ctx, 'the controller refused this host (1008): is the ContainerHost declared? — retrying');
+    } else if (code === CLOSE.protocolError) {
+      this.log.error(ctx, 'the controller closed the connection for protocol errors (4004)');
+    } else if (code === CLOSE.shuttingDown) {
+      this.log.info(ctx, 'the controller is going away (1001); reconnecting');
+    } else {
+      this.log.warn(ctx, 'connection to the controller lost');
+    }
+    this.scheduleReconnect({ code, reason, ...(httpStatus !== undefined ? { httpStatus } : {}) }, floor);
+  }
+
+  private scheduleReconnect(info: Omit<DisconnectInfo, 'delayMs'>, floorMs: number): void {
+    if (this.stopping) return;
+    const delayMs = Math.max(this.backoff.next(), floorMs);
+    if (info.code === 0) this.log.error({ delayMs }, info.reason);
+    this.log.debug({ delayMs }, 'reconnecting later');
+    this.emit('disconnected', { ...info, delayMs } satisfies DisconnectInfo);
+    this.reconnectTimer = setTimeout(() => { void this.connect(); }, delayMs);
+  }
+
+  private clearConnectionTimers(): void {
+    clearInterval(this.pingTimer);
+    clearInterval(this.resyncTimer);
+    this.pingTimer = undefined;
+    this.resyncTimer = undefined;
+  }
+
+  private armResync(): void {
+    clearInterval(this.resyncTimer);
+    const seconds = this.welcomeFrame?.resyncSeconds ?? this.opts.resyncSeconds ?? 300;
+    this.resyncTimer = setInterval(() => { void this.sendObserved(); }, seconds * 1000);
+  }
+
+  // ---- frames
+
+  private send(frame: AgentFrame): void {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return;
+    const text = JSON.stringify(frame);
+    if (Buffer.byteLength(text) > MAX_FRAME_BYTES) {
+      this.log.error({ type: frame.type, bytes: Buffer.byteLength(text) }, 'frame too large for the protocol; not sent');
+      return;
+    }
+    ws.send(text);
+  }
+
+  private onMessage(ws: WebSocket, data: RawData, isBinary: boolean): void {
+    if (ws !== this.ws) return;
+    const raw = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    const decoded = isBinary
+      ? { ok: false as const, code: 'invalid' as const, message: 'binary frames are not part of the protocol (JSON text frames only)' }
+      : this.decoder.decode(raw);
+    if (!decoded.ok) {
+      this.stats.invalidFrames++;
+      this.log.warn({ code: decoded.code, message: decoded.message }, 'invalid frame from the controller');
+      this.send({ type: 'error', ...('id' in decoded && decoded.id ? { id: decoded.id } : {}), code: decoded.code, message: decoded.message.slice(0, 8192) });
+      this.emit('invalidFrame', decoded.code);
+      return;
+    }
+    try {
+      this.dispatch(decoded.frame);
+    } catch (err) {
+      // A bug of ours must not take the connection down; report it to the controller.
+      this.log.error({ err: errorMessage(err), type: decoded.frame.type }, 'handling a frame failed');
+      this.send({ type: 'error', code: 'internal', message: `agent failed to handle ${decoded.frame.type}: ${errorMessage(err)}`.slice(0, 8192) });
+    }
+  }
+
+  private dispatch(frame: ControllerFrame): void {
+    switch (frame.type) {
+      case 'welcome': return this.onWelcome(frame);
+      case 'apply': return this.onAction(frame);
+      case 'remove': return this.onAction(frame);
+      case 'logs': return this.logs.open(frame, (f) => this.send(f));
+      case 'logsCancel': return this.logs.cancel(frame);
+      case 'error':
+        // Never answered: two peers replying to each other's errors would loop.
+        this.log.warn({ id: frame.id, code: frame.code, message: frame.message }, 'the controller reported an error');
+        return;
+    }
+  }
+
+  private onWelcome(frame: WelcomeFrame): void {
+    this.welcomeFrame = frame;
+    const key = `${frame.host.namespace}/${frame.host.name}`;
+    if (key !== this.opts.runtime.hostKey) {
+      this.log.error({ welcomeHost: key, tokenHost: this.opts.runtime.hostKey }, 'the controller welcomed this agent as a different host than its token names; containers are still filtered by the token\'s host');
+    }
+    if (frame.protocolVersion !== PROTOCOL_VERSION) this.log.warn({ theirs: frame.protocolVersion, ours: PROTOCOL_VERSION }, 'protocol version differs from the controller\'s');
+    this.log.info({ host: key, resyncSeconds: frame.resyncSeconds }, 'welcomed by the controller');
+    this.emit('welcome', frame);
+    if (this.helloSent) this.armResync();
+  }
+
+  private onAction(frame: ApplyFrame | RemoveFrame): void {
+    const name = frame.type === 'apply' ? frame.container.name : frame.name;
+    if (this.stopping) {
+      this.sendResult({ type: 'result', id: frame.id, ok: false, error: { code: 'ShuttingDown', message: 'the agent is shutting down; retry after it reconnects' } });
+      return;
+    }
+    this.stats.actions++;
+    const started = Date.now();
+    const run = frame.type === 'apply'
+      ? () => this.opts.runtime.apply(frame.container, { policy: frame.policy, hostUid: frame.hostUid, ...(frame.pullAuth ? { pullAuth: frame.pullAuth } : {}) })
+      : () => this.opts.runtime.remove(frame.name).then(() => undefined);
+    this.executor.run(name, run).then(
+      (container: ObservedContainer | undefined) => {
+        this.log.info({ id: frame.id, action: frame.type, container: name, ms: Date.now() - started }, `${frame.type} done`);
+        this.sendResult({ type: 'result', id: frame.id, ok: true, ...(container ? { container } : {}) });
+      },
+      (err: unknown) => {
+        this.stats.failedActions++;
+        const code = err instanceof RuntimeError ? err.code : 'Internal';
+        const message = errorMessage(err).slice(0, 8192);
+        this.log.warn({ id: frame.id, action: frame.type, container: name, code, message, ms: Date.now() - started }, `${frame.type} failed`);
+        this.sendResult({ type: 'result', id: frame.id, ok: false, error: { code, message } });
+      },
+    );
+  }
+
+  private sendResult(frame: ResultFrame): void {
+    // A result whose connection is gone is dropped: the next hello carries the full inventory and
+    // the controller re-plans from it (level-triggered), so nothing is lost but a round trip.
+    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) this.log.debug({ id: frame.id }, 'result dropped: not connected');
+    this.send(frame);
+  }
+
+  // ---- inventory
+
+  /**
+   * Facts and inventory, bounded: the controller closes a connection whose hello does not arrive
+   * within seconds (4004), so a wedged dockerd must become "Docker unavailable", not a silent agent.
+   */
+  private async snapshot(): Promise<{ docker: DockerFacts; containers: ObservedContainer[] }> {
+    const limitMs = this.opts.snapshotTimeoutMs ?? 5_000;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<{ docker: DockerFacts; containers: ObservedContainer[] }>((resolve) => {
+      timer = setTimeout(() => resolve({ docker: { ok: false, error: `Docker did not answer within ${limitMs / 1000} s` }, containers: [] }), limitMs);
+    });
+    try { return await Promise.race([this.readSnapshot(), late]); } finally { clearTimeout(timer); }
+  }
+
+  private async readSnapshot(): Promise<{ docker: DockerFacts; containers: ObservedContainer[] }> {
+    let docker: DockerFacts;
+    try { docker = await this.opts.runtime.dockerFacts(); } catch (err) {
+      docker = { ok: false, error: errorMessage(err).slice(0, 8192) };   // the contract says never; be safe
+    }
+    if (!docker.ok) return { docker, containers: [] };
+    try {
+      return { docker, containers: await this.opts.runtime.inventory() };
+    } catch (err) {
+      return { docker: { ok: false, error: errorMessage(err).slice(0, 8192) }, containers: [] };
+    }
+  }
+
+  /** Send the full inventory; single-flight, and a request during a send triggers one more. */
+  private async sendObserved(): Promise<void> {
+    if (!this.connected) return;
+    if (this.observing) { this.observeAgain = true; return; }
+    this.observing = true;
+    try {
+      do {
+        this.observeAgain = false;
+        const { docker, containers } = await this.snapshot();
+        if (this.connected) this.send({ type: 'observed', docker, containers });
+      } while (this.observeAgain && this.connected);
+    } finally {
+      this.observing = false;
+    }
+  }
+}
