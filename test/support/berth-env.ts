@@ -89,6 +89,7 @@ export class BerthEnv {
       };
       child.stdout!.on('data', onData);
       child.once('exit', (code) => reject(new Error(`controller exited with ${code} before serving:\n${this.logs()}`)));
+      setTimeout(() => reject(new Error(`controller did not report its URL within 30 s (it must log at info):\n${this.logs()}`)), 30_000).unref();
     });
   }
 
