@@ -7,6 +7,8 @@
 // a path below that node so the error names the exact field (CEL can only name the rule's node).
 import { parseDurationMs } from './duration.js';
 import { intOrQuantity, isQuantity, quantityValue } from './quantity.js';
+// The same path rules the agent enforces again; NORMALIZED_ABSOLUTE_PATH is the regex the CRD hands to CEL's matches().
+import { NORMALIZED_ABSOLUTE_PATH, underAllowedRoot } from '../../protocol/policy.js';
 
 export type PathSegment = string | number;
 export interface Violation { path: PathSegment[]; detail?: string }
@@ -16,14 +18,8 @@ type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (v && typeof v === 'object' ? (v as Json) : {});
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
-/** Absolute, normalized path: the same regex the CRD hands to CEL's matches(). */
-export const NORMALIZED_ABSOLUTE_PATH = /^\/$|^(\/([^/.][^/]*|[.][^/.][^/]*|[.][.][^/]+))+$/;
 const DURATION_SHAPE = /^([0-9]+([.][0-9]+)?(h|m|s|ms))+$/;
 
-/** Whether hostPath lies at or below one of the allowed roots ("/" allows everything). */
-export function underAllowedRoot(hostPath: string, roots: readonly string[]): boolean {
-  return roots.some((r) => r === '/' || hostPath === r || hostPath.startsWith(`${r}/`));
-}
 
 /** A twin that checks each container with `bad`, reporting `field` of the offending ones. */
 function eachContainer(field: string, bad: (container: Json, spec: Json) => string | undefined): RuleTwin {

@@ -1,16 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { ContainerSpec, ObservedContainer } from '../../protocol/container.js';
+import { seen, spec } from './test-fixtures.js';
+import type { ContainerSpec } from '../../protocol/container.js';
 import { plan, type PlanInput } from './planner.js';
 
-const spec = (name: string, extra: Partial<ContainerSpec> = {}): ContainerSpec => ({
-  name, image: 'busybox:1', imagePullPolicy: 'IfNotPresent', state: 'Running', env: [], ports: [], volumes: [],
-  restartPolicy: 'UnlessStopped', network: 'bridge', privileged: false, stopTimeoutSeconds: 10,
-  logging: { maxSizeBytes: 1, maxFiles: 1 }, specHash: `h-${name}`, ...extra,
-});
-const seen = (name: string, extra: Partial<ObservedContainer> = {}): ObservedContainer => ({
-  name, containerID: `id-${name}`, image: 'busybox:1', imageID: 'sha256:x', state: 'running', health: 'none', restartCount: 0, specHash: `h-${name}`, ...extra,
-});
 const input = (p: Partial<PlanInput>): PlanInput => ({
   desired: new Map(), unresolved: new Set(), observed: [], inFlight: new Set(), paused: false, deleting: false, removalPolicy: 'Delete', ...p,
 });
