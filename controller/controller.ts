@@ -15,6 +15,18 @@ import type { EventRecord, Store } from './store/store.js';
 import { generateSigningKey, importSigningKey, importVerificationKey, type SigningKey, type VerificationKey } from './tokens/signing-key.js';
 import { verifyAgentToken } from './tokens/verify.js';
 
+/**
+ * Kubernetes mode: several replicas, one leader (a Lease). Only the leader reconciles and accepts
+ * agents; the others keep their caches warm, answer /readyz with 503 (so the Service sends agents to
+ * the leader) and refuse agent upgrades with 503. The controller knows leadership only through this.
+ */
+export interface Leadership {
+  start(callbacks: { onStartedLeading: () => void; onStoppedLeading: () => void }): void | Promise<void>;
+  /** Stop campaigning; release the lease if held. */
+  stop(): Promise<void>;
+  isLeader(): boolean;
+}
+
 export interface ControllerOptions {
   store: Store & { events?: (kind: 'ContainerHost' | 'AgentToken', key: ResourceKey) => Array<EventRecord & { lastTimestamp?: string }> };
   logger: Logger;
@@ -27,6 +39,9 @@ export interface ControllerOptions {
   /** Full resync of every resource (default 5 min). */
   resyncMs?: number;
   registry?: Registry;
+  leadership?: Leadership;
+  /** Called when leadership is lost after it was held (the CLI exits so the process restarts clean). */
+  onLostLeadership?: () => void;
   /** Hub timings, for tests. */
   hubOptions?: { pingIntervalMs?: number; helloTimeoutMs?: number };
 }
@@ -43,6 +58,7 @@ export class Controller {
   private resyncTimer?: NodeJS.Timeout;
   private unsubscribe?: () => void;
   private started = false;
+  private stopping = false;
   private url = '';
 
   constructor(private readonly opts: ControllerOptions) {
@@ -73,13 +89,19 @@ export class Controller {
 
     const app = createApi({
       store, registry: this.registry, version: this.opts.version,
-      ready: () => (this.started ? { ok: true } : { ok: false, reason: 'starting' }),
+      ready: () => (!this.started ? { ok: false, reason: 'starting' }
+        : this.opts.leadership && !this.opts.leadership.isLeader() ? { ok: false, reason: 'not the leader (standby)' } : { ok: true }),
       ...(store.events ? { events: store.events.bind(store) } : {}),
     });
     this.server = createServer(app);
     this.hub = new AgentHub({
       server: this.server, logger: logger.child({ component: 'hub' }), registry: this.registry,
-      authenticate: (jwt) => verifyAgentToken(jwt, { publicKeys: this.verification!, lookupTokenByUid: (uid) => store.tokenByUid(uid) }),
+      authenticate: (jwt) => {
+        // A standby answers 503 (the hub's answer when authenticate throws): agents back off and the
+        // Service, reading /readyz, sends them to the leader.
+        if (this.opts.leadership && !this.opts.leadership.isLeader()) throw new Error('this controller is not the leader');
+        return verifyAgentToken(jwt, { publicKeys: this.verification!, lookupTokenByUid: (uid) => store.tokenByUid(uid) });
+      },
       welcomeFor: (hostKey) => {
         const host = store.host(hostKey);
         if (!host) return undefined;
@@ -117,15 +139,29 @@ export class Controller {
     const onError = (kind: string) => (key: string, err: unknown, retryInMs: number) =>
       logger.warn({ err, [kind]: key, retryInMs }, `reconcile failed; retrying`);
     const n = this.opts.workers ?? 4;
-    this.workers = [
-      runWorkers(this.hostQueue, n, tracked('ContainerHost', (k) => hosts.reconcile(k)), onError('host')),
-      runWorkers(this.tokenQueue, 2, tracked('AgentToken', async (k) => { await tokens.reconcile(k); }), onError('token')),
-    ];
+    const startWorkers = () => {
+      this.workers = [
+        runWorkers(this.hostQueue, n, tracked('ContainerHost', (k) => hosts.reconcile(k)), onError('host')),
+        runWorkers(this.tokenQueue, 2, tracked('AgentToken', async (k) => { await tokens.reconcile(k); }), onError('token')),
+      ];
+      enqueueAll();
+    };
     this.started = true;
     logger.info({ url: this.url, agentUrl: this.agentUrl }, 'controller started');
+    if (!this.opts.leadership) { startWorkers(); return; }
+    logger.info('waiting to become the leader');
+    await this.opts.leadership.start({
+      onStartedLeading: () => { logger.info('became the leader: reconciling'); startWorkers(); },
+      onStoppedLeading: () => {
+        if (this.stopping) return;
+        logger.error('lost the leadership: stopping so that only the leader acts');
+        this.opts.onLostLeadership?.();
+      },
+    });
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     this.started = false;
     clearInterval(this.resyncTimer);
     this.unsubscribe?.();
@@ -133,6 +169,8 @@ export class Controller {
     this.tokenQueue.shutDown();
     await this.hub?.close();
     await Promise.all(this.workers);
+    // Release the lease only once nothing of ours acts any more, so leaders never overlap.
+    await this.opts.leadership?.stop();
     await new Promise<void>((resolve) => { if (!this.server) resolve(); else { this.server.close(() => resolve()); this.server.closeAllConnections(); } });
     await this.opts.store.stop();
   }
