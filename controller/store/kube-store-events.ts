@@ -1,0 +1,131 @@
+// Kubernetes Events for the Kubernetes store: core/v1 Events about ContainerHosts and AgentTokens
+// (`kubectl describe ch`, `kubectl get events`), plus the same short in-memory log the directory
+// store keeps for the HTTP API.
+//
+// Like client-go's recorder, repeats are aggregated: the same object + type + reason + message
+// within the window (10 min) patches count and lastTimestamp of the Event already written instead of
+// creating another. Writes for one such series are serialized (so two quick repeats cannot both
+// create), and recording never throws or blocks the caller: failures are logged and dropped — an
+// Event is best-effort by nature, a reconcile must never fail because of one.
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { ResourceKey } from '../api/types.js';
+import type { StoredEvent } from './dir-store.js';
+import { asKubeError, PatchStrategy, type KubeApi } from './kube-store-api.js';
+import { eventBody, truncateMessage, type InvolvedObject } from './kube-store-objects.js';
+import type { EventRecord } from './store.js';
+
+export type { StoredEvent };
+
+const MAX_EVENTS_PER_OBJECT = 100;
+/** Writes waiting beyond this many are dropped (an apiserver that does not answer must not grow memory). */
+const MAX_PENDING = 200;
+
+interface Series { namespace: string; name: string; count: number; lastSeen: number }
+
+export interface EventRecorderOptions {
+  api: KubeApi;
+  log: Logger;
+  /** reportingInstance: which controller replica wrote it (pod name or hostname). */
+  instance: string;
+  aggregateWindowMs?: number;
+  now?: () => Date;
+}
+
+/** RFC 3339 with whole seconds, as metav1.Time serializes. */
+const seconds = (d: Date): string => d.toISOString().replace(/\.\d+Z$/, 'Z');
+
+export class EventRecorder {
+  private readonly log = new Map<string, StoredEvent[]>();
+  private readonly series = new Map<string, Series>();
+  private readonly chains = new Map<string, Promise<void>>();
+  private pending = 0;
+  private readonly windowMs: number;
+  private readonly now: () => Date;
+
+  constructor(private readonly o: EventRecorderOptions) {
+    this.windowMs = o.aggregateWindowMs ?? 10 * 60_000;
+    this.now = o.now ?? (() => new Date());
+  }
+
+  /** Records an event: in memory at once, to the apiserver in the background. Never throws. */
+  record(target: InvolvedObject, event: EventRecord): void {
+    try {
+      this.remember(`${target.kind}/${target.namespace}/${target.name}`, event);
+      if (this.pending >= MAX_PENDING) {
+        this.o.log.warn({ kind: target.kind, key: `${target.namespace}/${target.name}`, reason: event.reason }, 'too many Event writes pending; dropping this one');
+        return;
+      }
+      const id = [target.kind, target.namespace, target.name, target.uid, event.type, event.reason, truncateMessage(event.message)].join('\0');
+      this.pending++;
+      const previous = this.chains.get(id) ?? Promise.resolve();
+      const next = previous.then(() => this.write(id, target, event)).catch((err: unknown) => {
+        this.o.log.warn({ kind: target.kind, key: `${target.namespace}/${target.name}`, reason: event.reason, err: asKubeError(err, 'event').message }, 'could not write Event');
+      }).finally(() => {
+        this.pending--;
+        if (this.chains.get(id) === next) this.chains.delete(id);
+      });
+      this.chains.set(id, next);
+    } catch (err) {
+      this.o.log.warn({ err: (err as Error).message }, 'could not record event');
+    }
+  }
+
+  /** The last events about a resource (oldest first), for the HTTP API. */
+  events(kind: 'ContainerHost' | 'AgentToken', key: ResourceKey): StoredEvent[] {
+    return (this.log.get(`${kind}/${key}`) ?? []).map((e) => ({ ...e }));
+  }
+
+  forget(kind: 'ContainerHost' | 'AgentToken', key: ResourceKey): void { this.log.delete(`${kind}/${key}`); }
+
+  /** Resolves when every Event write started so far has finished. */
+  async idle(): Promise<void> {
+    while (this.chains.size) await Promise.all([...this.chains.values()]);
+  }
+
+  private remember(id: string, event: EventRecord): void {
+    const list = this.log.get(id) ?? [];
+    const now = this.now().toISOString();
+    const last = list.at(-1);
+    if (last && last.type === event.type && last.reason === event.reason && last.message === event.message) {
+      last.count += 1;
+      last.lastTimestamp = now;
+    } else {
+      list.push({ type: event.type, reason: event.reason, message: event.message, count: 1, firstTimestamp: now, lastTimestamp: now });
+      if (list.length > MAX_EVENTS_PER_OBJECT) list.splice(0, list.length - MAX_EVENTS_PER_OBJECT);
+    }
+    this.log.set(id, list);
+  }
+
+  private async write(id: string, target: InvolvedObject, event: EventRecord): Promise<void> {
+    const now = this.now();
+    this.prune(now.getTime());
+    const known = this.series.get(id);
+    if (known && now.getTime() - known.lastSeen < this.windowMs) {
+      const count = known.count + 1;
+      try {
+        await this.o.api.call(`patch Event ${known.namespace}/${known.name}`, () => this.o.api.core.patchNamespacedEvent(
+          { namespace: known.namespace, name: known.name, body: { count, lastTimestamp: seconds(now) } },
+          this.o.api.options(PatchStrategy.MergePatch)));
+        known.count = count;
+        known.lastSeen = now.getTime();
+        return;
+      } catch (err) {
+        // Expired (Events have a TTL) or deleted by someone: start a new series.
+        if (!asKubeError(err, 'event').notFound) throw err;
+        this.series.delete(id);
+      }
+    }
+    // kubectl/client-go name Events <object>.<unique hex>; ours are unique per series.
+    const name = `${target.name}.${Date.now().toString(16)}${randomBytes(4).toString('hex')}`;
+    const body = eventBody(target, event, name, seconds(now), this.o.instance);
+    await this.o.api.call(`create Event for ${target.kind} ${target.namespace}/${target.name}`,
+      () => this.o.api.core.createNamespacedEvent({ namespace: target.namespace, body: body as never }, this.o.api.options()));
+    this.series.set(id, { namespace: target.namespace, name, count: 1, lastSeen: now.getTime() });
+  }
+
+  private prune(nowMs: number): void {
+    if (this.series.size < 256) return;
+    for (const [id, s] of this.series) if (nowMs - s.lastSeen >= this.windowMs) this.series.delete(id);
+  }
+}

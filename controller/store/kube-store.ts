@@ -1,0 +1,431 @@
+// The Kubernetes store (`berth controller --kube`): ContainerHosts, AgentTokens and Secrets come
+// from informers (list + watch, kube-store-reflector.ts); status goes through the /status
+// subresource as a JSON merge patch; the cleanup finalizer is added and removed with preconditioned
+// JSON patches; tokens and the signing key live in Secrets; events are core/v1 Events. The
+// reconcilers cannot tell it from the directory store. With the directory store, the only module
+// that imports @kubernetes/client-node (through kube-store-api.ts) besides leader election.
+//
+// Modules: kube-store-api.ts (client + raw HTTPS, errors), kube-store-reflector.ts (informers),
+// kube-store-patch.ts (pure patch builders), kube-store-objects.ts (mapping, bodies),
+// kube-store-events.ts (Events with aggregation).
+//
+// Reads are from the informer caches only. Writes go to the apiserver and, on success, the object it
+// returned is written through to the cache, so a reconcile that follows sees its own write.
+import { hostname } from 'node:os';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { pino, type Logger } from 'pino';
+import { FINALIZER, splitKey, type AgentToken, type AgentTokenStatus, type ContainerHost, type ContainerHostStatus, type ResourceKey, type SecretData } from '../api/types.js';
+import { canonicalJson } from '../reconcile/canonical-json.js';
+import { asKubeError, KubeApi, KubeHttp, PatchStrategy, type RequestRecord } from './kube-store-api.js';
+import { EventRecorder, type StoredEvent } from './kube-store-events.js';
+import {
+  agentTokenSecret, GROUP, isOurTokenSecret, parseSigningKeySecret, PLURAL, rawKey, reconcileInputs, SECRET_FIELD_SELECTOR,
+  SECRET_LABEL_SELECTOR, secretChanged, SIGNING_KEY_SECRET, signingKeySecret, toAgentToken, toContainerHost, toSecretData, VERSION,
+  type RawObject,
+} from './kube-store-objects.js';
+import { addFinalizerOps, removeFinalizerOps, statusPatchBody, type JsonPatchOp } from './kube-store-patch.js';
+import { Reflector, type ChangeType } from './kube-store-reflector.js';
+import type { EventRecord, SigningKeyMaterial, SourceProblem, Store, StoreEvent } from './store.js';
+
+export type { StoredEvent, RequestRecord };
+
+export const DEFAULT_CONTROLLER_NAMESPACE = 'berth-system';
+
+export interface KubeStoreOptions {
+  kubeConfig: KubeConfig;
+  /** Watch only this namespace (undefined: all namespaces). */
+  namespace?: string;
+  /** Where the signing-key Secret lives (--namespace / POD_NAMESPACE; default berth-system). It must exist. */
+  controllerNamespace?: string;
+  logger?: Logger;
+  /** Relist an informer whose request showed no sign of life (no event, no bookmark) for this long (default 5 min). */
+  watchdogMs?: number;
+  /** Full relist of every informer as a safety net (default 30 min; 0 = off). */
+  resyncMs?: number;
+  /** Bound on one API call (default 30 s). */
+  requestTimeoutMs?: number;
+  /** Informer retry backoff (defaults 500 ms doubling to 30 s, jittered). */
+  backoffInitialMs?: number;
+  backoffMaxMs?: number;
+  /** How long start() retries the first lists before failing (default 60 s). */
+  startTimeoutMs?: number;
+  /** reportingInstance of Events (default POD_NAME, else the hostname). */
+  instance?: string;
+  /** Sees every API call (method, url, Content-Type) as it is sent; for diagnostics and tests. */
+  onRequest?: (r: RequestRecord) => void;
+}
+
+type Kind = 'ContainerHost' | 'AgentToken';
+const CONFLICT_RETRIES = 5;
+
+const byKey = (a: { metadata: { namespace: string; name: string } }, b: { metadata: { namespace: string; name: string } }): number => {
+  const ka = `${a.metadata.namespace}/${a.metadata.name}`;
+  const kb = `${b.metadata.namespace}/${b.metadata.name}`;
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+};
+
+export class KubeStore implements Store {
+  readonly namespace: string | undefined;
+  readonly controllerNamespace: string;
+  private readonly log: Logger;
+  private readonly api: KubeApi;
+  private readonly recorder: EventRecorder;
+  private readonly reflectors: Record<Kind | 'Secret', Reflector>;
+  private readonly resyncMs: number;
+  private resyncTimer: NodeJS.Timeout | undefined;
+
+  private readonly hostMap = new Map<ResourceKey, ContainerHost>();
+  private readonly tokenMap = new Map<ResourceKey, AgentToken>();
+  private readonly tokenKeyByUid = new Map<string, ResourceKey>();
+  private readonly secretMap = new Map<ResourceKey, SecretData>();
+  private hostList: ContainerHost[] | undefined;
+  private tokenList: AgentToken[] | undefined;
+  /** kind/key → the status (canonical JSON) as the apiserver returned it after our last write. */
+  private readonly ownStatus = new Map<string, string>();
+  private readonly listeners = new Set<(event: StoreEvent) => void>();
+  private keyPromise: Promise<SigningKeyMaterial> | undefined;
+  private started = false;
+
+  constructor(options: KubeStoreOptions) {
+    this.namespace = options.namespace || undefined;
+    this.controllerNamespace = options.controllerNamespace || DEFAULT_CONTROLLER_NAMESPACE;
+    this.log = options.logger ?? pino({ level: 'silent' });
+    this.resyncMs = options.resyncMs ?? 30 * 60_000;
+    if (!options.kubeConfig.getCurrentCluster()) throw new Error('kube store: the kubeconfig has no current cluster');
+    this.api = new KubeApi(options.kubeConfig, { timeoutMs: options.requestTimeoutMs ?? 30_000, ...(options.onRequest ? { onRequest: options.onRequest } : {}) });
+    this.recorder = new EventRecorder({ api: this.api, log: this.log, instance: options.instance ?? process.env.POD_NAME ?? hostname() });
+    const http = new KubeHttp(options.kubeConfig);
+    const ns = this.namespace ? `/namespaces/${encodeURIComponent(this.namespace)}` : '';
+    const common = {
+      http, log: this.log,
+      ...(options.watchdogMs !== undefined ? { watchdogMs: options.watchdogMs } : {}),
+      ...(options.backoffInitialMs !== undefined ? { backoffInitialMs: options.backoffInitialMs } : {}),
+      ...(options.backoffMaxMs !== undefined ? { backoffMaxMs: options.backoffMaxMs } : {}),
+      ...(options.startTimeoutMs !== undefined ? { startTimeoutMs: options.startTimeoutMs } : {}),
+    };
+    const notFoundHint = 'are the Berth CRDs installed? (kubectl apply -f crds/)';
+    this.reflectors = {
+      ContainerHost: new Reflector({ ...common, notFoundHint, kind: 'ContainerHost', path: `/apis/${GROUP}/${VERSION}${ns}/${PLURAL.ContainerHost}`, onChange: (t, o, old) => this.onHost(t, o, old) }),
+      AgentToken: new Reflector({ ...common, notFoundHint, kind: 'AgentToken', path: `/apis/${GROUP}/${VERSION}${ns}/${PLURAL.AgentToken}`, onChange: (t, o, old) => this.onToken(t, o, old) }),
+      Secret: new Reflector({
+        ...common, kind: 'Secret', path: `/api/v1${ns}/secrets`, labelSelector: SECRET_LABEL_SELECTOR, fieldSelector: SECRET_FIELD_SELECTOR,
+        onChange: (t, o, old) => this.onSecret(t, o, old),
+      }),
+    };
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  async start(): Promise<void> {
+    if (this.started) throw new Error('kube store: already started');
+    this.started = true;
+    const all = Object.values(this.reflectors);
+    const results = await Promise.allSettled(all.map((r) => r.start()));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      await Promise.all(all.map((r) => r.stop()));
+      throw new Error(`kube store: ${(failed.reason as Error).message}`);
+    }
+    if (this.resyncMs > 0) {
+      this.resyncTimer = setInterval(() => { for (const r of all) r.resync(); }, this.resyncMs);
+      this.resyncTimer.unref();
+    }
+    this.log.info({ namespace: this.namespace ?? '(all)', controllerNamespace: this.controllerNamespace, hosts: this.hostMap.size, tokens: this.tokenMap.size, secrets: this.secretMap.size }, 'kubernetes store started');
+  }
+
+  async stop(): Promise<void> {
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
+    await Promise.all(Object.values(this.reflectors).map((r) => r.stop()));
+    // Event writes are bounded by the request timeout; do not hold shutdown longer than a moment.
+    await Promise.race([this.recorder.idle(), new Promise((r) => setTimeout(r, 5000).unref())]);
+  }
+
+  // ---------------------------------------------------------------- reads (informer caches)
+
+  hosts(): ContainerHost[] { return (this.hostList ??= [...this.hostMap.values()].sort(byKey)); }
+  host(key: ResourceKey): ContainerHost | undefined { return this.hostMap.get(key); }
+  tokens(): AgentToken[] { return (this.tokenList ??= [...this.tokenMap.values()].sort(byKey)); }
+  token(key: ResourceKey): AgentToken | undefined { return this.tokenMap.get(key); }
+  tokenByUid(uid: string): AgentToken | undefined {
+    const key = this.tokenKeyByUid.get(uid);
+    return key === undefined ? undefined : this.tokenMap.get(key);
+  }
+  secret(namespace: string, name: string): SecretData | undefined { return this.secretMap.get(`${namespace}/${name}`); }
+
+  /** Informers that currently fail (the store keeps serving what it last knew). */
+  problems(): SourceProblem[] {
+    const out: SourceProblem[] = [];
+    for (const [kind, r] of Object.entries(this.reflectors)) {
+      const p = r.problem();
+      if (p) out.push({ source: 'kubernetes', message: `${kind} informer: ${p.message}`, since: p.since });
+    }
+    return out;
+  }
+
+  /** The last events recorded about a resource (oldest first), for the HTTP API. */
+  events(kind: Kind, key: ResourceKey): StoredEvent[] { return this.recorder.events(kind, key); }
+
+  /** Informer counters (lists, watches, stalls, failures) — for diagnostics and tests. */
+  informerStats(): Record<Kind | 'Secret', { lists: number; watches: number; stalls: number; failures: number }> {
+    const s = (r: Reflector) => ({ ...r.stats });
+    return { ContainerHost: s(this.reflectors.ContainerHost), AgentToken: s(this.reflectors.AgentToken), Secret: s(this.reflectors.Secret) };
+  }
+
+  subscribe(listener: (event: StoreEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => { this.listeners.delete(listener); };
+  }
+
+  // ---------------------------------------------------------------- informer callbacks
+
+  private emit(event: StoreEvent): void {
+    for (const listener of [...this.listeners]) {
+      try { listener(event); } catch (err) { this.log.error({ err, kind: event.kind, key: event.key }, 'store listener failed'); }
+    }
+  }
+
+  /**
+   * Whether a new version of a host or token is worth a reconcile: always when it appears; when its
+   * spec/metadata inputs changed; when its status changed and is not the status we wrote ourselves
+   * (someone else wrote status — level-triggered, we look again). Our own status writes do not
+   * come back as events: no write → event → reconcile loop.
+   */
+  private worthAnEvent(kind: Kind, type: ChangeType, obj: RawObject, old: RawObject | undefined): boolean {
+    if (type !== 'update' || !old) return true;
+    if (reconcileInputs(old) !== reconcileInputs(obj)) return true;
+    if (canonicalJson(old.status ?? null) === canonicalJson(obj.status ?? null)) return false;
+    return this.ownStatus.get(`${kind}/${rawKey(obj)}`) !== canonicalJson(obj.status ?? null);
+  }
+
+  private onHost(type: ChangeType, obj: RawObject, old: RawObject | undefined): void {
+    const key = rawKey(obj);
+    if (type === 'delete') {
+      this.hostMap.delete(key);
+      this.ownStatus.delete(`ContainerHost/${key}`);
+      this.recorder.forget('ContainerHost', key);
+    } else {
+      this.hostMap.set(key, toContainerHost(obj));
+    }
+    this.hostList = undefined;
+    if (type === 'delete' || this.worthAnEvent('ContainerHost', type, obj, old)) {
+      this.log.debug({ kind: 'ContainerHost', key, change: type, generation: obj.metadata.generation }, 'ContainerHost changed');
+      this.emit({ kind: 'ContainerHost', key });
+    }
+  }
+
+  private onToken(type: ChangeType, obj: RawObject, old: RawObject | undefined): void {
+    const key = rawKey(obj);
+    const previous = this.tokenMap.get(key);
+    if (previous) this.tokenKeyByUid.delete(previous.metadata.uid);
+    if (type === 'delete') {
+      this.tokenMap.delete(key);
+      this.ownStatus.delete(`AgentToken/${key}`);
+      this.recorder.forget('AgentToken', key);
+    } else {
+      const token = toAgentToken(obj);
+      this.tokenMap.set(key, token);
+      this.tokenKeyByUid.set(token.metadata.uid, key);
+    }
+    this.tokenList = undefined;
+    if (type === 'delete' || this.worthAnEvent('AgentToken', type, obj, old)) {
+      this.log.debug({ kind: 'AgentToken', key, change: type }, 'AgentToken changed');
+      this.emit({ kind: 'AgentToken', key });
+    }
+  }
+
+  private onSecret(type: ChangeType, obj: RawObject, old: RawObject | undefined): void {
+    const key = rawKey(obj);
+    if (type === 'delete') this.secretMap.delete(key);
+    else this.secretMap.set(key, toSecretData(obj));
+    if (type !== 'update' || !old || secretChanged(old, obj)) {
+      this.log.debug({ kind: 'Secret', key, change: type }, 'secret changed');   // never its data
+      this.emit({ kind: 'Secret', key });
+    }
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  async writeHostStatus(key: ResourceKey, status: ContainerHostStatus): Promise<void> {
+    await this.writeStatus('ContainerHost', key, status);
+  }
+
+  async writeTokenStatus(key: ResourceKey, status: AgentTokenStatus): Promise<void> {
+    await this.writeStatus('AgentToken', key, status);
+  }
+
+  /**
+   * Replaces the status: a merge patch from the current status to `status` (nulls for removed
+   * fields), conditional on the resourceVersion it was computed against; on 409 the object is read
+   * again and the diff recomputed — a diff against a stale copy could miss a field to remove.
+   */
+  private async writeStatus(kind: Kind, key: ResourceKey, status: object): Promise<void> {
+    const { namespace, name } = splitKey(key);
+    let current = this.reflectors[kind].get(key);
+    if (!current) throw new Error(`${kind} ${key} not found`);
+    for (let attempt = 1; ; attempt++) {
+      const body = statusPatchBody(current.status as Record<string, unknown> | undefined, status, current.metadata.resourceVersion);
+      try {
+        const updated = await this.api.call(`write status of ${kind} ${key}`, () => this.api.custom.patchNamespacedCustomObjectStatus(
+          { group: GROUP, version: VERSION, namespace, plural: PLURAL[kind], name, body },
+          this.api.options(PatchStrategy.MergePatch))) as RawObject;
+        this.ownStatus.set(`${kind}/${key}`, canonicalJson(updated.status ?? null));
+        this.reflectors[kind].upsert(updated);
+        return;
+      } catch (err) {
+        const e = asKubeError(err, `write status of ${kind} ${key}`);
+        if (!e.conflict || attempt >= CONFLICT_RETRIES) throw e;
+        this.log.debug({ kind, key, attempt }, 'status write conflicted; re-reading');
+        current = await this.read(kind, namespace, name);
+        if (!current) throw new Error(`${kind} ${key} not found`);
+      }
+    }
+  }
+
+  private async read(kind: Kind, namespace: string, name: string): Promise<RawObject | undefined> {
+    try {
+      return await this.api.call(`get ${kind} ${namespace}/${name}`, () => this.api.custom.getNamespacedCustomObject(
+        { group: GROUP, version: VERSION, namespace, plural: PLURAL[kind], name }, this.api.options())) as RawObject;
+    } catch (err) {
+      if (asKubeError(err, '').notFound) return undefined;
+      throw err;
+    }
+  }
+
+  async ensureFinalizer(key: ResourceKey): Promise<void> {
+    const host = this.reflectors.ContainerHost.get(key);
+    // No new finalizers on an object being deleted (the apiserver refuses them, and it is too late).
+    if (!host || host.metadata.deletionTimestamp) return;
+    await this.patchFinalizers(key, 'add', (obj) => (obj.metadata.deletionTimestamp ? undefined : addFinalizerOps(obj.metadata.finalizers, FINALIZER, obj.metadata.resourceVersion)));
+  }
+
+  async removeFinalizer(key: ResourceKey): Promise<void> {
+    await this.patchFinalizers(key, 'remove', (obj) => removeFinalizerOps(obj.metadata.finalizers, FINALIZER));
+    this.log.info({ kind: 'ContainerHost', key }, 'finalizer removed');
+  }
+
+  /**
+   * A JSON patch whose `test` op pins the finalizers we saw (or the resourceVersion when there were
+   * none). If another party changed them in between, the test fails (422) or the version conflicts
+   * (409): re-read, rebuild, retry. Nothing else about the list is ever touched.
+   */
+  private async patchFinalizers(key: ResourceKey, what: 'add' | 'remove', build: (obj: RawObject) => JsonPatchOp[] | undefined): Promise<void> {
+    const { namespace, name } = splitKey(key);
+    let current = this.reflectors.ContainerHost.get(key);
+    for (let attempt = 1; current; attempt++) {
+      const ops = build(current);
+      if (!ops) return;
+      try {
+        const updated = await this.api.call(`${what} finalizer on ContainerHost ${key}`, () => this.api.custom.patchNamespacedCustomObject(
+          { group: GROUP, version: VERSION, namespace, plural: PLURAL.ContainerHost, name, body: ops },
+          this.api.options(PatchStrategy.JsonPatch))) as RawObject;
+        this.reflectors.ContainerHost.upsert(updated);
+        return;
+      } catch (err) {
+        const e = asKubeError(err, `${what} finalizer on ContainerHost ${key}`);
+        if (e.notFound) return;   // gone already: nothing to hold or release
+        if (!(e.conflict || e.status === 422) || attempt >= CONFLICT_RETRIES) throw e;
+        this.log.debug({ kind: 'ContainerHost', key, attempt, status: e.status, err: e.message }, 'finalizer patch precondition failed; re-reading');
+        current = await this.read('ContainerHost', namespace, name);
+      }
+    }
+  }
+
+  async writeAgentToken(token: AgentToken, secretName: string, jwt: string, agentUrl: string): Promise<void> {
+    const namespace = token.metadata.namespace;
+    const where = `${namespace}/${secretName}`;
+    for (let attempt = 1; ; attempt++) {
+      const existing = await this.readSecret(namespace, secretName);
+      if (existing && !isOurTokenSecret(existing, token)) {
+        throw new Error(`Secret ${where} exists and was not written by Berth for AgentToken ${token.metadata.name}; refusing to overwrite it (choose another spec.secretName, or delete that Secret)`);
+      }
+      try {
+        if (!existing) {
+          await this.api.call(`create Secret ${where}`, () => this.api.core.createNamespacedSecret(
+            { namespace, body: agentTokenSecret(token, secretName, jwt, agentUrl) as never }, this.api.options()));
+        } else {
+          // A full replace, conditional on its resourceVersion: data holds exactly token and url.
+          await this.api.call(`update Secret ${where}`, () => this.api.core.replaceNamespacedSecret(
+            { namespace, name: secretName, body: agentTokenSecret(token, secretName, jwt, agentUrl, existing) as never }, this.api.options()));
+        }
+        this.log.info({ kind: 'AgentToken', key: `${namespace}/${token.metadata.name}`, secret: where, created: !existing }, 'agent token written');   // never the token
+        return;
+      } catch (err) {
+        // 409: created or changed by someone in between — read again and decide again.
+        const e = asKubeError(err, `write Secret ${where}`);
+        if (!e.conflict || attempt >= CONFLICT_RETRIES) throw e;
+      }
+    }
+  }
+
+  /** A Secret straight from the apiserver (the token and signing-key Secrets are not in the informer). */
+  private async readSecret(namespace: string, name: string): Promise<RawObject | undefined> {
+    try {
+      const s = await this.api.call(`get Secret ${namespace}/${name}`, () => this.api.core.readNamespacedSecret({ namespace, name }, this.api.options()));
+      return s as unknown as RawObject;
+    } catch (err) {
+      if (asKubeError(err, '').notFound) return undefined;
+      throw err;
+    }
+  }
+
+  async signingKey(generate: () => Promise<SigningKeyMaterial>): Promise<SigningKeyMaterial> {
+    this.keyPromise ??= this.loadOrCreateSigningKey(generate).catch((err: unknown) => {
+      this.keyPromise = undefined;
+      throw err;
+    });
+    return this.keyPromise;
+  }
+
+  /**
+   * GET → absent: generate and CREATE → 409 AlreadyExists (another replica won the race): GET again
+   * and use theirs. Every controller ends up with the same key; an existing key is never replaced.
+   */
+  private async loadOrCreateSigningKey(generate: () => Promise<SigningKeyMaterial>): Promise<SigningKeyMaterial> {
+    const ns = this.controllerNamespace;
+    const where = `${ns}/${SIGNING_KEY_SECRET}`;
+    const read = async () => {
+      const secret = await this.readSecret(ns, SIGNING_KEY_SECRET);
+      return secret ? parseSigningKeySecret(secret, where) : undefined;
+    };
+    const existing = await read();
+    if (existing) return existing;
+    const material = await generate();
+    try {
+      await this.api.call(`create Secret ${where}`, () => this.api.core.createNamespacedSecret({ namespace: ns, body: signingKeySecret(ns, material) as never }, this.api.options()));
+      this.log.info({ kid: material.kid, secret: where }, 'signing key created');
+      return material;
+    } catch (err) {
+      const e = asKubeError(err, `create Secret ${where}`);
+      if (e.conflict) {
+        const theirs = await read();
+        if (!theirs) throw new Error(`signing key Secret ${where} vanished while being created`);
+        this.log.info({ kid: theirs.kid, secret: where }, 'signing key created by another controller; using it');
+        return theirs;
+      }
+      if (e.notFound) {
+        throw new Error(`namespace "${ns}" does not exist: it is the controller namespace, where the signing key Secret ${SIGNING_KEY_SECRET} is kept — create it, or set --namespace / POD_NAMESPACE to the namespace the controller runs in`);
+      }
+      throw e;
+    }
+  }
+
+  recordEvent(kind: Kind, key: ResourceKey, event: EventRecord): void {
+    try {
+      const { namespace, name } = splitKey(key);
+      const obj = this.reflectors[kind].get(key);
+      this.recorder.record({
+        kind, namespace, name,
+        ...(obj?.metadata.uid ? { uid: obj.metadata.uid } : {}),
+        ...(obj?.metadata.resourceVersion ? { resourceVersion: obj.metadata.resourceVersion } : {}),
+      }, event);
+      const fields = { event: true, kind, key, reason: event.reason };
+      if (event.type === 'Warning') this.log.warn(fields, event.message);
+      else this.log.info(fields, event.message);
+    } catch (err) {
+      this.log.warn({ kind, key, err: (err as Error).message }, 'could not record event');
+    }
+  }
+
+  /** Resolves when every Event write started so far has finished (tests, shutdown). */
+  eventsIdle(): Promise<void> { return this.recorder.idle(); }
+}

@@ -1,0 +1,384 @@
+// KubeStore against the test bed's REAL kube-apiserver: informers, status through the /status
+// subresource (merge patch), finalizers next to other parties', token Secrets and RBAC, the signing
+// key race, Events with aggregation, Secrets. One namespace for this file (the store watches only
+// it), one more as the controller namespace. Every wait is bounded.
+import { Writable } from 'node:stream';
+import { KubeConfig } from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { KubeStore, type RequestRecord } from '../../controller/store/kube-store.js';
+import type { StoreEvent } from '../../controller/store/store.js';
+import { generateSigningKey } from '../../controller/tokens/signing-key.js';
+import type { ContainerHostStatus } from '../../controller/api/types.js';
+import { canonicalJson } from '../../controller/reconcile/canonical-json.js';
+import { installCrds } from '../support/berth.js';
+import { applyYaml, createTestNamespace, deleteTestNamespace, kubeconfig, kubectl } from '../support/kube.js';
+
+const logLines: string[] = [];
+const logger = pino({ level: 'debug' }, new Writable({ write(chunk, _enc, cb) { logLines.push(String(chunk)); if (process.env.BERTH_TEST_SHOW_LOGS) process.stderr.write(String(chunk)); cb(); } }));
+
+let ns = '';
+let ctrlNs = '';
+const kc = new KubeConfig();
+const stores: KubeStore[] = [];
+const requests: RequestRecord[] = [];
+const events: StoreEvent[] = [];
+let store: KubeStore;
+
+async function waitFor<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function newStore(opts: Partial<ConstructorParameters<typeof KubeStore>[0]> = {}): KubeStore {
+  const s = new KubeStore({ kubeConfig: kc, namespace: ns, controllerNamespace: ctrlNs, logger, ...opts });
+  stores.push(s);
+  return s;
+}
+
+async function getJson(args: string[]): Promise<any> {
+  return JSON.parse((await kubectl([...args, '-o', 'json'], { check: true })).stdout);
+}
+
+const hostYaml = (name: string, image = 'nginx:1.27', extra = '') => `
+apiVersion: berth.dev/v1alpha1
+kind: ContainerHost
+metadata:
+  name: ${name}
+  namespace: ${ns}
+${extra}spec:
+  containers:
+  - name: web
+    image: ${image}
+`;
+
+const eventsFor = (kind: StoreEvent['kind'], key: string) => events.filter((e) => e.kind === kind && e.key === key).length;
+
+test.before(async () => {
+  kc.loadFromFile(kubeconfig('admin'));
+  await installCrds();
+  ns = await createTestNamespace('berth-t-kstore');
+  ctrlNs = await createTestNamespace('berth-t-kstore-ctl');
+  store = newStore({ onRequest: (r) => requests.push(r) });
+  store.subscribe((e) => events.push(e));
+  await store.start();
+});
+
+test.after(async () => {
+  await Promise.all(stores.map((s) => s.stop()));
+  for (const n of [ns, ctrlNs]) if (n) await deleteTestNamespace(n);
+});
+
+test('a host applied with kubectl appears in hosts(), mapped with uid/generation/defaults, and emits an event', async () => {
+  await applyYaml(hostYaml('box-1'));
+  const key = `${ns}/box-1`;
+  const host = await waitFor('box-1 in the store', () => store.host(key));
+  const live = await getJson(['get', 'ch', 'box-1', '-n', ns]);
+  assert.is(host.metadata.uid, live.metadata.uid);
+  assert.is(host.metadata.generation, 1);
+  assert.is(host.metadata.resourceVersion, live.metadata.resourceVersion);
+  assert.is(host.spec.removalPolicy, 'Delete', 'defaults applied by the apiserver');
+  assert.is(host.spec.containers![0]!.state, 'Running');
+  assert.ok(store.hosts().some((h) => h.metadata.name === 'box-1'));
+  await waitFor('an add event', () => eventsFor('ContainerHost', key) >= 1);
+  assert.equal(store.problems(), []);
+});
+
+test('a spec edit emits an event and bumps generation; a label edit emits too', async () => {
+  const key = `${ns}/box-1`;
+  await waitFor('box-1', () => store.host(key));
+  const before = eventsFor('ContainerHost', key);
+  await applyYaml(hostYaml('box-1', 'nginx:1.28'));
+  const host = await waitFor('generation 2', () => store.host(key)?.metadata.generation === 2 && store.host(key));
+  assert.is(host.spec.containers![0]!.image, 'nginx:1.28');
+  await waitFor('an update event', () => eventsFor('ContainerHost', key) > before);
+  const afterSpec = eventsFor('ContainerHost', key);
+  await kubectl(['label', 'ch', 'box-1', '-n', ns, 'team=blue'], { check: true });
+  await waitFor('the label', () => store.host(key)?.metadata.labels?.team === 'blue');
+  await waitFor('an event for the label', () => eventsFor('ContainerHost', key) > afterSpec);
+  assert.is(store.host(key)!.metadata.generation, 2, 'metadata edits do not bump generation');
+});
+
+test('writeHostStatus replaces the status through /status with a merge patch; removed fields disappear; no self-event', async () => {
+  await applyYaml(hostYaml('box-2'));
+  const key = `${ns}/box-2`;
+  await waitFor('box-2', () => store.host(key));
+  const full: ContainerHostStatus = {
+    observedGeneration: 1, ready: '0/1',
+    agent: { connected: true, hostname: 'node-a', version: '0.1.0', cpus: 4 },
+    containers: [{ name: 'web', state: 'Pending', ready: false, message: 'pulling' }],
+    conditions: [{ type: 'Ready', status: 'False', reason: 'NotReady', message: 'web pending', lastTransitionTime: '2025-01-01T00:00:00Z', observedGeneration: 1 }],
+  };
+  requests.length = 0;
+  await store.writeHostStatus(key, full);
+  const statusWrites = requests.filter((r) => r.method === 'PATCH' && r.url.includes(`/namespaces/${ns}/containerhosts/box-2/status`));
+  assert.is(statusWrites.length, 1, JSON.stringify(requests));
+  assert.is(statusWrites[0]!.contentType, 'application/merge-patch+json', 'the header as sent, not the generator\'s JSON Patch default');
+  assert.equal((await getJson(['get', 'ch', 'box-2', '-n', ns])).status, full);
+  assert.equal(store.host(key)!.status, full, 'the cache sees the write at once');
+
+  // Replace with less: everything not in the new status must be gone (a plain merge would keep it).
+  // The body carries nulls — JSON Patch (an array) could not express this object at all.
+  const less: ContainerHostStatus = { observedGeneration: 2, agent: { connected: false } };
+  await store.writeHostStatus(key, less);
+  const live = await getJson(['get', 'ch', 'box-2', '-n', ns]);
+  assert.equal(live.status, less);
+  assert.equal(store.host(key)!.status, less);
+
+  // Our own status writes do not come back as events (no write → event → reconcile loop), but
+  // a later real change does; the watch delivers in order, so the label event comes after both.
+  const before = eventsFor('ContainerHost', key);
+  await kubectl(['label', 'ch', 'box-2', '-n', ns, 'x=1'], { check: true });
+  await waitFor('the label event', () => eventsFor('ContainerHost', key) > before);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.is(eventsFor('ContainerHost', key), before + 1, 'exactly one event: the label, none for our status writes');
+});
+
+test('status written by someone else emits an event, and our next write removes its stale fields even from a stale cache', async () => {
+  const key = `${ns}/box-2`;
+  await waitFor('box-2', () => store.host(key));
+  const before = eventsFor('ContainerHost', key);
+  await kubectl(['patch', 'ch', 'box-2', '-n', ns, '--subresource=status', '--type=merge', '-p', '{"status":{"ready":"9/9","agent":{"hostname":"intruder"}}}'], { check: true });
+  // Write at once, possibly before the informer has seen the foreign write: the resourceVersion
+  // precondition turns a stale diff into a 409, the store re-reads and recomputes.
+  const mine: ContainerHostStatus = { observedGeneration: 3, agent: { connected: true } };
+  await store.writeHostStatus(key, mine);
+  assert.equal((await getJson(['get', 'ch', 'box-2', '-n', ns])).status, mine);
+  await waitFor('an event for the foreign status write', () => eventsFor('ContainerHost', key) > before);
+  await waitFor('the cache settles on our status', () => canonicalJson(store.host(key)!.status) === canonicalJson(mine));
+});
+
+test('a stale status base conflicts (409) and is retried: the patch is conditional on resourceVersion', async () => {
+  // Prove the precondition itself: a merge patch carrying an old resourceVersion is refused.
+  const live = await getJson(['get', 'ch', 'box-2', '-n', ns]);
+  const stale = String(Number(live.metadata.resourceVersion) - 1);
+  const r = await kubectl(['patch', 'ch', 'box-2', '-n', ns, '--subresource=status', '--type=merge', '-p', JSON.stringify({ metadata: { resourceVersion: stale }, status: { ready: '1/1' } })]);
+  assert.is.not(r.code, 0);
+  assert.match(r.stderr, /Conflict|modified/i);
+});
+
+test('ensureFinalizer/removeFinalizer keep other parties\' finalizers (order too); removal lets a deleted host go', async () => {
+  await applyYaml(hostYaml('box-3', 'nginx:1.27', '  finalizers: ["example.com/first"]\n'));
+  const key = `${ns}/box-3`;
+  await waitFor('box-3', () => store.host(key));
+  requests.length = 0;
+  await store.ensureFinalizer(key);
+  assert.equal((await getJson(['get', 'ch', 'box-3', '-n', ns])).metadata.finalizers, ['example.com/first', 'berth.dev/cleanup']);
+  assert.equal(requests.filter((r) => r.method === 'PATCH').map((r) => r.contentType), ['application/json-patch+json']);
+  await store.ensureFinalizer(key);   // idempotent
+  assert.equal((await getJson(['get', 'ch', 'box-3', '-n', ns])).metadata.finalizers, ['example.com/first', 'berth.dev/cleanup']);
+
+  // Another party appends its finalizer; we remove ours right away (our cache may still be stale:
+  // the test op on the exact list fails, the store re-reads and retries).
+  await kubectl(['patch', 'ch', 'box-3', '-n', ns, '--type=json', '-p', '[{"op":"add","path":"/metadata/finalizers/-","value":"example.com/last"}]'], { check: true });
+  await kubectl(['delete', 'ch', 'box-3', '-n', ns, '--wait=false'], { check: true });
+  await store.removeFinalizer(key);
+  const after = await getJson(['get', 'ch', 'box-3', '-n', ns]);
+  assert.equal(after.metadata.finalizers, ['example.com/first', 'example.com/last']);
+  assert.ok(after.metadata.deletionTimestamp);
+  await waitFor('the store sees the deletion timestamp', () => store.host(key)?.metadata.deletionTimestamp);
+  await kubectl(['patch', 'ch', 'box-3', '-n', ns, '--type=merge', '-p', '{"metadata":{"finalizers":null}}'], { check: true });
+  await waitFor('box-3 gone from the store', () => !store.host(key));
+
+  // Only ours: removing it lets the host go.
+  await applyYaml(hostYaml('box-4'));
+  const key4 = `${ns}/box-4`;
+  await waitFor('box-4', () => store.host(key4));
+  await store.ensureFinalizer(key4);
+  await kubectl(['delete', 'ch', 'box-4', '-n', ns, '--wait=false'], { check: true });
+  await waitFor('box-4 terminating', () => store.host(key4)?.metadata.deletionTimestamp);
+  const before = eventsFor('ContainerHost', key4);
+  await store.ensureFinalizer(key4);   // no new finalizer on a terminating object (and no error)
+  await store.removeFinalizer(key4);
+  await waitFor('box-4 gone from the store', () => !store.host(key4));
+  await waitFor('a delete event', () => eventsFor('ContainerHost', key4) > before);
+  const gone = await kubectl(['get', 'ch', 'box-4', '-n', ns]);
+  assert.match(gone.stderr, /NotFound/);
+  await store.removeFinalizer(key4);   // gone: nothing to do
+});
+
+test('writes based on a stale cache (a stopped store) hit the preconditions, re-read and retry — nothing foreign is lost', async () => {
+  await applyYaml(hostYaml('box-5'));
+  const key = `${ns}/box-5`;
+  await store.writeHostStatus(key, { observedGeneration: 1, ready: '0/1' });
+  const stale = newStore();
+  await stale.start();
+  await waitFor('box-5 in the second store', () => stale.host(key)?.status?.ready === '0/1');
+  await stale.stop();   // its cache stays as it is now: it will not see what follows
+  const logStart = logLines.length;
+
+  // status: someone adds a field; a diff against the stale copy would not null it — the
+  // resourceVersion precondition fails (409) and the store recomputes from a fresh read.
+  await kubectl(['patch', 'ch', 'box-5', '-n', ns, '--subresource=status', '--type=merge', '-p', '{"status":{"agent":{"hostname":"foreign"}}}'], { check: true });
+  await stale.writeHostStatus(key, { observedGeneration: 2 });
+  assert.equal((await getJson(['get', 'ch', 'box-5', '-n', ns])).status, { observedGeneration: 2 });
+
+  // finalizers: the cache has none; another party adds one → our resourceVersion test fails.
+  await kubectl(['patch', 'ch', 'box-5', '-n', ns, '--type=json', '-p', '[{"op":"add","path":"/metadata/finalizers","value":["example.com/a"]}]'], { check: true });
+  await stale.ensureFinalizer(key);
+  assert.equal((await getJson(['get', 'ch', 'box-5', '-n', ns])).metadata.finalizers, ['example.com/a', 'berth.dev/cleanup']);
+
+  // removal from a stale list: the exact-list test fails, re-read, only ours goes.
+  await kubectl(['patch', 'ch', 'box-5', '-n', ns, '--type=json', '-p', '[{"op":"add","path":"/metadata/finalizers/0","value":"example.com/z"}]'], { check: true });
+  await stale.removeFinalizer(key);
+  assert.equal((await getJson(['get', 'ch', 'box-5', '-n', ns])).metadata.finalizers, ['example.com/z', 'example.com/a']);
+
+  const log = logLines.slice(logStart).join('');
+  assert.match(log, /status write conflicted; re-reading/);
+  assert.ok((log.match(/finalizer patch precondition failed; re-reading/g) ?? []).length >= 2, log);
+  await kubectl(['patch', 'ch', 'box-5', '-n', ns, '--type=merge', '-p', '{"metadata":{"finalizers":null}}'], { check: true });
+});
+
+test('writeAgentToken creates, then updates the Secret (type, data, labels, ownerReference); alice cannot read it', async () => {
+  await applyYaml(`apiVersion: berth.dev/v1alpha1\nkind: AgentToken\nmetadata: { name: box-1, namespace: ${ns} }\nspec: { hostRef: { name: box-1 } }\n`);
+  const key = `${ns}/box-1`;
+  const token = await waitFor('the AgentToken', () => store.token(key));
+  assert.is(store.tokenByUid(token.metadata.uid)?.metadata.name, 'box-1');
+  await store.writeAgentToken(token, 'box-1-agent-token', 'header.payload.sig1', 'wss://berth.example/agent/v1/connect');
+  const created = await getJson(['get', 'secret', 'box-1-agent-token', '-n', ns]);
+  assert.is(created.type, 'berth.dev/agent-token');
+  assert.is(Buffer.from(created.data.token, 'base64').toString(), 'header.payload.sig1');
+  assert.is(Buffer.from(created.data.url, 'base64').toString(), 'wss://berth.example/agent/v1/connect');
+  assert.is(created.metadata.labels['app.kubernetes.io/managed-by'], 'berth');
+  assert.is(created.metadata.labels['berth.dev/agent-token'], 'box-1');
+  assert.equal(created.metadata.ownerReferences, [{ apiVersion: 'berth.dev/v1alpha1', kind: 'AgentToken', name: 'box-1', uid: token.metadata.uid, controller: true, blockOwnerDeletion: false }]);
+
+  await store.writeAgentToken(token, 'box-1-agent-token', 'header.payload.sig2', 'wss://other/agent/v1/connect');
+  const updated = await getJson(['get', 'secret', 'box-1-agent-token', '-n', ns]);
+  assert.is(updated.metadata.uid, created.metadata.uid, 'updated in place');
+  assert.is(Buffer.from(updated.data.token, 'base64').toString(), 'header.payload.sig2');
+  assert.equal(Object.keys(updated.data).sort(), ['token', 'url']);
+  assert.is(store.secret(ns, 'box-1-agent-token'), undefined, 'token Secrets stay out of the informer cache');
+
+  // Token status: replaced the same way as host status.
+  const full = { observedGeneration: 1, secretName: 'box-1-agent-token', tokenID: token.metadata.uid, issuedAt: '2025-01-01T00:00:00Z', expiresAt: '2026-01-01T00:00:00Z', rotation: 'r1' };
+  await store.writeTokenStatus(key, full);
+  assert.equal((await getJson(['get', 'agenttoken', 'box-1', '-n', ns])).status, full);
+  const less = { observedGeneration: 2, secretName: 'box-1-agent-token', tokenID: token.metadata.uid, issuedAt: '2025-02-01T00:00:00Z' };
+  await store.writeTokenStatus(key, less);
+  assert.equal((await getJson(['get', 'agenttoken', 'box-1', '-n', ns])).status, less);
+  assert.equal(store.token(key)!.status, less);
+  assert.is(store.tokenByUid(token.metadata.uid)!.status!.issuedAt, '2025-02-01T00:00:00Z');
+
+  const denied = await kubectl(['get', 'secret', 'box-1-agent-token', '-n', ns], { as: 'alice' });
+  assert.is.not(denied.code, 0);
+  assert.match(denied.stderr, /Forbidden/);
+
+  // Somebody else's Secret of that name is never taken over.
+  await kubectl(['create', 'secret', 'generic', 'foreign', '-n', ns, '--from-literal=a=b'], { check: true });
+  try {
+    await store.writeAgentToken(token, 'foreign', 'x.y.z', 'wss://x');
+    assert.unreachable('should refuse');
+  } catch (err) {
+    assert.match((err as Error).message, /refusing to overwrite/);
+    assert.not.match((err as Error).message, /x\.y\.z/);
+  }
+  assert.is(Buffer.from((await getJson(['get', 'secret', 'foreign', '-n', ns])).data.a, 'base64').toString(), 'b');
+  assert.not.ok(logLines.some((l) => l.includes('header.payload.sig')), 'the token never appears in the log');
+});
+
+test('signingKey: two stores starting at once end up with the same key; a missing namespace is a clear error', async () => {
+  const a = newStore();
+  const b = newStore();
+  await Promise.all([a.start(), b.start()]);
+  let generated = 0;
+  // Both generate (slowly) after both have seen "absent": a real create race, settled by 409.
+  const slow = async () => { generated++; await new Promise((r) => setTimeout(r, 300)); return generateSigningKey(); };
+  const [ka, kb] = await Promise.all([a.signingKey(slow), b.signingKey(slow)]);
+  assert.is(generated, 2, 'both saw no key and generated one');
+  assert.is(ka.kid, kb.kid);
+  assert.equal(ka.privateJwk, kb.privateJwk);
+  const secret = await getJson(['get', 'secret', 'berth-signing-key', '-n', ctrlNs]);
+  assert.is(JSON.parse(Buffer.from(secret.data['signing-key.json'], 'base64').toString()).kid, ka.kid);
+  assert.is(secret.metadata.labels['berth.dev/signing-key'], 'true');
+  // A later store reads it, never generates.
+  const c = newStore();
+  const kc2 = await c.signingKey(async () => { throw new Error('must not generate'); });
+  assert.is(kc2.kid, ka.kid);
+
+  const missing = newStore({ controllerNamespace: 'berth-t-no-such-namespace' });
+  try {
+    await missing.signingKey(generateSigningKey);
+    assert.unreachable('should fail');
+  } catch (err) {
+    assert.match((err as Error).message, /namespace "berth-t-no-such-namespace" does not exist/);
+  }
+});
+
+test('recordEvent writes core/v1 Events and aggregates repeats into a count', async () => {
+  const key = `${ns}/box-1`;
+  const host = await waitFor('box-1', () => store.host(key));
+  for (let i = 0; i < 3; i++) store.recordEvent('ContainerHost', key, { type: 'Warning', reason: 'AgentDisconnected', message: 'agent disconnected; containers are left as they are' });
+  store.recordEvent('ContainerHost', key, { type: 'Normal', reason: 'AgentConnected', message: 'agent 0.1.0 connected from node-a' });
+  await store.eventsIdle();
+  const list = (await getJson(['get', 'events', '-n', ns, '--field-selector', 'involvedObject.name=box-1,involvedObject.kind=ContainerHost'])).items as any[];
+  const disc = list.filter((e) => e.reason === 'AgentDisconnected');
+  assert.is(disc.length, 1, 'one Event for three repeats');
+  assert.is(disc[0].count, 3);
+  assert.is(disc[0].type, 'Warning');
+  assert.is(disc[0].involvedObject.uid, host.metadata.uid);
+  assert.is(disc[0].involvedObject.apiVersion, 'berth.dev/v1alpha1');
+  assert.is(disc[0].source.component, 'berth-controller');
+  assert.is(disc[0].reportingComponent, 'berth-controller');
+  assert.ok(Date.parse(disc[0].lastTimestamp) >= Date.parse(disc[0].firstTimestamp));
+  assert.is(list.filter((e) => e.reason === 'AgentConnected').length, 1);
+  const text = (await kubectl(['get', 'events', '-n', ns], { check: true })).stdout;
+  assert.match(text, /AgentDisconnected/);
+  const mem = store.events('ContainerHost', key);
+  assert.equal(mem.map((e) => [e.reason, e.count]), [['AgentDisconnected', 3], ['AgentConnected', 1]]);
+  // never throws, even for an object it does not know
+  store.recordEvent('AgentToken', `${ns}/nobody`, { type: 'Normal', reason: 'Issued', message: 'x' });
+  await store.eventsIdle();
+});
+
+test('Secrets: add, change and delete emit Secret events; secret() returns the new data', async () => {
+  const key = `${ns}/db-pass`;
+  await kubectl(['create', 'secret', 'generic', 'db-pass', '-n', ns, '--from-literal=password=one'], { check: true });
+  const s1 = await waitFor('the Secret', () => store.secret(ns, 'db-pass'));
+  assert.is(s1.type, 'Opaque');
+  assert.is(s1.data.password!.toString(), 'one');
+  await waitFor('an add event', () => eventsFor('Secret', key) >= 1);
+  const before = eventsFor('Secret', key);
+  await kubectl(['patch', 'secret', 'db-pass', '-n', ns, '--type=merge', '-p', JSON.stringify({ data: { password: Buffer.from('two').toString('base64') } })], { check: true });
+  await waitFor('the new data', () => store.secret(ns, 'db-pass')?.data.password?.toString() === 'two');
+  await waitFor('a change event', () => eventsFor('Secret', key) > before);
+  const afterChange = eventsFor('Secret', key);
+  await kubectl(['label', 'secret', 'db-pass', '-n', ns, 'only=metadata'], { check: true });
+  await kubectl(['delete', 'secret', 'db-pass', '-n', ns], { check: true });
+  await waitFor('the Secret gone', () => !store.secret(ns, 'db-pass'));
+  await waitFor('a delete event', () => eventsFor('Secret', key) > afterChange);
+  assert.is(eventsFor('Secret', key), afterChange + 1, 'a metadata-only change is not an event; the delete is');
+});
+
+test('AgentToken deletion removes it (and its uid lookup) and emits', async () => {
+  const key = `${ns}/box-1`;
+  const token = await waitFor('token', () => store.token(key));
+  const before = eventsFor('AgentToken', key);
+  await kubectl(['delete', 'agenttoken', 'box-1', '-n', ns], { check: true });
+  await waitFor('token gone', () => !store.token(key));
+  assert.is(store.tokenByUid(token.metadata.uid), undefined);
+  await waitFor('a delete event', () => eventsFor('AgentToken', key) > before);
+});
+
+test('a user without rights: start() fails fast with a clear error (no endless retry)', async () => {
+  const alice = new KubeConfig();
+  alice.loadFromFile(kubeconfig('alice'));
+  const s = newStore({ kubeConfig: alice });
+  const t0 = Date.now();
+  try {
+    await s.start();
+    assert.unreachable('should fail');
+  } catch (err) {
+    assert.match((err as Error).message, /forbidden/i);
+    assert.match((err as Error).message, /alice/);
+  }
+  assert.ok(Date.now() - t0 < 10_000);
+});
+
+test.run();
