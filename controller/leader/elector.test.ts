@@ -1,0 +1,258 @@
+// The elector's loop against an in-memory Lease with real resourceVersion semantics (409 on a stale
+// write), with real timers and short timings (lease 1 s / renew 0.6 s / retry 0.1 s). Each fake
+// client can be partitioned (every request fails) or hung (requests never answer until aborted).
+// The real apiserver version of these scenarios is test/kube/leader.test.ts. Every wait is bounded.
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { LeaseRecord } from './decide.js';
+import { LeaderElector, type LeaderElectorOptions } from './elector.js';
+import { LeaseConflictError, type LeaseClient, type LeaseSnapshot } from './lease-client.js';
+
+const TIMINGS = { leaseDurationMs: 1_000, renewDeadlineMs: 600, retryPeriodMs: 100 };
+
+const logLines: string[] = [];
+const logger = pino({ level: 'debug' }, new Writable({ write(chunk, _enc, cb) { logLines.push(String(chunk)); if (process.env.BERTH_TEST_SHOW_LOGS) process.stderr.write(String(chunk)); cb(); } }));
+
+class FakeLease {
+  rv = 0;
+  record: LeaseRecord | undefined;
+  writes = 0;
+  /** Date.now() of the last successful write. */
+  lastWriteAt = 0;
+}
+
+type Mode = 'ok' | 'fail' | 'hang';
+
+class FakeClient implements LeaseClient {
+  mode: Mode = 'ok';
+  requests = 0;
+  constructor(private readonly store: FakeLease) {}
+
+  private async io(signal: AbortSignal): Promise<void> {
+    this.requests++;
+    await new Promise((r) => setTimeout(r, 2));
+    if (signal.aborted) throw signal.reason;
+    if (this.mode === 'fail') throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:16443'), { code: 'ECONNREFUSED' });
+    if (this.mode === 'hang') {
+      await new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+    }
+  }
+  private snap(): LeaseSnapshot { return { resourceVersion: String(this.store.rv), record: { ...this.store.record } }; }
+
+  async get(signal: AbortSignal) { await this.io(signal); return this.store.record ? this.snap() : undefined; }
+  async create(record: LeaseRecord, signal: AbortSignal) {
+    await this.io(signal);
+    if (this.store.record) throw new LeaseConflictError();
+    this.store.record = { ...record }; this.store.rv++; this.store.writes++; this.store.lastWriteAt = Date.now();
+    return this.snap();
+  }
+  async replace(prev: LeaseSnapshot, record: LeaseRecord, signal: AbortSignal) {
+    await this.io(signal);
+    if (!this.store.record || prev.resourceVersion !== String(this.store.rv)) throw new LeaseConflictError();
+    this.store.record = { ...record }; this.store.rv++; this.store.writes++; this.store.lastWriteAt = Date.now();
+    return this.snap();
+  }
+}
+
+interface Candidate { elector: LeaderElector; client: FakeClient; events: string[] }
+
+const all: Candidate[] = [];
+function candidate(store: FakeLease, id: string, extra: Partial<LeaderElectorOptions> = {}): Candidate {
+  const client = new FakeClient(store);
+  const events: string[] = [];
+  const elector = new LeaderElector({
+    namespace: 'ns', name: 'lease', identity: id, logger, client, ...TIMINGS,
+    onStartedLeading: () => events.push('started'), onStoppedLeading: () => events.push('stopped'),
+    ...extra,
+  });
+  const c = { elector, client, events };
+  all.push(c);
+  return c;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function until(pred: () => boolean, ms: number, what: string): Promise<number> {
+  const start = Date.now();
+  while (!pred()) {
+    if (Date.now() - start > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(5);
+  }
+  return Date.now();
+}
+const leaders = (cs: Candidate[]) => cs.filter((c) => c.elector.isLeader());
+
+/** Samples isLeader() of all candidates every `everyMs` for `ms`; returns the most leaders ever seen at once. */
+async function maxLeadersDuring(cs: Candidate[], ms: number, everyMs = 10): Promise<number> {
+  let max = 0;
+  const end = Date.now() + ms;
+  while (Date.now() < end) { max = Math.max(max, leaders(cs).length); await sleep(everyMs); }
+  return max;
+}
+
+test.after.each(async () => {
+  await Promise.all(all.splice(0).map((c) => c.elector.abandon()));
+});
+
+test('a lone elector creates the Lease, leads, and releases it on stop()', async () => {
+  const store = new FakeLease();
+  const a = candidate(store, 'a');
+  assert.not.ok(a.elector.isLeader());
+  a.elector.start();
+  a.elector.start(); // idempotent
+  await until(() => a.elector.isLeader(), 1_000, 'a to lead');
+  assert.equal(store.record?.holderIdentity, 'a');
+  assert.is(store.record?.leaseTransitions, 0);
+  assert.is(store.record?.leaseDurationSeconds, 1);
+  assert.match(store.record?.renewTime ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+  assert.equal(a.elector.leaderState(), { leader: true, holder: 'a', identity: 'a' });
+  const writes = store.writes;
+  await sleep(350);
+  assert.ok(store.writes >= writes + 2, `renews every retry period (${store.writes - writes} writes in 350 ms)`);
+  await a.elector.stop();
+  assert.not.ok(a.elector.isLeader());
+  assert.equal(a.events, ['started', 'stopped']);
+  assert.is(store.record?.holderIdentity, undefined, 'released');
+  assert.is(store.record?.leaseDurationSeconds, 1);
+  assert.throws(() => a.elector.start(), /cannot be restarted/);
+});
+
+test('two electors: exactly one leads; stop() of the leader hands over within ~1 retry period', async () => {
+  const store = new FakeLease();
+  const cs = [candidate(store, 'a'), candidate(store, 'b')];
+  cs.forEach((c) => c.elector.start());
+  await until(() => leaders(cs).length === 1, 1_000, 'one leader');
+  assert.is(await maxLeadersDuring(cs, 500), 1);
+  const [leader] = leaders(cs);
+  const other = cs.find((c) => c !== leader)!;
+  assert.is(store.record?.holderIdentity, leader!.elector.identity);
+  const stopped = Date.now();
+  await leader!.elector.stop();
+  const took = (await until(() => other.elector.isLeader(), 1_000, 'handover')) - stopped;
+  assert.ok(took <= TIMINGS.retryPeriodMs * 1.2 + 100, `handover took ${took} ms`);
+  assert.is(store.record?.holderIdentity, other.elector.identity);
+  assert.is(store.record?.leaseTransitions, 1);
+  assert.equal(other.events, ['started']);
+});
+
+test('abandon() leaves the Lease: the peer takes over only after the lease duration', async () => {
+  const store = new FakeLease();
+  const a = candidate(store, 'a');
+  a.elector.start();
+  await until(() => a.elector.isLeader(), 1_000, 'a to lead');
+  const b = candidate(store, 'b');
+  b.elector.start();
+  await sleep(300);
+  await a.elector.abandon();
+  const writtenAt = store.lastWriteAt; // a's last renewal: the last change b could see
+  assert.equal(a.events, ['started', 'stopped']);
+  assert.is(store.record?.holderIdentity, 'a', 'not released');
+  const tookOver = await until(() => b.elector.isLeader(), 3_000, 'b to take over');
+  const after = tookOver - writtenAt;
+  assert.ok(after >= TIMINGS.leaseDurationMs - 5, `b took over ${after} ms after a's last renewal`);
+  assert.ok(after <= TIMINGS.leaseDurationMs + 3 * TIMINGS.retryPeriodMs, `b took over ${after} ms after a's last renewal`);
+});
+
+test('a partitioned leader steps down at its renew deadline, before the peer can take over', async () => {
+  const store = new FakeLease();
+  const a = candidate(store, 'a');
+  a.elector.start();
+  await until(() => a.elector.isLeader(), 1_000, 'a to lead');
+  const b = candidate(store, 'b');
+  b.elector.start();
+  await sleep(250);
+  a.client.mode = 'fail';
+  const cut = Date.now();
+  const lastRenewal = store.lastWriteAt;
+  let down = 0;
+  let up = 0;
+  let overlap = 0;
+  while (Date.now() - cut < 2_000 && !up) {
+    const la = a.elector.isLeader(); const lb = b.elector.isLeader();
+    if (la && lb) overlap++;
+    if (!la && !down) down = Date.now();
+    if (lb && !up) up = Date.now();
+    await sleep(5);
+  }
+  assert.is(overlap, 0, 'never two leaders');
+  assert.ok(down > 0 && down - cut <= TIMINGS.renewDeadlineMs + 50, `a stepped down ${down - cut} ms after the cut`);
+  assert.ok(up > down, 'b leads only after a stepped down');
+  assert.ok(up - lastRenewal >= TIMINGS.leaseDurationMs - 5, `b took over ${up - lastRenewal} ms after a's last renewal`);
+  assert.equal(a.events, ['started', 'stopped']);
+  assert.ok(logLines.some((l) => l.includes('renew deadline passed')), 'logs why it stepped down');
+  // Healed: a sees b's lease and does not lead again.
+  a.client.mode = 'ok';
+  assert.is(await maxLeadersDuring([a, b], 400), 1);
+  assert.ok(b.elector.isLeader());
+  assert.equal(a.elector.leaderState(), { leader: false, holder: 'b', identity: 'a' });
+});
+
+test('a hung renewal cannot stretch leadership: the deadline timer steps down while the request hangs', async () => {
+  const store = new FakeLease();
+  const a = candidate(store, 'a');
+  a.elector.start();
+  await until(() => a.elector.isLeader(), 1_000, 'a to lead');
+  a.client.mode = 'hang';
+  const cut = Date.now();
+  const down = await until(() => !a.elector.isLeader(), 1_500, 'a to stop leading');
+  assert.ok(down - cut <= TIMINGS.renewDeadlineMs + 50, `stopped leading ${down - cut} ms after requests hung`);
+  // onStoppedLeading comes from the deadline timer, not from the (still hanging) loop.
+  await until(() => a.events.length === 2, 500, 'onStoppedLeading');
+  assert.ok(a.client.requests > 0 && logLines.some((l) => l.includes('renew deadline passed')));
+  // The Lease still names a and nobody else wrote it: once requests work again a re-acquires it.
+  a.client.mode = 'ok';
+  await until(() => a.elector.isLeader(), 2_000, 'a to lead again');
+  assert.equal(a.events, ['started', 'stopped', 'started']);
+  await a.elector.stop();
+  assert.equal(a.events, ['started', 'stopped', 'started', 'stopped']);
+});
+
+test('three electors racing through stops and crashes: never two leaders at once', async () => {
+  const store = new FakeLease();
+  const cs = ['a', 'b', 'c'].map((id) => candidate(store, id));
+  cs.forEach((c) => c.elector.start());
+  let max = await maxLeadersDuring(cs, 300, 5);
+  const first = leaders(cs)[0]!;
+  await first.elector.stop();
+  max = Math.max(max, await maxLeadersDuring(cs, 400, 5));
+  const second = leaders(cs)[0];
+  assert.ok(second && second !== first, 'a new leader after the stop');
+  await second.elector.abandon();
+  max = Math.max(max, await maxLeadersDuring(cs, 1_600, 5));
+  assert.is(max, 1);
+  assert.is(leaders(cs).length, 1);
+  assert.is(store.record?.leaseTransitions, 2);
+});
+
+test('a callback that throws does not stop the elector', async () => {
+  const store = new FakeLease();
+  const a = candidate(store, 'a', {
+    onStartedLeading: () => { throw new Error('boom-start'); },
+    onStoppedLeading: () => { throw new Error('boom-stop'); },
+  });
+  a.elector.start();
+  await until(() => a.elector.isLeader(), 1_000, 'a to lead');
+  await sleep(250);
+  assert.ok(a.elector.isLeader(), 'still leading');
+  await a.elector.stop();
+  assert.is(store.record?.holderIdentity, undefined, 'still released');
+  assert.ok(logLines.some((l) => l.includes('onStartedLeading threw')));
+  assert.ok(logLines.some((l) => l.includes('onStoppedLeading threw')));
+});
+
+test('options are validated; stop() before start() is a no-op; identity defaults to hostname_random', async () => {
+  const store = new FakeLease();
+  const base = { namespace: 'ns', name: 'lease', client: new FakeClient(store), onStartedLeading() {}, onStoppedLeading() {} };
+  assert.throws(() => new LeaderElector({ ...base, leaseDurationMs: 10_000, renewDeadlineMs: 10_000 }), /greater than renewDeadlineMs/);
+  assert.throws(() => new LeaderElector({ namespace: 'ns', name: 'l', onStartedLeading() {}, onStoppedLeading() {} }), /kubeConfig/);
+  const e = new LeaderElector(base);
+  assert.match(e.identity, /^.+_[0-9a-f]{8}$/);
+  assert.is.not(e.identity, new LeaderElector(base).identity);
+  assert.equal([e.leaseDurationMs, e.renewDeadlineMs, e.retryPeriodMs], [15_000, 10_000, 2_000]);
+  await e.stop();
+  assert.is(store.writes, 0);
+  assert.throws(() => e.start(), /cannot be restarted/);
+});
+
+test.run();
