@@ -5,29 +5,45 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { Controller } from '../controller/controller.js';
+import { leaseLeadership } from '../controller/leader/leadership.js';
 import { DirectoryStore } from '../controller/store/dir-store.js';
+import { loadKubeConfig } from '../controller/store/kube-config.js';
+import { KubeStore } from '../controller/store/kube-store.js';
 import { VERSION } from '../controller/version.js';
 import { checkLogLevel, parseListen } from './listen.js';
 import { UsageError } from './usage.js';
 
 export const CONTROLLER_HELP = `Usage: berth controller --dir PATH [--dir PATH...] [options]
+       berth controller --kube [--namespace NS] [options]
 
-Runs the Berth controller in directory mode: ContainerHost, AgentToken and v1 Secret manifests are
-read from the given directories and files (recursively, multi-document, watched) and validated
-with the CRD schemas. A file that fails to parse or validate is reported (GET /api/v1/sources) and its
-resources keep their last good version: a broken file never deletes a container.
+Directory mode (--dir): ContainerHost, AgentToken and v1 Secret manifests are read from the given
+directories and files (recursively, multi-document, watched) and validated with the CRD schemas. A
+file that fails to parse or validate is reported (GET /api/v1/sources) and its resources keep their
+last good version: a broken file never deletes a container.
+
+Kubernetes mode (--kube): resources come from the cluster (the CRDs in crds/ must be installed);
+status goes to the status subresource, tokens to Secrets, Events are recorded, and a Lease elects
+one leader among replicas — only the leader reconciles and accepts agents (/readyz is 503 on the
+others).
 
 Options:
   --dir PATH           manifests to serve (repeatable)
-  --state DIR          status, uids, the signing key and minted agent tokens (default .berth/state)
+  --state DIR          directory mode: status, uids, signing key, agent tokens (default .berth/state)
+  --kube               Kubernetes mode
+  --kubeconfig FILE    Kubernetes mode: kubeconfig (default KUBECONFIG, ~/.kube/config or in-cluster)
+  --namespace NS       Kubernetes mode: watch only this namespace (default: all namespaces)
+  --controller-namespace NS
+                       Kubernetes mode: where the signing-key Secret and the Lease live
+                       (default POD_NAMESPACE, else berth-system; it must exist)
+  --lease-name NAME    Kubernetes mode: the leader-election Lease (default berth-controller)
   --listen ADDR        API, status page and agent endpoint (default 127.0.0.1:7070)
   --agent-url URL      the URL agents dial, written next to each token (default ws://<listen>)
   --workers N          parallel host reconciles (default 4)
   --log-level LEVEL    trace, debug, info (default), warn, error
   -h, --help           show this help
 
-Agent tokens are written to <state>/tokens/<namespace>/<secret>.token (mode 0600).
-Kubernetes mode (--kube) is not available in this version.`;
+Directory mode writes agent tokens to <state>/tokens/<namespace>/<secret>.token (mode 0600);
+Kubernetes mode writes them to the Secret each AgentToken names (key "token", beside "url").`;
 
 export function parseControllerArgs(argv: string[]) {
   const { values, positionals } = parseArgs({
@@ -35,11 +51,15 @@ export function parseControllerArgs(argv: string[]) {
     options: {
       dir: { type: 'string', multiple: true }, state: { type: 'string' }, listen: { type: 'string' },
       'agent-url': { type: 'string' }, workers: { type: 'string' }, 'log-level': { type: 'string' },
-      kube: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      kube: { type: 'boolean' }, kubeconfig: { type: 'string' }, namespace: { type: 'string' },
+      'controller-namespace': { type: 'string' }, 'lease-name': { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-  if (values.kube) throw new UsageError('Kubernetes mode (--kube) is not available in this version; use --dir');
+  if (values.kube && values.dir?.length) throw new UsageError('--kube and --dir exclude each other: resources come from the cluster or from files');
+  if (!values.kube) for (const flag of ['kubeconfig', 'namespace', 'controller-namespace', 'lease-name'] as const) {
+    if (values[flag] !== undefined) throw new UsageError(`--${flag} only applies with --kube`);
+  }
   const workers = values.workers === undefined ? 4 : Number(values.workers);
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError('--workers must be a whole number from 1 to 64');
   return {
@@ -48,6 +68,11 @@ export function parseControllerArgs(argv: string[]) {
     state: resolve(values.state ?? '.berth/state'),
     listen: parseListen(values.listen ?? '127.0.0.1:7070'),
     agentUrl: values['agent-url'],
+    kube: values.kube === true,
+    kubeconfig: values.kubeconfig,
+    namespace: values.namespace,
+    controllerNamespace: values['controller-namespace'] ?? process.env.POD_NAMESPACE ?? 'berth-system',
+    leaseName: values['lease-name'] ?? 'berth-controller',
     workers,
     logLevel: checkLogLevel(values['log-level'] ?? 'info'),
   };
@@ -65,11 +90,21 @@ export function untilSignal(): Promise<NodeJS.Signals> {
 export async function runController(argv: string[]): Promise<number> {
   const args = parseControllerArgs(argv);
   if (args.help) { console.log(CONTROLLER_HELP); return 0; }
-  if (args.dirs.length === 0) throw new UsageError('name at least one --dir of manifests');
-  for (const d of args.dirs) if (!existsSync(d)) throw new UsageError(`no such file or directory: ${d}`);
   const logger = pino({ level: args.logLevel, base: { component: 'controller' } });
-  const store = new DirectoryStore({ paths: args.dirs, stateDir: args.state, logger: logger.child({ component: 'store' }) });
-  const controller = new Controller({ store, logger, version: VERSION, listen: args.listen, workers: args.workers, ...(args.agentUrl ? { agentUrl: args.agentUrl } : {}) });
+  const common = { logger, version: VERSION, listen: args.listen, workers: args.workers, ...(args.agentUrl ? { agentUrl: args.agentUrl } : {}) };
+  let controller: Controller;
+  if (args.kube) {
+    let kubeConfig;
+    try { kubeConfig = loadKubeConfig(args.kubeconfig); } catch (err) { throw new UsageError((err as Error).message); }
+    const store = new KubeStore({ kubeConfig, controllerNamespace: args.controllerNamespace, logger: logger.child({ component: 'store' }), ...(args.namespace ? { namespace: args.namespace } : {}) });
+    const leadership = leaseLeadership({ kubeConfig, namespace: args.controllerNamespace, name: args.leaseName, logger: logger.child({ component: 'leader' }) });
+    controller = new Controller({ ...common, store, leadership });
+  } else {
+    if (args.dirs.length === 0) throw new UsageError('name at least one --dir of manifests, or --kube');
+    for (const d of args.dirs) if (!existsSync(d)) throw new UsageError(`no such file or directory: ${d}`);
+    const store = new DirectoryStore({ paths: args.dirs, stateDir: args.state, logger: logger.child({ component: 'store' }) });
+    controller = new Controller({ ...common, store });
+  }
   await controller.start();
   const signal = await untilSignal();
   logger.info({ signal }, 'stopping');

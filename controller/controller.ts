@@ -40,8 +40,6 @@ export interface ControllerOptions {
   resyncMs?: number;
   registry?: Registry;
   leadership?: Leadership;
-  /** Called when leadership is lost after it was held (the CLI exits so the process restarts clean). */
-  onLostLeadership?: () => void;
   /** Hub timings, for tests. */
   hubOptions?: { pingIntervalMs?: number; helloTimeoutMs?: number };
 }
@@ -75,6 +73,8 @@ export class Controller {
     const depth = new Gauge({ name: 'berth_workqueue_depth', help: 'Keys waiting in the work queues', labelNames: ['queue'], registers: [this.registry] });
     const reconcileSeconds = new Histogram({ name: 'berth_reconcile_duration_seconds', help: 'Time spent in one reconcile', labelNames: ['kind', 'result'], registers: [this.registry], buckets: [0.001, 0.005, 0.02, 0.1, 0.5, 2, 10] });
     const tracked = (kind: string, fn: (key: string) => Promise<{ requeueAfterMs?: number } | void>) => async (key: string) => {
+      // A standby never acts; the keys come back with enqueueAll() when it leads again.
+      if (this.opts.leadership && !this.opts.leadership.isLeader()) return undefined;
       const end = reconcileSeconds.startTimer({ kind });
       try { const r = await fn(key); end({ result: 'ok' }); return r; } catch (err) { end({ result: 'error' }); throw err; } finally {
         depth.set({ queue: 'hosts' }, this.hostQueue.depth);
@@ -140,6 +140,7 @@ export class Controller {
       logger.warn({ err, [kind]: key, retryInMs }, `reconcile failed; retrying`);
     const n = this.opts.workers ?? 4;
     const startWorkers = () => {
+      if (this.workers.length) { enqueueAll(); return; }
       this.workers = [
         runWorkers(this.hostQueue, n, tracked('ContainerHost', (k) => hosts.reconcile(k)), onError('host')),
         runWorkers(this.tokenQueue, 2, tracked('AgentToken', async (k) => { await tokens.reconcile(k); }), onError('token')),
@@ -154,8 +155,10 @@ export class Controller {
       onStartedLeading: () => { logger.info('became the leader: reconciling'); startWorkers(); },
       onStoppedLeading: () => {
         if (this.stopping) return;
-        logger.error('lost the leadership: stopping so that only the leader acts');
-        this.opts.onLostLeadership?.();
+        // Back to standby: stop acting (reconciles check isLeader), hand the agents to the new
+        // leader (they reconnect through the Service, which follows /readyz), and campaign again.
+        logger.warn('lost the leadership: standing by');
+        for (const s of this.hub?.sessions() ?? []) this.hub?.disconnect(s.hostKey, 1012, 'this controller is no longer the leader');
       },
     });
   }
