@@ -1,0 +1,204 @@
+// Lease leader election against the test bed's REAL kube-apiserver (coordination.k8s.io/v1 Leases,
+// optimistic concurrency by resourceVersion). Short timings — lease 3 s / renew deadline 2 s /
+// retry 0.5 s — keep it quick; the algorithm is the same as with the default 15/10/2. Each test uses
+// its own Lease in one namespace made for this file. Every wait is bounded.
+import { Writable } from 'node:stream';
+import { KubeConfig } from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { LeaderElector } from '../../controller/leader/index.js';
+import { createTestNamespace, deleteTestNamespace, kubeconfig, kubectl, restartApiserver } from '../support/kube.js';
+
+const LEASE_MS = 3_000;
+const RENEW_MS = 2_000;
+const RETRY_MS = 500;
+/** A candidate's poll interval is at most RETRY × 1.2 (jitter); plus request latency. */
+const POLL_MAX_MS = RETRY_MS * 1.2 + 200;
+
+const logLines: string[] = [];
+const logger = pino({ level: 'debug' }, new Writable({ write(chunk, _enc, cb) { logLines.push(String(chunk)); if (process.env.BERTH_TEST_SHOW_LOGS) process.stderr.write(String(chunk)); cb(); } }));
+
+let namespace = '';
+const kc = new KubeConfig();
+
+test.before(async () => {
+  kc.loadFromFile(kubeconfig('admin'));
+  namespace = await createTestNamespace('berth-t-leader');
+});
+
+const electors: LeaderElector[] = [];
+test.after.each(async () => {
+  await Promise.all(electors.splice(0).map((e) => e.abandon()));
+});
+
+test.after(async () => {
+  if (namespace) await deleteTestNamespace(namespace);
+});
+
+let leaseSeq = 0;
+function newLeaseName(): string { return `berth-controller-${++leaseSeq}`; }
+
+function elector(lease: string, identity: string, events: string[] = []): LeaderElector {
+  const e = new LeaderElector({
+    kubeConfig: kc, namespace, name: lease, identity, logger,
+    leaseDurationMs: LEASE_MS, renewDeadlineMs: RENEW_MS, retryPeriodMs: RETRY_MS,
+    onStartedLeading: () => events.push(`${identity}:started`),
+    onStoppedLeading: () => events.push(`${identity}:stopped`),
+  });
+  electors.push(e);
+  return e;
+}
+
+interface LeaseSpec { holderIdentity?: string; leaseDurationSeconds?: number; renewTime?: string; acquireTime?: string; leaseTransitions?: number }
+async function leaseSpec(lease: string): Promise<LeaseSpec> {
+  const r = await kubectl(['-n', namespace, 'get', 'lease', lease, '-o', 'json'], { check: true });
+  return (JSON.parse(r.stdout) as { spec?: LeaseSpec }).spec ?? {};
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function until(pred: () => boolean, ms: number, what: string): Promise<number> {
+  const start = Date.now();
+  while (!pred()) {
+    if (Date.now() - start > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(20);
+  }
+  return Date.now();
+}
+const leaders = (es: LeaderElector[]) => es.filter((e) => e.isLeader());
+
+/** Samples isLeader() of every elector each `everyMs` in the background until stopped. */
+function sampler(es: LeaderElector[], everyMs = 100) {
+  const counts: number[] = [];
+  const timer = setInterval(() => counts.push(leaders(es).length), everyMs);
+  return {
+    counts,
+    stop() { clearInterval(timer); return counts; },
+  };
+}
+
+test('two electors: exactly one leader, and the Lease names it', async () => {
+  const lease = newLeaseName();
+  const es = [elector(lease, 'alpha'), elector(lease, 'beta')];
+  es.forEach((e) => e.start());
+  await until(() => leaders(es).length === 1, LEASE_MS, 'a leader');
+  const s = sampler(es);
+  await sleep(2_000);
+  const counts = s.stop();
+  assert.ok(counts.length >= 15, `${counts.length} samples`);
+  assert.ok(counts.every((n) => n === 1), `leaders per sample: ${counts.join(',')}`);
+  const [leader] = leaders(es);
+  const spec = await leaseSpec(lease);
+  assert.is(spec.holderIdentity, leader!.identity);
+  assert.is(spec.leaseDurationSeconds, LEASE_MS / 1000);
+  assert.is(spec.leaseTransitions, 0);
+  assert.match(spec.renewTime ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+  assert.equal(leader!.leaderState(), { leader: true, holder: leader!.identity, identity: leader!.identity });
+  const other = es.find((e) => e !== leader)!;
+  assert.equal(other.leaderState(), { leader: false, holder: leader!.identity, identity: other.identity });
+});
+
+test('stop() of the leader releases the Lease: the other leads within ~1 retry period', async () => {
+  const lease = newLeaseName();
+  const events: string[] = [];
+  const es = [elector(lease, 'alpha', events), elector(lease, 'beta', events)];
+  es.forEach((e) => e.start());
+  await until(() => leaders(es).length === 1, LEASE_MS, 'a leader');
+  await sleep(800); // the follower has observed the Lease at least once
+  const leader = leaders(es)[0]!;
+  const other = es.find((e) => e !== leader)!;
+  const s = sampler(es, 20);
+  const stopped = Date.now();
+  await leader.stop();
+  const took = (await until(() => other.isLeader(), LEASE_MS, 'the other to lead')) - stopped;
+  const counts = s.stop();
+  assert.ok(counts.every((n) => n <= 1), 'never two leaders during the handover');
+  assert.ok(took <= POLL_MAX_MS, `handover took ${took} ms (retry period ${RETRY_MS} ms)`);
+  const spec = await leaseSpec(lease);
+  assert.is(spec.holderIdentity, other.identity);
+  assert.is(spec.leaseTransitions, 1);
+  assert.equal(events, [`${leader.identity}:started`, `${leader.identity}:stopped`, `${other.identity}:started`]);
+});
+
+test('a leader that dies without releasing: the other takes over after the lease duration, not before', async () => {
+  const lease = newLeaseName();
+  const a = elector(lease, 'alpha');
+  a.start();
+  await until(() => a.isLeader(), LEASE_MS, 'alpha to lead');
+  const b = elector(lease, 'beta');
+  b.start();
+  await sleep(1_200); // beta is watching alpha renew
+  await a.abandon();
+  const died = Date.now();
+  const spec = await leaseSpec(lease);
+  assert.is(spec.holderIdentity, 'alpha', 'not released');
+  // renewTime is alpha's wall clock when it sent its last renewal (same machine as this test):
+  // the apiserver stored it later, and beta saw it later still.
+  const lastRenewal = Date.parse(spec.renewTime ?? '');
+  assert.ok(Number.isFinite(lastRenewal), `renewTime ${spec.renewTime}`);
+  assert.ok(died - lastRenewal < RETRY_MS + 300, `last renewal ${died - lastRenewal} ms before the crash`);
+  assert.not.ok(a.isLeader());
+  const tookOver = await until(() => b.isLeader(), LEASE_MS + 2_000, 'beta to take over');
+  assert.ok(tookOver - lastRenewal >= LEASE_MS, `beta took over ${tookOver - lastRenewal} ms after alpha's last renewal (lease ${LEASE_MS} ms)`);
+  assert.ok(tookOver - died <= LEASE_MS + POLL_MAX_MS + 200, `beta took over ${tookOver - died} ms after the crash`);
+  const after = await leaseSpec(lease);
+  assert.is(after.holderIdentity, 'beta');
+  assert.is(after.leaseTransitions, 1);
+});
+
+test('three electors racing for a new Lease: exactly one leader at every sampled instant', async () => {
+  const lease = newLeaseName();
+  const es = ['alpha', 'beta', 'gamma'].map((id) => elector(lease, id));
+  es.forEach((e) => e.start()); // all three GET 404 and race to create it
+  await until(() => leaders(es).length === 1, LEASE_MS, 'a leader');
+  const first = leaders(es)[0]!;
+  const s = sampler(es);
+  await sleep(3_000);
+  const counts = s.stop();
+  assert.ok(counts.length >= 25, `${counts.length} samples`);
+  assert.ok(counts.every((n) => n === 1), `leaders per sample: ${counts.join(',')}`);
+  assert.ok(first.isLeader(), 'leadership is stable');
+  assert.is((await leaseSpec(lease)).holderIdentity, first.identity);
+  // Stop the leader: the two others race again; still never two.
+  const s2 = sampler(es);
+  await first.stop();
+  await until(() => leaders(es).length === 1, LEASE_MS, 'a new leader');
+  await sleep(1_500);
+  const counts2 = s2.stop();
+  assert.ok(counts2.every((n) => n <= 1), `leaders per sample: ${counts2.join(',')}`);
+  assert.is(counts2[counts2.length - 1], 1);
+  const second = leaders(es)[0]!;
+  assert.is.not(second, first);
+  assert.is((await leaseSpec(lease)).holderIdentity, second.identity);
+});
+
+test('apiserver restart while leading: leadership kept or re-acquired, never two leaders at once', async () => {
+  const lease = newLeaseName();
+  const events: string[] = [];
+  const es = [elector(lease, 'alpha', events), elector(lease, 'beta', events)];
+  es.forEach((e) => e.start());
+  await until(() => leaders(es).length === 1, LEASE_MS, 'a leader');
+  await sleep(1_000);
+  const s = sampler(es);
+  const restartStarted = Date.now();
+  await restartApiserver();
+  const restartMs = Date.now() - restartStarted;
+  // Back: within a lease duration plus a couple of polls somebody leads again.
+  await until(() => leaders(es).length === 1, LEASE_MS + 3 * POLL_MAX_MS, 'a leader after the restart');
+  await sleep(2_000);
+  const counts = s.stop();
+  assert.ok(counts.every((n) => n <= 1), `never two leaders (restart took ${restartMs} ms); leaders per sample: ${counts.join(',')}`);
+  assert.is(counts[counts.length - 1], 1);
+  const leader = leaders(es)[0]!;
+  assert.is((await leaseSpec(lease)).holderIdentity, leader.identity);
+  // Callbacks strictly alternate per elector.
+  for (const e of es) {
+    const mine = events.filter((ev) => ev.startsWith(`${e.identity}:`)).map((ev) => ev.split(':')[1]);
+    mine.forEach((ev, i) => assert.is(ev, i % 2 === 0 ? 'started' : 'stopped', `${e.identity}: ${mine.join(',')}`));
+  }
+  if (restartMs > RENEW_MS) {
+    assert.ok(logLines.some((l) => l.includes('renew deadline passed')), 'an outage longer than the renew deadline makes the leader step down');
+  }
+});
+
+test.run();
