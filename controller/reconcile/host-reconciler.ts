@@ -8,7 +8,7 @@ import type { ContainerSpec, ObservedContainer } from '../../protocol/container.
 import type { HelloFrame, ObservedFrame, ResultFrame } from '../../protocol/frames.js';
 import { ANNOTATIONS, type ContainerHost, type ContainerHostStatus, type ResourceKey } from '../api/types.js';
 import { DispatchError, type AgentHub, type SessionInfo } from '../hub/hub.js';
-import type { Store } from '../store/store.js';
+import type { EventRecord, Store } from '../store/store.js';
 import { canonicalJson } from './canonical-json.js';
 import { plan, type Action } from './planner.js';
 import { pullAuthFor, resolveContainer } from './resolve.js';
@@ -31,6 +31,15 @@ interface HostRuntime {
 
 const RETRY_BASE_MS = 1000;
 const RETRY_MAX_MS = 5 * 60_000;
+
+/** The Event a dispatched action records: what is about to happen to which container, and why. */
+export function eventFor(action: Action): EventRecord {
+  if (action.kind === 'remove') return { type: 'Normal', reason: 'Removing', message: `${action.name}: ${action.why}` };
+  const pull = action.spec.imagePullPolicy === 'Always' ? 'pulling' : action.spec.imagePullPolicy === 'IfNotPresent' ? 'pulling if missing' : 'not pulling';
+  if (action.why === 'missing') return { type: 'Normal', reason: 'Creating', message: `${action.name}: creating from ${action.spec.image} (${pull})` };
+  if (action.why.startsWith('spec changed')) return { type: 'Normal', reason: 'Recreating', message: `${action.name}: ${action.why}; recreating from ${action.spec.image} (${pull})` };
+  return { type: 'Normal', reason: action.spec.state === 'Running' ? 'Starting' : 'Stopping', message: `${action.name}: ${action.why}` };
+}
 
 export class HostReconciler {
   private readonly hosts = new Map<ResourceKey, HostRuntime>();
@@ -174,7 +183,7 @@ export class HostReconciler {
     const id = `${action.kind}-${action.name}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
     r.inFlight.set(action.name, id);
     this.logger.info({ host: key, container: action.name, action: action.kind, why: action.why }, 'dispatching');
-    this.store.recordEvent('ContainerHost', key, { type: 'Normal', reason: action.kind === 'apply' ? 'Applying' : 'Removing', message: `${action.name}: ${action.why}` });
+    this.store.recordEvent('ContainerHost', key, eventFor(action));
     const frame = action.kind === 'apply'
       ? { type: 'apply' as const, id, container: action.spec, policy: host.spec.policy, hostUid: host.metadata.uid,
         ...(() => { const auth = pullAuthFor(host, action.spec.image, (ns, n) => this.store.secret(ns, n)); return auth ? { pullAuth: auth } : {}; })() }

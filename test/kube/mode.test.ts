@@ -94,6 +94,12 @@ test('kubectl apply -f examples/kubernetes, start the agent with its Secret, kub
   const token = JSON.parse((await kubectl(['-n', NS, 'get', 'at', 'demo', '-o', 'json'], { check: true })).stdout);
   assert.is(cond(token, 'Ready'), 'True');
   assert.not.ok(JSON.stringify(token.status).includes(Buffer.from(secret.data.token!, 'base64').toString().split('.')[2]!), 'no token in status');
+  const events = await until('Events recorded', async () => {
+    const r = await kubectl(['-n', NS, 'get', 'events', '--field-selector', 'involvedObject.name=demo', '-o', 'json'], { check: true });
+    const reasons = (JSON.parse(r.stdout) as { items: Array<{ reason: string }> }).items.map((e) => e.reason);
+    return reasons.includes('AgentConnected') && reasons.includes('Creating') && reasons.includes('Issued') ? reasons : undefined;
+  }, 20_000);
+  assert.ok(events.length >= 3);
 });
 
 test('the non-admin user cannot read the token Secret', async () => {
@@ -151,7 +157,7 @@ test('kubectl delete ch removes the containers, then the object', async () => {
 test('deleting the AgentToken disconnects the agent and refuses its token', async () => {
   const leader = controllers.at(-1)!;
   await kubectl(['-n', NS, 'delete', 'at', 'demo'], { check: true });
-  await until('agent disconnected', async () => (await fetch(`${leader.url}/metrics`).then((r) => r.text())).includes('berth_hub_connected_agents 0'), 10_000);
+  await until('agent disconnected', async () => (await fetch(`${leader.url}/metrics`).then((r) => r.text())).includes('berth_hub_connected_agents 0'), 5_000);
   const status = await new Promise<number>((resolve) => {
     const ws = new WebSocket(`${leader.url.replace(/^http/, 'ws')}/agent/v1/connect`, { headers: { Authorization: `Bearer ${readFileSync(tokenFile, 'utf8').trim()}` } });
     ws.once('unexpected-response', (_q, res) => resolve(res.statusCode ?? 0));
