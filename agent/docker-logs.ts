@@ -64,7 +64,8 @@ export class DockerLogStreams implements LogStreams {
     });
     this.streams.set(frame.stream, s);
     this.stats.opened++;
-    void s.run();
+    // Nothing may escape into an unhandled rejection (that would end the agent): a bug ends the stream.
+    s.run().catch((err: unknown) => s.fail(`log stream failed: ${errorMessage(err)}`));
   }
 
   cancel(frame: LogsCancelFrame): void {
@@ -87,6 +88,7 @@ class LogStream {
   private source: Readable | undefined;
   private readonly batcher: LogBatcher;
   private batchTimer: NodeJS.Timeout | undefined;
+  private batchImmediate: NodeJS.Immediate | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
   private readonly out: LineSplitter;
   private readonly err: LineSplitter;
@@ -113,9 +115,16 @@ class LogStream {
     this.stopped = true;
     this.abort.abort();
     this.source?.destroy();
-    clearTimeout(this.batchTimer);
+    this.cancelFlush();
     clearInterval(this.pollTimer);
     this.onDone();
+  }
+
+  private cancelFlush(): void {
+    clearTimeout(this.batchTimer);
+    clearImmediate(this.batchImmediate);
+    this.batchTimer = undefined;
+    this.batchImmediate = undefined;
   }
 
   async run(): Promise<void> {
@@ -169,7 +178,7 @@ class LogStream {
       }
     });
     source.once('error', (err) => { failure ??= this.dockerFailure(err); });
-    source.once('close', () => { void this.finish(tty, failure); });
+    source.once('close', () => { this.finish(tty, failure).catch((err: unknown) => this.fail(`log stream failed: ${errorMessage(err)}`)); });
   }
 
   private onChunk(chunk: Buffer, tty: boolean): void {
@@ -183,7 +192,13 @@ class LogStream {
       const full = this.batcher.add(e);
       if (full) this.flush(full);
     }
-    if (this.batcher.size > 0 && !this.batchTimer) {
+    if (this.batcher.size === 0 || this.batchTimer || this.batchImmediate) return;
+    // Nagle-like: while the socket is idle, a batch goes out as soon as the chunks Docker already
+    // handed over are split (a person sees a line at once); while it still holds data, lines gather
+    // for up to 50 ms, so a busy stream sends few large frames.
+    if ((this.flow?.bufferedAmount() ?? 0) === 0) {
+      this.batchImmediate = setImmediate(() => { this.batchImmediate = undefined; this.flush(this.batcher.take()); });
+    } else {
       this.batchTimer = setTimeout(() => { this.batchTimer = undefined; this.flush(this.batcher.take()); }, this.opts.batchDelayMs ?? MAX_BATCH_DELAY_MS);
     }
   }
@@ -214,13 +229,10 @@ class LogStream {
 
   private async finish(tty: boolean, failure: string | undefined): Promise<void> {
     if (this.stopped) return;
-    clearTimeout(this.batchTimer);
-    this.batchTimer = undefined;
     clearInterval(this.pollTimer);
     this.pollTimer = undefined;
     this.addAll([...this.out.end(), ...(tty ? [] : this.err.end())]);
-    clearTimeout(this.batchTimer);
-    this.batchTimer = undefined;
+    this.cancelFlush();
     this.flush(this.batcher.take());
     if (!failure && this.demux.buffered > 0) failure = `the Docker log stream ended inside a frame (${this.demux.buffered} bytes left)`;
     await this.end(failure ?? await this.whyEnded());
@@ -237,6 +249,14 @@ class LogStream {
     } catch (err) {
       return this.dockerFailure(err);
     }
+  }
+
+  /** End with REASON after an unexpected error (idempotent). */
+  fail(reason: string): void {
+    this.source?.destroy();
+    this.cancelFlush();
+    clearInterval(this.pollTimer);
+    this.end(reason);
   }
 
   private dockerFailure(err: unknown): string {
