@@ -154,6 +154,19 @@ test('agent restart → waiting, then lines resume without duplicates', async ()
   } finally { await v.close(); }
 });
 
+test('container restarted out of band → waiting (not running), then its new lines', async () => {
+  const v = await LogViewer.open(url(chatty, { tail: 0 }));
+  try {
+    await v.waitFor('lines', (x) => numbers(x).length >= 3);
+    await dockerOk(['restart', '-t', '1', chatty]);
+    // The follow ends when the container stops; the agent reports its restart and the stream is asked for again.
+    await v.waitFor('the counter starting over', (x) => { const n = numbers(x); return n.some((k, i) => i > 0 && k < n[i - 1]!); }, 30_000);
+    const w = v.of('waiting');
+    assert.ok(w.length >= 1, 'viewers were told');
+    assert.match(w[0]!.reason, /not running|ended the log stream|removed/);
+  } finally { await v.close(); }
+});
+
 test('an AccessControl that refuses answers 403 before the upgrade (in-process controller)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'berth-logs-access-'));
   writeFileSync(join(dir, 'host.yaml'), env.hostYaml('guarded', `containers:\n${container('web', 'sleep 1')}`));
