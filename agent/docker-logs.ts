@@ -10,7 +10,7 @@ import { pino, type Logger } from 'pino';
 import { LABELS } from '../protocol/container.js';
 import type { AgentFrame, LogEntry, LogsCancelFrame, LogsFrame } from '../protocol/frames.js';
 import { dockerSince } from '../protocol/log-time.js';
-import { LogBatcher, MAX_BATCH_BYTES, MAX_BATCH_DELAY_MS } from './log-batcher.js';
+import { LogBatcher, MAX_BATCH_BYTES, MAX_BATCH_DELAY_MS, MIN_FRAME_INTERVAL_MS } from './log-batcher.js';
 import { DemuxError, DockerDemuxer } from './log-demux.js';
 import { LineSplitter, MAX_LINE_CHARS } from './log-lines.js';
 import type { LogFlow, LogStreams } from './log-streams.js';
@@ -30,6 +30,8 @@ export interface DockerLogStreamsOptions {
   /** How often a paused stream looks at the socket again (default 10 ms). */
   pollMs?: number;
   batchDelayMs?: number;
+  /** Least time between two frames of one stream while the socket is idle (default 5 ms). */
+  minFrameIntervalMs?: number;
   batchBytes?: number;
   maxLineChars?: number;
   /** Concurrent streams on one connection (default 256); more are refused with `logEnd`. */
@@ -90,6 +92,7 @@ class LogStream {
   private batchTimer: NodeJS.Timeout | undefined;
   private batchImmediate: NodeJS.Immediate | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
+  private lastFlushAt = -Infinity;
   private readonly out: LineSplitter;
   private readonly err: LineSplitter;
   private readonly demux = new DockerDemuxer();
@@ -194,17 +197,22 @@ class LogStream {
     }
     if (this.batcher.size === 0 || this.batchTimer || this.batchImmediate) return;
     // Nagle-like: while the socket is idle, a batch goes out as soon as the chunks Docker already
-    // handed over are split (a person sees a line at once); while it still holds data, lines gather
-    // for up to 50 ms, so a busy stream sends few large frames.
-    if ((this.flow?.bufferedAmount() ?? 0) === 0) {
-      this.batchImmediate = setImmediate(() => { this.batchImmediate = undefined; this.flush(this.batcher.take()); });
-    } else {
-      this.batchTimer = setTimeout(() => { this.batchTimer = undefined; this.flush(this.batcher.take()); }, this.opts.batchDelayMs ?? MAX_BATCH_DELAY_MS);
+    // handed over are split — but at most one frame per MIN_FRAME_INTERVAL_MS, so a busy stream
+    // still sends fewer, larger frames (per-frame costs dominate otherwise). While the socket holds
+    // data, lines gather for up to 50 ms.
+    const take = () => { this.batchTimer = undefined; this.batchImmediate = undefined; this.flush(this.batcher.take()); };
+    if ((this.flow?.bufferedAmount() ?? 0) > 0) {
+      this.batchTimer = setTimeout(take, this.opts.batchDelayMs ?? MAX_BATCH_DELAY_MS);
+      return;
     }
+    const wait = this.lastFlushAt + (this.opts.minFrameIntervalMs ?? MIN_FRAME_INTERVAL_MS) - performance.now();
+    if (wait <= 0) this.batchImmediate = setImmediate(take);
+    else this.batchTimer = setTimeout(take, wait);
   }
 
   private flush(entries: LogEntry[] | undefined): void {
     if (!entries || this.stopped) return;
+    this.lastFlushAt = performance.now();
     this.stats.lines += entries.length;
     this.stats.frames++;
     this.send({ type: 'log', stream: this.frame.stream, entries });
