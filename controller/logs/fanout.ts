@@ -180,6 +180,16 @@ export class LogFanout {
     return { close: () => { if (!done) { done = true; this.unsubscribe(stream, viewer); } } };
   }
 
+  /**
+   * A host's declaration changed: streams of containers no longer declared end for their viewers
+   * (`error`, close 1008) even while the agent still sends lines (e.g. removalPolicy Orphan).
+   */
+  recheck(hostKey: string): void {
+    for (const s of [...this.streams.values()]) {
+      if (s.hostKey === hostKey && !this.isDeclared(s.target)) this.fail(s, `container ${s.target.container} is no longer declared on host ${s.hostKey}`);
+    }
+  }
+
   /** Cancel every agent stream and close every viewer (1001). */
   close(): void {
     if (this.closed) return;

@@ -167,6 +167,18 @@ test('container restarted out of band → waiting (not running), then its new li
   } finally { await v.close(); }
 });
 
+test('a container removed from the spec: its viewers get error and close 1008', async () => {
+  const v = await LogViewer.open(url(quiet, { tail: 0 }));
+  env.write('host.yaml', env.hostYaml(host, `containers:\n${container(chatty, 'trap "exit 0" TERM; while true; do echo still; sleep 1; done')}`));
+  await v.waitFor('the socket closed', (x) => x.closed, 20_000);
+  assert.is(v.closed!.code, 1008);
+  const err = v.of('error')[0];
+  assert.is(err?.code, 'NotFound');
+  assert.match(err?.message ?? '', /no longer declared/);
+  const gone = await refusal(url(quiet));
+  assert.is(gone.status, 404, 'and new viewers are refused');
+});
+
 test('an AccessControl that refuses answers 403 before the upgrade (in-process controller)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'berth-logs-access-'));
   writeFileSync(join(dir, 'host.yaml'), env.hostYaml('guarded', `containers:\n${container('web', 'sleep 1')}`));
