@@ -203,7 +203,7 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
     this.mInvalid = new Counter({ name: 'berth_hub_invalid_frames_total', help: 'Frames from agents refused with an error reply, by code.', labelNames: ['code'], registers });
     this.mAuthFailures = new Counter({ name: 'berth_hub_auth_failures_total', help: 'Agent connections refused before the upgrade, by reason.', labelNames: ['reason'], registers });
     this.mSuperseded = new Counter({ name: 'berth_hub_sessions_superseded_total', help: 'Sessions replaced by a newer connection for the same host.', registers });
-    this.mThrottled = new Counter({ name: 'berth_hub_throttled_total', help: 'Times an agent exceeded the frame/byte rate limit and its socket was paused.', registers });
+    this.mThrottled = new Counter({ name: 'berth_hub_throttled_total', help: 'Episodes of an agent exceeding the frame/byte rate limit (its socket paused until the bucket refills).', registers });
     this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false, clientTracking: false });
     this.server.on('upgrade', this.onUpgrade);
   }
@@ -425,8 +425,8 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
     if (b.frames >= 0 && b.bytes >= 0) return;
     const waitMs = Math.ceil(Math.max(-b.frames / framesPerSec, -b.bytes / bytesPerSec) * 1000);
     if (now + waitMs <= s.throttledUntil) return;   // already paused long enough
+    if (now >= s.throttledUntil) this.mThrottled.inc();   // a new episode, not a longer pause
     s.throttledUntil = now + waitMs;
-    this.mThrottled.inc();
     if (now - s.lastThrottleLog >= 10_000) {
       s.lastThrottleLog = now;
       this.log.warn({ host: s.hostKey, session: s.id, waitMs, framesPerSec, bytesPerSec },

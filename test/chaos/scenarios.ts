@@ -4,7 +4,7 @@
 // cleans up, and returns figures; the callers assert on them.
 import { BerthEnv, condition, until } from '../support/berth-env.js';
 import { restartDockerDaemon } from '../support/docker.js';
-import { containersYaml, convergence, CutProxy, EventLog, metric, Rng, sleep, startChaosAgent, waitConverged, type Desired } from './support.js';
+import { containersYaml, convergence, CutProxy, EventLog, metric, Rng, sleep, startChaosAgent, waitConverged, type Desired, type Log } from './support.js';
 
 /**
  * Agent reconnect pacing for the kill rounds (see agent-proc.ts): the design's base and cap, but a
@@ -15,7 +15,7 @@ const KILL_BACKOFF = { baseMs: 500, capMs: 30_000, stableMs: 1_000 };
 /** Connection cuts come every second or so: keep the agent's retries short. */
 const CUT_BACKOFF = { baseMs: 100, capMs: 1_000, stableMs: 60_000 };
 
-export type Log = (line: string) => void;
+
 
 /** Names c00.. of this env. */
 const names = (env: BerthEnv, n: number, from = 0) => Array.from({ length: n }, (_, i) => env.name(`c${String(from + i).padStart(2, '0')}`));

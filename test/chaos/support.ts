@@ -247,3 +247,6 @@ export async function metric(env: BerthEnv, name: string, labels = ''): Promise<
   const line = text.split('\n').find((l) => l.startsWith(`${name}${labels ? `{${labels}}` : ''} `));
   return line ? Number(line.split(' ').pop()) : undefined;
 }
+
+/** Where scenarios print their progress (console.log in tests and the long form). */
+export type Log = (line: string) => void;
