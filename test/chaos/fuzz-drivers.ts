@@ -123,6 +123,7 @@ export async function fuzzHub(o: HubFuzzOptions): Promise<FuzzReport> {
         if (!opened) { mismatch(`lane ${i}: connection refused`); await sleep(200); continue; }
         report.connections++;
         const expected: string[] = [];
+        const batchFrames: FuzzFrame[] = [];
         let closeWanted: number | undefined;
 
         // Sometimes the first frame is a fuzz frame instead of hello.
@@ -136,6 +137,7 @@ export async function fuzzHub(o: HubFuzzOptions): Promise<FuzzReport> {
           else if (d && !d.ok) { if (foreignHello(f.data)) closeWanted = 4002; else expected.push(d.code); }
           else if (d?.ok && d.frame.type === 'hello') { if ((d.frame as { protocolVersion?: number }).protocolVersion === 1) welcomed = true; else closeWanted = 4002; }
           else if (d?.ok && d.frame.type !== 'error') expected.push('expected_hello');
+          batchFrames.push(f);
           c.send(f);
           if (welcomed && !(await c.until(() => c.frames.some((x) => x.type === 'welcome') || !!c.closed, 10_000))) mismatch(`lane ${i}: no welcome after a valid fuzzed hello`);
         }
@@ -153,6 +155,7 @@ export async function fuzzHub(o: HubFuzzOptions): Promise<FuzzReport> {
           else if (e.reply === 'close') closeWanted = e.code;
           else if (e.type === 'hello') expected.push('unexpected_hello');
           else report.accepted++;
+          batchFrames.push(f);
           c.send(f);
           if (e.reply === 'close') break;
         }
@@ -160,7 +163,7 @@ export async function fuzzHub(o: HubFuzzOptions): Promise<FuzzReport> {
         const done = await c.until(() => c.errors().length >= expected.length && (closeWanted === undefined || !!c.closed), 15_000);
         const got = c.errors().map((x) => x.code ?? '?');
         report.errorsReceived += got.length;
-        if (!done || JSON.stringify(got) !== JSON.stringify(expected)) mismatch(`lane ${i} connection ${report.connections}: expected errors ${JSON.stringify(expected)}${closeWanted ? ` then close ${closeWanted}` : ''}, got ${JSON.stringify(got)} close ${JSON.stringify(c.closed)}`);
+        if (!done || JSON.stringify(got) !== JSON.stringify(expected)) mismatch(`lane ${i} connection ${report.connections}: expected errors ${JSON.stringify(expected)}${closeWanted ? ` then close ${closeWanted}` : ''}, got ${JSON.stringify(got)} close ${JSON.stringify(c.closed)}; frames: ${batchFrames.map(describe).join(' | ').slice(0, 1500)}`);
         if (closeWanted !== undefined && c.closed && c.closed.code !== closeWanted) mismatch(`lane ${i}: expected close ${closeWanted}, got ${c.closed.code} ${c.closed.reason}`);
         if (closeWanted === undefined && c.closed) mismatch(`lane ${i}: closed unexpectedly ${c.closed.code} ${c.closed.reason}`);
         await c.close();
