@@ -8,7 +8,7 @@ import { pino, type Logger } from 'pino';
 import WebSocket, { type ClientOptions, type RawData } from 'ws';
 import type { IncomingMessage } from 'node:http';
 import type { AgentFacts, DockerFacts, ObservedContainer } from '../protocol/container.js';
-import { controllerFrameDecoder } from '../protocol/codec.js';
+import { controllerFrameDecoder, type DecodeResult } from '../protocol/codec.js';
 import { CLOSE, MAX_FRAME_BYTES, PROTOCOL_VERSION, type AgentFrame, type ApplyFrame, type ControllerFrame, type LogsFrame, type RemoveFrame, type ResultFrame, type WelcomeFrame } from '../protocol/frames.js';
 import { Backoff } from './backoff.js';
 import { KeyedSerialQueue } from './executor.js';
@@ -310,9 +310,16 @@ export class AgentClient extends EventEmitter {
   private onMessage(ws: WebSocket, data: RawData, isBinary: boolean): void {
     if (ws !== this.ws) return;
     const raw = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
-    const decoded = isBinary
-      ? { ok: false as const, code: 'invalid' as const, message: 'binary frames are not part of the protocol (JSON text frames only)' }
-      : this.decoder.decode(raw);
+    let decoded: DecodeResult<ControllerFrame>;
+    try {
+      decoded = isBinary
+        ? { ok: false, code: 'invalid', message: 'binary frames are not part of the protocol (JSON text frames only)' }
+        : this.decoder.decode(raw);
+    } catch {
+      // decode() promises not to throw; should it ever, an exception here would escape ws's
+      // 'message' event and end the agent process, so a bad frame stays an invalid frame.
+      decoded = { ok: false, code: 'invalid', message: 'a frame must be a JSON object with a "type"' };
+    }
     if (!decoded.ok) {
       this.stats.invalidFrames++;
       this.log.warn({ code: decoded.code, message: decoded.message }, 'invalid frame from the controller');

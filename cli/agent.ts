@@ -5,6 +5,7 @@ import { arch, hostname, platform } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino, type Logger } from 'pino';
+import type { Backoff } from '../agent/backoff.js';
 import { AgentClient, connectUrl } from '../agent/client.js';
 import { DockerLogStreams } from '../agent/docker-logs.js';
 import { DockerRuntime } from '../agent/docker-runtime.js';
@@ -38,6 +39,11 @@ export interface RunAgentOptions {
   log?: Logger;
   /** Resolves when the agent should stop (default: SIGTERM or SIGINT). */
   until?: Promise<unknown>;
+  /**
+   * Reconnect pacing (default: the design's 0.5 s → 30 s, reset after 60 s stable). Only the chaos
+   * tests pass one: they cut connections faster than the 60 s that resets the attempts.
+   */
+  backoff?: Backoff;
 }
 
 function agentVersion(): string {
@@ -85,6 +91,7 @@ export async function runAgent(argv: string[], opts: RunAgentOptions = {}): Prom
   const runtime = new DockerRuntime({ hostKey, log });
   const client = new AgentClient({
     url, log, runtime, logs: new DockerLogStreams({ hostKey, log }),
+    ...(opts.backoff ? { backoff: opts.backoff } : {}),
     token: () => {
       const token = readToken();
       const sub = readTokenClaims(token).sub;

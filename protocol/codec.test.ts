@@ -78,4 +78,18 @@ test('random bytes never throw', () => {
   }
 });
 
+test('a deeply nested "type" is refused, never a stack overflow (found by test/chaos fuzzing)', () => {
+  for (const depth of [10, 20_000, 100_000]) {
+    const raw = `{"type":${'['.repeat(depth)}1${']'.repeat(depth)},"id":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`;
+    for (const decoder of [agent, controller]) {
+      const r = decoder.decode(raw);
+      assert.is(r.ok, false);
+      if (!r.ok) {
+        assert.is(r.code, 'unknown_type');
+        assert.ok(r.message.length < 400, 'the message stays short');
+      }
+    }
+  }
+});
+
 test.run();

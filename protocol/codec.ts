@@ -14,6 +14,17 @@ function compileAll(schemas: Record<string, object>): Map<string, ValidateFuncti
   return new Map(Object.entries(schemas).map(([type, schema]) => [type, ajv.compile(schema)]));
 }
 
+/**
+ * The offending `type` for an error message. Never JSON.stringify it whole: a peer controls it, and
+ * a `type` nested 20,000 arrays deep overflows the stack of the recursive JSON.stringify (a frame of
+ * a few dozen KiB would then throw out of decode() — found by the protocol fuzz in test/chaos).
+ */
+function describeType(type: unknown): string {
+  if (typeof type === 'string') return JSON.stringify(type.slice(0, 64));
+  if (type === null || typeof type !== 'object') return String(type).slice(0, 64);
+  return Array.isArray(type) ? 'an array' : 'an object';
+}
+
 export class FrameDecoder<F extends { type: string }> {
   private readonly validators: Map<string, ValidateFunction>;
   constructor(schemas: Record<string, object>) { this.validators = compileAll(schemas); }
@@ -30,7 +41,7 @@ export class FrameDecoder<F extends { type: string }> {
     const id = typeof record.id === 'string' ? record.id.slice(0, 128) : undefined;
     const validate = typeof type === 'string' ? this.validators.get(type) : undefined;
     if (!validate) {
-      return { ok: false, code: 'unknown_type', message: `unknown frame type ${JSON.stringify(type)?.slice(0, 64)} (known: ${[...this.validators.keys()].join(', ')})`, ...(id ? { id } : {}) };
+      return { ok: false, code: 'unknown_type', message: `unknown frame type ${describeType(type)} (known: ${[...this.validators.keys()].join(', ')})`, ...(id ? { id } : {}) };
     }
     if (!validate(value)) {
       const e = validate.errors?.[0];

@@ -322,6 +322,23 @@ test('the first frame must be hello; too many invalid frames close with 4004', (
   assert.match(closed.reason, /too many invalid frames/);
 }));
 
+test('a flood of valid frames is throttled (socket paused), not dropped and not closed', () => withBed({
+  rateLimit: { framesPerSec: 10_000, bytesPerSec: 1024 * 1024, burstSeconds: 1 },
+}, async (b) => {
+  const agent = await Agent.open(b.url, await jwtFor(b.tokens[0]!));
+  await agent.hello();
+  const line = 'x'.repeat(16 * 1024);
+  const frames = 256;   // 4 MiB: a 1 MiB burst, then 1 MiB/s
+  const started = Date.now();
+  for (let i = 0; i < frames; i++) agent.send({ type: 'log', stream: `s${i}`, entries: [{ t: '2026-01-01T00:00:00Z', s: 'out', l: line }] });
+  await until(() => b.events.filter((e) => e[0] === 'log').length === frames, 15_000, 'every log frame delivered');
+  assert.ok(Date.now() - started >= 1000, 'delivery was paced by the limit');
+  assert.ok(await counter(b.registry, 'berth_hub_throttled_total') >= 1);
+  assert.is(agent.ws.readyState, WebSocket.OPEN);
+  assert.ok(logLines.some((l) => l.includes('exceeds the rate limit')), 'the throttling is logged with its reason');
+  assert.ok(b.hub.isConnected('games/box-1'));
+}));
+
 test('oversized frame closes with 1009; the hub still serves new connections', () => withBed({}, async (b) => {
   const agent = await Agent.open(b.url, await jwtFor(b.tokens[0]!));
   await agent.hello();

@@ -82,6 +82,15 @@ export interface AgentHubOptions {
   missedPongLimit?: number;
   helloTimeoutMs?: number;
   invalidFrameLimit?: { count: number; windowMs: number };
+  /**
+   * Valid traffic per session: a token bucket of frames and bytes per second holding `burstSeconds`
+   * worth. An agent over it is throttled, not closed: the hub stops reading its socket until the
+   * bucket refills, so TCP backpressure slows the agent (its log streamer respects backpressure).
+   * Default 1,000 frames/s and 8 MiB/s with a 2 s burst — far above a healthy agent (observed is
+   * debounced to 4/s, log batches are ≥ 50 ms per stream) and far below what one flooding agent
+   * needs to starve the others. Invalid frames have their own, closing, limit above.
+   */
+  rateLimit?: { framesPerSec: number; bytesPerSec: number; burstSeconds: number };
   dispatchTimeoutMs?: number;
   /** After we send a close frame, how long the peer has to finish the handshake before we terminate. */
   closeGraceMs?: number;
@@ -116,6 +125,12 @@ interface Session {
   pending: Map<string, Pending>;
   /** Frames that arrived while welcomeFor was pending; replayed once ready. */
   backlog: Array<{ data: RawData; isBinary: boolean }>;
+  /** The rate-limit bucket (may go negative: the deficit is the pause). */
+  bucket: { frames: number; bytes: number; at: number };
+  throttledUntil: number;
+  lastThrottleLog: number;
+  /** The one timer that resumes reading (re-armed whenever the pause grows). */
+  resumeTimer?: NodeJS.Timeout;
 }
 
 const MAX_BACKLOG = 256;
@@ -134,6 +149,8 @@ function closeReason(reason: string): string {
 const validCloseCode = (code: number): boolean =>
   Number.isInteger(code) && ((code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999));
 const seconds = (ms: number): string => (ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`);
+const rawLength = (data: RawData): number =>
+  Buffer.isBuffer(data) ? data.length : Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
 const toBuffer = (data: RawData): Buffer =>
   Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
 
@@ -149,6 +166,7 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
   private readonly missedPongLimit: number;
   private readonly helloTimeoutMs: number;
   private readonly invalidLimit: { count: number; windowMs: number };
+  private readonly rateLimit: { framesPerSec: number; bytesPerSec: number; burstSeconds: number };
   private readonly dispatchTimeoutMs: number;
   private readonly closeGraceMs: number;
   private readonly decoder = agentFrameDecoder();
@@ -164,6 +182,7 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
   private readonly mInvalid: Counter<'code'>;
   private readonly mAuthFailures: Counter<'reason'>;
   private readonly mSuperseded: Counter;
+  private readonly mThrottled: Counter;
 
   constructor(opts: AgentHubOptions) {
     super();
@@ -177,6 +196,7 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
     this.missedPongLimit = opts.missedPongLimit ?? 2;
     this.helloTimeoutMs = opts.helloTimeoutMs ?? 10_000;
     this.invalidLimit = opts.invalidFrameLimit ?? { count: 20, windowMs: 10_000 };
+    this.rateLimit = opts.rateLimit ?? { framesPerSec: 1000, bytesPerSec: 8 * 1024 * 1024, burstSeconds: 2 };
     this.dispatchTimeoutMs = opts.dispatchTimeoutMs ?? 120_000;
     this.closeGraceMs = opts.closeGraceMs ?? 2_000;
     this.registry = opts.registry ?? new Registry();
@@ -187,6 +207,7 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
     this.mInvalid = new Counter({ name: 'berth_hub_invalid_frames_total', help: 'Frames from agents refused with an error reply, by code.', labelNames: ['code'], registers });
     this.mAuthFailures = new Counter({ name: 'berth_hub_auth_failures_total', help: 'Agent connections refused before the upgrade, by reason.', labelNames: ['reason'], registers });
     this.mSuperseded = new Counter({ name: 'berth_hub_sessions_superseded_total', help: 'Sessions replaced by a newer connection for the same host.', registers });
+    this.mThrottled = new Counter({ name: 'berth_hub_throttled_total', help: 'Episodes of an agent exceeding the frame/byte rate limit (its socket paused until the bucket refills).', registers });
     this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false, clientTracking: false });
     this.server?.on('upgrade', this.onUpgrade);
   }
@@ -357,6 +378,8 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
     const s: Session = {
       id: randomUUID(), hostKey: auth.hostKey, ws, connectedAt: now, lastSeenAt: now, state: 'hello',
       outstandingPings: 0, timers: new Set(), invalidAt: [], pending: new Map(), backlog: [],
+      bucket: { frames: this.rateLimit.framesPerSec * this.rateLimit.burstSeconds, bytes: this.rateLimit.bytesPerSec * this.rateLimit.burstSeconds, at: Date.now() },
+      throttledUntil: 0, lastThrottleLog: 0,
       ...(auth.tokenUid ? { tokenUid: auth.tokenUid } : {}),
       ...(auth.issuedAt ? { tokenIssuedAt: auth.issuedAt } : {}),
       ...(remoteAddress ? { remoteAddress } : {}),
@@ -369,7 +392,7 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
     });
     ws.on('pong', () => { s.outstandingPings = 0; s.lastSeenAt = new Date(); });
     ws.on('message', (data, isBinary) => {
-      try { this.onMessage(s, data, isBinary); } catch (err) {
+      try { this.charge(s, data); this.onMessage(s, data, isBinary); } catch (err) {
         this.log.error({ host: s.hostKey, session: s.id, err }, 'frame handling failed');
       }
     });
@@ -393,6 +416,37 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
     if (auth.expiresAt) this.expireAt(s, auth.expiresAt.getTime());
   }
 
+  /**
+   * Take one frame and its bytes from the session's bucket; in deficit, pause reading the socket for
+   * as long as the refill takes. Frames ws had already buffered may still arrive while paused: they
+   * are charged too, which only lengthens the pause.
+   */
+  private charge(s: Session, data: RawData): void {
+    const { framesPerSec, bytesPerSec, burstSeconds } = this.rateLimit;
+    const b = s.bucket;
+    const now = Date.now();
+    const elapsed = (now - b.at) / 1000;
+    b.at = now;
+    b.frames = Math.min(framesPerSec * burstSeconds, b.frames + elapsed * framesPerSec) - 1;
+    b.bytes = Math.min(bytesPerSec * burstSeconds, b.bytes + elapsed * bytesPerSec) - rawLength(data);
+    if (b.frames >= 0 && b.bytes >= 0) return;
+    const waitMs = Math.ceil(Math.max(-b.frames / framesPerSec, -b.bytes / bytesPerSec) * 1000);
+    if (now + waitMs <= s.throttledUntil) return;   // already paused long enough
+    if (now >= s.throttledUntil) this.mThrottled.inc();   // a new episode, not a longer pause
+    s.throttledUntil = now + waitMs;
+    if (now - s.lastThrottleLog >= 10_000) {
+      s.lastThrottleLog = now;
+      this.log.warn({ host: s.hostKey, session: s.id, waitMs, framesPerSec, bytesPerSec },
+        `agent exceeds the rate limit (${framesPerSec} frames/s, ${(bytesPerSec / 1048576).toFixed(0)} MiB/s); reading from it is paused`);
+    }
+    try { s.ws.pause(); } catch { /* closing */ }
+    // One resume timer, replaced when the pause grows. (Not "resume if Date.now() >= until" on
+    // several timers: a timer may fire a millisecond early by the wall clock, and then nothing
+    // would ever resume the socket.)
+    if (s.resumeTimer) { clearTimeout(s.resumeTimer); s.timers.delete(s.resumeTimer); }
+    s.resumeTimer = this.after(s, waitMs, () => { s.resumeTimer = undefined; try { s.ws.resume(); } catch { /* closing */ } });
+  }
+
   private heartbeat(s: Session): void {
     if (s.state === 'closed') return;
     if (s.outstandingPings >= this.missedPongLimit) {
@@ -412,13 +466,14 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
     this.after(s, Math.min(delay, MAX_TIMER_MS), () => this.expireAt(s, atMs));
   }
 
-  private after(s: Session, ms: number, fn: () => void): void {
+  private after(s: Session, ms: number, fn: () => void): NodeJS.Timeout {
     const t = setTimeout(() => {
       s.timers.delete(t);
       try { fn(); } catch (err) { this.log.error({ err }, 'hub timer failed'); }
     }, ms);
     t.unref();
     s.timers.add(t);
+    return t;
   }
 
   /** Send a close frame (the session is over for the hub right away); terminate if the peer stalls. */
