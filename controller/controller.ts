@@ -6,7 +6,13 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { splitKey, type ResourceKey } from './api/types.js';
+import { join } from 'node:path';
+import { anonymousAccess, type AccessControl } from './http/access.js';
 import { createApi } from './http/api.js';
+import { EventStream } from './http/events.js';
+import type { SessionAuthority } from './http/kube-access.js';
+import { packageRoot } from './package-root.js';
+import { ObservedStore } from './store/observed-store.js';
 import { AgentHub } from './hub/hub.js';
 import { HostReconciler } from './reconcile/host-reconciler.js';
 import { TokenReconciler } from './reconcile/token-reconciler.js';
@@ -40,6 +46,12 @@ export interface ControllerOptions {
   resyncMs?: number;
   registry?: Registry;
   leadership?: Leadership;
+  /** Who may read what through the HTTP surface (default anonymous: directory mode on loopback). */
+  access?: AccessControl;
+  /** Kubernetes-mode page sign-in (POST /api/v1/session); usually the same object as `access`. */
+  sessions?: SessionAuthority;
+  /** The built status page (default <package>/dist/web); false serves none. */
+  webRoot?: string | false;
   /** Hub timings, for tests. */
   hubOptions?: { pingIntervalMs?: number; helloTimeoutMs?: number };
 }
@@ -58,6 +70,7 @@ export class Controller {
   private started = false;
   private stopping = false;
   private url = '';
+  private eventStream?: EventStream;
 
   constructor(private readonly opts: ControllerOptions) {
     this.registry = opts.registry ?? new Registry();
@@ -66,9 +79,14 @@ export class Controller {
   /** The http://host:port the controller serves on (after start). */
   get address(): string { return this.url; }
   get agentUrl(): string { return this.opts.agentUrl ?? this.url.replace(/^http/, 'ws'); }
+  /** The access control every read goes through (the log socket takes it too). */
+  get access(): AccessControl { return this.opts.access ?? anonymousAccess; }
 
   async start(): Promise<void> {
-    const { store, logger } = this.opts;
+    const { logger } = this.opts;
+    // The reconcilers write status through this wrapper so the page hears about every write.
+    const observed = new ObservedStore(this.opts.store);
+    const store = observed;
     collectDefaultMetrics({ register: this.registry });
     const depth = new Gauge({ name: 'berth_workqueue_depth', help: 'Keys waiting in the work queues', labelNames: ['queue'], registers: [this.registry] });
     const reconcileSeconds = new Histogram({ name: 'berth_reconcile_duration_seconds', help: 'Time spent in one reconcile', labelNames: ['kind', 'result'], registers: [this.registry], buckets: [0.001, 0.005, 0.02, 0.1, 0.5, 2, 10] });
@@ -87,11 +105,15 @@ export class Controller {
     this.signing = await importSigningKey(material);
     this.verification = await importVerificationKey(material);
 
+    this.eventStream = new EventStream({ store, watch: (l) => observed.watchAll(l), access: this.access, logger: logger.child({ component: 'events' }) });
     const app = createApi({
       store, registry: this.registry, version: this.opts.version,
+      access: this.access, eventStream: this.eventStream,
+      ...(this.opts.sessions ? { sessions: this.opts.sessions } : {}),
+      webRoot: this.opts.webRoot ?? join(packageRoot, 'dist/web'),
       ready: () => (!this.started ? { ok: false, reason: 'starting' }
         : this.opts.leadership && !this.opts.leadership.isLeader() ? { ok: false, reason: 'not the leader (standby)' } : { ok: true }),
-      ...(store.events ? { events: store.events.bind(store) } : {}),
+      ...(this.opts.store.events ? { events: this.opts.store.events.bind(this.opts.store) } : {}),
     });
     this.server = createServer(app);
     this.hub = new AgentHub({
@@ -168,6 +190,7 @@ export class Controller {
     this.started = false;
     clearInterval(this.resyncTimer);
     this.unsubscribe?.();
+    this.eventStream?.close();
     this.hostQueue.shutDown();
     this.tokenQueue.shutDown();
     await this.hub?.close();
