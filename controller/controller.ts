@@ -11,9 +11,12 @@ import { anonymousAccess, type AccessControl } from './http/access.js';
 import { createApi } from './http/api.js';
 import { EventStream } from './http/events.js';
 import type { SessionAuthority } from './http/kube-access.js';
+import { UpgradeRouter } from './http/upgrade-router.js';
+import { AGENT_CONNECT_PATH, AgentHub } from './hub/hub.js';
+import { LogFanout } from './logs/fanout.js';
+import { LogSocket } from './logs/socket.js';
 import { packageRoot } from './package-root.js';
 import { ObservedStore } from './store/observed-store.js';
-import { AgentHub } from './hub/hub.js';
 import { HostReconciler } from './reconcile/host-reconciler.js';
 import { TokenReconciler } from './reconcile/token-reconciler.js';
 import { runWorkers, WorkQueue } from './reconcile/work-queue.js';
@@ -46,7 +49,10 @@ export interface ControllerOptions {
   resyncMs?: number;
   registry?: Registry;
   leadership?: Leadership;
-  /** Who may read what through the HTTP surface (default anonymous: directory mode on loopback). */
+  /**
+   * Who may read what through the HTTP surface — JSON API, event stream, and the log socket, which
+   * asks before upgrading (default anonymous: directory mode on loopback).
+   */
   access?: AccessControl;
   /** Kubernetes-mode page sign-in (POST /api/v1/session); usually the same object as `access`. */
   sessions?: SessionAuthority;
@@ -54,6 +60,8 @@ export interface ControllerOptions {
   webRoot?: string | false;
   /** Hub timings, for tests. */
   hubOptions?: { pingIntervalMs?: number; helloTimeoutMs?: number };
+  /** Log fan-out tuning (docs/logs.md): grace after the last viewer, ring size, slow-viewer bound. */
+  logs?: { graceMs?: number; ringSize?: number; viewerMaxBufferedBytes?: number };
 }
 
 export class Controller {
@@ -62,6 +70,9 @@ export class Controller {
   private readonly tokenQueue = new WorkQueue();
   private server?: Server;
   private hub?: AgentHub;
+  private upgrades?: UpgradeRouter;
+  private logFanout?: LogFanout;
+  private logSocket?: LogSocket;
   private signing?: SigningKey;
   private verification?: VerificationKey;
   private workers: Promise<void>[] = [];
@@ -116,8 +127,10 @@ export class Controller {
       ...(this.opts.store.events ? { events: this.opts.store.events.bind(this.opts.store) } : {}),
     });
     this.server = createServer(app);
+    // One upgrade router: the agent endpoint and the browsers' log socket share the server.
+    this.upgrades = new UpgradeRouter(this.server);
     this.hub = new AgentHub({
-      server: this.server, logger: logger.child({ component: 'hub' }), registry: this.registry,
+      logger: logger.child({ component: 'hub' }), registry: this.registry,
       authenticate: (jwt) => {
         // A standby answers 503 (the hub's answer when authenticate throws): agents back off and the
         // Service, reading /readyz, sends them to the leader.
@@ -131,6 +144,19 @@ export class Controller {
       },
       ...this.opts.hubOptions,
     });
+    this.upgrades.route(AGENT_CONNECT_PATH, this.hub.upgradeHandler);
+    const containersOf = (namespace: string, name: string): string[] | undefined => {
+      const host = store.host(`${namespace}/${name}`);
+      return host ? (host.spec.containers ?? []).map((c) => c.name) : undefined;
+    };
+    this.logFanout = new LogFanout({
+      hub: this.hub, registry: this.registry, logger: logger.child({ component: 'logs' }), ...this.opts.logs,
+      isDeclared: (t) => containersOf(t.namespace, t.host)?.includes(t.container) ?? false,
+    });
+    this.logSocket = new LogSocket({
+      fanout: this.logFanout, containersOf, access: this.access, logger: logger.child({ component: 'logs' }),
+    });
+    this.upgrades.route(this.logSocket.path, this.logSocket.handleUpgrade);
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(this.opts.listen.port, this.opts.listen.host, () => resolve());
@@ -193,6 +219,9 @@ export class Controller {
     this.eventStream?.close();
     this.hostQueue.shutDown();
     this.tokenQueue.shutDown();
+    this.upgrades?.close();
+    await this.logSocket?.close();
+    this.logFanout?.close();
     await this.hub?.close();
     await Promise.all(this.workers);
     // Release the lease only once nothing of ours acts any more, so leaders never overlap.
