@@ -55,7 +55,7 @@ export class BerthLogTail extends LitElement {
     .bar { display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; align-items: center; }
     .group { display: flex; flex-wrap: wrap; gap: 0.4rem; align-items: center; }
     .search { flex: 1 1 14rem; display: flex; gap: 0.3rem; align-items: center; min-width: 0; }
-    .search input { flex: 1 1 auto; min-width: 6rem; }
+    .search input[type="search"] { flex: 1 1 auto; min-width: 6rem; }
     label.check { display: inline-flex; gap: 0.3rem; align-items: center; white-space: nowrap; }
     .conn { display: inline-flex; align-items: center; gap: 0.4rem; font-weight: 600; }
     .dot { width: 0.7rem; height: 0.7rem; border-radius: 50%; background: var(--fg-muted); flex: none; }
