@@ -2,6 +2,7 @@
 // hub, and two work queues (hosts, tokens) with their workers. Everything that happens — a resource
 // change, an agent connecting, a result — only enqueues a key; the reconcilers do the rest.
 import { createServer, type Server } from 'node:http';
+import type { Express } from 'express';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
@@ -82,6 +83,7 @@ export class Controller {
   private stopping = false;
   private url = '';
   private eventStream?: EventStream;
+  private app?: Express;
 
   constructor(private readonly opts: ControllerOptions) {
     this.registry = opts.registry ?? new Registry();
@@ -90,6 +92,8 @@ export class Controller {
   /** The http://host:port the controller serves on (after start). */
   get address(): string { return this.url; }
   get agentUrl(): string { return this.opts.agentUrl ?? this.url.replace(/^http/, 'ws'); }
+  /** The express app of the HTTP surface (after start), for the test that enumerates its routes. */
+  get httpApp(): Express | undefined { return this.app; }
   /** The access control every read goes through (the log socket takes it too). */
   get access(): AccessControl { return this.opts.access ?? anonymousAccess; }
 
@@ -117,7 +121,7 @@ export class Controller {
     this.verification = await importVerificationKey(material);
 
     this.eventStream = new EventStream({ store, watch: (l) => observed.watchAll(l), access: this.access, logger: logger.child({ component: 'events' }) });
-    const app = createApi({
+    const app = this.app = createApi({
       store, registry: this.registry, version: this.opts.version,
       access: this.access, eventStream: this.eventStream,
       ...(this.opts.sessions ? { sessions: this.opts.sessions } : {}),
