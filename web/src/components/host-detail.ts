@@ -77,7 +77,7 @@ export class BerthHostDetail extends LitElement {
       <td data-label="Actual" class="actual"><span class="badge ${stateClass(d, s)}">${s?.state ?? 'not reported'}</span>${s?.exitCode !== undefined && s.state !== 'Running' ? html` <span class="muted">exit ${s.exitCode}</span>` : nothing}</td>
       <td data-label="Health">${s?.health && s.health !== 'none' ? html`<span class="badge ${s.health === 'healthy' ? 'ok' : s.health === 'unhealthy' ? 'bad' : 'warn'}">${s.health}</span>` : html`<span class="muted">—</span>`}</td>
       <td data-label="Restarts">${s?.restartCount ?? 0}</td>
-      <td data-label="Image"><div class="mono">${s?.image ?? d?.image ?? '—'}</div><div class="mono muted" title=${s?.imageID ?? ''}>${shortId(s?.imageID)}</div></td>
+      <td data-label="Image"><div><div class="mono">${s?.image ?? d?.image ?? '—'}</div><div class="mono muted" title=${s?.imageID ?? ''}>${shortId(s?.imageID)}</div></div></td>
       <td data-label="Last message" class="message">${s?.message ?? html`<span class="muted">—</span>`}</td>
     </tr>`;
   }

@@ -42,22 +42,22 @@ export class BerthHostList extends LitElement {
     const { namespace, name } = h.metadata;
     const agent = h.status.agent;
     return html`<tr data-host="${namespace}/${name}">
-      <td data-label="Host">
+      <td data-label="Host"><div>
         <a class="name" href=${hrefFor({ view: 'host', namespace, name })}>${name}</a>
         <span class="ns muted">namespace ${namespace}</span>
         <span class="flags">
           ${h.spec.paused ? html`<span class="badge warn">paused</span>` : nothing}
           ${h.metadata.deletionTimestamp ? html`<span class="badge warn">deleting</span>` : nothing}
         </span>
-      </td>
-      <td data-label="Agent">
+      </div></td>
+      <td data-label="Agent"><div>
         <span class="badge ${agent?.connected ? 'ok' : 'bad'}">${agent?.connected ? 'connected' : 'not connected'}</span>
         <div class="muted">last seen <time datetime=${agent?.lastSeenAt ?? ''}>${relativeTime(agent?.lastSeenAt, this.now)}</time></div>
-      </td>
-      <td data-label="Versions">
+      </div></td>
+      <td data-label="Versions"><div>
         <div>agent ${agent?.version ?? '—'}</div>
         <div>Docker ${agent?.dockerVersion ?? '—'}</div>
-      </td>
+      </div></td>
       <td data-label="Ready"><span class="badge ${readyClass(h.status.ready)}" aria-label="ready ${h.status.ready ?? 'unknown'}">${h.status.ready ?? '—'}</span></td>
       <td data-label="Conditions"><berth-conditions compact .conditions=${h.status.conditions ?? []}></berth-conditions></td>
     </tr>`;
