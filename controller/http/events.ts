@@ -95,6 +95,7 @@ export class EventStream {
       // Reverse proxies (nginx) must not buffer the stream.
       'X-Accel-Buffering': 'no',
     });
+    if (req.method === 'HEAD') { res.end(); return; }
     res.flushHeaders();
     req.socket.setNoDelay(true);
     res.write(sseRetry(2000));

@@ -166,7 +166,8 @@ export class BerthApp extends LitElement {
 
   private renderMain() {
     const f = this.feed;
-    if (f.kind === 'signed-out') return html`<berth-sign-in reason=${f.message}></berth-sign-in>`;
+    // The first visit needs no explanation; an expired session or a sign-out does.
+    if (f.kind === 'signed-out') return html`<berth-sign-in reason=${/^sign in with/.test(f.message) ? '' : f.message}></berth-sign-in>`;
     if (f.kind === 'forbidden') {
       return html`<h1 tabindex="-1">No access</h1>
         <p class="notice bad" role="alert" id="forbidden">${f.user ? `Signed in as ${f.user}, but you` : 'You'} may not view container hosts: ${f.message}</p>

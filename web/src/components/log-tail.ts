@@ -229,7 +229,7 @@ export class BerthLogTail extends LitElement {
         <div class="group">
           <label class="check"><input type="checkbox" .checked=${this.filter.out} @change=${(e: Event) => this.setFilter({ out: (e.target as HTMLInputElement).checked })}> stdout</label>
           <label class="check"><input type="checkbox" .checked=${this.filter.err} @change=${(e: Event) => this.setFilter({ err: (e.target as HTMLInputElement).checked })}> stderr</label>
-          <label class="check"><input type="checkbox" .checked=${this.timestamps} @change=${(e: Event) => { this.timestamps = (e.target as HTMLInputElement).checked; }}> timestamps</label>
+          <label class="check"><input type="checkbox" .checked=${this.timestamps} @change=${(e: Event) => { this.timestamps = (e.target as HTMLInputElement).checked; }}> timestamps <span class="visually-hidden">(UTC)</span></label>
         </div>
         <div class="search">
           <label for="search" class="visually-hidden">Search the log</label>
@@ -274,7 +274,7 @@ export class BerthLogTail extends LitElement {
     switch (r.kind) {
       case 'line': {
         const pieces = highlight(r.l, this.view.search);
-        return html`<div class="row ${r.s === 'err' ? 'err' : ''} ${index === this.current ? 'current' : ''}" data-seq=${r.seq}>${this.timestamps ? html`<span class="ts">${logTime(r.t)}</span>` : nothing}${r.s === 'err' ? html`<span class="visually-hidden">stderr: </span>` : nothing}${pieces.map((p) => (p.match ? html`<mark>${p.text}</mark>` : p.text))}${r.cut ? html`<span class="muted"> … (line cut)</span>` : nothing}</div>`;
+        return html`<div class="row ${r.s === 'err' ? 'err' : ''} ${index === this.current ? 'current' : ''}" data-seq=${r.seq}>${this.timestamps ? html`<span class="ts" title="${r.t} (UTC)">${logTime(r.t)}</span>` : nothing}${r.s === 'err' ? html`<span class="visually-hidden">stderr: </span>` : nothing}${pieces.map((p) => (p.match ? html`<mark>${p.text}</mark>` : p.text))}${r.cut ? html`<span class="muted"> … (line cut)</span>` : nothing}</div>`;
       }
       case 'gap':
         return html`<div class="row marker gap" data-seq=${r.seq}>⚠ ${r.dropped.toLocaleString('en')} ${r.dropped === 1 ? 'line' : 'lines'} dropped here (this view fell behind)</div>`;
