@@ -10,7 +10,7 @@ import { pino, type Logger } from 'pino';
 import { LABELS } from '../protocol/container.js';
 import type { AgentFrame, LogEntry, LogsCancelFrame, LogsFrame } from '../protocol/frames.js';
 import { dockerSince } from '../protocol/log-time.js';
-import { LogBatcher, MAX_BATCH_BYTES, MAX_BATCH_DELAY_MS } from './log-batcher.js';
+import { LogBatcher, MAX_BATCH_BYTES, MAX_BATCH_DELAY_MS, MIN_FRAME_INTERVAL_MS } from './log-batcher.js';
 import { DemuxError, DockerDemuxer } from './log-demux.js';
 import { LineSplitter, MAX_LINE_CHARS } from './log-lines.js';
 import type { LogFlow, LogStreams } from './log-streams.js';
@@ -30,6 +30,8 @@ export interface DockerLogStreamsOptions {
   /** How often a paused stream looks at the socket again (default 10 ms). */
   pollMs?: number;
   batchDelayMs?: number;
+  /** Least time between two frames of one stream while the socket is idle (default 5 ms). */
+  minFrameIntervalMs?: number;
   batchBytes?: number;
   maxLineChars?: number;
   /** Concurrent streams on one connection (default 256); more are refused with `logEnd`. */
@@ -64,7 +66,8 @@ export class DockerLogStreams implements LogStreams {
     });
     this.streams.set(frame.stream, s);
     this.stats.opened++;
-    void s.run();
+    // Nothing may escape into an unhandled rejection (that would end the agent): a bug ends the stream.
+    s.run().catch((err: unknown) => s.fail(`log stream failed: ${errorMessage(err)}`));
   }
 
   cancel(frame: LogsCancelFrame): void {
@@ -87,7 +90,9 @@ class LogStream {
   private source: Readable | undefined;
   private readonly batcher: LogBatcher;
   private batchTimer: NodeJS.Timeout | undefined;
+  private batchImmediate: NodeJS.Immediate | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
+  private lastFlushAt = -Infinity;
   private readonly out: LineSplitter;
   private readonly err: LineSplitter;
   private readonly demux = new DockerDemuxer();
@@ -113,9 +118,16 @@ class LogStream {
     this.stopped = true;
     this.abort.abort();
     this.source?.destroy();
-    clearTimeout(this.batchTimer);
+    this.cancelFlush();
     clearInterval(this.pollTimer);
     this.onDone();
+  }
+
+  private cancelFlush(): void {
+    clearTimeout(this.batchTimer);
+    clearImmediate(this.batchImmediate);
+    this.batchTimer = undefined;
+    this.batchImmediate = undefined;
   }
 
   async run(): Promise<void> {
@@ -169,7 +181,7 @@ class LogStream {
       }
     });
     source.once('error', (err) => { failure ??= this.dockerFailure(err); });
-    source.once('close', () => { void this.finish(tty, failure); });
+    source.once('close', () => { this.finish(tty, failure).catch((err: unknown) => this.fail(`log stream failed: ${errorMessage(err)}`)); });
   }
 
   private onChunk(chunk: Buffer, tty: boolean): void {
@@ -183,13 +195,24 @@ class LogStream {
       const full = this.batcher.add(e);
       if (full) this.flush(full);
     }
-    if (this.batcher.size > 0 && !this.batchTimer) {
-      this.batchTimer = setTimeout(() => { this.batchTimer = undefined; this.flush(this.batcher.take()); }, this.opts.batchDelayMs ?? MAX_BATCH_DELAY_MS);
+    if (this.batcher.size === 0 || this.batchTimer || this.batchImmediate) return;
+    // Nagle-like: while the socket is idle, a batch goes out as soon as the chunks Docker already
+    // handed over are split — but at most one frame per MIN_FRAME_INTERVAL_MS, so a busy stream
+    // still sends fewer, larger frames (per-frame costs dominate otherwise). While the socket holds
+    // data, lines gather for up to 50 ms.
+    const take = () => { this.batchTimer = undefined; this.batchImmediate = undefined; this.flush(this.batcher.take()); };
+    if ((this.flow?.bufferedAmount() ?? 0) > 0) {
+      this.batchTimer = setTimeout(take, this.opts.batchDelayMs ?? MAX_BATCH_DELAY_MS);
+      return;
     }
+    const wait = this.lastFlushAt + (this.opts.minFrameIntervalMs ?? MIN_FRAME_INTERVAL_MS) - performance.now();
+    if (wait <= 0) this.batchImmediate = setImmediate(take);
+    else this.batchTimer = setTimeout(take, wait);
   }
 
   private flush(entries: LogEntry[] | undefined): void {
     if (!entries || this.stopped) return;
+    this.lastFlushAt = performance.now();
     this.stats.lines += entries.length;
     this.stats.frames++;
     this.send({ type: 'log', stream: this.frame.stream, entries });
@@ -214,13 +237,10 @@ class LogStream {
 
   private async finish(tty: boolean, failure: string | undefined): Promise<void> {
     if (this.stopped) return;
-    clearTimeout(this.batchTimer);
-    this.batchTimer = undefined;
     clearInterval(this.pollTimer);
     this.pollTimer = undefined;
     this.addAll([...this.out.end(), ...(tty ? [] : this.err.end())]);
-    clearTimeout(this.batchTimer);
-    this.batchTimer = undefined;
+    this.cancelFlush();
     this.flush(this.batcher.take());
     if (!failure && this.demux.buffered > 0) failure = `the Docker log stream ended inside a frame (${this.demux.buffered} bytes left)`;
     await this.end(failure ?? await this.whyEnded());
@@ -237,6 +257,14 @@ class LogStream {
     } catch (err) {
       return this.dockerFailure(err);
     }
+  }
+
+  /** End with REASON after an unexpected error (idempotent). */
+  fail(reason: string): void {
+    this.source?.destroy();
+    this.cancelFlush();
+    clearInterval(this.pollTimer);
+    this.end(reason);
   }
 
   private dockerFailure(err: unknown): string {

@@ -7,6 +7,8 @@ import type { LogEntry } from '../protocol/frames.js';
 export const MAX_BATCH_BYTES = 64 * 1024;
 export const MAX_BATCH_ENTRIES = 5000;
 export const MAX_BATCH_DELAY_MS = 50;
+/** While the socket is idle, frames of one stream go out at once but at most this often. */
+export const MIN_FRAME_INTERVAL_MS = 5;
 
 /** JSON size of an entry, roughly (escaping and multi-byte characters aside): enough to bound frames. */
 const entryBytes = (e: LogEntry): number => e.l.length + e.t.length + 20;

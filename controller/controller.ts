@@ -172,7 +172,7 @@ export class Controller {
     const tokens = new TokenReconciler(store, this.hub, () => this.signing!, () => this.agentUrl, logger.child({ component: 'tokens' }));
 
     this.unsubscribe = store.subscribe((event) => {
-      if (event.kind === 'ContainerHost') this.hostQueue.add(event.key);
+      if (event.kind === 'ContainerHost') { this.hostQueue.add(event.key); this.logFanout?.recheck(event.key); }
       else if (event.kind === 'AgentToken') this.tokenQueue.add(event.key);
       else {
         // A Secret changed: every host in its namespace that may reference it looks again.

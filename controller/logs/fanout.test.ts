@@ -210,6 +210,23 @@ test('a container no longer declared: viewers get error and are closed 1008', ()
   assert.is(fanout.stats().streams, 0);
 });
 
+test('recheck: a container removed from the spec ends its viewers even while lines still flow', () => {
+  let declared = true;
+  const { hub, fanout } = setup({ isDeclared: () => declared });
+  const v = new FakeSink();
+  fanout.subscribe(target, 10, v);
+  const id = hub.lastStream();
+  fanout.recheck(HOST);
+  assert.is(v.closed, undefined, 'still declared: nothing happens');
+  declared = false;
+  fanout.recheck('other/host');
+  assert.is(v.closed, undefined, 'another host: nothing happens');
+  fanout.recheck(HOST);
+  assert.equal(v.messages.at(-1), { type: 'error', code: 'NotFound', message: `container web is no longer declared on host ${HOST}` });
+  assert.is(v.closed?.code, 1008);
+  assert.equal(hub.sent.at(-1), { type: 'logsCancel', stream: id });
+});
+
 test('close() cancels agent streams and closes viewers 1001', () => {
   const { hub, fanout } = setup();
   const v = new FakeSink();

@@ -159,7 +159,7 @@ export class LogFanout {
     let s = this.streams.get(key);
     const fresh = !s;
     if (!s) {
-      s = { key, hostKey, target: { ...target }, ring: new RingBuffer(this.ringSize), viewers: new Set(), tail, retryMs: this.retryMinMs };
+      s = { key, hostKey, target: { namespace: target.namespace, host: target.host, container: target.container }, ring: new RingBuffer(this.ringSize), viewers: new Set(), tail, retryMs: this.retryMinMs };
       this.streams.set(key, s);
     }
     const stream = s;
@@ -171,13 +171,23 @@ export class LogFanout {
     this.mViewers.set(this.viewerCount);
 
     const replay = stream.ring.last(Math.min(tail, this.ringSize));
-    sink.send(encode({ type: 'ready', ...target, replayed: replay.length }));
+    sink.send(encode({ type: 'ready', ...stream.target, replayed: replay.length }));
     for (let i = 0; i < replay.length; i += this.replayChunk) sink.send(encode({ type: 'lines', entries: replay.slice(i, i + this.replayChunk) }));
     if (fresh) this.request(stream);
     else if (stream.waiting !== undefined) sink.send(encode({ type: 'waiting', reason: stream.waiting }));
 
     let done = false;
     return { close: () => { if (!done) { done = true; this.unsubscribe(stream, viewer); } } };
+  }
+
+  /**
+   * A host's declaration changed: streams of containers no longer declared end for their viewers
+   * (`error`, close 1008) even while the agent still sends lines (e.g. removalPolicy Orphan).
+   */
+  recheck(hostKey: string): void {
+    for (const s of [...this.streams.values()]) {
+      if (s.hostKey === hostKey && !this.isDeclared(s.target)) this.fail(s, `container ${s.target.container} is no longer declared on host ${s.hostKey}`);
+    }
   }
 
   /** Cancel every agent stream and close every viewer (1001). */
