@@ -151,4 +151,42 @@ test('100 000 lines: all arrive (or a gap says how many were dropped), only the 
   await page.context().close();
 });
 
+test('the controller restarts: the tail says it is reconnecting, comes back by itself, and shows no line twice', async () => {
+  const page = await openTail(chatty);
+  await until('lines shown', async () => (await rows(page).count()) > 10, 10_000);
+  await page.evaluate('window.__sameDocument = true');
+  await env.kill(env.controller, 'SIGKILL');
+  await tail(page).locator('.conn[data-state="reconnecting"]').waitFor({ timeout: 10_000 });
+  assert.match(await tail(page).locator('.conn').innerText(), /Reconnecting in \d+ s/);
+  await page.locator('berth-app >> [data-feed="reconnecting"]').waitFor({ timeout: 10_000 });
+  await screenshot(page, 'log-tail-reconnecting');
+  await env.startController();
+  await tail(page).locator('.conn[data-state="live"]').waitFor({ timeout: 40_000 });
+  await page.locator('berth-app >> [data-feed="live"]').waitFor({ timeout: 40_000 });
+  const last = async () => Number(/out line (\d+)/.exec((await rows(page).filter({ hasText: 'out line' }).allInnerTexts()).at(-1) ?? '')?.[1] ?? 0);
+  const before = await last();
+  await until('new lines after the reconnect', async () => (await last()) > before + 5, 30_000);
+  const texts = await rows(page).allInnerTexts();
+  assert.is(new Set(texts).size, texts.length, 'no line shown twice');
+  assert.ok(await inPage(page, 'window.__sameDocument === true'), 'no reload');
+  await page.context().close();
+});
+
+test('a stopped container shows a waiting marker; lines resume when it runs again', async () => {
+  const page = await openTail(chatty);
+  await until('lines shown', async () => (await rows(page).count()) > 5, 10_000);
+  const stop = await docker(['stop', '-t', '1', chatty]);
+  assert.is(stop.code, 0, stop.stderr);
+  await tail(page).locator('.row.waiting').first().waitFor({ timeout: 15_000 });
+  assert.match(await tail(page).locator('.row.waiting').first().innerText(), /Waiting:/);
+  await screenshot(page, 'log-tail-waiting');
+  // The controller starts it again (desired Running); its new lines follow the marker.
+  await until('lines after the marker', async () => {
+    const all = await rows(page).evaluateAll((els) => els.map((e) => e.className));
+    const w = all.findLastIndex((c) => c.includes('waiting'));
+    return w >= 0 && all.slice(w + 1).filter((c) => !c.includes('marker')).length > 3;
+  }, 30_000);
+  await page.context().close();
+});
+
 test.run();

@@ -279,7 +279,7 @@ export class BerthLogTail extends LitElement {
       case 'gap':
         return html`<div class="row marker gap" data-seq=${r.seq}>⚠ ${r.dropped.toLocaleString('en')} ${r.dropped === 1 ? 'line' : 'lines'} dropped here (this view fell behind)</div>`;
       case 'waiting':
-        return html`<div class="row marker waiting" data-seq=${r.seq}>⏸ Waiting: ${r.reason}</div>`;
+        return html`<div class="row marker waiting" data-seq=${r.seq}>… Waiting: ${r.reason}</div>`;
       case 'notice':
         return html`<div class="row notice" data-seq=${r.seq}>${r.text}</div>`;
     }
