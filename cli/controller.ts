@@ -126,6 +126,9 @@ export async function runController(argv: string[]): Promise<number> {
     if (args.dirs.length === 0) throw new UsageError('name at least one --dir of manifests, or --kube');
     for (const d of args.dirs) if (!existsSync(d)) throw new UsageError(`no such file or directory: ${d}`);
     const store = new DirectoryStore({ paths: args.dirs, stateDir: args.state, logger: logger.child({ component: 'store' }) });
+    if (!['127.0.0.1', '::1', 'localhost'].includes(args.listen.host)) {
+      logger.warn({ listen: `${args.listen.host}:${args.listen.port}` }, 'directory mode is anonymous: the status page, API and log tails are open to anyone who can reach this address');
+    }
     controller = new Controller({ ...common, store });
   }
   await controller.start();
