@@ -108,6 +108,14 @@ test('scrolling up pauses follow and says so, never moves the view; Resume follo
   assert.ok(after.height > before.height, 'lines kept arriving below');
   assert.is(await rows(page).first().getAttribute('data-seq'), firstSeq, 'the same lines in view');
   await screenshot(page, 'log-tail-paused');
+  // By keyboard: the log region is focusable and End resumes.
+  await page.getByRole('region', { name: /^Log of / }).focus();
+  await page.keyboard.press('End');
+  await until('following after End', async () => /Following/.test(await tail(page).locator('.follow').innerText()), 5_000);
+  await page.getByRole('region', { name: /^Log of / }).focus();
+  await page.keyboard.press('PageUp');
+  await page.keyboard.press('PageUp');
+  await tail(page).getByText('Paused: you scrolled up').waitFor({ timeout: 5_000 });
   await tail(page).getByRole('button', { name: 'Resume following' }).click();
   await until('following at the bottom', async () => {
     const s = await scroll(page);

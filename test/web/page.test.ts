@@ -57,6 +57,23 @@ test('the host list shows the host with its agent, versions, ready count and con
   for (const c of ['AgentConnected: True', 'Synced: True', 'Ready: True']) assert.ok(conditions.includes(c), `${c} in ${conditions}`);
   assert.match(text, /last seen/);
   assert.is(await page.title(), 'Hosts · Berth');
+  // What a screen reader finds: landmarks, a named table, labelled links and a live status.
+  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+  await page.getByRole('main').waitFor();
+  await page.getByRole('table', { name: 'Container hosts' }).waitFor();
+  assert.is(await page.getByRole('status').filter({ hasText: 'Live' }).count(), 1);
+  assert.is(await page.getByRole('link', { name: 'Hosts' }).getAttribute('aria-current'), 'page');
+  // By keyboard: Tab reaches the host link, Enter opens the host.
+  let reached = false;
+  for (let i = 0; i < 15 && !reached; i++) {
+    await page.keyboard.press('Tab');
+    reached = await inPage<boolean>(page, `(() => { let a = document.activeElement; while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement; return a?.textContent === ${JSON.stringify(host)}; })()`);
+  }
+  assert.ok(reached, 'the host link is reachable with Tab');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(`${env.url}/hosts/${env.namespace}/${host}`);
+  await page.goBack();
+  await row.waitFor();
   await screenshot(page, 'hosts-light');
   assert.equal(await cspViolations(), []);
   assert.equal(errors, []);

@@ -202,7 +202,8 @@ export class BerthLogTail extends LitElement {
     }
     if (this.follow.following) {
       const bottom = v.scrollHeight - v.clientHeight;
-      if (Math.abs(v.scrollTop - bottom) > 1) v.scrollTop = bottom;
+      // 'instant' also cancels a smooth scroll still running (a PageUp just before Resume).
+      if (Math.abs(v.scrollTop - bottom) > 1) v.scrollTo({ top: bottom, behavior: 'instant' });
       this.lastTop = v.scrollTop;
     } else if (this.adjustPx) {
       v.scrollTop = Math.max(0, v.scrollTop - this.adjustPx);
