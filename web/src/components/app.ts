@@ -142,7 +142,7 @@ export class BerthApp extends LitElement {
           <ul>
             <li>${link({ view: 'hosts' }, 'Hosts', r.view === 'hosts' || r.view === 'host' || r.view === 'container')}</li>
             <li>${link({ view: 'tokens' }, 'Tokens', r.view === 'tokens')}</li>
-            <li>${link({ view: 'sources' }, html`Sources${problems ? html` <span class="badge bad count" aria-label="${problems} problems">${problems}</span>` : nothing}`, r.view === 'sources')}</li>
+            <li>${link({ view: 'sources' }, html`Sources${problems ? html` <span class="badge bad count">${problems}<span class="visually-hidden"> ${problems === 1 ? 'problem' : 'problems'}</span></span>` : nothing}`, r.view === 'sources')}</li>
           </ul>
         </nav>
         <div class="right">
