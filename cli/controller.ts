@@ -9,6 +9,8 @@ import { leaseLeadership } from '../controller/leader/leadership.js';
 import { DirectoryStore } from '../controller/store/dir-store.js';
 import { loadKubeConfig } from '../controller/store/kube-config.js';
 import { KubeStore } from '../controller/store/kube-store.js';
+import { kubeReviewer } from '../controller/store/kube-review.js';
+import { KubeAccessControl } from '../controller/http/kube-access.js';
 import { VERSION } from '../controller/version.js';
 import { checkLogLevel, parseListen } from './listen.js';
 import { UsageError } from './usage.js';
@@ -36,6 +38,13 @@ Options:
                        Kubernetes mode: where the signing-key Secret and the Lease live
                        (default POD_NAMESPACE, else berth-system; it must exist)
   --lease-name NAME    Kubernetes mode: the leader-election Lease (default berth-controller)
+  --ui-auth MODE       who may read the status page, API, event stream and log tails:
+                         kubernetes (the default with --kube): a Kubernetes bearer token (header,
+                           or presented once on the page for a session cookie), checked with
+                           TokenReview and SubjectAccessReview (get containerhosts,
+                           containerhosts/logs, agenttokens)
+                         none: anyone who can reach --listen (the default, and only choice, in
+                           directory mode; with --kube only when given explicitly)
   --listen ADDR        API, status page and agent endpoint (default 127.0.0.1:7070)
   --agent-url URL      the URL agents dial, written next to each token (default ws://<listen>)
   --workers N          parallel host reconciles (default 4)
@@ -54,7 +63,7 @@ export function parseControllerArgs(argv: string[]) {
       dir: { type: 'string', multiple: true }, state: { type: 'string' }, listen: { type: 'string' },
       'agent-url': { type: 'string' }, workers: { type: 'string' }, 'log-level': { type: 'string' }, 'log-grace': { type: 'string' },
       kube: { type: 'boolean' }, kubeconfig: { type: 'string' }, namespace: { type: 'string' },
-      'controller-namespace': { type: 'string' }, 'lease-name': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'controller-namespace': { type: 'string' }, 'lease-name': { type: 'string' }, 'ui-auth': { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
@@ -62,6 +71,9 @@ export function parseControllerArgs(argv: string[]) {
   if (!values.kube) for (const flag of ['kubeconfig', 'namespace', 'controller-namespace', 'lease-name'] as const) {
     if (values[flag] !== undefined) throw new UsageError(`--${flag} only applies with --kube`);
   }
+  const uiAuth = values['ui-auth'] ?? (values.kube ? 'kubernetes' : 'none');
+  if (uiAuth !== 'kubernetes' && uiAuth !== 'none') throw new UsageError(`--ui-auth must be kubernetes or none, not "${uiAuth}"`);
+  if (uiAuth === 'kubernetes' && !values.kube) throw new UsageError('--ui-auth=kubernetes needs --kube (directory mode has no Kubernetes API to ask)');
   const workers = values.workers === undefined ? 4 : Number(values.workers);
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError('--workers must be a whole number from 1 to 64');
   const logGrace = values['log-grace'] === undefined ? 10 : Number(values['log-grace']);
@@ -77,6 +89,7 @@ export function parseControllerArgs(argv: string[]) {
     namespace: values.namespace,
     controllerNamespace: values['controller-namespace'] ?? process.env.POD_NAMESPACE ?? 'berth-system',
     leaseName: values['lease-name'] ?? 'berth-controller',
+    uiAuth: uiAuth as 'kubernetes' | 'none',
     workers,
     logGraceMs: Math.round(logGrace * 1000),
     logLevel: checkLogLevel(values['log-level'] ?? 'info'),
@@ -103,11 +116,19 @@ export async function runController(argv: string[]): Promise<number> {
     try { kubeConfig = loadKubeConfig(args.kubeconfig); } catch (err) { throw new UsageError((err as Error).message); }
     const store = new KubeStore({ kubeConfig, controllerNamespace: args.controllerNamespace, logger: logger.child({ component: 'store' }), ...(args.namespace ? { namespace: args.namespace } : {}) });
     const leadership = leaseLeadership({ kubeConfig, namespace: args.controllerNamespace, name: args.leaseName, logger: logger.child({ component: 'leader' }) });
-    controller = new Controller({ ...common, store, leadership });
+    let auth: { access?: KubeAccessControl; sessions?: KubeAccessControl } = {};
+    if (args.uiAuth === 'kubernetes') {
+      const kubeAuth = new KubeAccessControl({ reviewer: kubeReviewer(kubeConfig) });
+      auth = { access: kubeAuth, sessions: kubeAuth };
+    } else logger.warn('--ui-auth=none: the status page, API and log tails are open to anyone who can reach the listen address');
+    controller = new Controller({ ...common, store, leadership, ...auth });
   } else {
     if (args.dirs.length === 0) throw new UsageError('name at least one --dir of manifests, or --kube');
     for (const d of args.dirs) if (!existsSync(d)) throw new UsageError(`no such file or directory: ${d}`);
     const store = new DirectoryStore({ paths: args.dirs, stateDir: args.state, logger: logger.child({ component: 'store' }) });
+    if (!['127.0.0.1', '::1', 'localhost'].includes(args.listen.host)) {
+      logger.warn({ listen: `${args.listen.host}:${args.listen.port}` }, 'directory mode is anonymous: the status page, API and log tails are open to anyone who can reach this address');
+    }
     controller = new Controller({ ...common, store });
   }
   await controller.start();

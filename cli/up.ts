@@ -78,7 +78,7 @@ export async function runUp(argv: string[]): Promise<number> {
   const shown = dirs.map(nice).join(', ');
   console.log([
     `Berth ${VERSION} is running.`,
-    `  status:     ${controller.address}/api/v1/hosts   (health ${controller.address}/healthz, metrics /metrics)`,
+    `  status:     ${controller.address}/   (the status page; API ${controller.address}/api/v1/hosts, health /healthz, metrics /metrics)`,
     `  manifests:  ${shown}  (edit them; changes apply within a second)`,
     `  state:      ${nice(state)}`,
     ...lines,

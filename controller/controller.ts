@@ -2,16 +2,22 @@
 // hub, and two work queues (hosts, tokens) with their workers. Everything that happens — a resource
 // change, an agent connecting, a result — only enqueues a key; the reconcilers do the rest.
 import { createServer, type Server } from 'node:http';
+import type { Express } from 'express';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { splitKey, type ResourceKey } from './api/types.js';
+import { join } from 'node:path';
 import { anonymousAccess, type AccessControl } from './http/access.js';
 import { createApi } from './http/api.js';
+import { EventStream } from './http/events.js';
+import type { SessionAuthority } from './http/kube-access.js';
 import { UpgradeRouter } from './http/upgrade-router.js';
 import { AGENT_CONNECT_PATH, AgentHub } from './hub/hub.js';
 import { LogFanout } from './logs/fanout.js';
 import { LogSocket } from './logs/socket.js';
+import { packageRoot } from './package-root.js';
+import { ObservedStore } from './store/observed-store.js';
 import { HostReconciler } from './reconcile/host-reconciler.js';
 import { TokenReconciler } from './reconcile/token-reconciler.js';
 import { runWorkers, WorkQueue } from './reconcile/work-queue.js';
@@ -44,10 +50,17 @@ export interface ControllerOptions {
   resyncMs?: number;
   registry?: Registry;
   leadership?: Leadership;
+  /**
+   * Who may read what through the HTTP surface — JSON API, event stream, and the log socket, which
+   * asks before upgrading (default anonymous: directory mode on loopback).
+   */
+  access?: AccessControl;
+  /** Kubernetes-mode page sign-in (POST /api/v1/session); usually the same object as `access`. */
+  sessions?: SessionAuthority;
+  /** The built status page (default <package>/dist/web); false serves none. */
+  webRoot?: string | false;
   /** Hub timings, for tests. */
   hubOptions?: { pingIntervalMs?: number; helloTimeoutMs?: number };
-  /** Who may read what over HTTP; the log socket asks it before upgrading (default `anonymousAccess`). */
-  access?: AccessControl;
   /** Log fan-out tuning (docs/logs.md): grace after the last viewer, ring size, slow-viewer bound. */
   logs?: { graceMs?: number; ringSize?: number; viewerMaxBufferedBytes?: number };
 }
@@ -69,6 +82,8 @@ export class Controller {
   private started = false;
   private stopping = false;
   private url = '';
+  private eventStream?: EventStream;
+  private app?: Express;
 
   constructor(private readonly opts: ControllerOptions) {
     this.registry = opts.registry ?? new Registry();
@@ -77,9 +92,16 @@ export class Controller {
   /** The http://host:port the controller serves on (after start). */
   get address(): string { return this.url; }
   get agentUrl(): string { return this.opts.agentUrl ?? this.url.replace(/^http/, 'ws'); }
+  /** The express app of the HTTP surface (after start), for the test that enumerates its routes. */
+  get httpApp(): Express | undefined { return this.app; }
+  /** The access control every read goes through (the log socket takes it too). */
+  get access(): AccessControl { return this.opts.access ?? anonymousAccess; }
 
   async start(): Promise<void> {
-    const { store, logger } = this.opts;
+    const { logger } = this.opts;
+    // The reconcilers write status through this wrapper so the page hears about every write.
+    const observed = new ObservedStore(this.opts.store);
+    const store = observed;
     collectDefaultMetrics({ register: this.registry });
     const depth = new Gauge({ name: 'berth_workqueue_depth', help: 'Keys waiting in the work queues', labelNames: ['queue'], registers: [this.registry] });
     const reconcileSeconds = new Histogram({ name: 'berth_reconcile_duration_seconds', help: 'Time spent in one reconcile', labelNames: ['kind', 'result'], registers: [this.registry], buckets: [0.001, 0.005, 0.02, 0.1, 0.5, 2, 10] });
@@ -98,11 +120,15 @@ export class Controller {
     this.signing = await importSigningKey(material);
     this.verification = await importVerificationKey(material);
 
-    const app = createApi({
+    this.eventStream = new EventStream({ store, watch: (l) => observed.watchAll(l), access: this.access, logger: logger.child({ component: 'events' }) });
+    const app = this.app = createApi({
       store, registry: this.registry, version: this.opts.version,
+      access: this.access, eventStream: this.eventStream,
+      ...(this.opts.sessions ? { sessions: this.opts.sessions } : {}),
+      webRoot: this.opts.webRoot ?? join(packageRoot, 'dist/web'),
       ready: () => (!this.started ? { ok: false, reason: 'starting' }
         : this.opts.leadership && !this.opts.leadership.isLeader() ? { ok: false, reason: 'not the leader (standby)' } : { ok: true }),
-      ...(store.events ? { events: store.events.bind(store) } : {}),
+      ...(this.opts.store.events ? { events: this.opts.store.events.bind(this.opts.store) } : {}),
     });
     this.server = createServer(app);
     // One upgrade router: the agent endpoint and the browsers' log socket share the server.
@@ -132,7 +158,7 @@ export class Controller {
       isDeclared: (t) => containersOf(t.namespace, t.host)?.includes(t.container) ?? false,
     });
     this.logSocket = new LogSocket({
-      fanout: this.logFanout, containersOf, access: this.opts.access ?? anonymousAccess, logger: logger.child({ component: 'logs' }),
+      fanout: this.logFanout, containersOf, access: this.access, logger: logger.child({ component: 'logs' }),
     });
     this.upgrades.route(this.logSocket.path, this.logSocket.handleUpgrade);
     await new Promise<void>((resolve, reject) => {
@@ -194,6 +220,7 @@ export class Controller {
     this.started = false;
     clearInterval(this.resyncTimer);
     this.unsubscribe?.();
+    this.eventStream?.close();
     this.hostQueue.shutDown();
     this.tokenQueue.shutDown();
     this.upgrades?.close();

@@ -1,9 +1,19 @@
-// The read-only HTTP surface: health, readiness, Prometheus metrics and the JSON API the status page
-// reads. No route changes state: anything but GET/HEAD is refused with 405 before routing.
+// The read-only HTTP surface: health, readiness, Prometheus metrics, the JSON API and event stream
+// the status page reads, and the page itself. No route changes a resource: anything but GET/HEAD is
+// refused with 405 before routing — except POST /api/v1/session, which turns a Kubernetes token a
+// browser presents into a session cookie (it changes no resource; see session.ts).
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Registry } from 'prom-client';
-import type { AgentToken, ContainerHost, ResourceKey } from '../api/types.js';
+import type { ResourceKey } from '../api/types.js';
 import type { EventRecord, Store } from '../store/store.js';
+import { anonymousAccess, type AccessControl } from './access.js';
+import type { EventStream } from './events.js';
+import type { SessionAuthority } from './kube-access.js';
+import { mountLogCheck } from './log-check.js';
+import { mountSession, SESSION_PATH } from './session.js';
+import { hostView, tokenView } from './views.js';
+import { Visibility, type Refusal } from './visibility.js';
+import { mountWebPage, securityHeaders } from './web.js';
 
 export interface ApiOptions {
   store: Store;
@@ -13,37 +23,39 @@ export interface ApiOptions {
   /** Recent events of a resource, newest last (directory mode keeps them in memory). */
   events?: (kind: 'ContainerHost' | 'AgentToken', key: ResourceKey) => Array<EventRecord & { time?: string }>;
   version: string;
+  /** Who may read what (default: anonymous, for directory mode on loopback). */
+  access?: AccessControl;
+  /** Kubernetes-mode page sign-in (absent: no sign-in, the page is anonymous). */
+  sessions?: SessionAuthority;
+  /** GET /api/v1/events (absent: the route answers 404). */
+  eventStream?: EventStream;
+  /** The built page (dist/web); false: serve no page. */
+  webRoot?: string | false;
 }
 
-/** A host as the API shows it: everything but nothing secret (the spec holds only Secret references). */
-function hostView(h: ContainerHost) {
-  return { metadata: { namespace: h.metadata.namespace, name: h.metadata.name, uid: h.metadata.uid, generation: h.metadata.generation,
-    creationTimestamp: h.metadata.creationTimestamp, deletionTimestamp: h.metadata.deletionTimestamp, labels: h.metadata.labels },
-  spec: h.spec, status: h.status ?? {} };
-}
+/** The one method besides GET/HEAD the surface accepts, and where. */
+export const NON_GET_ROUTES: ReadonlyArray<{ method: string; path: string }> = [{ method: 'POST', path: SESSION_PATH }];
 
-/** A token as the API shows it: bookkeeping only, never the token. */
-function tokenView(t: AgentToken) {
-  return { metadata: { namespace: t.metadata.namespace, name: t.metadata.name, uid: t.metadata.uid, creationTimestamp: t.metadata.creationTimestamp },
-    spec: t.spec, status: t.status ?? {} };
+export function refuse(res: Response, r: Refusal): void {
+  res.status(r.status).json({ error: r.status === 401 ? 'Unauthorized' : 'Forbidden', message: r.message });
 }
 
 export function createApi(opts: ApiOptions): Express {
   const app = express();
+  const access = opts.access ?? anonymousAccess;
   app.disable('x-powered-by');
   app.set('etag', false);
 
+  app.use(securityHeaders);
   app.use((req: Request, res: Response, next: NextFunction) => {
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Referrer-Policy', 'no-referrer');
-    res.setHeader('X-Frame-Options', 'DENY');
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.setHeader('Allow', 'GET, HEAD');
-      res.status(405).json({ error: 'MethodNotAllowed', message: 'the Berth API is read-only: change resources in their manifests or with kubectl' });
-      return;
-    }
-    next();
+    if (req.method === 'GET' || req.method === 'HEAD') { next(); return; }
+    if (NON_GET_ROUTES.some((r) => r.method === req.method && r.path === req.path)) { next(); return; }
+    res.setHeader('Allow', req.path === SESSION_PATH ? 'GET, HEAD, POST' : 'GET, HEAD');
+    res.status(405).json({ error: 'MethodNotAllowed', message: 'the Berth API is read-only: change resources in their manifests or with kubectl' });
   });
+
+  // API answers are live state: never cached by a browser or a proxy.
+  app.use('/api', (_req: Request, res: Response, next: NextFunction) => { res.setHeader('Cache-Control', 'no-store'); next(); });
 
   app.get('/healthz', (_req, res) => { res.type('text/plain').send('ok'); });
   app.get('/readyz', (_req, res) => {
@@ -55,19 +67,43 @@ export function createApi(opts: ApiOptions): Express {
   });
 
   app.get('/api/v1/version', (_req, res) => { res.json({ version: opts.version }); });
-  app.get('/api/v1/hosts', (_req, res) => { res.json({ items: opts.store.hosts().map(hostView) }); });
-  app.get('/api/v1/hosts/:namespace/:name', (req, res) => {
-    const key = `${req.params.namespace}/${req.params.name}`;
+  app.get('/api/v1/hosts', async (req, res) => {
+    const hosts = opts.store.hosts();
+    const scope = await new Visibility(access, req, 'containerhosts').filter(hosts.map((h) => h.metadata.namespace));
+    if (!scope.ok) { refuse(res, scope.refusal); return; }
+    res.json({ items: hosts.filter((h) => scope.namespaces === 'all' || scope.namespaces.has(h.metadata.namespace)).map(hostView) });
+  });
+  app.get('/api/v1/hosts/:namespace/:name', async (req, res) => {
+    const { namespace, name } = req.params as { namespace: string; name: string };
+    const decision = await access.check(req, { resource: 'containerhosts', namespace, name });
+    if (!decision.allowed) { refuse(res, decision); return; }
+    const key = `${namespace}/${name}`;
     const host = opts.store.host(key);
     if (!host) { res.status(404).json({ error: 'NotFound', message: `ContainerHost ${key} not found` }); return; }
     res.json({ ...hostView(host), events: opts.events?.('ContainerHost', key) ?? [] });
   });
-  app.get('/api/v1/tokens', (_req, res) => { res.json({ items: opts.store.tokens().map(tokenView) }); });
-  app.get('/api/v1/sources', (_req, res) => { res.json({ problems: opts.store.problems() }); });
+  app.get('/api/v1/tokens', async (req, res) => {
+    const tokens = opts.store.tokens();
+    const scope = await new Visibility(access, req, 'agenttokens').filter(tokens.map((t) => t.metadata.namespace));
+    if (!scope.ok) { refuse(res, scope.refusal); return; }
+    res.json({ items: tokens.filter((t) => scope.namespaces === 'all' || scope.namespaces.has(t.metadata.namespace)).map(tokenView) });
+  });
+  app.get('/api/v1/sources', async (req, res) => {
+    // Source problems name files and informers, not resources: whoever may see any host may see them.
+    const scope = await new Visibility(access, req, 'containerhosts').filter(opts.store.hosts().map((h) => h.metadata.namespace));
+    if (!scope.ok) { refuse(res, scope.refusal); return; }
+    res.json({ problems: opts.store.problems() });
+  });
+  if (opts.eventStream) app.get('/api/v1/events', opts.eventStream.handle);
+  mountSession(app, { store: opts.store, access, ...(opts.sessions ? { sessions: opts.sessions } : {}) });
+  mountLogCheck(app, { store: opts.store, access });
 
   app.use('/api', (_req, res) => { res.status(404).json({ error: 'NotFound', message: 'no such API route' }); });
-  app.use((err: Error, _req: Request, res: Response, _next: NextFunction) => {
-    res.status(500).json({ error: 'InternalError', message: err.message });
+  if (opts.webRoot) mountWebPage(app, opts.webRoot);
+  app.use((err: Error & { status?: number; statusCode?: number; expose?: boolean }, _req: Request, res: Response, _next: NextFunction) => {
+    const status = err.status ?? err.statusCode ?? 500;
+    if (res.headersSent) { res.end(); return; }
+    res.status(status).json({ error: status === 404 ? 'NotFound' : status < 500 ? 'BadRequest' : 'InternalError', message: status < 500 && err.expose !== false ? err.message : status === 500 ? err.message : 'internal error' });
   });
   return app;
 }

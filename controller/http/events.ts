@@ -1,0 +1,220 @@
+// GET /api/v1/events: the status page's live feed (server-sent events). One subscription to the
+// store's change feed fans out to every connected page:
+//   event: snapshot  {user, hosts, tokens | null, tokensMessage?, problems}   first, and again whenever
+//                    what the viewer may see changed (RBAC granted or revoked)
+//   event: changes   {hosts?, deletedHosts?, tokens?, deletedTokens?, problems?}   coalesced (25 ms)
+//   event: heartbeat {time}   every 15 s; access is re-checked then, so a revoked viewer is cut off
+//   event: denied    {status, message}   the viewer lost access; the stream ends
+// The page never polls: it keeps the snapshot and applies changes. A refused request is a plain
+// 401/403 JSON answer (EventSource cannot read it; the page asks GET /api/v1/session why).
+import type { Request, Response } from 'express';
+import type { Logger } from 'pino';
+import type { ResourceKey } from '../api/types.js';
+import type { SourceProblem, Store, StoreEvent } from '../store/store.js';
+import type { AccessControl } from './access.js';
+import { sseEvent, sseRetry } from './sse.js';
+import { hostView, tokenView, type HostView, type TokenView } from './views.js';
+import { Visibility } from './visibility.js';
+
+export interface EventStreamOptions {
+  store: Store;
+  /** Every change, including the controller's own status writes (ObservedStore.watchAll). */
+  watch: (listener: (event: StoreEvent) => void) => () => void;
+  access: AccessControl;
+  heartbeatMs?: number;
+  /** Source problems have no change event in the Store interface: they are sampled (in memory) this often. */
+  problemsSampleMs?: number;
+  /** A viewer that lets this much pile up unread is disconnected (its EventSource reconnects and resyncs). */
+  maxBufferedBytes?: number;
+  logger?: Logger;
+}
+
+const namespaceOf = (key: ResourceKey) => key.slice(0, key.indexOf('/'));
+
+class Viewer {
+  readonly hosts: Visibility;
+  readonly tokens: Visibility;
+  pendingHosts = new Set<ResourceKey>();
+  pendingTokens = new Set<ResourceKey>();
+  pendingProblems = false;
+  /** The namespaces last shown ('all' or a sorted list), to notice RBAC changes. */
+  shownHosts = '';
+  shownTokens = '';
+  private chain: Promise<void> = Promise.resolve();
+  closed = false;
+
+  constructor(readonly req: Request, readonly res: Response, access: AccessControl) {
+    this.hosts = new Visibility(access, req, 'containerhosts');
+    this.tokens = new Visibility(access, req, 'agenttokens');
+  }
+
+  /** Run async work for this viewer strictly in order (events must not overtake each other). */
+  serial(work: () => Promise<void>): void {
+    this.chain = this.chain.then(() => (this.closed ? undefined : work())).catch(() => { this.end(); });
+  }
+
+  send(event: string, data: unknown, maxBuffered: number): void {
+    if (this.closed) return;
+    this.res.write(sseEvent(event, data));
+    if (this.res.writableLength > maxBuffered) this.end();
+  }
+
+  end(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.res.end();
+  }
+}
+
+export class EventStream {
+  private readonly viewers = new Set<Viewer>();
+  private unwatch: (() => void) | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private sampleTimer: NodeJS.Timeout | undefined;
+  private lastProblems = '';
+  private readonly heartbeatMs: number;
+  private readonly maxBuffered: number;
+
+  constructor(private readonly opts: EventStreamOptions) {
+    this.heartbeatMs = opts.heartbeatMs ?? 15_000;
+    this.maxBuffered = opts.maxBufferedBytes ?? 1024 * 1024;
+  }
+
+  get viewerCount(): number { return this.viewers.size; }
+
+  /** The express handler for GET /api/v1/events. */
+  readonly handle = async (req: Request, res: Response): Promise<void> => {
+    const viewer = new Viewer(req, res, this.opts.access);
+    const hosts = await viewer.hosts.filter(this.opts.store.hosts().map((h) => h.metadata.namespace));
+    if (!hosts.ok) { res.status(hosts.refusal.status).json({ error: hosts.refusal.status === 401 ? 'Unauthorized' : 'Forbidden', message: hosts.refusal.message }); return; }
+    if (req.socket.destroyed) return;
+    res.status(200).set({
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      // Reverse proxies (nginx) must not buffer the stream.
+      'X-Accel-Buffering': 'no',
+    });
+    if (req.method === 'HEAD') { res.end(); return; }
+    res.flushHeaders();
+    req.socket.setNoDelay(true);
+    res.write(sseRetry(2000));
+    this.viewers.add(viewer);
+    this.ensureRunning();
+    const gone = () => { viewer.closed = true; this.viewers.delete(viewer); if (this.viewers.size === 0) this.idle(); };
+    res.on('close', gone);
+    viewer.serial(() => this.sendSnapshot(viewer));
+  };
+
+  /** End every stream and stop watching (controller shutdown). */
+  close(): void {
+    for (const v of [...this.viewers]) v.end();
+    this.viewers.clear();
+    this.idle();
+  }
+
+  private ensureRunning(): void {
+    if (this.unwatch) return;
+    this.unwatch = this.opts.watch((e) => this.onChange(e));
+    this.lastProblems = JSON.stringify(this.opts.store.problems());
+    this.heartbeatTimer = setInterval(() => this.heartbeat(), this.heartbeatMs);
+    this.sampleTimer = setInterval(() => this.sampleProblems(), this.opts.problemsSampleMs ?? 1000);
+    this.heartbeatTimer.unref();
+    this.sampleTimer.unref();
+  }
+
+  private idle(): void {
+    this.unwatch?.();
+    this.unwatch = undefined;
+    clearInterval(this.heartbeatTimer);
+    clearInterval(this.sampleTimer);
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+  }
+
+  private onChange(e: StoreEvent): void {
+    if (e.kind === 'Secret') return;   // Secrets are never shown; a host they change reports its own status
+    for (const v of this.viewers) (e.kind === 'ContainerHost' ? v.pendingHosts : v.pendingTokens).add(e.key);
+    this.scheduleFlush();
+  }
+
+  private sampleProblems(): void {
+    const now = JSON.stringify(this.opts.store.problems());
+    if (now === this.lastProblems) return;
+    this.lastProblems = now;
+    for (const v of this.viewers) v.pendingProblems = true;
+    this.scheduleFlush();
+  }
+
+  /** Coalesce bursts (a reconcile writes status right after the change that caused it). */
+  private scheduleFlush(): void {
+    this.flushTimer ??= setTimeout(() => {
+      this.flushTimer = undefined;
+      for (const v of this.viewers) v.serial(() => this.flush(v));
+    }, 25);
+  }
+
+  private async flush(v: Viewer): Promise<void> {
+    const store = this.opts.store;
+    const hostKeys = [...v.pendingHosts];
+    const tokenKeys = [...v.pendingTokens];
+    const problems = v.pendingProblems;
+    v.pendingHosts.clear();
+    v.pendingTokens.clear();
+    v.pendingProblems = false;
+    const out: { hosts?: HostView[]; deletedHosts?: string[]; tokens?: TokenView[]; deletedTokens?: string[]; problems?: SourceProblem[] } = {};
+    for (const key of hostKeys) {
+      if (!(await v.hosts.canSee(namespaceOf(key)))) continue;
+      const h = store.host(key);
+      if (h) (out.hosts ??= []).push(hostView(h));
+      else (out.deletedHosts ??= []).push(key);
+    }
+    for (const key of tokenKeys) {
+      if (!(await v.tokens.canSee(namespaceOf(key)))) continue;
+      const t = store.token(key);
+      if (t) (out.tokens ??= []).push(tokenView(t));
+      else (out.deletedTokens ??= []).push(key);
+    }
+    if (problems) out.problems = store.problems();
+    if (Object.keys(out).length) v.send('changes', out, this.maxBuffered);
+  }
+
+  private async sendSnapshot(v: Viewer): Promise<void> {
+    const store = this.opts.store;
+    const hosts = await v.hosts.filter(store.hosts().map((h) => h.metadata.namespace));
+    if (!hosts.ok) { v.send('denied', { status: hosts.refusal.status, message: hosts.refusal.message }, this.maxBuffered); v.end(); return; }
+    const tokens = await v.tokens.filter(store.tokens().map((t) => t.metadata.namespace));
+    const visible = (scope: Set<string> | 'all', ns: string) => scope === 'all' || scope.has(ns);
+    const user = await v.hosts.overall();
+    v.shownHosts = hosts.namespaces === 'all' ? 'all' : [...hosts.namespaces].sort().join(',');
+    v.shownTokens = !tokens.ok ? '' : tokens.namespaces === 'all' ? 'all' : [...tokens.namespaces].sort().join(',');
+    // Pending changes are included in the snapshot.
+    v.pendingHosts.clear();
+    v.pendingTokens.clear();
+    v.pendingProblems = false;
+    v.send('snapshot', {
+      user: user.allowed ? user.user : undefined,
+      hosts: store.hosts().filter((h) => visible(hosts.namespaces, h.metadata.namespace)).map(hostView),
+      tokens: tokens.ok ? store.tokens().filter((t) => visible(tokens.namespaces, t.metadata.namespace)).map(tokenView) : null,
+      ...(tokens.ok ? {} : { tokensMessage: tokens.refusal.message }),
+      problems: store.problems(),
+    }, this.maxBuffered);
+  }
+
+  private heartbeat(): void {
+    const store = this.opts.store;
+    for (const v of this.viewers) {
+      v.serial(async () => {
+        v.hosts.refresh();
+        v.tokens.refresh();
+        const hosts = await v.hosts.filter(store.hosts().map((h) => h.metadata.namespace));
+        if (!hosts.ok) { v.send('denied', { status: hosts.refusal.status, message: hosts.refusal.message }, this.maxBuffered); v.end(); return; }
+        const tokens = await v.tokens.filter(store.tokens().map((t) => t.metadata.namespace));
+        const shownHosts = hosts.namespaces === 'all' ? 'all' : [...hosts.namespaces].sort().join(',');
+        const shownTokens = !tokens.ok ? '' : tokens.namespaces === 'all' ? 'all' : [...tokens.namespaces].sort().join(',');
+        if (shownHosts !== v.shownHosts || shownTokens !== v.shownTokens) { await this.sendSnapshot(v); return; }
+        v.send('heartbeat', { time: new Date().toISOString() }, this.maxBuffered);
+      });
+    }
+  }
+}

@@ -1,0 +1,25 @@
+// Resources as the read-only API and the status page show them: everything useful, nothing secret.
+// One place for both the JSON routes and the event stream, so the two can never disagree.
+import type { AgentToken, ContainerHost } from '../api/types.js';
+
+/** A host as the API shows it: metadata, spec (which holds only Secret references) and status. */
+export function hostView(h: ContainerHost) {
+  return {
+    metadata: {
+      namespace: h.metadata.namespace, name: h.metadata.name, uid: h.metadata.uid, generation: h.metadata.generation,
+      creationTimestamp: h.metadata.creationTimestamp, deletionTimestamp: h.metadata.deletionTimestamp, labels: h.metadata.labels,
+    },
+    spec: h.spec, status: h.status ?? {},
+  };
+}
+
+/** A token as the API shows it: bookkeeping only, never the token (status holds no secret either). */
+export function tokenView(t: AgentToken) {
+  return {
+    metadata: { namespace: t.metadata.namespace, name: t.metadata.name, uid: t.metadata.uid, creationTimestamp: t.metadata.creationTimestamp },
+    spec: t.spec, status: t.status ?? {},
+  };
+}
+
+export type HostView = ReturnType<typeof hostView>;
+export type TokenView = ReturnType<typeof tokenView>;

@@ -1,0 +1,68 @@
+// <berth-host-list>: every host the viewer may see — agent connection and last contact, agent and
+// Docker versions, ready x/y and the conditions with their reasons. Each row links to the host.
+import { css, html, LitElement, nothing } from 'lit';
+import { readyCounts, relativeTime } from '../lib/format.js';
+import { hrefFor } from '../lib/route.js';
+import type { Host } from '../lib/types.js';
+import './conditions.js';
+import { base, table } from './styles.js';
+
+export function readyClass(ready: string | undefined): string {
+  const r = readyCounts(ready);
+  return !r ? '' : r[0] === r[1] ? 'ok' : r[0] === 0 && r[1] > 0 ? 'bad' : 'warn';
+}
+
+export class BerthHostList extends LitElement {
+  static override properties = { hosts: { attribute: false }, now: { type: Number } };
+  declare hosts: Host[];
+  declare now: number;
+
+  static override styles = [base, table, css`
+    .name { font-weight: 600; }
+    .ns { display: block; font-size: 0.85em; }
+    .flags { display: flex; gap: 0.3rem; flex-wrap: wrap; margin-top: 0.2rem; }
+  `];
+
+  constructor() {
+    super();
+    this.hosts = [];
+    this.now = Date.now();
+  }
+
+  override render() {
+    if (!this.hosts.length) return html`<p class="notice">No container hosts are declared (or visible to you) yet.</p>`;
+    return html`<table>
+      <caption class="visually-hidden">Container hosts</caption>
+      <thead><tr><th scope="col">Host</th><th scope="col">Agent</th><th scope="col">Versions</th><th scope="col">Ready</th><th scope="col">Conditions</th></tr></thead>
+      <tbody>${this.hosts.map((h) => this.row(h))}</tbody>
+    </table>`;
+  }
+
+  private row(h: Host) {
+    const { namespace, name } = h.metadata;
+    const agent = h.status.agent;
+    return html`<tr data-host="${namespace}/${name}">
+      <td data-label="Host"><div>
+        <a class="name" href=${hrefFor({ view: 'host', namespace, name })}>${name}</a>
+        <span class="ns muted">namespace ${namespace}</span>
+        <span class="flags">
+          ${h.spec.paused ? html`<span class="badge warn">paused</span>` : nothing}
+          ${h.metadata.deletionTimestamp ? html`<span class="badge warn">deleting</span>` : nothing}
+        </span>
+      </div></td>
+      <td data-label="Agent"><div>
+        <span class="badge ${agent?.connected ? 'ok' : 'bad'}">${agent?.connected ? 'connected' : 'not connected'}</span>
+        <div class="muted">last seen <time datetime=${agent?.lastSeenAt ?? ''}>${relativeTime(agent?.lastSeenAt, this.now)}</time></div>
+      </div></td>
+      <td data-label="Versions"><div>
+        <div>agent ${agent?.version ?? '—'}</div>
+        <div>Docker ${agent?.dockerVersion ?? '—'}</div>
+      </div></td>
+      <td data-label="Ready"><span class="badge ${readyClass(h.status.ready)}" aria-label="ready ${h.status.ready ?? 'unknown'}">${h.status.ready ?? '—'}</span></td>
+      <td data-label="Conditions"><berth-conditions compact .conditions=${h.status.conditions ?? []}></berth-conditions></td>
+    </tr>`;
+  }
+}
+customElements.define('berth-host-list', BerthHostList);
+
+declare global { interface HTMLElementTagNameMap { 'berth-host-list': BerthHostList } }

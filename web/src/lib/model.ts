@@ -1,0 +1,50 @@
+// The page's picture of the cluster: a snapshot from the event stream, then changes applied to it.
+// Immutable updates (a new object per change) so Lit's property change detection sees them.
+import { keyOf, type Changes, type Host, type Snapshot, type SourceProblem, type Token } from './types.js';
+
+export interface Model {
+  user?: string;
+  hosts: ReadonlyMap<string, Host>;
+  /** null: this viewer may not see tokens (tokensMessage says why). */
+  tokens: ReadonlyMap<string, Token> | null;
+  tokensMessage?: string;
+  problems: readonly SourceProblem[];
+}
+
+export const emptyModel: Model = { hosts: new Map(), tokens: new Map(), problems: [] };
+
+const byKey = <T extends { metadata: { namespace: string; name: string } }>(items: readonly T[]) =>
+  new Map(items.map((i) => [keyOf(i.metadata), i] as const));
+
+export function fromSnapshot(s: Snapshot): Model {
+  return {
+    ...(s.user ? { user: s.user } : {}),
+    hosts: byKey(s.hosts),
+    tokens: s.tokens ? byKey(s.tokens) : null,
+    ...(s.tokensMessage ? { tokensMessage: s.tokensMessage } : {}),
+    problems: s.problems,
+  };
+}
+
+export function applyChanges(m: Model, c: Changes): Model {
+  let hosts = m.hosts;
+  if (c.hosts?.length || c.deletedHosts?.length) {
+    const next = new Map(hosts);
+    for (const h of c.hosts ?? []) next.set(keyOf(h.metadata), h);
+    for (const k of c.deletedHosts ?? []) next.delete(k);
+    hosts = next;
+  }
+  let tokens = m.tokens;
+  if (c.tokens?.length || c.deletedTokens?.length) {
+    const next = new Map(tokens ?? []);
+    for (const t of c.tokens ?? []) next.set(keyOf(t.metadata), t);
+    for (const k of c.deletedTokens ?? []) next.delete(k);
+    tokens = next;
+  }
+  return { ...m, hosts, tokens, problems: c.problems ?? m.problems };
+}
+
+/** Hosts sorted by namespace, then name. */
+export function sortedHosts(m: Model): Host[] {
+  return [...m.hosts.values()].sort((a, b) => keyOf(a.metadata).localeCompare(keyOf(b.metadata)));
+}
