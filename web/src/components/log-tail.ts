@@ -185,7 +185,19 @@ export class BerthLogTail extends LitElement {
   };
 
   private onViewportKey = (e: KeyboardEvent): void => {
-    if (e.key === 'End') { e.preventDefault(); this.resume(); }
+    if (e.key === 'End') { e.preventDefault(); this.resume(); return; }
+    // Scroll keys move the view at once, not with the browser's smooth animation: an animation
+    // still running when the reader presses End or Resume would carry the view up again and pause
+    // follow behind their back (Chromium does not reliably cancel a keyboard scroll animation on a
+    // programmatic scrollTo).
+    const v = this.viewport;
+    if (!v) return;
+    const page = Math.max(ROW_PX, v.clientHeight - ROW_PX);
+    const delta = ({ PageUp: -page, PageDown: page, ArrowUp: -ROW_PX, ArrowDown: ROW_PX, Home: -v.scrollHeight } as Record<string, number>)[e.key];
+    if (delta === undefined) return;
+    e.preventDefault();
+    v.scrollTop = Math.max(0, v.scrollTop + delta);
+    this.onScroll();
   };
 
   protected override firstUpdated(): void {
