@@ -19,6 +19,7 @@ import {
   ApiException, CoreV1Api, CustomObjectsApi, Observable, PatchStrategy, setHeaderOptions,
   type ConfigurationOptions, type KubeConfig, type ObservableMiddleware, type RequestContext, type ResponseContext,
 } from '@kubernetes/client-node';
+import { withRbacHint } from '../rbac-hint.js';
 
 /** An apiserver answer that was not 2xx (or no answer: status 0), with the Status reason if any. */
 export class KubeError extends Error {
@@ -41,7 +42,7 @@ export function statusError(status: number, body: unknown, what: string): KubeEr
   } else if (body && typeof body === 'object') parsed = body as typeof parsed;
   const code = status || parsed?.code || 0;
   const message = parsed?.message?.trim() || `HTTP ${code}`;
-  return new KubeError(code, parsed?.reason ?? '', `${what}: ${message}`);
+  return new KubeError(code, parsed?.reason ?? '', `${what}: ${withRbacHint(code, message)}`);
 }
 
 /** Any error from a call, as a KubeError (network failures and timeouts get status 0). */
