@@ -5,10 +5,10 @@
 // turn and the controller must report a permission error naming the verb and the resource. Finally
 // `helm upgrade` and `helm uninstall` leave nothing of the release behind (CRDs stay, as Helm does).
 //
-// The full flow runs the single-namespace install (watchNamespace): a controller watching ALL
-// namespaces of the shared test bed would reconcile other tests' hosts and re-mint their tokens.
-// The cluster-wide install is checked with `kubectl auth can-i` as its ServiceAccount instead; its
-// ClusterRole holds the very same rules (one template block renders both).
+// Both installs run the full flow: one namespace (watchNamespace: a Role there) and all namespaces
+// (a ClusterRole). The bed is shared with other tests, so admission policies fence this test in and
+// others out (see fence()). The rule-removal proof runs on the one-namespace install, whose Roles
+// hold the same rules as the ClusterRole (one template block renders both) plus the signing-key ones.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,8 +28,8 @@ const helm = new Helm();
 const tmp = mkdtempSync(join(tmpdir(), 'berth-rbac-'));
 const id = randomBytes(3).toString('hex');
 const single = { release: `bs${id}`, ns: '', watch: '' };    // watchNamespace: a Role in `watch`
-const wide = { release: `bw${id}`, ns: '' };                 // all namespaces: a ClusterRole
-const web = `t${id}-web`;
+const wide = { release: `bw${id}`, ns: '', watch: '' };     // all namespaces: a ClusterRole; hosts in `watch`
+const web = `t${id}-web`;   // + 1 or 2: one container per flow
 const children = new Set<ChildProcess>();
 const output: string[] = [];
 
@@ -38,19 +38,20 @@ test.before(async () => {
   single.ns = await createTestNamespace('bh-rel');
   single.watch = await createTestNamespace('bh-watched');
   wide.ns = await createTestNamespace('bh-wide');
-  await fenceWatchedNamespace();
+  wide.watch = await createTestNamespace('bh-wide-hosts');
+  await fence();
 });
 
 test.after(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   // Each step on its own: an apiserver restarted by another test must not leave the rest undone.
   const steps: Array<() => Promise<unknown>> = [
-    () => kubectl(['delete', 'validatingadmissionpolicybinding,validatingadmissionpolicy', fenceName, '--ignore-not-found']),
+    () => kubectl(['delete', 'validatingadmissionpolicybinding,validatingadmissionpolicy', `${fenceName}-in`, `${fenceName}-out`, '--ignore-not-found']),
     ...[single, wide].filter((r) => r.ns).map((r) => () => helm.run(['uninstall', r.release, '-n', r.ns])),
     // ContainerHosts keep their finalizer when the controller is gone: drop it so the namespace goes.
-    () => (single.watch ? kubectl(['-n', single.watch, 'patch', 'ch', 'app', 'probe', '--type=merge', '-p', '{"metadata":{"finalizers":null}}']) : Promise.resolve()),
-    ...[single.ns, single.watch, wide.ns].filter(Boolean).map((ns) => () => deleteTestNamespace(ns)),
-    () => docker(['rm', '-f', web]),
+    ...[single.watch, wide.watch].filter(Boolean).map((ns) => () => kubectl(['-n', ns, 'patch', 'ch', 'app', 'probe', '--type=merge', '-p', '{"metadata":{"finalizers":null}}'])),
+    ...[single.ns, single.watch, wide.ns, wide.watch].filter(Boolean).map((ns) => () => deleteTestNamespace(ns)),
+    () => docker(['rm', '-f', `${web}1`, `${web}2`]),
   ];
   for (const step of steps) { try { await step(); } catch (err) { console.error(`cleanup step failed: ${(err as Error).message}`); } }
   helm.cleanup();
@@ -98,35 +99,43 @@ async function startController(r: { release: string; ns: string }): Promise<{ ch
 }
 
 /**
- * The bed is shared: another test may run a Berth controller that watches ALL namespaces (as the
- * bed's admin; mode.test does), and it would reconcile this test's hosts too — mint their tokens with
- * its own key, write their status and finalizers. A ValidatingAdmissionPolicy fences the watched
- * namespace: the bed's `admin` user may not create or update ContainerHosts, AgentTokens (status
- * included) or Secrets there. This test writes there as another system:masters identity
- * (impersonation, `asTest`), the controller under test as its ServiceAccount.
+ * The bed is shared, and a Berth controller reconciles every ContainerHost it can see:
+ * - in: other tests run controllers that watch ALL namespaces as the bed's admin (mode.test does);
+ *   they would mint this test's tokens with their own key and write its status. The bed's `admin`
+ *   may not create or update ContainerHosts, AgentTokens (status included) or Secrets in this
+ *   test's host namespaces; the test itself writes there as another system:masters identity
+ *   (impersonation, `asTest`), the controllers under test as their ServiceAccounts.
+ * - out: this test's all-namespaces controller must not write to other tests' hosts: its
+ *   ServiceAccount may not create or update those resources (nor Events) outside its own namespaces.
+ *   It still lists and watches everything, which is what the cluster-wide install is about.
  */
 const fenceName = `berth-test-rbac-${id}`;
 const asTest = ['--as=berth-rbac-test', '--as-group=system:masters'];
-async function fenceWatchedNamespace(): Promise<void> {
-  await applyYaml(`apiVersion: admissionregistration.k8s.io/v1
+async function fence(): Promise<void> {
+  const rules = (events: boolean) => `
+    - { apiGroups: [berth.dev], apiVersions: ["*"], operations: [CREATE, UPDATE], resources: [containerhosts, containerhosts/status, agenttokens, agenttokens/status] }
+    - { apiGroups: [""], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [secrets${events ? ', events' : ''}] }`;
+  const policy = (name: string, operator: 'In' | 'NotIn', namespaces: string[], user: string, events: boolean, message: string) => `apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicy
-metadata: { name: ${fenceName} }
+metadata: { name: ${name} }
 spec:
   failurePolicy: Fail
   matchConstraints:
-    namespaceSelector: { matchLabels: { kubernetes.io/metadata.name: ${single.watch} } }
-    resourceRules:
-    - { apiGroups: [berth.dev], apiVersions: ["*"], operations: [CREATE, UPDATE], resources: [containerhosts, containerhosts/status, agenttokens, agenttokens/status] }
-    - { apiGroups: [""], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [secrets] }
+    namespaceSelector: { matchExpressions: [{ key: kubernetes.io/metadata.name, operator: ${operator}, values: [${namespaces.join(', ')}] }] }
+    resourceRules:${rules(events)}
   validations:
-  - expression: "request.userInfo.username != 'admin'"
-    message: "namespace ${single.watch} belongs to test/helm/rbac.test.ts; another Berth controller must not write here"
+  - expression: "request.userInfo.username != '${user}'"
+    message: "${message}"
 ---
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicyBinding
-metadata: { name: ${fenceName} }
-spec: { policyName: ${fenceName}, validationActions: [Deny] }
-`);
+metadata: { name: ${name} }
+spec: { policyName: ${name}, validationActions: [Deny] }
+`;
+  await applyYaml([
+    policy(`${fenceName}-in`, 'In', [single.watch, wide.watch], 'admin', false, 'this namespace belongs to test/helm/rbac.test.ts; another Berth controller must not write here'),
+    policy(`${fenceName}-out`, 'NotIn', [wide.ns, wide.watch], `system:serviceaccount:${wide.ns}:${sa(wide)}`, true, 'the all-namespaces controller of test/helm/rbac.test.ts must not write outside its namespaces'),
+  ].join('---\n'));
   // Policies take effect asynchronously: wait until admin is refused.
   await until('the namespace fence is in force', async () => {
     const r = await kubectl(['-n', single.watch, 'create', 'secret', 'generic', 'fence-check', '--dry-run=server']);
@@ -156,12 +165,13 @@ test('helm install (one namespace) creates the objects, the CRDs kept as they ar
   assert.is(uiAuth.code, 0, 'the ui-auth ClusterRole (TokenReview, SubjectAccessReview)');
 });
 
-test('the controller as the ServiceAccount: token minted, agent connects, Ready, delete removes the container', async () => {
+/** apply → token → agent → Ready → delete, with the controller as the release's ServiceAccount. */
+async function flow(r: { release: string; ns: string }, watch: string, container: string, namespaceArg: boolean): Promise<void> {
   const hosts = `apiVersion: berth.dev/v1alpha1
 kind: ContainerHost
 metadata: { name: app }
 spec:
-  containers: [{ name: ${web}, image: ${bed('BERTH_TEST_IMAGE')}, command: [sleep, "3600"] }]
+  containers: [{ name: ${container}, image: ${bed('BERTH_TEST_IMAGE')}, command: [sleep, "3600"] }]
 ---
 apiVersion: berth.dev/v1alpha1
 kind: AgentToken
@@ -178,34 +188,39 @@ kind: AgentToken
 metadata: { name: probe }
 spec: { hostRef: { name: probe } }
 `;
-  await kubectl([...asTest, '-n', single.watch, 'apply', '-f', '-'], { input: hosts, check: true });
-  const c = await startController(single);
+  await kubectl([...asTest, '-n', watch, 'apply', '-f', '-'], { input: hosts, check: true });
+  const c = await startController(r);
   let agent: ChildProcess | undefined;
+  const ours = () => c.log.join('').split('\n').filter((l) => l.includes(watch) || l.includes(r.ns));
   try {
-    assert.ok(c.args.includes(`--namespace=${single.watch}`));
+    assert.is(c.args.includes(`--namespace=${watch}`), namespaceArg, 'watches what the values say');
     const url = await until('the controller serves', () => controllerUrl(c.log) ?? (c.child.exitCode !== null ? Promise.reject(new Error(`exited: ${logs()}`)) : undefined), 30_000);
     const secret = await until('the token Secret', async () => {
-      const s = await kubectl(['-n', single.watch, 'get', 'secret', 'app-agent-token', '-o', 'json']);
+      const s = await kubectl(['-n', watch, 'get', 'secret', 'app-agent-token', '-o', 'json']);
       return s.code === 0 ? JSON.parse(s.stdout) as { data: Record<string, string> } : undefined;
     }, 30_000).catch((e: Error) => { throw new Error(`${e.message}\n${logs()}`); });
-    assert.is(Buffer.from(secret.data.url!, 'base64').toString(), `ws://${fullname(single)}.${single.ns}.svc:7070`, 'the chart\'s agent URL');
-    const tokenFile = join(tmp, 'app.token');
+    assert.is(Buffer.from(secret.data.url!, 'base64').toString(), `ws://${fullname(r)}.${r.ns}.svc:7070`, 'the chart\'s agent URL');
+    const tokenFile = join(tmp, `${r.release}.token`);
     writeFileSync(tokenFile, Buffer.from(secret.data.token!, 'base64'), { mode: 0o600 });
     agent = spawnBerth(['agent', '--url', url.replace(/^http/, 'ws'), '--token-file', tokenFile], []);
-    const wait = await kubectl(['-n', single.watch, 'wait', '--for=condition=Ready', 'containerhost/app', '--timeout=90s'], { timeoutMs: 100_000 });
+    const wait = await kubectl(['-n', watch, 'wait', '--for=condition=Ready', 'containerhost/app', '--timeout=90s'], { timeoutMs: 100_000 });
     assert.is(wait.code, 0, `${wait.stderr}\n${logs()}`);
-    const events = await kubectl(['-n', single.watch, 'get', 'events', '--field-selector', 'involvedObject.name=app', '-o', 'jsonpath={.items[*].reason}'], { check: true });
+    const events = await kubectl(['-n', watch, 'get', 'events', '--field-selector', 'involvedObject.name=app', '-o', 'jsonpath={.items[*].reason}'], { check: true });
     assert.match(events.stdout, /Issued/, 'Events written as the ServiceAccount');
-    const del = await kubectl(['-n', single.watch, 'delete', 'ch', 'app', '--timeout=60s'], { timeoutMs: 70_000 });
+    const del = await kubectl(['-n', watch, 'delete', 'ch', 'app', '--timeout=60s'], { timeoutMs: 70_000 });
     assert.is(del.code, 0, `${del.stderr}\n${logs()}`);
-    assert.is((await docker(['inspect', web])).code, 1, 'the managed container is gone');
-    const lease = await kubectl(['-n', single.ns, 'get', 'lease', 'berth-controller', '-o', 'jsonpath={.spec.holderIdentity}'], { check: true });
+    assert.is((await docker(['inspect', container])).code, 1, 'the managed container is gone');
+    const lease = await kubectl(['-n', r.ns, 'get', 'lease', 'berth-controller', '-o', 'jsonpath={.spec.holderIdentity}'], { check: true });
     assert.ok(lease.stdout.length > 0, 'the Lease in the release namespace is held');
   } finally {
     await stop(agent);
     await stop(c.child);
   }
-  assert.not.match(logs(), /forbidden/i, 'no permission was missing along the way');
+  assert.equal(ours().filter((l) => /forbidden|denied/i.test(l)), [], 'no permission was missing for this test\'s namespaces');
+}
+
+test('the controller as the ServiceAccount (one namespace): token minted, agent connects, Ready, delete removes the container', async () => {
+  await flow(single, single.watch, `${web}1`, true);
 });
 
 test('helm install (all namespaces): its ServiceAccount may do exactly the rules, cluster-wide', async () => {
@@ -226,6 +241,10 @@ test('helm install (all namespaces): its ServiceAccount may do exactly the rules
   }
   assert.is(await can('update', 'leases.coordination.k8s.io/berth-controller', ['-n', wide.ns]), 'yes');
   assert.is(await can('update', 'leases.coordination.k8s.io/someone-else', ['-n', wide.ns]), 'no', 'only its own Lease');
+});
+
+test('the controller as the ServiceAccount (all namespaces): the same flow', async () => {
+  await flow(wide, wide.watch, `${web}2`, false);
 });
 
 interface RuleCase {
