@@ -6,9 +6,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { parse } from 'yaml';
 import { installCrds } from '../support/berth.js';
 import { CHART, controllerArgs, find, Helm, type K8sObject } from '../support/helm.js';
-import { createTestNamespace, deleteTestNamespace, kubectl } from '../support/kube.js';
+import { createTestNamespace, deleteTestNamespace, kubectl, run } from '../support/kube.js';
 import { repoRoot } from '../support/paths.js';
 import { bed } from '../support/testbed.js';
 import { INSTALL_YAML, REGENERATE, renderInstall } from '../tools/render-install.js';
@@ -37,6 +38,17 @@ test('helm lint --strict passes', async () => {
   const r = await helm.run(['lint', '--strict', CHART]);
   assert.is(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /1 chart\(s\) linted, 0 chart\(s\) failed/);
+});
+
+test('helm package makes an archive with the CRDs, the schema and the NOTES', async () => {
+  const out = join(helm.home, 'pkg');
+  const r = await helm.run(['package', CHART, '-d', out]);
+  assert.is(r.code, 0, r.stderr);
+  const { version } = parse(readFileSync(join(CHART, 'Chart.yaml'), 'utf8')) as { version: string };
+  const list = await run('tar', ['-tzf', join(out, `berth-${version}.tgz`)], { check: true });
+  for (const f of ['berth/Chart.yaml', 'berth/values.yaml', 'berth/values.schema.json', 'berth/crds/containerhosts.yaml', 'berth/crds/agenttokens.yaml', 'berth/templates/NOTES.txt', 'berth/templates/rbac.yaml']) {
+    assert.ok(list.stdout.split('\n').includes(f), `${f} in the archive`);
+  }
 });
 
 test('helm/berth/crds is identical to the top-level crds/', () => {
