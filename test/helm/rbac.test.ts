@@ -255,18 +255,20 @@ interface RuleCase {
   setup?: () => Promise<unknown>;
   /** What the controller must say. */
   expect: RegExp;
+  /** The controller keeps running and lists the refusal in GET /api/v1/sources too. */
+  inSources?: boolean;
 }
 
 const cases: Record<string, RuleCase> = {
   'berth.dev containerhosts/agenttokens': { role: 'watch', match: (r) => r.resources.includes('containerhosts'), expect: /cannot list resource \\?"(containerhosts|agenttokens)\\?"/ },
   'status subresources': {
-    role: 'watch', match: (r) => r.resources.includes('containerhosts/status'), expect: /cannot patch resource \\?"(containerhosts|agenttokens)\/status\\?"/,
+    role: 'watch', match: (r) => r.resources.includes('containerhosts/status'), expect: /cannot patch resource \\?"(containerhosts|agenttokens)\/status\\?"/, inSources: true,
     // The controller writes status only when it differs: take away what it wrote before.
     setup: () => kubectl([...asTest, '-n', single.watch, 'patch', 'ch', 'probe', '--subresource=status', '--type=merge', '-p', '{"status":null}'], { check: true }),
   },
   'secrets (watched namespace)': { role: 'watch', match: (r) => r.resources.includes('secrets'), expect: /cannot list resource \\?"secrets\\?"/ },
   'events': {
-    role: 'watch', match: (r) => r.resources.includes('events'), expect: /cannot create resource \\?"events\\?"/,
+    role: 'watch', match: (r) => r.resources.includes('events'), expect: /cannot create resource \\?"events\\?"/, inSources: true,
     setup: () => kubectl([...asTest, '-n', single.watch, 'annotate', 'at', 'probe', `berth.dev/rotate=${Date.now()}`, '--overwrite'], { check: true }),
   },
   'lease create': {
@@ -311,6 +313,11 @@ test('every rule is needed: without it the controller names the verb and resourc
         const line = ctl.log.join('').split('\n').find((l) => c.expect.test(l))!;
         assert.match(line, new RegExp(`system:serviceaccount:${single.ns}:${sa(single)}`), `${name}: names the ServiceAccount`);
         assert.match(line, /RBAC/, `${name}: says it is an RBAC problem: ${line}`);
+        if (c.inSources) {
+          const sources = await fetch(`${controllerUrl(ctl.log)}/api/v1/sources`).then((res) => res.json()) as { problems: Array<{ message: string }> };
+          const listed = sources.problems.map((p) => p.message).filter((m) => m.startsWith('permission denied: ') && c.expect.test(m));
+          assert.ok(listed.length > 0, `${name}: GET /api/v1/sources lists it: ${JSON.stringify(sources)}`);
+        }
       } finally {
         await stop(ctl.child);
       }
