@@ -3,6 +3,7 @@
 // `KubeLeaseClient` does it with @kubernetes/client-node's CoordinationV1Api; tests may pass any
 // other `LeaseClient`.
 import { CoordinationV1Api, Observable, type KubeConfig, type V1Lease, type V1MicroTime } from '@kubernetes/client-node';
+import { withRbacHint } from '../rbac-hint.js';
 import type { LeaseRecord } from './decide.js';
 
 /** A Lease as read: the record plus what an optimistic update needs. */
@@ -40,7 +41,7 @@ export function describeError(err: unknown): string {
     const body = (err as { body?: unknown }).body;
     let message: string | undefined;
     try { message = (typeof body === 'string' ? JSON.parse(body) : body)?.message; } catch { /* not JSON */ }
-    return `HTTP ${status}${message ? `: ${message}` : ''}`;
+    return withRbacHint(status, `HTTP ${status}${message ? `: ${message}` : ''}`);
   }
   if (err instanceof Error) {
     const cause = (err as { cause?: unknown }).cause;

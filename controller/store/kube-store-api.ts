@@ -19,6 +19,7 @@ import {
   ApiException, CoreV1Api, CustomObjectsApi, Observable, PatchStrategy, setHeaderOptions,
   type ConfigurationOptions, type KubeConfig, type ObservableMiddleware, type RequestContext, type ResponseContext,
 } from '@kubernetes/client-node';
+import { withRbacHint } from '../rbac-hint.js';
 
 /** An apiserver answer that was not 2xx (or no answer: status 0), with the Status reason if any. */
 export class KubeError extends Error {
@@ -41,7 +42,7 @@ export function statusError(status: number, body: unknown, what: string): KubeEr
   } else if (body && typeof body === 'object') parsed = body as typeof parsed;
   const code = status || parsed?.code || 0;
   const message = parsed?.message?.trim() || `HTTP ${code}`;
-  return new KubeError(code, parsed?.reason ?? '', `${what}: ${message}`);
+  return new KubeError(code, parsed?.reason ?? '', `${what}: ${withRbacHint(code, message)}`);
 }
 
 /** Any error from a call, as a KubeError (network failures and timeouts get status 0). */
@@ -67,11 +68,19 @@ export interface KubeApiOptions {
   onRequest?: (r: RequestRecord) => void;
 }
 
+/** A request the apiserver refused with 403: the message names the verb, resource and user. */
+export interface Denial { message: string; since: string; lastSeen: number }
+
+/** How long a refused request stays listed after it was last seen (it is retried long before). */
+export const DENIAL_MEMORY_MS = 10 * 60_000;
+
 export class KubeApi {
   readonly custom: CustomObjectsApi;
   readonly core: CoreV1Api;
   private readonly timeoutMs: number;
   private readonly onRequest: ((r: RequestRecord) => void) | undefined;
+  /** 403s by the apiserver's message (minus the object name), so a missing RBAC rule is visible in /api/v1/sources. */
+  private readonly denials = new Map<string, Denial>();
 
   constructor(kc: KubeConfig, options: KubeApiOptions = {}) {
     this.custom = kc.makeApiClient(CustomObjectsApi);
@@ -105,7 +114,25 @@ export class KubeApi {
 
   /** Runs one call, mapping every failure to a KubeError naming `what`. */
   async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    try { return await fn(); } catch (err) { throw asKubeError(err, what); }
+    try { return await fn(); } catch (err) {
+      const e = asKubeError(err, what);
+      if (e.status === 403) this.remember(e.message);
+      throw e;
+    }
+  }
+
+  private remember(message: string): void {
+    // One entry per kind of refusal, not per object: `... "box-1" is forbidden: User ... cannot patch ...`.
+    const key = message.replace(/^[^:]*: /, '').replace(/"[^"]*" is forbidden/, 'is forbidden');
+    const now = Date.now();
+    const known = this.denials.get(key);
+    this.denials.set(key, { message, since: known?.since ?? new Date(now).toISOString(), lastSeen: now });
+  }
+
+  /** Refusals seen within DENIAL_MEMORY_MS, oldest first. */
+  recentDenials(now = Date.now()): Denial[] {
+    for (const [k, d] of this.denials) if (now - d.lastSeen > DENIAL_MEMORY_MS) this.denials.delete(k);
+    return [...this.denials.values()];
   }
 }
 

@@ -37,6 +37,8 @@ test('errors: Status bodies become KubeErrors; 410 and Expired are "gone"; 403/4
   assert.ok(new KubeError(0, 'Expired', 'x').gone);
   const forbidden = statusError(403, '{"reason":"Forbidden","message":"containerhosts.berth.dev is forbidden"}', 'list');
   assert.ok(isPermanent(forbidden));
+  assert.match(forbidden.message, /^list: containerhosts\.berth\.dev is forbidden \(RBAC: the controller's ServiceAccount lacks this permission/, 'a 403 says the fix is RBAC');
+  assert.not.match(statusError(404, 'not json', 'get').message, /RBAC/);
   assert.ok(statusError(404, 'not json', 'list').notFound);
   assert.not.ok(isPermanent(statusError(500, '', 'list')));
   assert.not.ok(isPermanent(new KubeError(0, 'NetworkError', 'ECONNREFUSED')));

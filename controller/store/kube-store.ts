@@ -152,13 +152,17 @@ export class KubeStore implements Store {
   }
   secret(namespace: string, name: string): SecretData | undefined { return this.secretMap.get(`${namespace}/${name}`); }
 
-  /** Informers that currently fail (the store keeps serving what it last knew). */
+  /**
+   * Informers that currently fail (the store keeps serving what it last knew), and writes the
+   * apiserver refused with 403 in the last minutes — a missing RBAC rule, named by verb and resource.
+   */
   problems(): SourceProblem[] {
     const out: SourceProblem[] = [];
     for (const [kind, r] of Object.entries(this.reflectors)) {
       const p = r.problem();
       if (p) out.push({ source: 'kubernetes', message: `${kind} informer: ${p.message}`, since: p.since });
     }
+    for (const d of this.api.recentDenials()) out.push({ source: 'kubernetes', message: `permission denied: ${d.message}`, since: d.since });
     return out;
   }
 

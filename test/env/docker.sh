@@ -13,6 +13,9 @@ DOCKER_TB_LOG="$DOCKER_TB_DIR/dockerd.log"
 DOCKER_TB_FLAGS="$DOCKER_TB_DIR/dockerd.flags"    # the flag set the running dockerd got; restarts reuse it
 DOCKER_TB_IMAGES="$BERTH_TESTBED_CACHE/images"    # rootfs tarballs, kept across runs
 DOCKER_TB_REFS=(berth-test/busybox:1 berth-test/busybox:2 busybox:latest)
+# The base image Berth's own Dockerfiles build on here (packaging/, ARG BASE_IMAGE): this machine's
+# node binary and the shared libraries it links, nothing else (no shell, no package manager).
+DOCKER_TB_NODE_BASE=berth-base/node
 
 # Flag sets tried in order until dockerd starts AND a container with a published port answers on
 # 127.0.0.1. This VM takes the first (overlay2, default bridge, iptables via nft); the others are for
@@ -84,6 +87,58 @@ _docker_rootfs() {
   printf '%s\n' "$tar"
 }
 
+# The node base image's tag: the node version (e.g. 20.20.2) and the machine's architecture.
+_docker_node_tag() {
+  local node ver; node=$(command -v node) || return 1
+  ver=$("$node" --version 2>/dev/null) || return 1
+  printf '%s:%s-%s\n' "$DOCKER_TB_NODE_BASE" "${ver#v}" "$(uname -m)"
+}
+
+# Path of the node base rootfs tarball: the machine's node binary at /usr/local/bin/node, each shared
+# library `ldd` lists at the path the loader looks for it, /etc/passwd and /etc/group with root,
+# nobody and the non-root user the images run as (nonroot, 65532, as in distroless images), a
+# world-writable /tmp, and the CA bundle (/etc/ssl/certs/ca-certificates.crt) if the machine has
+# one. Deterministic like the busybox tarballs (sorted, fixed mtime and owners).
+_docker_node_rootfs() {
+  local node tag tar root lib
+  node=$(readlink -f "$(command -v node)") || return 1
+  tag=$(_docker_node_tag) || return 1
+  tar="$DOCKER_TB_IMAGES/node-base-${tag##*:}.tar"
+  if [ ! -s "$tar" ]; then
+    mkdir -p "$DOCKER_TB_IMAGES" || return 1
+    root=$(mktemp -d "$DOCKER_TB_IMAGES/node-rootfs.XXXXXX") || return 1
+    mkdir -p "$root"/{usr/local/bin,etc/ssl/certs,tmp,home/nonroot,app} &&
+      cp "$node" "$root/usr/local/bin/node" || { rm -rf "$root"; return 1; }
+    # `ldd` prints "name => /path (addr)" and the loader as "/path (addr)"; vdso has no file.
+    while read -r lib; do
+      [ -n "$lib" ] || continue
+      mkdir -p "$root$(dirname "$lib")" && cp -L "$lib" "$root$lib" || { rm -rf "$root"; return 1; }
+    done < <(ldd "$node" | sed -nE 's#.*=> (/[^ ]+) .*#\1#p; s#^[[:space:]]*(/[^ ]+) .*#\1#p' | sort -u)
+    printf 'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n' >"$root/etc/passwd"
+    printf 'root:x:0:\nnogroup:x:65534:\nnonroot:x:65532:\n' >"$root/etc/group"
+    [ -f /etc/ssl/certs/ca-certificates.crt ] && cp -L /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/"
+    chmod 755 "$root"; chmod 1777 "$root/tmp"; chown 65532:65532 "$root/home/nonroot"
+    tar --sort=name --mtime=@0 --numeric-owner -C "$root" -cf "$tar.tmp" . &&
+      mv "$tar.tmp" "$tar" || { rm -rf "$root" "$tar.tmp"; return 1; }
+    rm -rf "$root"
+  fi
+  printf '%s\n' "$tar"
+}
+
+# Import the node base image if it is missing; also tag it <repo>:latest for Dockerfile defaults.
+_docker_node_base() {
+  local tag tar
+  tag=$(_docker_node_tag) || { tb_log "docker: no node binary on PATH for the node base image"; return 1; }
+  if ! _docker image inspect "$tag" >/dev/null 2>&1; then
+    tar=$(_docker_node_rootfs) || { tb_log "docker: cannot build the node base rootfs tarball"; return 1; }
+    tb_log "docker: importing $tag from $tar"
+    _docker import --change 'ENV PATH=/usr/local/bin:/usr/bin:/bin' --change 'USER 65532:65532' \
+      --change 'WORKDIR /app' --change 'ENTRYPOINT ["/usr/local/bin/node"]' \
+      --change "LABEL org.berth.base-image=node" "$tar" "$tag" >/dev/null || return 1
+  fi
+  _docker tag "$tag" "$DOCKER_TB_NODE_BASE:latest" || return 1
+}
+
 # Import the test images that are missing (cheap when they are all there).
 _docker_images() {
   local ver tar
@@ -96,6 +151,7 @@ _docker_images() {
       --change "LABEL org.berth.test-image=$ver" "$tar" "berth-test/busybox:$ver" >/dev/null || return 1
   done
   _docker image inspect busybox:latest >/dev/null 2>&1 || _docker tag berth-test/busybox:1 busybox:latest || return 1
+  _docker_node_base || return 1
 }
 
 # What Berth needs from the daemon: a container on the default bridge publishing a host port that
@@ -162,7 +218,7 @@ docker_status() {
   local info ref who=external
   info=$(DOCKER_HOST="$DOCKER_TB_HOST" timeout 10 docker info --format '{{.ServerVersion}} {{.Driver}}' 2>/dev/null) ||
     { echo "dockerd not answering on $DOCKER_TB_SOCK"; return 1; }
-  for ref in "${DOCKER_TB_REFS[@]}"; do
+  for ref in "${DOCKER_TB_REFS[@]}" "$(_docker_node_tag)"; do
     _docker image inspect "$ref" >/dev/null 2>&1 || { echo "dockerd $info answers but image $ref is missing"; return 1; }
   done
   tb_pid_alive "$DOCKER_TB_PID" && who="pid $(cat "$DOCKER_TB_PID")"
@@ -178,6 +234,7 @@ docker_env() {
   echo "export DOCKER_HOST=$DOCKER_TB_HOST"
   echo "export BERTH_TEST_IMAGE=berth-test/busybox:1"
   echo "export BERTH_TEST_IMAGE_2=berth-test/busybox:2"
+  echo "export BERTH_TEST_NODE_BASE_IMAGE=$(_docker_node_tag)"
 }
 
 # For chaos tests: stop the dockerd the bed started and start it again with the same flags.

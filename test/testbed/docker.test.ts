@@ -40,6 +40,14 @@ test('a container publishing a host port answers over 127.0.0.1', async () => {
   assert.is(body, token);
 });
 
+test('the node base image runs this machine\'s node as nonroot (65532), with TLS roots and no shell', async () => {
+  const image = bed('BERTH_TEST_NODE_BASE_IMAGE');
+  const out = await dockerOk(['run', '--rm', '--name', uniqueName(), image, '-e',
+    'const fs=require("fs");console.log(JSON.stringify({v:process.version,uid:process.getuid(),user:require("os").userInfo().username,ca:fs.existsSync("/etc/ssl/certs/ca-certificates.crt"),sh:fs.existsSync("/bin/sh"),tls:require("tls").rootCertificates.length>0}))']);
+  assert.equal(JSON.parse(out), { v: process.version, uid: 65532, user: 'nonroot', ca: true, sh: false, tls: true });
+  assert.is((await dockerOk(['image', 'inspect', '-f', '{{.Id}}', 'berth-base/node:latest'])), await dockerOk(['image', 'inspect', '-f', '{{.Id}}', image]), ':latest is the same image');
+});
+
 test('the two test images differ (marker 1 vs 2)', async () => {
   const one = await dockerOk(['run', '--rm', '--name', uniqueName(), bed('BERTH_TEST_IMAGE'), 'cat', '/berth-image-version']);
   const two = await dockerOk(['run', '--rm', '--name', uniqueName(), bed('BERTH_TEST_IMAGE_2'), 'cat', '/berth-image-version']);

@@ -1,0 +1,33 @@
+# The Berth controller, as the Helm chart runs it (helm/berth: args --kube ...). The root filesystem
+# can be read-only; it writes nothing but logs to stdout.
+#
+# Build from the repository root after `npm run image:context` (see packaging/README.md):
+#   DOCKER_BUILDKIT=0 docker build -f packaging/controller.Dockerfile --build-arg BASE_IMAGE=node:20-slim -t berth-controller .
+# BASE_IMAGE is any image with `node` (>= 20.19) on its PATH; the default is the test bed's
+# locally imported one (test/env/README.md, "docker"), since no image can be pulled there.
+ARG BASE_IMAGE=berth-base/node:latest
+
+# Stage 1: assemble /app from the prepared host files and prove the module graph loads in the image.
+FROM ${BASE_IMAGE} AS app
+WORKDIR /app
+COPY package.json ./
+COPY .berth/image/node_modules ./node_modules
+COPY crds ./crds
+COPY bin ./bin
+COPY dist ./dist
+RUN ["node", "/app/bin/berth.js", "controller", "--help"]
+
+# Stage 2: just the runtime files, owned by root and read-only to the non-root user.
+FROM ${BASE_IMAGE}
+LABEL org.opencontainers.image.title="berth-controller" \
+      org.opencontainers.image.source="https://github.com/berth-dev/berth" \
+      org.opencontainers.image.licenses="Apache-2.0"
+WORKDIR /app
+COPY --from=app /app/node_modules ./node_modules
+COPY --from=app /app/package.json ./
+COPY --from=app /app/crds ./crds
+COPY --from=app /app/bin ./bin
+COPY --from=app /app/dist ./dist
+ENV NODE_ENV=production
+USER 65532:65532
+ENTRYPOINT ["node", "/app/bin/berth.js", "controller"]

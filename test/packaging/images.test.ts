@@ -1,0 +1,95 @@
+// The container images, built and run for real. The agent's: packaging/agent.Dockerfile on the test bed's
+// local node base image (no image can be pulled here), built with the bed's dockerd, then run the
+// way docs/quick-start.md says — Docker socket mounted, its group added, token in the environment —
+// against a directory-mode controller on the host. It must connect and drive the host's Docker.
+// The controller's: built the same way, runs as non-root on a read-only root filesystem.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { BerthEnv, condition, until } from '../support/berth-env.js';
+import { docker, dockerOk } from '../support/docker.js';
+import { run } from '../support/kube.js';
+import { repoRoot } from '../support/paths.js';
+import { bed } from '../support/testbed.js';
+
+// A stable tag, so the legacy builder's layer cache makes warm rebuilds a matter of seconds; the
+// image this build replaces is removed so old ones do not pile up.
+const IMAGE = 'berth-test/agent:dev';
+const CONTROLLER_IMAGE = 'berth-test/controller:dev';
+const env = new BerthEnv();
+const agentName = env.name('agent');
+const socket = bed('DOCKER_HOST').replace(/^unix:\/\//, '');
+
+test.after(async () => {
+  await docker(['rm', '-f', agentName]);
+  await env.cleanup();
+});
+
+/** docker build (legacy builder) of packaging/<kind>.Dockerfile on the bed's node base; returns the build output. */
+async function build(kind: 'agent' | 'controller', tag: string): Promise<string> {
+  const previous = (await docker(['image', 'inspect', '-f', '{{.Id}}', tag])).stdout.trim();
+  // The bed's dockerd 20.10 has BuildKit, but the CLI here has no buildx plugin to drive it: the
+  // legacy builder it is (multi-stage and ARG-before-FROM work there too).
+  const r = await docker(['build', '-f', join(repoRoot, `packaging/${kind}.Dockerfile`), '--build-arg', `BASE_IMAGE=${bed('BERTH_TEST_NODE_BASE_IMAGE')}`, '-t', tag, repoRoot],
+    { env: { DOCKER_BUILDKIT: '0' }, timeoutMs: 300_000 });
+  assert.is(r.code, 0, r.stderr + r.stdout.slice(-3000));
+  const current = await dockerOk(['image', 'inspect', '-f', '{{.Id}}', tag]);
+  if (previous && previous !== current) await docker(['rmi', previous]);
+  return r.stdout;
+}
+
+test('the agent image builds from packaging/agent.Dockerfile on the local node base image', async () => {
+  // The production node_modules are prepared on the host: containers have no network to npm ci in.
+  await run('bash', [join(repoRoot, 'packaging/prepare-context.sh')], { check: true, timeoutMs: 180_000, env: { ...process.env, BERTH_SKIP_BUILD: '1' } });
+  const out = await build('agent', IMAGE);
+  // The context holds what the image needs and not the dev dependencies.
+  const context = /Sending build context to Docker daemon\s+([\d.]+)([kMG]B)/.exec(out);
+  assert.ok(context, 'the legacy builder reports the context size');
+  const mb = Number(context[1]) * (context[2] === 'GB' ? 1024 : context[2] === 'kB' ? 1 / 1024 : 1);
+  assert.ok(mb < 150, `build context is ${context[1]}${context[2]}: is .dockerignore letting node_modules/ (dev) in?`);
+  const ls = await dockerOk(['run', '--rm', '--entrypoint', 'node', IMAGE, '-e',
+    'const fs=require("fs");console.log(JSON.stringify({uid:process.getuid(),typescript:fs.existsSync("/app/node_modules/typescript"),tests:fs.existsSync("/app/dist/test"),ws:fs.existsSync("/app/node_modules/ws")}))']);
+  assert.equal(JSON.parse(ls), { uid: 65532, typescript: false, tests: false, ws: true });
+});
+
+test('run with the Docker socket mounted and a token, the agent connects and runs the host\'s container', async () => {
+  // Containers reach the host through the default bridge's gateway; the controller listens there.
+  const gateway = (await dockerOk(['network', 'inspect', 'bridge', '-f', '{{(index .IPAM.Config 0).Gateway}}'])) || '172.17.0.1';
+  const web = env.name('web');
+  env.write('host.yaml', env.hostYaml('imaged', `containers:\n- { name: ${web}, image: ${bed('BERTH_TEST_IMAGE')}, command: [sleep, "3600"] }`));
+  await env.startController(['--listen', `${gateway}:0`]);
+  await until('token file', () => existsSync(env.tokenFile('imaged')), 15_000);
+  const socketGid = (await run('stat', ['-c', '%g', socket], { check: true })).stdout.trim();
+  // The token goes in through the CLI's environment (`-e BERTH_TOKEN` without a value), never argv.
+  const started = await docker(['run', '-d', '--name', agentName, '--group-add', socketGid,
+    '-v', `${socket}:/var/run/docker.sock`, '-e', 'BERTH_TOKEN', '-e', `BERTH_URL=${env.url.replace(/^http/, 'ws')}`, IMAGE],
+    { env: { BERTH_TOKEN: readFileSync(env.tokenFile('imaged'), 'utf8').trim() } });
+  assert.is(started.code, 0, started.stderr);
+  const agentId = started.stdout.trim();
+  const host = await env.waitReady('imaged', 60_000).catch(async (err: Error) => {
+    throw new Error(`${err.message}\nagent logs:\n${(await docker(['logs', agentName])).stderr.slice(-3000)}\ncontroller:\n${env.logs()}`);
+  });
+  assert.is(condition(host, 'AgentConnected')?.status, 'True');
+  const facts = (host.status as { agent?: { hostname?: string } }).agent;
+  assert.is(facts?.hostname, agentId.slice(0, 12), 'the agent that connected is the one in the container');
+  const state = await dockerOk(['inspect', '-f', '{{.State.Status}} {{index .Config.Labels "berth.dev/managed"}}', web]);
+  assert.is(state, 'running true');
+  const user = await dockerOk(['inspect', '-f', '{{.Config.User}}', agentName]);
+  assert.is(user, '65532:65532', 'the agent runs as the image\'s non-root user');
+});
+
+test('the controller image builds and runs as non-root on a read-only root filesystem', async () => {
+  await build('controller', CONTROLLER_IMAGE);
+  const help = await docker(['run', '--rm', '--read-only', '--cap-drop=ALL', '--security-opt=no-new-privileges', CONTROLLER_IMAGE, '--help']);
+  assert.is(help.code, 0, help.stderr);
+  assert.match(help.stdout, /berth controller --kube/);
+  assert.is(await dockerOk(['image', 'inspect', '-f', '{{.Config.User}} {{json .Config.Entrypoint}}', CONTROLLER_IMAGE]),
+    '65532:65532 ["node","/app/bin/berth.js","controller"]', 'the chart passes only flags');
+  // Without a cluster it must fail with a clear message, not a stack trace.
+  const noCluster = await docker(['run', '--rm', '--read-only', CONTROLLER_IMAGE, '--kube']);
+  assert.is.not(noCluster.code, 0);
+  assert.match(noCluster.stderr, /no Kubernetes configuration found/);
+});
+
+test.run();
