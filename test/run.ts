@@ -58,13 +58,22 @@ function runFile(file: string): Promise<FileResult> {
   });
 }
 
+const USAGE = `Usage: node dist/test/run.js [--unit] [substring...]
+  --unit       only unit tests (files beside their component, not under test/)
+  substring    only files whose path (under dist/) contains one of these, e.g. test/system/logs
+Runs each compiled *.test.js with uvu in its own process; prints "N passed, N failed".`;
+
 const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) { console.log(USAGE); process.exit(0); }
+// An unknown flag is a mistake, not a request to run everything.
+const unknown = args.filter((a) => a.startsWith('-') && a !== '--unit');
+if (unknown.length) { console.error(`unknown option ${unknown[0]}\n${USAGE}`); process.exit(2); }
 const unitOnly = args.includes('--unit');
 const filters = args.filter((a) => !a.startsWith('--'));
 const distRoot = join(repoRoot, 'dist');
 const files = findTests(distRoot)
   .filter((f) => !unitOnly || !relative(distRoot, f).startsWith(`test${sep}`))
-  .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
+  .filter((f) => filters.length === 0 || filters.some((s) => relative(repoRoot, f).includes(s)))
   .sort();
 
 if (files.length === 0) { console.error('no test files matched'); process.exit(1); }

@@ -39,6 +39,9 @@ export function docker(args: string[], opts: DockerOptions = {}): Promise<RunRes
       clearTimeout(timer);
       resolve({ code: timedOut ? 124 : (code ?? 1), stdout, stderr: timedOut ? `${stderr}\ntimed out` : stderr });
     });
+    // A docker that exits before reading its input (e.g. the daemon is restarting) makes this write
+    // fail with EPIPE; the exit code above reports the failure, so the write error is not one.
+    child.stdin.on('error', () => { /* see above */ });
     child.stdin.end(opts.input ?? '');
   });
 }

@@ -33,6 +33,8 @@ export function run(file: string, args: readonly string[], opts: RunOptions = {}
         reject(new Error(`${file} ${args.join(' ')} exited ${code}${err?.killed ? ' (killed: timeout)' : ''}\n${result.stderr}${result.stdout}`));
       } else resolve(result);
     });
+    // kubectl exiting before it reads its input (EPIPE) is reported by its exit code, not this.
+    child.stdin?.on('error', () => { /* see above */ });
     if (opts.input !== undefined) child.stdin?.end(opts.input);
     else child.stdin?.end();
   });

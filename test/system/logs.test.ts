@@ -91,6 +91,8 @@ test('two viewers → one agent stream; a late viewer gets the ring replay; the 
     const ready = b.messages[0];
     assert.equal(ready, { type: 'ready', namespace: env.namespace, host, container: chatty, replayed: 7 });
     const replay = b.lines().slice(0, 7).map((e) => `${e.t} ${e.l}`);
+    // The ring may hold lines A's socket has not delivered yet: compare once A has them too.
+    await a.waitFor('the replayed lines at viewer A', (x) => x.lines().some((e) => `${e.t} ${e.l}` === replay[6]));
     const seenByA = a.lines().map((e) => `${e.t} ${e.l}`);
     const at = seenByA.indexOf(replay[0]!);
     assert.ok(at >= 0, 'the replay is what the stream carried');
