@@ -11,20 +11,25 @@ function setup() {
   const calls = { authn: 0, authz: 0 };
   const grants = new Set(['alice containerhosts']);
   let apiserverDown = false;
+  let forbidden: 'tokenreviews' | 'subjectaccessreviews' | undefined;
+  // What kubeReviewer throws when the controller's ServiceAccount lacks the rule (status 403).
+  const refusal = (resource: string) => Object.assign(new Error(`${resource} is forbidden: User "system:serviceaccount:berth:berth" cannot create resource "${resource}" (RBAC: grant it)`), { status: 403 });
   const reviewer: Reviewer = {
     async authenticate(token) {
       calls.authn++;
       if (apiserverDown) throw new Error('connect ECONNREFUSED');
+      if (forbidden === 'tokenreviews') throw refusal(forbidden);
       return token === 'good-alice' ? { authenticated: true, user: { username: 'alice', groups: ['devs'] } } : { authenticated: false, message: 'token rejected: invalid bearer token' };
     },
     async authorize(user: UserInfo, what: ReviewAttributes) {
       calls.authz++;
+      if (forbidden === 'subjectaccessreviews') throw refusal(forbidden);
       return { allowed: grants.has(`${user.username} ${what.resource}${what.subresource ? `/${what.subresource}` : ''}`) };
     },
   };
   const access = new KubeAccessControl({ reviewer, now: () => now });
   const req = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
-  return { access, calls, grants, req, tick: (ms: number) => { now += ms; }, down: (v: boolean) => { apiserverDown = v; } };
+  return { access, calls, grants, req, tick: (ms: number) => { now += ms; }, down: (v: boolean) => { apiserverDown = v; }, forbid: (r: typeof forbidden) => { forbidden = r; } };
 }
 
 test('no credentials: 401; a bad token: 401; a good bearer token: allowed or 403 by RBAC', async () => {
@@ -75,11 +80,26 @@ test('the apiserver unreachable: refused with a message saying so, and sign-in s
   const { access, req, down } = setup();
   down(true);
   const d = await access.check(req({ authorization: 'Bearer good-alice' }), { resource: 'containerhosts' });
-  assert.ok(!d.allowed && /could not check the token with the Kubernetes API \(connect ECONNREFUSED\)/.test(d.message));
+  assert.ok(!d.allowed && /could not check the token with the Kubernetes API \(connect ECONNREFUSED\); try again$/.test(d.message));
   const s = await access.signIn('good-alice');
   assert.ok(!s.ok && s.status === 503);
   down(false);
   assert.ok((await access.check(req({ authorization: 'Bearer good-alice' }), { resource: 'containerhosts' })).allowed, 'failures are not cached');
+});
+
+test('the controller may not review (403 on TokenReview/SubjectAccessReview): the refusal names the permission, no "try again"', async () => {
+  const { access, req, forbid } = setup();
+  forbid('tokenreviews');
+  const s = await access.signIn('good-alice');
+  assert.ok(!s.ok && s.status === 503);
+  assert.match(s.ok ? '' : s.message, /^could not check the token with the Kubernetes API: tokenreviews is forbidden: .*cannot create resource "tokenreviews" \(RBAC: grant it\)$/);
+  const t = await access.check(req({ authorization: 'Bearer good-alice' }), { resource: 'containerhosts' });
+  assert.ok(!t.allowed && t.status === 403);
+  assert.match(t.allowed ? '' : t.message, /cannot create resource "tokenreviews" \(RBAC: grant it\)\)$/);
+  forbid('subjectaccessreviews');
+  const d = await access.check(req({ authorization: 'Bearer good-alice' }), { resource: 'containerhosts' });
+  assert.ok(!d.allowed && d.status === 403);
+  assert.match(d.allowed ? '' : d.message, /^could not check access with the Kubernetes API \(subjectaccessreviews is forbidden: .*\(RBAC: grant it\)\)$/);
 });
 
 test.run();

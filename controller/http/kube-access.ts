@@ -41,6 +41,15 @@ function describe(what: AccessRequest): string {
   return `get ${res}${what.name ? ` "${what.name}"` : ''}${scope}`;
 }
 
+/**
+ * "; try again" where a retry can help. A review refused with 403 is the controller's own RBAC (its
+ * ServiceAccount may not create TokenReviews/SubjectAccessReviews): the message already names the
+ * missing permission and a retry changes nothing until someone grants it.
+ */
+export function retryAdvice(err: unknown): string {
+  return (err as { status?: unknown } | null | undefined)?.status === 403 ? '' : '; try again';
+}
+
 function bearer(req: IncomingMessage): string | undefined {
   const h = req.headers.authorization;
   const m = h ? /^Bearer\s+(\S+)\s*$/i.exec(h) : null;
@@ -93,7 +102,7 @@ export class KubeAccessControl implements AccessControl, SessionAuthority {
       if (d.allowed) return { allowed: true, user: u.username };
       return { allowed: false, status: 403, message: `${u.username} may not ${describe(what)} (Kubernetes RBAC)${d.reason ? `: ${d.reason}` : ''}` };
     } catch (err) {
-      return { allowed: false, status: 403, message: `could not check access with the Kubernetes API (${(err as Error).message}); try again` };
+      return { allowed: false, status: 403, message: `could not check access with the Kubernetes API (${(err as Error).message})${retryAdvice(err)}` };
     }
   }
 
@@ -110,7 +119,7 @@ export class KubeAccessControl implements AccessControl, SessionAuthority {
     }
     let review: TokenReviewResult;
     try { review = await this.review(token); } catch (err) {
-      return { ok: false, status: 403, message: `could not check the token with the Kubernetes API (${(err as Error).message}); try again` };
+      return { ok: false, status: 403, message: `could not check the token with the Kubernetes API (${(err as Error).message})${retryAdvice(err)}` };
     }
     if (!review.authenticated) return { ok: false, status: 401, message: `${review.message}: sign in again` };
     return { ok: true, user: review.user, ...(expiresAt ? { expiresAt } : {}) };

@@ -15,9 +15,12 @@ export type TokenReviewResult = { authenticated: true; user: UserInfo } | { auth
 export interface ReviewAttributes { resource: string; subresource?: string; namespace?: string; name?: string }
 
 export interface Reviewer {
-  /** Whether the bearer token is valid, and whose it is. Throws when the apiserver cannot answer. */
+  /**
+   * Whether the bearer token is valid, and whose it is. Throws when the apiserver cannot answer; a
+   * KubeError with status 403 (its message with the RBAC hint) when the controller may not ask.
+   */
   authenticate(token: string): Promise<TokenReviewResult>;
-  /** Whether `user` may `get` the resource. Throws when the apiserver cannot answer. */
+  /** Whether `user` may `get` the resource. Throws as authenticate() does. */
   authorize(user: UserInfo, what: ReviewAttributes): Promise<{ allowed: boolean; reason?: string }>;
 }
 

@@ -2,8 +2,12 @@
 // runs locally AS the chart's ServiceAccount (a token from `kubectl create token`; there is no
 // kubelet, so the Deployment gets no Pods) with exactly the args the chart renders, and passes
 // apply → Ready → delete with a real agent and dockerd. Then every rule of the chart is removed in
-// turn and the controller must report a permission error naming the verb and the resource. Finally
-// `helm upgrade` and `helm uninstall` leave nothing of the release behind (CRDs stay, as Helm does).
+// turn and the controller must report a permission error naming the verb and the resource. The
+// status page's login (--ui-auth=kubernetes, the chart's default) is proven the same way: as the
+// ServiceAccount, a user with `get containerhosts` signs in and reads the hosts and one without gets
+// 403; without either ui-auth rule (TokenReview, SubjectAccessReview) the page's answer names the
+// missing permission. Finally `helm upgrade` (to ui.auth=none: no login rules, an open page) and
+// `helm uninstall` leave nothing of the release behind (CRDs stay, as Helm does).
 //
 // Both installs run the full flow: one namespace (watchNamespace: a Role there) and all namespaces
 // (a ClusterRole). The bed is shared with other tests, so admission policies fence this test in and
@@ -20,7 +24,7 @@ import { until } from '../support/berth-env.js';
 import { installCrds } from '../support/berth.js';
 import { docker } from '../support/docker.js';
 import { CHART, controllerArgs, Helm, parseObjects } from '../support/helm.js';
-import { applyYaml, createTestNamespace, deleteTestNamespace, kubectl } from '../support/kube.js';
+import { applyYaml, createTestNamespace, deleteTestNamespace, kubectl, kubeToken, type KubeUser } from '../support/kube.js';
 import { repoRoot } from '../support/paths.js';
 import { bed } from '../support/testbed.js';
 
@@ -146,6 +150,28 @@ spec: { policyName: ${name}, validationActions: [Deny] }
 const controllerUrl = (log: string[]) => /"url":"(http:\/\/[^"]+)"/.exec(log.join(''))?.[1];
 const logs = () => output.join('').slice(-6000);
 
+/** The started controller's URL, once it serves. */
+function serving(c: { child: ChildProcess; log: string[] }): Promise<string> {
+  return until('the controller serves', () => controllerUrl(c.log) ?? (c.child.exitCode !== null ? Promise.reject(new Error(`exited: ${logs()}`)) : undefined), 30_000);
+}
+
+interface PageAnswer { status: number; message: string; cookie?: string; hosts?: string[] }
+
+/** POST /api/v1/session with a bed user's bearer token, as the page's sign-in form does. */
+async function pageSignIn(url: string, user: KubeUser): Promise<PageAnswer> {
+  const res = await fetch(`${url}/api/v1/session`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token: kubeToken(user) }) });
+  const body = await res.json() as { message?: string };
+  const cookie = res.headers.get('set-cookie')?.split(';')[0];
+  return { status: res.status, message: body.message ?? '', ...(cookie ? { cookie } : {}) };
+}
+
+/** GET /api/v1/hosts with a session cookie (none: anonymous). */
+async function pageHosts(url: string, cookie?: string): Promise<PageAnswer> {
+  const res = await fetch(`${url}/api/v1/hosts`, cookie ? { headers: { Cookie: cookie } } : {});
+  const body = await res.json() as { message?: string; items?: Array<{ metadata: { name: string } }> };
+  return { status: res.status, message: body.message ?? '', ...(body.items ? { hosts: body.items.map((h) => h.metadata.name) } : {}) };
+}
+
 test('helm install (one namespace) creates the objects, the CRDs kept as they are', async () => {
   const r = await helm.run(['install', single.release, CHART, '-n', single.ns, '--set', `watchNamespace=${single.watch}`]);
   assert.is(r.code, 0, r.stderr);
@@ -194,7 +220,7 @@ spec: { hostRef: { name: probe } }
   const ours = () => c.log.join('').split('\n').filter((l) => l.includes(watch) || l.includes(r.ns));
   try {
     assert.is(c.args.includes(`--namespace=${watch}`), namespaceArg, 'watches what the values say');
-    const url = await until('the controller serves', () => controllerUrl(c.log) ?? (c.child.exitCode !== null ? Promise.reject(new Error(`exited: ${logs()}`)) : undefined), 30_000);
+    const url = await serving(c);
     const secret = await until('the token Secret', async () => {
       const s = await kubectl(['-n', watch, 'get', 'secret', 'app-agent-token', '-o', 'json']);
       return s.code === 0 ? JSON.parse(s.stdout) as { data: Record<string, string> } : undefined;
@@ -223,6 +249,40 @@ test('the controller as the ServiceAccount (one namespace): token minted, agent 
   await flow(single, single.watch, `${web}1`, true);
 });
 
+test('the status page as the ServiceAccount: alice (get containerhosts) signs in and reads the hosts, bob gets 403', async () => {
+  await applyYaml(`apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: { name: hosts-reader }
+rules: [{ apiGroups: [berth.dev], resources: [containerhosts], verbs: [get] }]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: { name: hosts-reader }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: hosts-reader }
+subjects: [{ apiGroup: rbac.authorization.k8s.io, kind: User, name: alice }]
+`, { namespace: single.watch });
+  const c = await startController(single);
+  try {
+    assert.not.ok(c.args.some((a) => a.startsWith('--ui-auth')), 'the chart\'s default: --ui-auth=kubernetes');
+    const url = await serving(c);
+    assert.is((await pageHosts(url)).status, 401, 'no session: sign in first');
+    const alice = await pageSignIn(url, 'alice');
+    assert.is(alice.status, 200, alice.message);
+    assert.ok(alice.cookie?.startsWith('berth_session='), 'a session cookie');
+    // The informers fill the store after the start: wait for the host the flow left behind.
+    const hosts = await until('alice reads the hosts', async () => { const h = await pageHosts(url, alice.cookie); return h.hosts?.includes('probe') ? h : undefined; }, 30_000);
+    assert.is(hosts.status, 200);
+    const bob = await pageSignIn(url, 'bob');
+    assert.is(bob.status, 200, 'bob\'s token is valid: he signs in');
+    const refused = await pageHosts(url, bob.cookie);
+    assert.is(refused.status, 403, refused.message);
+    assert.match(refused.message, /bob may not get containerhosts/);
+  } finally {
+    await stop(c.child);
+  }
+  assert.equal(c.log.join('').split('\n').filter((l) => /forbidden|denied/i.test(l)), [], 'the ServiceAccount lacked no permission');
+});
+
 test('helm install (all namespaces): its ServiceAccount may do exactly the rules, cluster-wide', async () => {
   const r = await helm.run(['install', wide.release, CHART, '-n', wide.ns]);
   assert.is(r.code, 0, r.stderr);
@@ -248,7 +308,7 @@ test('the controller as the ServiceAccount (all namespaces): the same flow', asy
 });
 
 interface RuleCase {
-  role: 'watch' | 'leader';
+  role: 'watch' | 'leader' | 'uiAuth';
   /** Picks the rule to remove. */
   match: (rule: { resources: string[]; verbs: string[]; resourceNames?: string[] }) => boolean;
   /** Bring the cluster to where the rule is needed. */
@@ -257,6 +317,8 @@ interface RuleCase {
   expect: RegExp;
   /** The controller keeps running and lists the refusal in GET /api/v1/sources too. */
   inSources?: boolean;
+  /** The refusal shows in this answer of the status page (with this HTTP status) instead of the log. */
+  page?: { ask: (url: string) => Promise<PageAnswer>; status: number };
 }
 
 const cases: Record<string, RuleCase> = {
@@ -277,6 +339,23 @@ const cases: Record<string, RuleCase> = {
   },
   'lease get/update': { role: 'leader', match: (r) => r.resources.includes('leases') && !!r.resourceNames, expect: /cannot get resource \\?"leases\\?"/ },
   'signing key get': { role: 'leader', match: (r) => r.resources.includes('secrets') && !!r.resourceNames, expect: /cannot get resource \\?"secrets\\?"/ },
+  // The status page's login (ui-auth ClusterRole): what a signing-in user is told.
+  'tokenreviews (page sign-in)': {
+    role: 'uiAuth', match: (r) => r.resources.includes('tokenreviews'), expect: /cannot create resource "tokenreviews" in API group "authentication.k8s.io"/,
+    page: { ask: (url) => pageSignIn(url, 'alice'), status: 503 },
+  },
+  'subjectaccessreviews (page access)': {
+    role: 'uiAuth', match: (r) => r.resources.includes('subjectaccessreviews'), expect: /cannot create resource "subjectaccessreviews" in API group "authorization.k8s.io"/,
+    // Sign-in needs only TokenReview; reading the hosts needs the SubjectAccessReview.
+    page: {
+      ask: async (url) => {
+        const s = await pageSignIn(url, 'alice');
+        assert.is(s.status, 200, `sign-in without subjectaccessreviews: ${s.message}`);
+        return pageHosts(url, s.cookie);
+      },
+      status: 403,
+    },
+  },
   // Last: it needs the signing key gone, which invalidates every token minted so far.
   'signing key create': {
     role: 'leader', match: (r) => r.resources.includes('secrets') && !r.resourceNames, expect: /cannot create resource \\?"secrets\\?"/,
@@ -285,14 +364,15 @@ const cases: Record<string, RuleCase> = {
 };
 
 test('every rule is needed: without it the controller names the verb and resource it was denied', async () => {
-  const roleRef = (role: 'watch' | 'leader') => (role === 'watch' ? ['-n', single.watch, 'role', fullname(single)] : ['-n', single.ns, 'role', `${fullname(single)}-leader`]);
-  const originals = {
-    watch: JSON.parse((await kubectl(['get', '-o', 'json', ...roleRef('watch')], { check: true })).stdout),
-    leader: JSON.parse((await kubectl(['get', '-o', 'json', ...roleRef('leader')], { check: true })).stdout),
+  const roleRef = {
+    watch: ['-n', single.watch, 'role', fullname(single)],
+    leader: ['-n', single.ns, 'role', `${fullname(single)}-leader`],
+    uiAuth: ['clusterrole', `${single.ns}-${fullname(single)}-ui-auth`],
   };
-  // Every rule of both Roles has a case (the ui-auth ClusterRole's two rules are for the status
-  // page's login, which this controller does not call yet).
-  const total = originals.watch.rules.length + originals.leader.rules.length;
+  const read = async (role: RuleCase['role']) => JSON.parse((await kubectl(['get', '-o', 'json', ...roleRef[role]], { check: true })).stdout);
+  const originals = { watch: await read('watch'), leader: await read('leader'), uiAuth: await read('uiAuth') };
+  // Every rule of both Roles and of the status page's ui-auth ClusterRole has a case.
+  const total = originals.watch.rules.length + originals.leader.rules.length + originals.uiAuth.rules.length;
   assert.is(Object.keys(cases).length, total, 'one case per rule');
   const replace = (obj: { metadata: Record<string, unknown>; [field: string]: unknown }) => {
     const { resourceVersion: _rv, ...metadata } = obj.metadata;
@@ -304,18 +384,33 @@ test('every rule is needed: without it the controller names the verb and resourc
     assert.ok(idx >= 0, `${name}: rule found`);
     await replace({ ...original, rules: original.rules.filter((_, i) => i !== idx) });
     try {
-          await c.setup?.();
+      await c.setup?.();
       const ctl = await startController(single);
       try {
-        await until(`${name}: a permission error`, () => c.expect.exec(ctl.log.join('')) ?? undefined, 30_000)
-          .catch((e: Error) => { throw new Error(`${e.message}\n${ctl.log.join('').slice(-3000)}`); });
+        let line: string;
+        if (c.page) {
+          const { ask, status } = c.page;
+          const url = await serving(ctl);
+          // RBAC changes reach the apiserver's authorizer within moments: ask until it refuses.
+          const answer = await until(`${name}: the page is refused`, async () => {
+            const a = await ask(url);
+            return a.status === status && c.expect.test(a.message) ? a : Promise.reject(new Error(`${a.status} ${a.message}`));
+          }, 30_000);
+          line = answer.message;
+          assert.not.match(line, /try again/, `${name}: a retry does not fix RBAC`);
+        } else {
+          await until(`${name}: a permission error`, () => c.expect.exec(ctl.log.join('')) ?? undefined, 30_000)
+            .catch((e: Error) => { throw new Error(`${e.message}\n${ctl.log.join('').slice(-3000)}`); });
+          line = ctl.log.join('').split('\n').find((l) => c.expect.test(l))!;
+        }
         // The error names who was refused and points at the fix.
-        const line = ctl.log.join('').split('\n').find((l) => c.expect.test(l))!;
         assert.match(line, new RegExp(`system:serviceaccount:${single.ns}:${sa(single)}`), `${name}: names the ServiceAccount`);
         assert.match(line, /RBAC/, `${name}: says it is an RBAC problem: ${line}`);
         if (c.inSources) {
-          const sources = await fetch(`${controllerUrl(ctl.log)}/api/v1/sources`).then((res) => res.json()) as { problems: Array<{ message: string }> };
-          const listed = sources.problems.map((p) => p.message).filter((m) => m.startsWith('permission denied: ') && c.expect.test(m));
+          // The page's API asks who reads it (--ui-auth=kubernetes): the bed's admin may read everything.
+          const sources = await fetch(`${controllerUrl(ctl.log)}/api/v1/sources`, { headers: { Authorization: `Bearer ${kubeToken('admin')}` } })
+            .then((res) => res.json()) as { problems?: Array<{ message: string }> };
+          const listed = (sources.problems ?? []).map((p) => p.message).filter((m) => m.startsWith('permission denied: ') && c.expect.test(m));
           assert.ok(listed.length > 0, `${name}: GET /api/v1/sources lists it: ${JSON.stringify(sources)}`);
         }
       } finally {
@@ -339,6 +434,16 @@ test('helm upgrade adds and removes objects; helm uninstall leaves no stray obje
   assert.match((await kubectl(['get', 'clusterrole', `${single.ns}-${fullname(single)}-ui-auth`])).stderr, /NotFound/);
   const args = (await kubectl(['-n', single.ns, 'get', 'deploy', fullname(single), '-o', 'jsonpath={.spec.template.spec.containers[0].args}'], { check: true })).stdout;
   assert.match(args, /--ui-auth=none/);
+  // Without the login rules the controller still runs as the ServiceAccount, its page open.
+  const open = await startController(single);
+  try {
+    const url = await serving(open);
+    const hosts = await until('the hosts, without a sign-in', async () => { const h = await pageHosts(url); return h.hosts?.includes('probe') ? h : Promise.reject(new Error(`${h.status} ${h.message}`)); }, 30_000);
+    assert.is(hosts.status, 200);
+  } finally {
+    await stop(open.child);
+  }
+  assert.equal(open.log.join('').split('\n').filter((l) => /forbidden|denied/i.test(l)), [], 'ui.auth=none needs no TokenReview/SubjectAccessReview');
 
   for (const r of [single, wide]) {
     const un = await helm.run(['uninstall', r.release, '-n', r.ns]);
