@@ -3,7 +3,7 @@
 // status when it changed. The agent's inventory is cached from hub events; everything here is
 // level-triggered — any event just says "look at this host again".
 import type { Logger } from 'pino';
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ContainerSpec, ObservedContainer } from '../../protocol/container.js';
 import type { HelloFrame, ObservedFrame, ResultFrame } from '../../protocol/frames.js';
 import { ANNOTATIONS, type ContainerHost, type ContainerHostStatus, type ResourceKey } from '../api/types.js';
@@ -43,6 +43,8 @@ export function eventFor(action: Action): EventRecord {
 
 export class HostReconciler {
   private readonly hosts = new Map<ResourceKey, HostRuntime>();
+  /** Hosts whose last computed status says Ready=True (for the berth_hosts_ready gauge). */
+  private readonly ready = new Set<ResourceKey>();
   private readonly statusWrites: Counter;
   private readonly actions: Counter<'kind' | 'result'>;
 
@@ -56,6 +58,11 @@ export class HostReconciler {
   ) {
     this.statusWrites = new Counter({ name: 'berth_status_writes_total', help: 'ContainerHost status writes (only when changed)', registers: [registry] });
     this.actions = new Counter({ name: 'berth_actions_total', help: 'Actions dispatched to agents, by kind and result', labelNames: ['kind', 'result'], registers: [registry] });
+    // Read at scrape time: "how many hosts are Ready" is what an operator alerts on, and what
+    // bench/scale waits for without listing thousands of statuses.
+    const ready = this.ready;
+    new Gauge({ name: 'berth_hosts_ready', help: 'ContainerHosts whose Ready condition is True', registers: [registry], collect() { this.set(ready.size); } });
+    new Gauge({ name: 'berth_hosts', help: 'ContainerHosts the controller knows', registers: [registry], collect() { this.set(store.hosts().length); } });
     hub.on('connected', (key, hello, session) => this.onConnected(key, hello, session));
     hub.on('observed', (key, frame) => this.onObserved(key, frame));
     hub.on('result', (key, frame) => this.onResult(key, frame));
@@ -112,7 +119,7 @@ export class HostReconciler {
 
   async reconcile(key: ResourceKey): Promise<{ requeueAfterMs?: number } | void> {
     const host = this.store.host(key);
-    if (!host) { this.hosts.delete(key); return; }
+    if (!host) { this.hosts.delete(key); this.ready.delete(key); return; }
     const deleting = host.metadata.deletionTimestamp !== undefined;
     if (deleting && host.metadata.annotations?.[ANNOTATIONS.forceDelete] === 'true') {
       this.store.recordEvent('ContainerHost', key, { type: 'Warning', reason: 'ForceDeleted', message: 'berth.dev/force-delete: containers were left as they are' });
@@ -148,12 +155,15 @@ export class HostReconciler {
       this.store.recordEvent('ContainerHost', key, { type: 'Normal', reason: 'CleanedUp', message: host.spec.removalPolicy === 'Orphan' ? 'containers left running (removalPolicy Orphan)' : 'managed containers removed' });
       await this.store.removeFinalizer(key);
       this.hosts.delete(key);
+      this.ready.delete(key);
       return;
     }
 
     const status = computeHostStatus({
       host, agent: r.agent, desired, unresolved, inFlight: new Set(r.inFlight.keys()), failures: r.failures, now: this.now().toISOString(),
     });
+    if (status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) this.ready.add(key);
+    else this.ready.delete(key);
     if (this.statusChanged(host.status, status)) {
       await this.store.writeHostStatus(key, status);
       this.statusWrites.inc();
