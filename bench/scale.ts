@@ -37,6 +37,10 @@ const { values } = parseArgs({ options: {
   'agent-procs': { type: 'string' },
   'log-level': { type: 'string', default: 'info' },
   workers: { type: 'string', default: '4' },
+  /** Write a V8 CPU profile of the controller into this directory (for finding what to fix). */
+  'cpu-prof': { type: 'string' },
+  /** Keep the temp directory (manifests, state, controller.log) and print where it is. */
+  keep: { type: 'boolean', default: false },
 } });
 const hostCounts = values.hosts!.split(',').map(Number);
 const perHost = Number(values.containers);
@@ -177,7 +181,8 @@ async function runCase(mode: 'dir' | 'kube', m: number): Promise<Result> {
       ? ['controller', '--dir', manifests, '--state', state]
       : ['controller', '--kube', '--kubeconfig', kubeconfig('admin'), '--namespace', ns, '--controller-namespace', sysNs!];
     const t0 = Date.now();
-    controller = track(spawn(process.execPath, [join(repoRoot, 'bin/berth.js'), ...args, '--listen', `127.0.0.1:${port}`, '--log-level', values['log-level']!, '--workers', values.workers!],
+    const prof = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : [];
+    controller = track(spawn(process.execPath, [...prof, join(repoRoot, 'bin/berth.js'), ...args, '--listen', `127.0.0.1:${port}`, '--log-level', values['log-level']!, '--workers', values.workers!],
       { stdio: ['ignore', out, out] }));
     closeSync(out);
     const pid = controller.pid!;
@@ -302,7 +307,8 @@ async function runCase(mode: 'dir' | 'kube', m: number): Promise<Result> {
       await deleteTestNamespace(ns);
       await deleteTestNamespace(sysNs);
     }
-    rmSync(root, { recursive: true, force: true });
+    if (values.keep) log(`kept ${root} (controller.log, manifests, state)`);
+    else rmSync(root, { recursive: true, force: true });
   }
 }
 

@@ -472,6 +472,28 @@ test('agent tokens are written as 0600 files in 0700 directories and removed wit
   }, (dir) => write(join(dir, 'token.yaml'), token('box-1', 'box-1', 'games')));
 });
 
+test('status is written behind: memory at once, the file after; a burst ends with the last one on disk; stop() flushes; a removed state tree is remade', async () => {
+  await withStore(async ({ store, stateDir }) => {
+    const file = join(stateDir, 'status', 'ContainerHost', 'default', 'a.json');
+    const uid = store.host('default/a')!.metadata.uid;
+    // Not awaited one by one: a reconcile does not wait for the disk, and 200 quick writes of the
+    // same host must end with the last one on disk.
+    const writes = Array.from({ length: 200 }, (_, i) => store.writeHostStatus('default/a', { observedGeneration: 1, ready: `${i}/200` }));
+    assert.equal(store.host('default/a')!.status, { observedGeneration: 1, ready: '199/200' }, 'in memory before any write finished');
+    await Promise.all(writes);
+    await waitFor('the last status on disk', () => {
+      try { return (JSON.parse(readFileSync(file, 'utf8')) as { status: { ready: string } }).status.ready === '199/200'; } catch { return false; }
+    });
+    assert.equal(JSON.parse(readFileSync(file, 'utf8')), { uid, status: { observedGeneration: 1, ready: '199/200' } });
+
+    rmSync(join(stateDir, 'status'), { recursive: true, force: true });
+    await store.writeHostStatus('default/a', { observedGeneration: 1, ready: '1/1' });
+    await store.stop();   // flushes
+    assert.equal(JSON.parse(readFileSync(file, 'utf8')).status, { observedGeneration: 1, ready: '1/1' });
+    assert.is(statSync(file).mode & 0o777, 0o600);
+  }, (dir) => write(join(dir, 'a.yaml'), host('a')));
+});
+
 test('recorded events: the last 100 per resource, repeats counted', async () => {
   await withStore(async ({ store }) => {
     for (let i = 0; i < 105; i++) store.recordEvent('ContainerHost', 'default/a', { type: 'Normal', reason: 'Step', message: `step ${i}` });
