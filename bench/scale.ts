@@ -10,8 +10,9 @@
 //
 // Kubernetes mode needs the test bed (bash test/env/testbed.sh up): its own namespaces, created and
 // deleted by the run. Controller CPU and RSS come from /proc/<pid> (VmHWM is the kernel's peak RSS);
-// counters and the ready count from the controller's /metrics, sampled every second (so the queue
-// depth peak is a 1-s sample, a lower bound). Every wait is bounded and --timeout bounds the run;
+// counters and the ready count from the controller's /metrics, sampled every 2 s (so "all Ready" is
+// late by up to 2 s and the queue depth peak is a sample, a lower bound; a scrape walks every
+// socket for nodejs_active_handles, so scraping more often would load the process being measured). Every wait is bounded and --timeout bounds the run;
 // every process started is stopped by its pid, also on Ctrl-C.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -242,7 +243,7 @@ async function runCase(mode: 'dir' | 'kube', m: number): Promise<Result> {
         log(`  t=${((Date.now() - t0) / 1000).toFixed(0)} s ready ${readyCount}/${m}, agents connected ${f.connected}, containers ${f.containers}, queue ${last?.get('berth_workqueue_depth{queue="hosts"}') ?? '?'}, controller cpu ${p?.cpuS.toFixed(1)} s rss ${mib(p?.rss ?? 0)}`);
       }
       if (readyCount >= m) { readyAt = Date.now(); break; }
-      await sleep(1_000);
+      await sleep(2_000);
     }
     const atReady = procSample(pid) ?? { cpuS: 0, rss: 0, hwm: 0 };
     const elapsedS = ((readyAt ?? Date.now()) - t0) / 1000;

@@ -191,6 +191,7 @@ export class DirectoryStore implements Store {
   }
 
   async stop(): Promise<void> {
+    if (this.started && !this.stopped) this.track(this.persistState());   // the last resourceVersion too
     this.stopped = true;
     if (this.debounceTimer) clearTimeout(this.debounceTimer);
     if (this.resyncTimer) clearInterval(this.resyncTimer);
@@ -313,6 +314,8 @@ export class DirectoryStore implements Store {
     if (this.stopped) return;
     const scan = new Map<string, FileScan>();
     const rootProblems: LocatedProblem[] = [];
+    /** Whether any file was read and parsed again, or vanished (else the state cannot have changed). */
+    let reparsed = false;
     // When to look again without a watch event: soon after a transient listing error, every second
     // while a configured path is missing (there is nothing to watch until it is back).
     let retryMs: number | undefined;
@@ -339,17 +342,20 @@ export class DirectoryStore implements Store {
           text = readFileSync(file, 'utf8');
         } catch (err) {
           this.parsed.delete(file);
+          reparsed = true;
           if (errorCode(err) === 'ENOENT') continue;   // removed since listing: gone
           scan.set(file, { state: 'broken', issues: [{ message: `cannot read: ${errorMessage(err)}` }] });
           continue;
         }
+        reparsed = true;
         const result = scanManifestText(text, file, this.validator, this.namespaceDefault);
         this.parsed.set(file, { signature, scan: result });
         scan.set(file, result);
       }
     }
 
-    for (const file of this.parsed.keys()) if (!scan.has(file)) this.parsed.delete(file);
+    for (const file of this.parsed.keys()) if (!scan.has(file)) { this.parsed.delete(file); reparsed = true; }
+    const pendingBefore = this.missing.size > 0;
     const resolved = resolveSources(this.lastGood, scan);
     const now = Date.now();
     const confirmed = new Set([...this.missing].filter(([, since]) => now - since >= this.deleteConfirmMs).map(([id]) => id));
@@ -362,7 +368,9 @@ export class DirectoryStore implements Store {
     for (const id of diff.removed) this.remove(id);
     this.setProblems([...rootProblems, ...resolved.problems]);
     this.ensureWatchers();
-    this.track(this.persistState());
+    // Serializing the whole state to find out that it did not change cost ~0.3 s per scan at 5,000
+    // hosts; a scan that parsed nothing new, removed nothing and confirmed nothing changed nothing.
+    if (reparsed || diff.upserted.length || diff.removed.length || this.missing.size || pendingBefore) this.track(this.persistState());
     if (this.missing.size) {
       // Look again when the oldest pending removal can be confirmed.
       const oldest = Math.min(...this.missing.values());
