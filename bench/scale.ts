@@ -16,7 +16,7 @@
 // every process started is stopped by its pid, also on Ctrl-C.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +40,8 @@ const { values } = parseArgs({ options: {
   workers: { type: 'string', default: '4' },
   /** Write a V8 CPU profile of the controller into this directory (for finding what to fix). */
   'cpu-prof': { type: 'string' },
+  /** Write a V8 heap snapshot of the controller into this directory once converged (after --steady). */
+  'heap-snapshot': { type: 'string' },
   /** Keep the temp directory (manifests, state, controller.log) and print where it is. */
   keep: { type: 'boolean', default: false },
 } });
@@ -182,7 +184,10 @@ async function runCase(mode: 'dir' | 'kube', m: number): Promise<Result> {
       ? ['controller', '--dir', manifests, '--state', state]
       : ['controller', '--kube', '--kubeconfig', kubeconfig('admin'), '--namespace', ns, '--controller-namespace', sysNs!];
     const t0 = Date.now();
-    const prof = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : [];
+    const prof = [
+      ...(values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : []),
+      ...(values['heap-snapshot'] ? ['--heapsnapshot-signal=SIGUSR2', '--diagnostic-dir', values['heap-snapshot']] : []),
+    ];
     controller = track(spawn(process.execPath, [...prof, join(repoRoot, 'bin/berth.js'), ...args, '--listen', `127.0.0.1:${port}`, '--log-level', values['log-level']!, '--workers', values.workers!],
       { stdio: ['ignore', out, out] }));
     closeSync(out);
@@ -240,7 +245,7 @@ async function runCase(mode: 'dir' | 'kube', m: number): Promise<Result> {
       if (Date.now() - lastLog >= 10_000) {
         lastLog = Date.now();
         const p = procSample(pid); const f = fleet();
-        log(`  t=${((Date.now() - t0) / 1000).toFixed(0)} s ready ${readyCount}/${m}, agents connected ${f.connected}, containers ${f.containers}, queue ${last?.get('berth_workqueue_depth{queue="hosts"}') ?? '?'}, controller cpu ${p?.cpuS.toFixed(1)} s rss ${mib(p?.rss ?? 0)}`);
+        log(`  t=${((Date.now() - t0) / 1000).toFixed(0)} s ready ${readyCount}/${m}, agents connected ${f.connected}, containers ${f.containers}, queue ${last?.get('berth_workqueue_depth{queue="hosts"}') ?? '?'}, controller cpu ${p?.cpuS.toFixed(1)} s rss ${mib(p?.rss ?? 0)} (heap ${mib(last?.get('nodejs_heap_size_used_bytes') ?? 0)}, external ${mib(last?.get('nodejs_external_memory_bytes') ?? 0)})`);
       }
       if (readyCount >= m) { readyAt = Date.now(); break; }
       await sleep(2_000);
@@ -273,6 +278,15 @@ async function runCase(mode: 'dir' | 'kube', m: number): Promise<Result> {
         result.hwm = b.hwm;
         log(`  steady ${steadyS} s: controller ${result.steady.cpuPct.toFixed(1)} % of a core, rss ${mib(b.rss)}, ${result.steady.statusWritesPerS.toFixed(2)} status writes/s`);
       }
+    }
+    if (values['heap-snapshot'] && readyAt) {
+      const dir = values['heap-snapshot'];
+      mkdirSync(dir, { recursive: true });
+      const before = new Set(readdirSync(dir));
+      process.kill(pid, 'SIGUSR2');
+      for (let i = 0; i < 120 && !readdirSync(dir).some((f) => !before.has(f) && f.endsWith('.heapsnapshot')); i++) await sleep(1_000);
+      await sleep(5_000);   // the file appears before it is complete
+      log(`  heap snapshot written to ${dir}`);
     }
     const f = fleet();
     result.reconnects = f.connects - m;

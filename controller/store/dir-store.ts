@@ -31,7 +31,7 @@
 // configured file; any change → one debounced full
 // re-scan; plus a periodic full re-scan as a safety net for missed events. Scans are synchronous, so
 // they never interleave; correctness over cleverness.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, promises as fsp, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { pino, type Logger } from 'pino';
@@ -147,6 +147,7 @@ export class DirectoryStore implements Store {
   private resyncTimer: NodeJS.Timeout | undefined;
   private started = false;
   private stopped = false;
+  /** SHA-256 of the state.json last written (the text itself is tens of MB at thousands of hosts). */
   private lastPersisted = '';
   private keyPromise: Promise<SigningKeyMaterial> | undefined;
   /** Fire-and-forget file work started by scans; stop() waits for it. */
@@ -580,9 +581,10 @@ export class DirectoryStore implements Store {
     const path = this.statePath;
     return this.writer.run(path, async () => {
       const text = this.snapshot();
-      if (text === this.lastPersisted) return;
+      const digest = createHash('sha256').update(text).digest('hex');
+      if (digest === this.lastPersisted) return;
       await writeFileAtomic(path, text, 0o600);
-      this.lastPersisted = text;
+      this.lastPersisted = digest;
     }).catch((err: unknown) => { this.log.error({ err: errorMessage(err), path }, 'cannot persist directory store state'); });
   }
 
