@@ -122,6 +122,10 @@ async function streamLogs(pid: number): Promise<LogOutcome> {
   };
 }
 
+// Whatever happens (an uncaught exception included), the controller and agent we started go too.
+process.on('exit', () => { for (const c of [env.controller, ...env.agents.values()]) if (c?.pid && c.exitCode === null) { try { process.kill(c.pid, 'SIGKILL'); } catch { /* gone */ } } });
+for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => { void env.cleanup().finally(() => process.exit(130)); });
+
 try {
   env.write('host.yaml', env.hostYaml(host, `containers:\n${containers.join('\n')}`));
   await env.startController();

@@ -39,6 +39,9 @@ export function docker(args: string[], opts: DockerOptions = {}): Promise<RunRes
       clearTimeout(timer);
       resolve({ code: timedOut ? 124 : (code ?? 1), stdout, stderr: timedOut ? `${stderr}\ntimed out` : stderr });
     });
+    // A CLI that exits before reading its stdin (most commands never read it) makes this write fail
+    // with EPIPE; the exit code says what happened, so the pipe error is not news.
+    child.stdin.on('error', () => { /* see above */ });
     child.stdin.end(opts.input ?? '');
   });
 }
