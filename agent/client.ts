@@ -9,7 +9,7 @@ import WebSocket, { type ClientOptions, type RawData } from 'ws';
 import type { IncomingMessage } from 'node:http';
 import type { AgentFacts, DockerFacts, ObservedContainer } from '../protocol/container.js';
 import { controllerFrameDecoder } from '../protocol/codec.js';
-import { CLOSE, MAX_FRAME_BYTES, PROTOCOL_VERSION, type AgentFrame, type ApplyFrame, type ControllerFrame, type RemoveFrame, type ResultFrame, type WelcomeFrame } from '../protocol/frames.js';
+import { CLOSE, MAX_FRAME_BYTES, PROTOCOL_VERSION, type AgentFrame, type ApplyFrame, type ControllerFrame, type LogsFrame, type RemoveFrame, type ResultFrame, type WelcomeFrame } from '../protocol/frames.js';
 import { Backoff } from './backoff.js';
 import { KeyedSerialQueue } from './executor.js';
 import { UnsupportedLogStreams, type LogStreams } from './log-streams.js';
@@ -334,13 +334,23 @@ export class AgentClient extends EventEmitter {
       case 'welcome': return this.onWelcome(frame);
       case 'apply': return this.onAction(frame);
       case 'remove': return this.onAction(frame);
-      case 'logs': return this.logs.open(frame, (f) => this.send(f));
+      case 'logs': return this.openLogs(frame);
       case 'logsCancel': return this.logs.cancel(frame);
       case 'error':
         // Never answered: two peers replying to each other's errors would loop.
         this.log.warn({ id: frame.id, code: frame.code, message: frame.message }, 'the controller reported an error');
         return;
     }
+  }
+
+  /**
+   * Log frames go out on the socket the request came in on (a stream never outlives its connection:
+   * closeAll runs on close), and the streamer watches that socket's bufferedAmount to pause Docker.
+   */
+  private openLogs(frame: LogsFrame): void {
+    const ws = this.ws;
+    if (!ws) return;
+    this.logs.open(frame, (f) => { if (this.ws === ws) this.send(f); }, { bufferedAmount: () => ws.bufferedAmount });
   }
 
   private onWelcome(frame: WelcomeFrame): void {

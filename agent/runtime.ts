@@ -66,8 +66,8 @@ export interface ContainerRuntime {
    */
   watch(onChange: () => void): Watch;
 
-  // Log streaming (`logs`/`logsCancel` frames) is added by its own issue as an optional method here:
-  //   logs?(name: string, opts: { tail: number; follow: boolean }, sink: LogSink): { cancel(): void }
+  // Log streaming (`logs`/`logsCancel` frames) is a separate `LogStreams` (log-streams.ts) passed to
+  // the AgentClient: on Docker, DockerLogStreams (docker-logs.ts).
 }
 
 /** The message of ERR, for logs and error frames (never a stack, never request headers). */

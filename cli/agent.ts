@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino, type Logger } from 'pino';
 import { AgentClient, connectUrl } from '../agent/client.js';
+import { DockerLogStreams } from '../agent/docker-logs.js';
 import { DockerRuntime } from '../agent/docker-runtime.js';
 import { readTokenClaims } from '../agent/token.js';
 import { packageRoot } from '../controller/package-root.js';
@@ -83,7 +84,7 @@ export async function runAgent(argv: string[], opts: RunAgentOptions = {}): Prom
 
   const runtime = new DockerRuntime({ hostKey, log });
   const client = new AgentClient({
-    url, log, runtime,
+    url, log, runtime, logs: new DockerLogStreams({ hostKey, log }),
     token: () => {
       const token = readToken();
       const sub = readTokenClaims(token).sub;

@@ -39,6 +39,8 @@ Options:
   --listen ADDR        API, status page and agent endpoint (default 127.0.0.1:7070)
   --agent-url URL      the URL agents dial, written next to each token (default ws://<listen>)
   --workers N          parallel host reconciles (default 4)
+  --log-grace SECS     how long a container's agent log stream stays open after its last
+                       viewer left, for a reload or a second tab (default 10)
   --log-level LEVEL    trace, debug, info (default), warn, error
   -h, --help           show this help
 
@@ -50,7 +52,7 @@ export function parseControllerArgs(argv: string[]) {
     args: argv, allowPositionals: true,
     options: {
       dir: { type: 'string', multiple: true }, state: { type: 'string' }, listen: { type: 'string' },
-      'agent-url': { type: 'string' }, workers: { type: 'string' }, 'log-level': { type: 'string' },
+      'agent-url': { type: 'string' }, workers: { type: 'string' }, 'log-level': { type: 'string' }, 'log-grace': { type: 'string' },
       kube: { type: 'boolean' }, kubeconfig: { type: 'string' }, namespace: { type: 'string' },
       'controller-namespace': { type: 'string' }, 'lease-name': { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
@@ -62,6 +64,8 @@ export function parseControllerArgs(argv: string[]) {
   }
   const workers = values.workers === undefined ? 4 : Number(values.workers);
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError('--workers must be a whole number from 1 to 64');
+  const logGrace = values['log-grace'] === undefined ? 10 : Number(values['log-grace']);
+  if (!Number.isFinite(logGrace) || logGrace < 0 || logGrace > 3600) throw new UsageError('--log-grace must be a number of seconds from 0 to 3600');
   return {
     help: values.help === true,
     dirs: (values.dir ?? []).map((d) => resolve(d)),
@@ -74,6 +78,7 @@ export function parseControllerArgs(argv: string[]) {
     controllerNamespace: values['controller-namespace'] ?? process.env.POD_NAMESPACE ?? 'berth-system',
     leaseName: values['lease-name'] ?? 'berth-controller',
     workers,
+    logGraceMs: Math.round(logGrace * 1000),
     logLevel: checkLogLevel(values['log-level'] ?? 'info'),
   };
 }
@@ -91,7 +96,7 @@ export async function runController(argv: string[]): Promise<number> {
   const args = parseControllerArgs(argv);
   if (args.help) { console.log(CONTROLLER_HELP); return 0; }
   const logger = pino({ level: args.logLevel, base: { component: 'controller' } });
-  const common = { logger, version: VERSION, listen: args.listen, workers: args.workers, ...(args.agentUrl ? { agentUrl: args.agentUrl } : {}) };
+  const common = { logger, version: VERSION, listen: args.listen, workers: args.workers, logs: { graceMs: args.logGraceMs }, ...(args.agentUrl ? { agentUrl: args.agentUrl } : {}) };
   let controller: Controller;
   if (args.kube) {
     let kubeConfig;

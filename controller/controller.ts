@@ -6,8 +6,12 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { splitKey, type ResourceKey } from './api/types.js';
+import { anonymousAccess, type AccessControl } from './http/access.js';
 import { createApi } from './http/api.js';
-import { AgentHub } from './hub/hub.js';
+import { UpgradeRouter } from './http/upgrade-router.js';
+import { AGENT_CONNECT_PATH, AgentHub } from './hub/hub.js';
+import { LogFanout } from './logs/fanout.js';
+import { LogSocket } from './logs/socket.js';
 import { HostReconciler } from './reconcile/host-reconciler.js';
 import { TokenReconciler } from './reconcile/token-reconciler.js';
 import { runWorkers, WorkQueue } from './reconcile/work-queue.js';
@@ -42,6 +46,10 @@ export interface ControllerOptions {
   leadership?: Leadership;
   /** Hub timings, for tests. */
   hubOptions?: { pingIntervalMs?: number; helloTimeoutMs?: number };
+  /** Who may read what over HTTP; the log socket asks it before upgrading (default `anonymousAccess`). */
+  access?: AccessControl;
+  /** Log fan-out tuning (docs/logs.md): grace after the last viewer, ring size, slow-viewer bound. */
+  logs?: { graceMs?: number; ringSize?: number; viewerMaxBufferedBytes?: number };
 }
 
 /**
@@ -57,6 +65,9 @@ export class Controller {
   private readonly tokenQueue = new WorkQueue();
   private server?: Server;
   private hub?: AgentHub;
+  private upgrades?: UpgradeRouter;
+  private logFanout?: LogFanout;
+  private logSocket?: LogSocket;
   private signing?: SigningKey;
   private verification?: VerificationKey;
   private workers: Promise<void>[] = [];
@@ -101,8 +112,10 @@ export class Controller {
       ...(store.events ? { events: store.events.bind(store) } : {}),
     });
     this.server = createServer(app);
+    // One upgrade router: the agent endpoint and the browsers' log socket share the server.
+    this.upgrades = new UpgradeRouter(this.server);
     this.hub = new AgentHub({
-      server: this.server, logger: logger.child({ component: 'hub' }), registry: this.registry,
+      logger: logger.child({ component: 'hub' }), registry: this.registry,
       authenticate: (jwt) => {
         // A standby answers 503 (the hub's answer when authenticate throws): agents back off and the
         // Service, reading /readyz, sends them to the leader.
@@ -116,6 +129,19 @@ export class Controller {
       },
       ...this.opts.hubOptions,
     });
+    this.upgrades.route(AGENT_CONNECT_PATH, this.hub.upgradeHandler);
+    const containersOf = (namespace: string, name: string): string[] | undefined => {
+      const host = store.host(`${namespace}/${name}`);
+      return host ? (host.spec.containers ?? []).map((c) => c.name) : undefined;
+    };
+    this.logFanout = new LogFanout({
+      hub: this.hub, registry: this.registry, logger: logger.child({ component: 'logs' }), ...this.opts.logs,
+      isDeclared: (t) => containersOf(t.namespace, t.host)?.includes(t.container) ?? false,
+    });
+    this.logSocket = new LogSocket({
+      fanout: this.logFanout, containersOf, access: this.opts.access ?? anonymousAccess, logger: logger.child({ component: 'logs' }),
+    });
+    this.upgrades.route(this.logSocket.path, this.logSocket.handleUpgrade);
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(this.opts.listen.port, this.opts.listen.host, () => resolve());
@@ -127,7 +153,7 @@ export class Controller {
     const tokens = new TokenReconciler(store, this.hub, () => this.signing!, () => this.agentUrl, logger.child({ component: 'tokens' }));
 
     this.unsubscribe = store.subscribe((event) => {
-      if (event.kind === 'ContainerHost') this.hostQueue.add(event.key);
+      if (event.kind === 'ContainerHost') { this.hostQueue.add(event.key); this.logFanout?.recheck(event.key); }
       else if (event.kind === 'AgentToken') this.tokenQueue.add(event.key);
       else {
         // A Secret changed: every host in its namespace that may reference it looks again.
@@ -177,6 +203,9 @@ export class Controller {
     this.unsubscribe?.();
     this.hostQueue.shutDown();
     this.tokenQueue.shutDown();
+    this.upgrades?.close();
+    await this.logSocket?.close();
+    this.logFanout?.close();
     await this.hub?.close();
     await Promise.all(this.workers);
     // Release the lease only once nothing of ours acts any more, so leaders never overlap.

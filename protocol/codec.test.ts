@@ -36,9 +36,16 @@ test('every controller frame type decodes', () => {
     { type: 'apply', id: '1', container: spec, policy, hostUid: 'u', pullAuth: { serveraddress: '127.0.0.1:5000', username: 'u', password: 'p' } },
     { type: 'remove', id: '2', name: 'web' },
     { type: 'logs', stream: 's', name: 'web', tail: 100, follow: true },
+    { type: 'logs', stream: 's', name: 'web', tail: 1000, follow: true, since: '2026-11-29T10:00:00.000000001Z' },
     { type: 'logsCancel', stream: 's' },
   ];
   for (const f of frames) assert.ok(controller.decode(JSON.stringify(f)).ok, f.type);
+});
+
+test('logs.since is optional but never empty', () => {
+  const r = controller.decode(JSON.stringify({ type: 'logs', stream: 's', name: 'web', tail: 1, follow: true, since: '' }));
+  assert.not.ok(r.ok);
+  if (!r.ok) assert.match(r.message, /logs\.since/);
 });
 
 test('bad frames are refused with a code and a message naming the problem', () => {

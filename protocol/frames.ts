@@ -41,7 +41,14 @@ export interface WelcomeFrame {
 }
 export interface ApplyFrame { type: 'apply'; id: string; container: ContainerSpec; policy: HostPolicy; hostUid: string; pullAuth?: PullAuth }
 export interface RemoveFrame { type: 'remove'; id: string; name: string }
-export interface LogsFrame { type: 'logs'; stream: string; name: string; tail: number; follow: boolean }
+export interface LogsFrame {
+  type: 'logs'; stream: string; name: string; tail: number; follow: boolean;
+  /**
+   * Only lines at or after this RFC 3339 time (a `LogEntry.t` already received): resuming after a
+   * reconnect. Docker's `since` is inclusive, so the controller drops the lines it already has.
+   */
+  since?: string;
+}
 export interface LogsCancelFrame { type: 'logsCancel'; stream: string }
 
 // ---- both ways: the reply to a frame that could not be accepted

@@ -75,7 +75,7 @@ export const CONTROLLER_FRAME_SCHEMAS: Record<string, object> = {
   }, ['protocolVersion', 'host', 'policy', 'resyncSeconds']),
   apply: frame('apply', { id, container: containerSpec, policy: hostPolicy, hostUid: str(128), pullAuth }, ['id', 'container', 'policy', 'hostUid']),
   remove: frame('remove', { id, name: str(63) }, ['id', 'name']),
-  logs: frame('logs', { stream, name: str(63), tail: int(0, 100000), follow: { type: 'boolean' } }, ['stream', 'name', 'tail', 'follow']),
+  logs: frame('logs', { stream, name: str(63), tail: int(0, 100000), follow: { type: 'boolean' }, since: { type: 'string', minLength: 1, maxLength: 64 } }, ['stream', 'name', 'tail', 'follow']),
   logsCancel: frame('logsCancel', { stream }, ['stream']),
   error: frame('error', { id, code: str(64), message: str(8192) }, ['code', 'message']),
 };

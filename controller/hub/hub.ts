@@ -64,7 +64,11 @@ export interface AgentHubEvents {
 }
 
 export interface AgentHubOptions {
-  server: Server;
+  /**
+   * Attach to this server's 'upgrade' event. Leave out when one router dispatches upgrades by path
+   * (the controller's UpgradeRouter): it then calls `upgradeHandler` for the hub's path.
+   */
+  server?: Server;
   authenticate: (jwt: string) => AuthResult | Promise<AuthResult>;
   welcomeFor: (hostKey: string) => WelcomeInfo | undefined | Promise<WelcomeInfo | undefined>;
   logger?: Logger;
@@ -135,7 +139,7 @@ const toBuffer = (data: RawData): Buffer =>
 
 export class AgentHub extends EventEmitter<AgentHubEvents> {
   readonly registry: Registry;
-  private readonly server: Server;
+  private readonly server: Server | undefined;
   private readonly authenticate: AgentHubOptions['authenticate'];
   private readonly welcomeFor: AgentHubOptions['welcomeFor'];
   private readonly log: Logger;
@@ -191,7 +195,7 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
     this.mAuthFailures = new Counter({ name: 'berth_hub_auth_failures_total', help: 'Agent connections refused before the upgrade, by reason.', labelNames: ['reason'], registers });
     this.mSuperseded = new Counter({ name: 'berth_hub_sessions_superseded_total', help: 'Sessions replaced by a newer connection for the same host.', registers });
     this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false, clientTracking: false });
-    this.server.on('upgrade', this.onUpgrade);
+    this.server?.on('upgrade', this.onUpgrade);
   }
 
   // ---------------------------------------------------------------- public API
@@ -266,7 +270,7 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.server.off('upgrade', this.onUpgrade);
+    this.server?.off('upgrade', this.onUpgrade);
     for (const s of [...this.byHost.values()]) this.closeSession(s, CLOSE.shuttingDown, 'controller shutting down');
     await Promise.all([...this.sockets].map((ws) => new Promise<void>((resolve) => {
       if (ws.readyState === WebSocket.CLOSED) return resolve();
@@ -278,6 +282,9 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
   }
 
   // ---------------------------------------------------------------- upgrade / authentication
+
+  /** The 'upgrade' handler, for a router that dispatches by path (see `server`). */
+  readonly upgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer): void => this.onUpgrade(req, socket, head);
 
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     this.handleUpgrade(req, socket, head).catch((err: unknown) => {

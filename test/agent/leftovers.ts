@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { bed } from '../support/testbed.js';
 
 export function removeLeftoversOnExit(prefix: string): void {
-  if (!/^berth-t-agent-[0-9a-f]+$/.test(prefix)) throw new Error(`refusing to clean up an unexpected prefix: ${prefix}`);
+  if (!/^berth-t-agent-(logs)?[0-9a-f]+$/.test(prefix)) throw new Error(`refusing to clean up an unexpected prefix: ${prefix}`);
   process.once('exit', () => {
     const env = { ...process.env, DOCKER_HOST: bed('DOCKER_HOST') };
     const list = (args: string[]) => (spawnSync('docker', args, { env, encoding: 'utf8', timeout: 30_000 }).stdout ?? '').split('\n').filter(Boolean);
