@@ -44,6 +44,8 @@ const { values } = parseArgs({ options: {
   'heap-snapshot': { type: 'string' },
   /** Keep the temp directory (manifests, state, controller.log) and print where it is. */
   keep: { type: 'boolean', default: false },
+  /** After the steady window, restart the controller and time the reconnect storm back to all Ready. */
+  restart: { type: 'boolean', default: true },
 } });
 const hostCounts = values.hosts!.split(',').map(Number);
 const perHost = Number(values.containers);
@@ -147,6 +149,7 @@ interface Result {
   readyS?: number; readyCount: number; cpuS: number; hwm: number;
   reconcilesPerS: number; statusWritesPerS: number; depthPeak: number; reconcilesTotal: number; statusWritesTotal: number;
   steady?: { seconds: number; cpuPct: number; rss: number; statusWritesPerS: number; reconcilesPerS: number };
+  restart?: { readyS?: number; cpuS: number; hwm: number; connectsDuring: number };
   agentsCpuS: number; reconnects: number; disconnects: Record<string, number>; note?: string;
 }
 
@@ -180,19 +183,23 @@ async function runCase(mode: 'dir' | 'kube', m: number): Promise<Result> {
     }
     log(`${mode} ${m}×${perHost}: declared in ${((Date.now() - t0decl) / 1000).toFixed(1)} s; starting the controller`);
 
-    const out = openSync(controllerLog, 'a');
     const args = mode === 'dir'
       ? ['controller', '--dir', manifests, '--state', state]
       : ['controller', '--kube', '--kubeconfig', kubeconfig('admin'), '--namespace', ns, '--controller-namespace', sysNs!];
-    const t0 = Date.now();
     const prof = [
       ...(values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : []),
       ...(values['heap-snapshot'] ? ['--heapsnapshot-signal=SIGUSR2', '--diagnostic-dir', values['heap-snapshot']] : []),
     ];
-    controller = track(spawn(process.execPath, [...prof, join(repoRoot, 'bin/berth.js'), ...args, '--listen', `127.0.0.1:${port}`, '--log-level', values['log-level']!, '--workers', values.workers!],
-      { stdio: ['ignore', out, out] }));
-    closeSync(out);
-    const pid = controller.pid!;
+    const startController = () => {
+      const out = openSync(controllerLog, 'a');
+      const child = track(spawn(process.execPath, [...prof, join(repoRoot, 'bin/berth.js'), ...args, '--listen', `127.0.0.1:${port}`, '--log-level', values['log-level']!, '--workers', values.workers!],
+        { stdio: ['ignore', out, out] }));
+      closeSync(out);
+      return child;
+    };
+    const t0 = Date.now();
+    controller = startController();
+    let pid = controller.pid!;
 
     // Agents: tokens come from the controller's state directory (dir) or, in Kubernetes mode, from
     // the Secrets, copied to files here as they appear (what an operator's provisioning would do).
@@ -282,6 +289,36 @@ async function runCase(mode: 'dir' | 'kube', m: number): Promise<Result> {
         log(`  steady ${steadyS} s: controller ${result.steady.cpuPct.toFixed(1)} % of a core, rss ${mib(b.rss)}, ${result.steady.statusWritesPerS.toFixed(2)} status writes/s`);
       }
     }
+    // Restart: the same controller again on the same state and port, with every agent connected.
+    // They all lose it at once (1001) and come back with their real full-jitter backoff while it
+    // loads — the reconnect storm a controller upgrade or crash causes. Nothing needs applying.
+    const connectsBefore = fleet().connects;
+    if (values.restart && readyAt && Date.now() + convergeS * 1000 < deadline) {
+      await stopChild(controller, 30_000);
+      const t1 = Date.now();
+      controller = startController();
+      pid = controller.pid!;
+      let again: number | undefined; let peakDepth = 0; let ready = 0;
+      const bound2 = Math.min(t1 + convergeS * 1000, deadline);
+      await sleep(1_000);
+      while (Date.now() < bound2) {
+        if (controller.exitCode !== null) throw new Error(`the restarted controller exited (${controller.exitCode}); log: ${controllerLog}`);
+        const mt = await scrape(url);
+        // The first scrapes may come before the controller looked at every host (all still Ready
+        // from the status it loaded): count only once the agents are back.
+        if (mt && (mt.get('berth_hub_connected_agents') ?? 0) >= m) {
+          ready = mt.get('berth_hosts_ready') ?? 0;
+          peakDepth = Math.max(peakDepth, mt.get('berth_workqueue_depth{queue="hosts"}') ?? 0);
+          if (ready >= m) { again = Date.now(); break; }
+        }
+        await sleep(2_000);
+      }
+      const p = procSample(pid) ?? { cpuS: 0, rss: 0, hwm: 0 };
+      const f2 = fleet();
+      result.restart = { ...(again ? { readyS: (again - t1) / 1000 } : {}), cpuS: p.cpuS, hwm: p.hwm, connectsDuring: f2.connects - connectsBefore };
+      log(`  restart: ${again ? `all ${m} agents back and Ready in ${((again - t1) / 1000).toFixed(1)} s` : `not all back within ${((bound2 - t1) / 1000).toFixed(0)} s`}; controller cpu ${p.cpuS.toFixed(1)} s, peak rss ${mib(p.hwm)}`);
+    }
+
     if (values['heap-snapshot'] && readyAt) {
       const dir = values['heap-snapshot'];
       mkdirSync(dir, { recursive: true });
@@ -292,7 +329,7 @@ async function runCase(mode: 'dir' | 'kube', m: number): Promise<Result> {
       log(`  heap snapshot written to ${dir}`);
     }
     const f = fleet();
-    result.reconnects = f.connects - m;
+    result.reconnects = connectsBefore - m;   // before any restart: connections that did not last
     result.disconnects = f.disconnects;
     result.agentsCpuS = workers.reduce((a, w) => a + (procSample(w.pid!)?.cpuS ?? 0), 0);
     if (f.failed) result.note = `${result.note ? `${result.note}; ` : ''}${f.failed} failed actions`;
@@ -363,14 +400,14 @@ try {
 }
 
 console.log(`\nbench/scale — cold start of one controller with M simulated agents × ${perHost} containers (controller process only)\n`);
-console.log('| mode | hosts | to all Ready | controller CPU | avg core | peak RSS | reconciles/s | status writes/s | queue peak | steady CPU | steady writes/s | agent procs CPU | reconnects | note |');
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+console.log('| mode | hosts | to all Ready | controller CPU | avg core | peak RSS | reconciles/s | status writes/s | queue peak | steady CPU | steady writes/s | restart → all Ready | restart CPU, peak RSS | agent procs CPU | reconnects | note |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of results) {
   const ready = r.readyS !== undefined ? `${r.readyS.toFixed(1)} s` : `— (${r.readyCount}/${r.hosts})`;
   const wall = r.readyS ?? 1;
   const steady = r.steady ? `${r.steady.cpuPct.toFixed(1)} % (${r.steady.seconds} s)` : '—';
   const disc = Object.entries(r.disconnects).map(([k, v]) => `${k}×${v}`).join(' ');
-  console.log(`| ${r.mode} | ${r.hosts} | ${ready} | ${r.cpuS.toFixed(1)} s | ${r.readyS ? `${((r.cpuS / wall) * 100).toFixed(0)} %` : '—'} | ${mib(r.hwm)} | ${r.reconcilesPerS.toFixed(0)} | ${r.statusWritesPerS.toFixed(0)} | ${r.depthPeak} | ${steady} | ${r.steady ? r.steady.statusWritesPerS.toFixed(2) : '—'} | ${r.agentsCpuS.toFixed(1)} s | ${r.reconnects}${disc ? ` (${disc})` : ''} | ${r.note ?? ''} |`);
+  console.log(`| ${r.mode} | ${r.hosts} | ${ready} | ${r.cpuS.toFixed(1)} s | ${r.readyS ? `${((r.cpuS / wall) * 100).toFixed(0)} %` : '—'} | ${mib(r.hwm)} | ${r.reconcilesPerS.toFixed(0)} | ${r.statusWritesPerS.toFixed(0)} | ${r.depthPeak} | ${steady} | ${r.steady ? r.steady.statusWritesPerS.toFixed(2) : '—'} | ${r.restart ? (r.restart.readyS !== undefined ? `${r.restart.readyS.toFixed(1)} s` : 'not within bound') : '—'} | ${r.restart ? `${r.restart.cpuS.toFixed(1)} s, ${mib(r.restart.hwm)}` : '—'} | ${r.agentsCpuS.toFixed(1)} s | ${r.reconnects}${disc ? ` (${disc})` : ''} | ${r.note ?? ''} |`);
 }
 console.log('\ntargets: 5,000 × 10 all Ready < 120 s (directory mode); controller peak RSS < 1.5 GiB; steady heartbeat CPU < 25 % of a core');
 process.exit(0);
