@@ -240,7 +240,7 @@ async function runCase(mode: 'dir' | 'kube', m: number): Promise<Result> {
       return { connected: sum((x) => x.connected), connects: sum((x) => x.connects), containers: sum((x) => x.containers), failed: sum((x) => x.failedActions), disconnects };
     };
 
-    // Converge: sample every second until every host is Ready (or the bound).
+    // Converge: sample every 2 s until every host is Ready (or the bound).
     let depthPeak = 0; let last: Metrics | undefined; let readyAt: number | undefined; let readyCount = 0;
     let lastLog = 0;
     const bound = Math.min(t0 + convergeS * 1000, deadline);
