@@ -165,6 +165,10 @@ try {
   console.log(`|---|---|---|---|${active.map(() => '---|---|---|').join('')}`);
   for (const row of rows) console.log(row);
   console.log('\ntargets: directory mode overhead at N=1 ≤ 100 ms (p50); ≤ 1.3× raw parallel at N=50');
+} catch (err) {
+  // What the controller and agent said last is what explains a timeout.
+  console.error(`bench/reconcile failed; the last controller/agent output:\n${env.logs()}`);
+  throw err;
 } finally {
   for (const m of active) await m.teardown();
   await env.cleanup();

@@ -1,9 +1,5 @@
 // The `berth` command: dispatches to subcommands. Each subcommand parses its own options and has
 // its own --help.
-import { AGENT_HELP, runAgent } from './agent.js';
-import { CONTROLLER_HELP, runController } from './controller.js';
-import { runUp, UP_HELP } from './up.js';
-import { runValidate, VALIDATE_HELP } from './validate.js';
 import { UsageError } from './usage.js';
 
 const HELP = `Usage: berth <command> [options]
@@ -20,20 +16,23 @@ Commands:
 Run 'berth <command> --help' for a command's options.`;
 
 type Command = (argv: string[]) => number | Promise<number>;
-const COMMANDS: Record<string, { run: Command; help: string }> = {
-  up: { run: (argv) => runUp(argv), help: UP_HELP },
-  controller: { run: (argv) => runController(argv), help: CONTROLLER_HELP },
-  agent: { run: (argv) => runAgent(argv), help: AGENT_HELP },
-  validate: { run: runValidate, help: VALIDATE_HELP },
+// Loaded on demand: `berth agent` must not load the controller's dependencies (the Kubernetes
+// client, express, the CRD validator) — tens of MB of RSS on every host (bench/agent-footprint).
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  up: async () => { const { runUp } = await import('./up.js'); return (argv) => runUp(argv); },
+  controller: async () => { const { runController } = await import('./controller.js'); return (argv) => runController(argv); },
+  agent: async () => { const { runAgent } = await import('./agent.js'); return (argv) => runAgent(argv); },
+  validate: async () => (await import('./validate.js')).runValidate,
 };
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '-h' || name === '--help' || name === 'help') { console.log(HELP); return name ? 0 : 2; }
-  const command = COMMANDS[name];
-  if (!command) { console.error(`berth: unknown command "${name}"\n\n${HELP}`); return 2; }
+  const load = COMMANDS[name];
+  if (!load) { console.error(`berth: unknown command "${name}"\n\n${HELP}`); return 2; }
   try {
-    return await command.run(rest);
+    const run = await load();
+    return await run(rest);
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       console.error(`berth ${name}: ${(err as Error).message}\nRun 'berth ${name} --help' for usage.`);

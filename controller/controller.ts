@@ -65,6 +65,13 @@ export interface ControllerOptions {
   logs?: { graceMs?: number; ringSize?: number; viewerMaxBufferedBytes?: number };
 }
 
+/**
+ * Token reconciles are short but wait on I/O (token files or Secrets) several times each; with 2
+ * workers a cold start with thousands of AgentTokens minted ~50 tokens/s while host reconciles kept
+ * the event loop busy (bench/scale), and agents cannot connect before their token exists.
+ */
+const TOKEN_WORKERS = 8;
+
 export class Controller {
   readonly registry: Registry;
   private readonly hostQueue = new WorkQueue();
@@ -195,7 +202,7 @@ export class Controller {
       if (this.workers.length) { enqueueAll(); return; }
       this.workers = [
         runWorkers(this.hostQueue, n, tracked('ContainerHost', (k) => hosts.reconcile(k)), onError('host')),
-        runWorkers(this.tokenQueue, 2, tracked('AgentToken', async (k) => { await tokens.reconcile(k); }), onError('token')),
+        runWorkers(this.tokenQueue, TOKEN_WORKERS, tracked('AgentToken', async (k) => { await tokens.reconcile(k); }), onError('token')),
       ];
       enqueueAll();
     };

@@ -70,6 +70,19 @@ test('bad frames are refused with a code and a message naming the problem', () =
   assert.is(!big.ok && big.code, 'too_large');
 });
 
+test('decoders are shared per direction, and one decode leaves nothing behind for the next', () => {
+  assert.ok(controllerFrameDecoder() === controllerFrameDecoder(), 'compiled once per process');
+  assert.ok(agentFrameDecoder() === agentFrameDecoder());
+  assert.ok((agentFrameDecoder() as unknown) !== (controllerFrameDecoder() as unknown));
+  const a = controllerFrameDecoder(); const b = controllerFrameDecoder();
+  const bad = a.decode(JSON.stringify({ type: 'remove', id: 'x1' }));
+  assert.is(bad.ok, false);
+  const good = b.decode(JSON.stringify({ type: 'remove', id: 'x2', name: 'web' }));
+  assert.ok(good.ok, 'a failed decode on one client does not spoil the next on another');
+  const badAgain = b.decode(JSON.stringify({ type: 'remove', id: 'x3' }));
+  assert.equal(badAgain.ok ? undefined : badAgain.message, bad.ok ? undefined : bad.message);
+});
+
 test('random bytes never throw', () => {
   for (let i = 0; i < 2000; i++) {
     const raw = i % 2 ? randomBytes(i % 300) : `{"type":"${['hello', 'result', 'log'][i % 3]}",${randomBytes(20).toString('latin1')}}`;

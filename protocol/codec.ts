@@ -53,7 +53,12 @@ export class FrameDecoder<F extends { type: string }> {
   }
 }
 
-/** Decodes what an agent sends (used by the controller's hub). */
-export const agentFrameDecoder = (): FrameDecoder<AgentFrame> => new FrameDecoder<AgentFrame>(AGENT_FRAME_SCHEMAS);
-/** Decodes what the controller sends (used by the agent). */
-export const controllerFrameDecoder = (): FrameDecoder<ControllerFrame> => new FrameDecoder<ControllerFrame>(CONTROLLER_FRAME_SCHEMAS);
+// One decoder per process and direction: a decoder holds only compiled validators (no per-call
+// state survives a decode), and compiling them costs milliseconds — paid once per connection, a
+// process with thousands of agent clients (bench/scale) spent its first seconds compiling.
+let agentDecoder: FrameDecoder<AgentFrame> | undefined;
+let controllerDecoder: FrameDecoder<ControllerFrame> | undefined;
+/** Decodes what an agent sends (used by the controller's hub). Shared, compiled once. */
+export const agentFrameDecoder = (): FrameDecoder<AgentFrame> => (agentDecoder ??= new FrameDecoder<AgentFrame>(AGENT_FRAME_SCHEMAS));
+/** Decodes what the controller sends (used by the agent). Shared, compiled once. */
+export const controllerFrameDecoder = (): FrameDecoder<ControllerFrame> => (controllerDecoder ??= new FrameDecoder<ControllerFrame>(CONTROLLER_FRAME_SCHEMAS));

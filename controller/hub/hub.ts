@@ -201,7 +201,14 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
     this.closeGraceMs = opts.closeGraceMs ?? 2_000;
     this.registry = opts.registry ?? new Registry();
     const registers = [this.registry];
-    this.mConnected = new Gauge({ name: 'berth_hub_connected_agents', help: 'Agents with an accepted hello, one per host.', registers });
+    // Counted when scraped: counting on every connect and disconnect walked all sessions each time,
+    // O(n²) over a reconnect storm of thousands of agents (bench/scale).
+    const sessions = this.byHost;
+    this.mConnected = new Gauge({ name: 'berth_hub_connected_agents', help: 'Agents with an accepted hello, one per host.', registers, collect() {
+      let n = 0;
+      for (const s of sessions.values()) if (s.state === 'ready') n++;
+      this.set(n);
+    } });
     this.mReceived = new Counter({ name: 'berth_hub_frames_received_total', help: 'Valid frames received from agents, by type.', labelNames: ['type'], registers });
     this.mSent = new Counter({ name: 'berth_hub_frames_sent_total', help: 'Frames sent to agents, by type.', labelNames: ['type'], registers });
     this.mInvalid = new Counter({ name: 'berth_hub_invalid_frames_total', help: 'Frames from agents refused with an error reply, by code.', labelNames: ['code'], registers });
@@ -503,7 +510,6 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
       p.reject(new DispatchError('disconnected', `agent for ${s.hostKey} disconnected: ${reason}`, s.hostKey, id));
     }
     s.pending.clear();
-    this.updateGauge();
     this.log.info({ host: s.hostKey, session: s.id, code, reason }, 'agent session ended');
     if (wasReady) this.fire('disconnected', s.hostKey, reason, { code, sessionId: s.id });
   }
@@ -601,7 +607,6 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
       return this.closeSession(s, 1011, 'could not send welcome');
     }
     s.state = 'ready';
-    this.updateGauge();
     this.log.info({ host: s.hostKey, session: s.id, agent: hello.agent, docker: hello.docker.ok, containers: hello.containers.length }, 'agent connected');
     this.fire('connected', s.hostKey, hello, this.info(s));
     const backlog = s.backlog;
@@ -661,12 +666,6 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
       ...(s.hello ? { protocolVersion: s.hello.protocolVersion, agent: s.hello.agent } : {}),
       ...(s.docker ? { docker: s.docker } : {}),
     };
-  }
-
-  private updateGauge(): void {
-    let n = 0;
-    for (const s of this.byHost.values()) if (s.state === 'ready') n++;
-    this.mConnected.set(n);
   }
 
   /** Emit without letting a listener's exception escape into a socket handler. */

@@ -3,7 +3,7 @@
 // status when it changed. The agent's inventory is cached from hub events; everything here is
 // level-triggered — any event just says "look at this host again".
 import type { Logger } from 'pino';
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ContainerSpec, ObservedContainer } from '../../protocol/container.js';
 import type { HelloFrame, ObservedFrame, ResultFrame } from '../../protocol/frames.js';
 import { ANNOTATIONS, type ContainerHost, type ContainerHostStatus, type ResourceKey } from '../api/types.js';
@@ -11,7 +11,8 @@ import { DispatchError, type AgentHub, type SessionInfo } from '../hub/hub.js';
 import type { EventRecord, Store } from '../store/store.js';
 import { canonicalJson } from './canonical-json.js';
 import { plan, type Action } from './planner.js';
-import { pullAuthFor, resolveContainer } from './resolve.js';
+import { ResolutionCache } from './resolution-cache.js';
+import { pullAuthFor } from './resolve.js';
 import { computeHostStatus, type AgentView } from './status.js';
 
 /** lastSeenAt alone does not justify a status write more often than this. */
@@ -43,6 +44,9 @@ export function eventFor(action: Action): EventRecord {
 
 export class HostReconciler {
   private readonly hosts = new Map<ResourceKey, HostRuntime>();
+  /** Hosts whose last computed status says Ready=True (for the berth_hosts_ready gauge). */
+  private readonly ready = new Set<ResourceKey>();
+  private readonly resolutions: ResolutionCache;
   private readonly statusWrites: Counter;
   private readonly actions: Counter<'kind' | 'result'>;
 
@@ -54,8 +58,14 @@ export class HostReconciler {
     registry: Registry,
     private readonly now: () => Date = () => new Date(),
   ) {
+    this.resolutions = new ResolutionCache((ns, name) => store.secret(ns, name));
     this.statusWrites = new Counter({ name: 'berth_status_writes_total', help: 'ContainerHost status writes (only when changed)', registers: [registry] });
     this.actions = new Counter({ name: 'berth_actions_total', help: 'Actions dispatched to agents, by kind and result', labelNames: ['kind', 'result'], registers: [registry] });
+    // Read at scrape time: "how many hosts are Ready" is what an operator alerts on, and what
+    // bench/scale waits for without listing thousands of statuses.
+    const ready = this.ready;
+    new Gauge({ name: 'berth_hosts_ready', help: 'ContainerHosts whose Ready condition is True', registers: [registry], collect() { this.set(ready.size); } });
+    new Gauge({ name: 'berth_hosts', help: 'ContainerHosts the controller knows', registers: [registry], collect() { this.set(store.hosts().length); } });
     hub.on('connected', (key, hello, session) => this.onConnected(key, hello, session));
     hub.on('observed', (key, frame) => this.onObserved(key, frame));
     hub.on('result', (key, frame) => this.onResult(key, frame));
@@ -112,7 +122,7 @@ export class HostReconciler {
 
   async reconcile(key: ResourceKey): Promise<{ requeueAfterMs?: number } | void> {
     const host = this.store.host(key);
-    if (!host) { this.hosts.delete(key); return; }
+    if (!host) { this.hosts.delete(key); this.ready.delete(key); this.resolutions.delete(key); return; }
     const deleting = host.metadata.deletionTimestamp !== undefined;
     if (deleting && host.metadata.annotations?.[ANNOTATIONS.forceDelete] === 'true') {
       this.store.recordEvent('ContainerHost', key, { type: 'Warning', reason: 'ForceDeleted', message: 'berth.dev/force-delete: containers were left as they are' });
@@ -122,14 +132,7 @@ export class HostReconciler {
     if (!deleting) await this.store.ensureFinalizer(key);
 
     const r = this.runtime(key);
-    const secrets = (ns: string, name: string) => this.store.secret(ns, name);
-    const desired = new Map<string, ContainerSpec>();
-    const unresolved = new Map<string, string>();
-    for (const decl of host.spec.containers ?? []) {
-      const resolved = resolveContainer(decl, host.metadata.namespace, secrets);
-      if (resolved.ok) desired.set(decl.name, resolved.spec);
-      else unresolved.set(decl.name, `${resolved.reason}: ${resolved.message}`);
-    }
+    const { desired, unresolved } = this.resolutions.resolve(key, host);
 
     // Containers whose last action failed wait out their backoff before the next try.
     const nowMs = this.now().getTime();
@@ -148,12 +151,16 @@ export class HostReconciler {
       this.store.recordEvent('ContainerHost', key, { type: 'Normal', reason: 'CleanedUp', message: host.spec.removalPolicy === 'Orphan' ? 'containers left running (removalPolicy Orphan)' : 'managed containers removed' });
       await this.store.removeFinalizer(key);
       this.hosts.delete(key);
+      this.ready.delete(key);
+      this.resolutions.delete(key);
       return;
     }
 
     const status = computeHostStatus({
       host, agent: r.agent, desired, unresolved, inFlight: new Set(r.inFlight.keys()), failures: r.failures, now: this.now().toISOString(),
     });
+    if (status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) this.ready.add(key);
+    else this.ready.delete(key);
     if (this.statusChanged(host.status, status)) {
       await this.store.writeHostStatus(key, status);
       this.statusWrites.inc();
@@ -168,7 +175,10 @@ export class HostReconciler {
   private statusChanged(before: ContainerHostStatus | undefined, after: ContainerHostStatus): boolean {
     if (!before) return true;
     const strip = (s: ContainerHostStatus) => ({ ...s, agent: { ...s.agent, lastSeenAt: undefined } });
-    if (canonicalJson(strip(before)) !== canonicalJson(strip(after))) return true;
+    const [a, b] = [strip(before), strip(after)];
+    // Same key order (what this reconciler wrote last) is the common case and JSON.stringify is
+    // several times faster; only a difference needs the order-insensitive comparison.
+    if (JSON.stringify(a) !== JSON.stringify(b) && canonicalJson(a) !== canonicalJson(b)) return true;
     const seenBefore = Date.parse(before.agent?.lastSeenAt ?? '');
     const seenAfter = Date.parse(after.agent?.lastSeenAt ?? '');
     return Number.isFinite(seenAfter) && (!Number.isFinite(seenBefore) || seenAfter - seenBefore >= LAST_SEEN_WRITE_MS);

@@ -9,12 +9,12 @@ function tmpPath(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
 }
 
-async function writeSynced(path: string, data: string, mode: number, flag: string): Promise<void> {
+async function writeSynced(path: string, data: string, mode: number, flag: string, sync = true): Promise<void> {
   const fh = await fsp.open(path, flag, mode);
   try {
     await fh.writeFile(data);
     await fh.chmod(mode);   // the umask may have narrowed (or a pre-existing file widened) the mode
-    await fh.sync();
+    if (sync) await fh.sync();
   } finally {
     await fh.close();
   }
@@ -26,11 +26,15 @@ export async function ensureDir(dir: string, mode = 0o700): Promise<void> {
   await fsp.chmod(dir, mode);
 }
 
-/** Replace `path` with `data` atomically: readers see the old or the new content, never a mix. */
-export async function writeFileAtomic(path: string, data: string, mode = 0o600): Promise<void> {
+/**
+ * Replace `path` with `data` atomically: readers see the old or the new content, never a mix.
+ * `sync: false` skips the fsync: still atomic if the process dies, but a power loss may leave the
+ * old content — fine for data that is recomputed anyway (status), not for keys and tokens.
+ */
+export async function writeFileAtomic(path: string, data: string, mode = 0o600, opts: { sync?: boolean } = {}): Promise<void> {
   const tmp = tmpPath(path);
   try {
-    await writeSynced(tmp, data, mode, 'wx');
+    await writeSynced(tmp, data, mode, 'wx', opts.sync ?? true);
     await fsp.rename(tmp, path);
   } catch (err) {
     await fsp.rm(tmp, { force: true });
@@ -84,5 +88,22 @@ export class KeyedSerializer {
   /** Resolves once every job queued so far has finished. */
   async idle(): Promise<void> {
     while (this.tails.size) await Promise.all([...this.tails.values()]);
+  }
+}
+
+/** At most `limit` jobs at once; the rest wait in arrival order. */
+export class ConcurrencyLimit {
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+  constructor(private readonly limit: number) {}
+
+  async run<T>(job: () => Promise<T>): Promise<T> {
+    if (this.running >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.running++;
+    try { return await job(); } finally {
+      // Hand the slot straight to the next waiter (running stays the same), or free it.
+      const next = this.waiting.shift();
+      if (next) next(); else this.running--;
+    }
   }
 }

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { AgentToken } from '../api/types.js';
+import { ResourceValidator } from '../api/validate.js';
 import { DirectoryStore } from './dir-store.js';
 import type { SigningKeyMaterial, StoreEvent } from './store.js';
 
@@ -470,6 +471,67 @@ test('agent tokens are written as 0600 files in 0700 directories and removed wit
       try { statSync(join(base, 'box-1-agent-token.token')); return false; } catch { return true; }
     });
   }, (dir) => write(join(dir, 'token.yaml'), token('box-1', 'box-1', 'games')));
+});
+
+test('status is written behind: memory at once, the file after; a burst ends with the last one on disk; stop() flushes; a removed state tree is remade', async () => {
+  await withStore(async ({ store, stateDir }) => {
+    const file = join(stateDir, 'status', 'ContainerHost', 'default', 'a.json');
+    const uid = store.host('default/a')!.metadata.uid;
+    // Not awaited one by one: a reconcile does not wait for the disk, and 200 quick writes of the
+    // same host must end with the last one on disk.
+    const writes = Array.from({ length: 200 }, (_, i) => store.writeHostStatus('default/a', { observedGeneration: 1, ready: `${i}/200` }));
+    assert.equal(store.host('default/a')!.status, { observedGeneration: 1, ready: '199/200' }, 'in memory before any write finished');
+    await Promise.all(writes);
+    await waitFor('the last status on disk', () => {
+      try { return (JSON.parse(readFileSync(file, 'utf8')) as { status: { ready: string } }).status.ready === '199/200'; } catch { return false; }
+    });
+    assert.equal(JSON.parse(readFileSync(file, 'utf8')), { uid, status: { observedGeneration: 1, ready: '199/200' } });
+
+    rmSync(join(stateDir, 'status'), { recursive: true, force: true });
+    await store.writeHostStatus('default/a', { observedGeneration: 1, ready: '1/1' });
+    await store.stop();   // flushes
+    assert.equal(JSON.parse(readFileSync(file, 'utf8')).status, { observedGeneration: 1, ready: '1/1' });
+    assert.is(statSync(file).mode & 0o777, 0o600);
+  }, (dir) => write(join(dir, 'a.yaml'), host('a')));
+});
+
+test('a re-scan parses only files that changed (same size, same second included); deleted and replaced files are seen', async () => {
+  // The real validator, counting the documents it is asked about.
+  class CountingValidator extends ResourceValidator {
+    readonly seen: string[] = [];
+    override validate<T = Record<string, unknown>>(document: unknown) {
+      this.seen.push(String((document as { metadata?: { name?: string } }).metadata?.name));
+      return super.validate<T>(document);
+    }
+  }
+  const validator = new CountingValidator();
+  const dir = tempDir();
+  const stateDir = tempDir();
+  write(join(dir, 'a.yaml'), host('a', { image: 'nginx:1.27' }));
+  write(join(dir, 'b.yaml'), host('b'));
+  const store = new DirectoryStore({ paths: [dir], stateDir, debounceMs: DEBOUNCE, resyncMs: 0, validator });
+  try {
+    await store.start();
+    assert.equal(validator.seen.sort(), ['a', 'b']);
+    validator.seen.length = 0;
+    // Same length, written in place (same inode) right away: only a's content differs.
+    writeFileSync(join(dir, 'a.yaml'), host('a', { image: 'nginx:1.28' }));
+    await waitFor('a changed', () => (store.host('default/a')!.spec.containers?.[0]?.image === 'nginx:1.28'));
+    assert.equal([...new Set(validator.seen)], ['a'], 'b was not parsed again');
+    validator.seen.length = 0;
+    // Replaced by rename (as git does) with identical content: a new inode, so parsed again, no change.
+    const gen = store.host('default/b')!.metadata.generation;
+    write(join(dir, 'b.yaml.new'), host('b'));
+    renameSync(join(dir, 'b.yaml.new'), join(dir, 'b.yaml'));
+    await waitFor('b parsed again', () => validator.seen.includes('b'));
+    assert.is(store.host('default/b')!.metadata.generation, gen);
+    rmSync(join(dir, 'a.yaml'));
+    await waitFor('a tombstoned', () => store.host('default/a')?.metadata.deletionTimestamp);
+  } finally {
+    await store.stop();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(stateDir, { recursive: true, force: true });
+  }
 });
 
 test('recorded events: the last 100 per resource, repeats counted', async () => {

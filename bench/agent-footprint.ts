@@ -1,0 +1,178 @@
+// bench/agent-footprint: what one real agent costs its host. A real controller (directory mode) and a
+// real `berth agent` process on the test bed's dockerd, managing 20 busybox containers; measured from
+// /proc/<agent pid>:
+//   1. idle: RSS and CPU over a window with everything converged (only pings, resyncs and Docker's
+//      event stream left);
+//   2. logs: 1,000,000 log lines streamed from one of the containers through the agent to a viewer of
+//      the controller's log socket, then idle again; and again (--rounds). V8 keeps the pages a burst
+//      needed, so RSS after the first round is the agent's working size under load; "no growth" means
+//      the later rounds end where the first did.
+// Part 2 needs log streaming (agent streamer + controller log socket). It is detected, not assumed:
+// a controller without /api/v1/logs/ws, or an agent answering `logs` with `unsupported`, makes the
+// part print "pending" instead of a figure.
+//
+//   npm run bench:agent-footprint            (needs the test bed: bash test/env/testbed.sh up)
+//   node dist/bench/agent-footprint.js --idle 60 --lines 1000000
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import WebSocket from 'ws';
+import { BerthEnv, condition } from '../test/support/berth-env.js';
+import { docker } from '../test/support/docker.js';
+import { bed } from '../test/support/testbed.js';
+
+const { values } = parseArgs({ options: {
+  idle: { type: 'string', default: '60' },
+  lines: { type: 'string', default: '1000000' },
+  containers: { type: 'string', default: '20' },
+  /** Bound of the log part, seconds. */
+  'logs-timeout': { type: 'string', default: '300' },
+  rounds: { type: 'string', default: '2' },
+} });
+const idleS = Number(values.idle);
+const lineTarget = Number(values.lines);
+const count = Number(values.containers);
+
+const CLK_TCK = 100;
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const log = (msg: string) => console.error(`[footprint ${new Date().toISOString().slice(11, 19)}] ${msg}`);
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+
+interface Sample { cpuS: number; rss: number; hwm: number }
+function sample(pid: number): Sample {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
+  return { cpuS: (Number(f[11]) + Number(f[12])) / CLK_TCK, rss: kb('VmRSS'), hwm: kb('VmHWM') };
+}
+
+/** CPU (% of one core) and RSS (mean, max) of PID over SECONDS, sampled every second. */
+async function window(pid: number, seconds: number): Promise<{ cpuPct: number; rssMean: number; rssMax: number }> {
+  const first = sample(pid);
+  const rss: number[] = [];
+  for (let i = 0; i < seconds; i++) { await sleep(1000); rss.push(sample(pid).rss); }
+  const last = sample(pid);
+  return { cpuPct: ((last.cpuS - first.cpuS) / seconds) * 100, rssMean: rss.reduce((a, b) => a + b, 0) / rss.length, rssMax: Math.max(...rss) };
+}
+
+const env = new BerthEnv();
+const host = 'footprint';
+const image = bed('BERTH_TEST_IMAGE');
+const talker = env.name('talker');
+// The talker writes LINES lines each time /tmp/go appears (the benchmark creates it once a viewer
+// watches), so the lines flow live through the agent rather than from Docker's history.
+const talk = `while true; do while [ ! -e /tmp/go ]; do sleep 1; done; rm -f /tmp/go; yes 'berth footprint log line 0123456789 abcdefghijklmnopqrstuvwxyz' | head -n ${lineTarget}; done`;
+const containers = [
+  `- name: ${talker}\n  image: ${image}\n  imagePullPolicy: IfNotPresent\n  command: ["sh", "-c", ${JSON.stringify(talk)}]\n  stopTimeoutSeconds: 0\n  logging: { maxSize: 100Mi, maxFiles: 2 }`,
+  ...Array.from({ length: count - 1 }, (_, i) =>
+    `- name: ${env.name(`idle${i}`)}\n  image: ${image}\n  imagePullPolicy: IfNotPresent\n  command: ["sh", "-c", "exec sleep 2147483647"]\n  stopTimeoutSeconds: 0`),
+];
+
+interface LogOutcome { status: 'measured' | 'pending' | 'failed'; detail: string; lines?: number; seconds?: number; peakRss?: number; cpuS?: number }
+
+/**
+ * Open a viewer of the talker's log on the controller's log socket, start the talker, and count lines
+ * until LINETARGET arrived (or the stream stalls). The protocol is the one docs/logs.md describes.
+ */
+async function streamLogs(pid: number): Promise<LogOutcome> {
+  const url = new URL('/api/v1/logs/ws', env.url.replace(/^http/, 'ws'));
+  for (const [k, v] of Object.entries({ namespace: env.namespace, host, container: talker, tail: '1' })) url.searchParams.set(k, v);
+  const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: 64 * 2 ** 20 });
+  let lines = 0; let dropped = 0; let unsupported = ''; let lastAt = Date.now();
+  const opened = await new Promise<{ ok: true } | { ok: false; why: string }>((resolve) => {
+    ws.once('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => { body += c.toString(); });
+      res.on('end', () => resolve({ ok: false, why: `HTTP ${res.statusCode}: ${body.trim().slice(0, 200)}` }));
+    });
+    ws.once('open', () => resolve({ ok: true }));
+    ws.once('error', (err) => resolve({ ok: false, why: err.message }));
+  });
+  if (!opened.ok) {
+    ws.terminate();
+    return { status: 'pending', detail: `the controller has no log socket (${opened.why}): log streaming is not merged yet` };
+  }
+  ws.on('message', (data) => {
+    const m = JSON.parse(data.toString()) as { type: string; entries?: unknown[]; dropped?: number; code?: string; message?: string; reason?: string };
+    if (m.type === 'lines') { lines += m.entries?.length ?? 0; lastAt = Date.now(); }
+    else if (m.type === 'gap') dropped += m.dropped ?? 0;
+    else if (m.type === 'error' || m.type === 'waiting') {
+      const text = `${m.code ?? ''} ${m.message ?? m.reason ?? ''}`;
+      if (/unsupported|does not stream logs/i.test(text)) unsupported = text.trim();
+    }
+  });
+  await sleep(2_000);
+  if (unsupported) { ws.close(); return { status: 'pending', detail: `the agent does not stream logs yet (${unsupported})` }; }
+  const before = sample(pid);
+  const start = Date.now();
+  lastAt = start;
+  const go = await docker(['exec', talker, 'touch', '/tmp/go']);
+  if (go.code !== 0) { ws.close(); return { status: 'failed', detail: `docker exec failed: ${go.stderr}` }; }
+  let peakRss = 0;
+  const bound = start + Number(values['logs-timeout']) * 1000;
+  while (lines + dropped < lineTarget && Date.now() < bound && Date.now() - lastAt < 30_000 && !unsupported) {
+    await sleep(500);
+    peakRss = Math.max(peakRss, sample(pid).rss);
+  }
+  const seconds = (lastAt - start) / 1000;
+  const after = sample(pid);
+  ws.close();
+  if (unsupported) return { status: 'pending', detail: `the agent does not stream logs yet (${unsupported})` };
+  const complete = lines + dropped >= lineTarget;
+  return {
+    status: complete ? 'measured' : 'failed', lines, seconds, peakRss: Math.max(peakRss, after.rss), cpuS: after.cpuS - before.cpuS,
+    detail: `${lines} lines received${dropped ? `, ${dropped} dropped for the viewer (gap)` : ''} in ${seconds.toFixed(1)} s${complete ? '' : ' — stalled or timed out before the target'}`,
+  };
+}
+
+// Whatever happens (an uncaught exception included), the controller and agent we started go too.
+process.on('exit', () => { for (const c of [env.controller, ...env.agents.values()]) if (c?.pid && c.exitCode === null) { try { process.kill(c.pid, 'SIGKILL'); } catch { /* gone */ } } });
+for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => { void env.cleanup().finally(() => process.exit(130)); });
+
+try {
+  env.write('host.yaml', env.hostYaml(host, `containers:\n${containers.join('\n')}`));
+  await env.startController();
+  const agent = await env.startAgent(host);
+  const pid = agent.pid!;
+  const t0 = Date.now();
+  await env.waitHost(host, `${count}/${count} Ready`, (h) => h.status.ready === `${count}/${count}` && condition(h, 'Ready')?.status === 'True', 300_000);
+  log(`${count} containers Ready in ${((Date.now() - t0) / 1000).toFixed(1)} s; settling 10 s, then measuring idle for ${idleS} s`);
+  await sleep(10_000);
+  const idle = await window(pid, idleS);
+  log(`idle: ${idle.cpuPct.toFixed(2)} % of a core, RSS mean ${mb(idle.rssMean)}, max ${mb(idle.rssMax)}`);
+
+  const rounds: Array<{ logs: LogOutcome; after?: Awaited<ReturnType<typeof window>> }> = [];
+  for (let round = 1; round <= Number(values.rounds); round++) {
+    const logs = await streamLogs(pid);
+    log(`logs round ${round}: ${logs.status}: ${logs.detail}`);
+    if (logs.status !== 'measured') { rounds.push({ logs }); break; }
+    // The controller keeps an idle agent stream open for its grace period (10 s), and V8 gives
+    // memory back lazily: wait, then measure the same idle window again.
+    await sleep(20_000);
+    const after = await window(pid, idleS);
+    log(`idle after round ${round}: ${after.cpuPct.toFixed(2)} % of a core, RSS mean ${mb(after.rssMean)}, max ${mb(after.rssMax)}`);
+    rounds.push({ logs, after });
+  }
+  const hwm = sample(pid).hwm;
+
+  console.log(`\nbench/agent-footprint — one real agent, ${count} busybox containers on the test bed's dockerd\n`);
+  console.log('| phase | window | agent CPU | agent RSS (mean) | agent RSS (max) |');
+  console.log('|---|---|---|---|---|');
+  console.log(`| idle, converged | ${idleS} s | ${idle.cpuPct.toFixed(2)} % of a core | ${mb(idle.rssMean)} | ${mb(idle.rssMax)} |`);
+  for (const [i, { logs, after }] of rounds.entries()) {
+    if (logs.status === 'measured' && after) {
+      console.log(`| round ${i + 1}: streaming ${lineTarget.toLocaleString('en')} log lines | ${logs.seconds!.toFixed(1)} s | ${((logs.cpuS! / logs.seconds!) * 100).toFixed(1)} % of a core | — | ${mb(logs.peakRss!)} |`);
+      console.log(`| idle after round ${i + 1} | ${idleS} s | ${after.cpuPct.toFixed(2)} % of a core | ${mb(after.rssMean)} | ${mb(after.rssMax)} |`);
+    } else {
+      console.log(`| after streaming ${lineTarget.toLocaleString('en')} log lines | — | ${logs.status} | — | — |`);
+    }
+  }
+  for (const [i, { logs }] of rounds.entries()) console.log(`\nlogs round ${i + 1}: ${logs.status}: ${logs.detail}`);
+  const measured = rounds.filter((r) => r.after);
+  if (measured.length >= 2) console.log(`RSS growth idle-after-round-1 → idle-after-round-${measured.length}: ${mb(measured.at(-1)!.after!.rssMean - measured[0]!.after!.rssMean)}`);
+  console.log(`agent peak RSS over the run (VmHWM): ${mb(hwm)}`);
+  console.log('targets: idle RSS ≤ 60 MB, idle CPU ≤ 1 % of a core; no RSS growth after streaming 1M lines');
+} finally {
+  await env.cleanup();
+}
+process.exit(0);
