@@ -14,20 +14,20 @@
 //   npm run bench:agent-footprint            (needs the test bed: bash test/env/testbed.sh up)
 //   node dist/bench/agent-footprint.js --idle 60 --lines 1000000
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { BerthEnv, condition } from '../test/support/berth-env.js';
 import { docker } from '../test/support/docker.js';
 import { bed } from '../test/support/testbed.js';
+import { parseScriptArgs } from './args.js';
 
-const { values } = parseArgs({ options: {
+const values = parseScriptArgs(import.meta.url, {
   idle: { type: 'string', default: '60' },
   lines: { type: 'string', default: '1000000' },
   containers: { type: 'string', default: '20' },
   /** Bound of the log part, seconds. */
   'logs-timeout': { type: 'string', default: '300' },
   rounds: { type: 'string', default: '2' },
-} });
+});
 const idleS = Number(values.idle);
 const lineTarget = Number(values.lines);
 const count = Number(values.containers);

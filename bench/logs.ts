@@ -12,32 +12,18 @@
 //    dockerd read it from the container), p50/p99, for both.
 // 3. VIEWERS viewers of one container: one agent stream, lines/s each, gaps (dropped lines).
 import { spawn } from 'node:child_process';
-import { parseArgs } from 'node:util';
 import { parseLogTime } from '../protocol/log-time.js';
+import { parseScriptArgs, positive } from './args.js';
 import { BerthEnv, until } from '../test/support/berth-env.js';
 import { docker, dockerOk } from '../test/support/docker.js';
 import { LogViewer, logUrl, metric } from '../test/support/log-viewer.js';
 import { bed } from '../test/support/testbed.js';
 
-const USAGE = `Usage: npm run bench:logs -- [--lines N] [--paced-seconds S] [--viewers N] [--viewer-lines N]
-  --lines N          lines the flood container writes for the throughput run (default 200000)
-  --paced-seconds S  length of the ~1000 lines/s latency run (default 10)
-  --viewers N        concurrent viewers of one container (default 100)
-  --viewer-lines N   lines written for the viewers run (default 20000)
-Needs the test bed (bash test/env/testbed.sh up). Prints figures and ratios; asserts nothing.`;
-let parsed;
-try {
-  parsed = parseArgs({ options: {
-    lines: { type: 'string', default: '200000' }, 'paced-seconds': { type: 'string', default: '10' },
-    viewers: { type: 'string', default: '100' }, 'viewer-lines': { type: 'string', default: '20000' },
-    help: { type: 'boolean', short: 'h' },
-  } });
-} catch (err) { console.error(`${(err as Error).message}\n${USAGE}`); process.exit(2); }
-const { values } = parsed;
-if (values.help) { console.log(USAGE); process.exit(0); }
-for (const k of ['lines', 'paced-seconds', 'viewers', 'viewer-lines'] as const) {
-  if (!(Number(values[k]) > 0)) { console.error(`--${k} must be a positive number, not "${values[k]}"\n${USAGE}`); process.exit(2); }
-}
+const values = parseScriptArgs(import.meta.url, {
+  lines: { type: 'string', default: '200000' }, 'paced-seconds': { type: 'string', default: '10' },
+  viewers: { type: 'string', default: '100' }, 'viewer-lines': { type: 'string', default: '20000' },
+});
+for (const k of ['lines', 'paced-seconds', 'viewers', 'viewer-lines'] as const) positive(k, values[k]);
 const LINES = Number(values.lines);
 const PACED_S = Number(values['paced-seconds']);
 const VIEWERS = Number(values.viewers);

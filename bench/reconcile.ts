@@ -12,17 +12,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { BerthEnv, condition, until, type HostView } from '../test/support/berth-env.js';
 import { installCrds } from '../test/support/berth.js';
 import { docker } from '../test/support/docker.js';
 import { createTestNamespace, deleteTestNamespace, kubeconfig, kubectl } from '../test/support/kube.js';
 import { repoRoot } from '../test/support/paths.js';
 import { bed } from '../test/support/testbed.js';
+import { parseScriptArgs } from './args.js';
 
-const { values } = parseArgs({ options: {
+const values = parseScriptArgs(import.meta.url, {
   sizes: { type: 'string', default: '1,10,50' }, rounds: { type: 'string', default: '7,3,3' }, modes: { type: 'string', default: 'dir,kube' },
-} });
+});
 const sizes = values.sizes!.split(',').map(Number);
 const rounds = values.rounds!.split(',').map(Number);
 const modes = values.modes!.split(',').filter((m) => m === 'dir' || m === 'kube');

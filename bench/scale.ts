@@ -20,13 +20,13 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync,
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { installCrds } from '../test/support/berth.js';
 import { createTestNamespace, deleteTestNamespace, kubeconfig, kubectl } from '../test/support/kube.js';
 import { repoRoot } from '../test/support/paths.js';
 import type { WorkerConfig, WorkerStats } from './sim/agent-worker.js';
+import { parseScriptArgs } from './args.js';
 
-const { values } = parseArgs({ options: {
+const values = parseScriptArgs(import.meta.url, {
   hosts: { type: 'string', default: '100,1000,5000' },
   containers: { type: 'string', default: '10' },
   modes: { type: 'string', default: 'dir' },
@@ -46,7 +46,7 @@ const { values } = parseArgs({ options: {
   keep: { type: 'boolean', default: false },
   /** After the steady window, restart the controller and time the reconnect storm back to all Ready. */
   restart: { type: 'boolean', default: true },
-} });
+});
 const hostCounts = values.hosts!.split(',').map(Number);
 const perHost = Number(values.containers);
 const modes = values.modes!.split(',').filter((m): m is 'dir' | 'kube' => m === 'dir' || m === 'kube');

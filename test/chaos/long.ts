@@ -6,28 +6,14 @@
 // Runs each scenario once with the given sizes, prints a line per round/step and a summary of the
 // figures, and exits non-zero if any proof failed. --no-dockerd skips the dockerd restart (it
 // disturbs everyone else using the machine's dockerd).
-import { parseArgs } from 'node:util';
+import { parseScriptArgs } from '../../bench/args.js';
 import { floodHub, fuzzAgent, fuzzHub, mb } from './fuzz-drivers.js';
 import { connectionCuts, controllerKills, dockerdRestart } from './scenarios.js';
 
-const USAGE = `Usage: npm run chaos -- [--rounds N] [--containers N] [--cuts N] [--frames N] [--seed N] [--no-dockerd]
-  --rounds N      controller SIGKILL rounds (default 20)
-  --containers N  containers reconciled while the controller is killed (default 30)
-  --cuts N        connection cuts by the TCP proxy (default 50)
-  --frames N      fuzz frames at the hub and at the agent (default 10000)
-  --seed N        replay a run (each run prints its seed)
-  --no-dockerd    skip the dockerd restart (it disturbs everyone else on this dockerd)
-Needs the test bed (bash test/env/testbed.sh up). Exits non-zero if any proof failed.`;
-let parsed;
-try {
-  parsed = parseArgs({ options: {
-    rounds: { type: 'string', default: '20' }, containers: { type: 'string', default: '30' }, cuts: { type: 'string', default: '50' },
-    frames: { type: 'string', default: '10000' }, seed: { type: 'string' }, 'no-dockerd': { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h' },
-  } });
-} catch (err) { console.error(`${(err as Error).message}\n${USAGE}`); process.exit(2); }
-const { values } = parsed;
-if (values.help) { console.log(USAGE); process.exit(0); }
+const values = parseScriptArgs(import.meta.url, {
+  rounds: { type: 'string', default: '20' }, containers: { type: 'string', default: '30' }, cuts: { type: 'string', default: '50' },
+  frames: { type: 'string', default: '10000' }, seed: { type: 'string' }, 'no-dockerd': { type: 'boolean', default: false },
+});
 const rounds = Number(values.rounds);
 const containers = Number(values.containers);
 const cuts = Number(values.cuts);
