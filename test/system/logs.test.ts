@@ -20,8 +20,8 @@ const env = new BerthEnv();
 const host = 'logs';
 const chatty = env.name('chatty');
 const quiet = env.name('quiet');
-// Large log files: Docker 20.10's json-file follow loses lines across a rotation (`docker logs -f`
-// too), and the flood test writes ~20 MB.
+// Large log files: Docker 20.10's json-file follow duplicates (and may lose) lines across a rotation,
+// `docker logs -f` too (docs/logs.md, test/system/log-rotation.test.ts); the flood test writes ~20 MB.
 const container = (name: string, script: string) => `- name: ${name}
   image: ${bed('BERTH_TEST_IMAGE')}
   imagePullPolicy: IfNotPresent
