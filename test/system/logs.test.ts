@@ -20,8 +20,8 @@ const env = new BerthEnv();
 const host = 'logs';
 const chatty = env.name('chatty');
 const quiet = env.name('quiet');
-// Large log files: Docker 20.10's json-file follow loses lines across a rotation (`docker logs -f`
-// too), and the flood test writes ~20 MB.
+// Large log files: Docker 20.10's json-file follow duplicates (and may lose) lines across a rotation,
+// `docker logs -f` too (docs/logs.md, test/system/log-rotation.test.ts); the flood test writes ~20 MB.
 const container = (name: string, script: string) => `- name: ${name}
   image: ${bed('BERTH_TEST_IMAGE')}
   imagePullPolicy: IfNotPresent
@@ -90,6 +90,8 @@ test('two viewers → one agent stream; a late viewer gets the ring replay; the 
   try {
     const ready = b.messages[0];
     assert.equal(ready, { type: 'ready', namespace: env.namespace, host, container: chatty, replayed: 7 });
+    // open() resolves on `ready`; the replay's `lines` may come in a later TCP read.
+    await b.waitFor('the replay', (x) => x.lines().length >= 7);
     const replay = b.lines().slice(0, 7).map((e) => `${e.t} ${e.l}`);
     // The ring may hold lines A's socket has not delivered yet: compare once A has them too.
     await a.waitFor('the replayed lines at viewer A', (x) => x.lines().some((e) => `${e.t} ${e.l}` === replay[6]));
