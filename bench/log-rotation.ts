@@ -6,33 +6,25 @@
 //
 //   npm run bench:log-rotation -- --lines 200000 --batch 200000 --max-size 20Mi   (one burst, one rotation)
 //   npm run bench:log-rotation -- --lines 20000 --batch 100 --pause-ms 50 --max-size 256Ki
-import { parseArgs } from 'node:util';
+//
+// Options: --lines N (numbered lines printed, default 200000), --batch N (lines per burst, default
+// all in one), --pause-ms MS (between bursts, default 0), --max-size Q (logging.maxSize: bytes or a
+// quantity like 20Mi, default 20Mi), --max-files N (logging.maxFiles, default 3). Needs the test bed.
 import { BerthEnv } from '../test/support/berth-env.js';
 import { dockerOk } from '../test/support/docker.js';
 import { PROBE_LINE_BYTES, probeRotation, rotatingTalker } from '../test/support/rotation-probe.js';
 import { describeCount } from '../test/support/sequence.js';
+import { parseScriptArgs } from './args.js';
 
-const USAGE = `Usage: npm run bench:log-rotation -- [--lines N] [--batch N] [--pause-ms MS] [--max-size Q] [--max-files N]
-  --lines N      numbered lines the container prints (default 200000)
-  --batch N      lines per burst (default: all of them in one burst)
-  --pause-ms MS  pause between bursts (default 0)
-  --max-size Q   logging.maxSize of the container: bytes or a quantity like 20Mi (default 20Mi)
-  --max-files N  logging.maxFiles (default 3)
-Needs the test bed (bash test/env/testbed.sh up). Prints counts; asserts nothing.`;
-let parsed;
-try {
-  parsed = parseArgs({ options: {
-    lines: { type: 'string', default: '200000' }, batch: { type: 'string' }, 'pause-ms': { type: 'string', default: '0' },
-    'max-size': { type: 'string', default: '20Mi' }, 'max-files': { type: 'string', default: '3' }, help: { type: 'boolean', short: 'h' },
-  } });
-} catch (err) { console.error(`${(err as Error).message}\n${USAGE}`); process.exit(2); }
-const { values } = parsed;
-if (values.help) { console.log(USAGE); process.exit(0); }
+const values = parseScriptArgs(import.meta.url, {
+  lines: { type: 'string', default: '200000' }, batch: { type: 'string' }, 'pause-ms': { type: 'string', default: '0' },
+  'max-size': { type: 'string', default: '20Mi' }, 'max-files': { type: 'string', default: '3' },
+});
 const LINES = Number(values.lines);
 const BATCH = values.batch === undefined ? LINES : Number(values.batch);
 const PAUSE_MS = Number(values['pause-ms']);
 const MAX_FILES = Number(values['max-files']);
-const bad = (k: string, v: unknown) => { console.error(`--${k} is invalid: "${String(v)}"\n${USAGE}`); process.exit(2); };
+const bad = (k: string, v: unknown) => { console.error(`--${k} is invalid: "${String(v)}" (see --help)`); process.exit(2); };
 if (!(Number.isInteger(LINES) && LINES > 0 && LINES < 1e8)) bad('lines', values.lines);
 if (!(Number.isInteger(BATCH) && BATCH > 0)) bad('batch', values.batch);
 if (!(PAUSE_MS >= 0)) bad('pause-ms', values['pause-ms']);
