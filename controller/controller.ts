@@ -62,7 +62,7 @@ export interface ControllerOptions {
   /** Hub timings, for tests. */
   hubOptions?: { pingIntervalMs?: number; helloTimeoutMs?: number };
   /** Log fan-out tuning (docs/logs.md): grace after the last viewer, ring size, slow-viewer bound. */
-  logs?: { graceMs?: number; ringSize?: number; viewerMaxBufferedBytes?: number };
+  logs?: { graceMs?: number; ringSize?: number; viewerMaxBufferedBytes?: number; accessRecheckMs?: number };
 }
 
 /**
@@ -166,6 +166,7 @@ export class Controller {
     });
     this.logSocket = new LogSocket({
       fanout: this.logFanout, containersOf, access: this.access, logger: logger.child({ component: 'logs' }),
+      ...(this.opts.logs?.accessRecheckMs ? { accessRecheckMs: this.opts.logs.accessRecheckMs } : {}),
     });
     this.upgrades.route(this.logSocket.path, this.logSocket.handleUpgrade);
     await new Promise<void>((resolve, reject) => {

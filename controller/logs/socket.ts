@@ -3,7 +3,10 @@
 // 400 bad query (naming the parameter) → 403 foreign Origin → 401/403 from AccessControl → 404
 // host or container not declared (after access, so existence is not revealed to the unauthorized).
 // Once upgraded the socket is a viewer of the fan-out; the browser sends nothing (ignored), the
-// server pings every 30 s and drops a socket that did not answer the previous ping.
+// server pings every 30 s and drops a socket that did not answer the previous ping. Access is asked
+// again every 30 s too (Kubernetes mode caches decisions ~10 s): a viewer whose RBAC grant was
+// revoked, or whose session expired, gets an `error` frame and close 1008 — a log tail that stays
+// open forever would outlive the permission that opened it.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { pino, type Logger } from 'pino';
@@ -27,6 +30,8 @@ export interface LogSocketOptions {
   pingIntervalMs?: number;
   /** Viewer sockets at once (default 1000); more get 503. */
   maxViewers?: number;
+  /** How often an open viewer's access is asked again (default 30 s). */
+  accessRecheckMs?: number;
 }
 
 export class LogSocket {
@@ -86,18 +91,34 @@ export class LogSocket {
     if (this.sockets.size >= (this.opts.maxViewers ?? 1000)) return refuse(503, 'ServiceUnavailable', 'too many log viewers; retry later');
     if (socket.destroyed || this.closed) return;
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      try { this.onViewer(ws, q, q.tail, decision.user); } catch (err) {
+      try { this.onViewer(ws, q, q.tail, decision.user, req); } catch (err) {
         this.log.error({ err: (err as Error)?.message }, 'log viewer setup failed');
         ws.terminate();
       }
     });
   }
 
-  private onViewer(ws: WebSocket, target: LogTarget, tail: number, user: string): void {
+  private onViewer(ws: WebSocket, target: LogTarget, tail: number, user: string, req: IncomingMessage): void {
     this.sockets.add(ws);
     this.log.debug({ ...target, tail, user }, 'log viewer connected');
     let sub: LogSubscription | undefined;
     let alive = true;
+    let checking = false;
+    const recheck = setInterval(() => {
+      if (checking || ws.readyState !== WebSocket.OPEN) return;
+      checking = true;
+      this.access.check(req, { resource: 'containerhosts', subresource: 'logs', namespace: target.namespace, name: target.host })
+        .then((d) => {
+          if (d.allowed || ws.readyState !== WebSocket.OPEN) return;
+          this.log.info({ ...target, user, status: d.status }, 'log viewer closed: access revoked');
+          ws.send(JSON.stringify({ type: 'error', code: d.status === 401 ? 'Unauthorized' : 'Forbidden', message: `access revoked: ${d.message}` }));
+          ws.close(1008, 'access revoked');
+        })
+        // An error asking (not a refusal) keeps the viewer: the next round asks again.
+        .catch((err: unknown) => this.log.warn({ ...target, err: (err as Error)?.message }, 'log viewer access re-check failed'))
+        .finally(() => { checking = false; });
+    }, this.opts.accessRecheckMs ?? 30_000);
+    recheck.unref();
     const ping = setInterval(() => {
       if (!alive) { ws.terminate(); return; }
       alive = false;
@@ -109,6 +130,7 @@ export class LogSocket {
     ws.on('error', (err) => this.log.debug({ err: err.message }, 'log viewer socket error'));
     ws.on('close', () => {
       clearInterval(ping);
+      clearInterval(recheck);
       this.sockets.delete(ws);
       sub?.close();
       this.log.debug({ ...target, user }, 'log viewer gone');

@@ -208,4 +208,39 @@ test('an AccessControl that refuses answers 403 before the upgrade (in-process c
   }
 });
 
+test('an open viewer whose access is revoked gets an error frame and close 1008 (in-process controller)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-logs-revoke-'));
+  writeFileSync(join(dir, 'host.yaml'), env.hostYaml('revoked', `containers:\n${container('web', 'sleep 1')}`));
+  let allowed = true;
+  let asked = 0;
+  const access: AccessControl = {
+    check: async () => {
+      asked++;
+      return allowed ? { allowed: true, user: 'jane' } : { allowed: false, status: 403, message: 'user jane may not get containerhosts/logs' };
+    },
+  };
+  const controller = new Controller({
+    store: new DirectoryStore({ paths: [dir], stateDir: join(dir, '.state'), logger: pino({ level: 'silent' }) }),
+    logger: pino({ level: 'silent' }), version: 'test', listen: { host: '127.0.0.1', port: 0 }, access,
+    logs: { accessRecheckMs: 200 },
+  });
+  await controller.start();
+  try {
+    const v = await LogViewer.open(logUrl(controller.address, { namespace: env.namespace, host: 'revoked', container: 'web' }));
+    try {
+      await until('access asked again while open', async () => asked >= 3, 5_000);
+      assert.is(v.closed, undefined, 'still open while allowed');
+      allowed = false;
+      await until('the viewer closed', async () => v.closed !== undefined, 5_000);
+      assert.is(v.closed?.code, 1008);
+      const err = v.messages.find((m) => m.type === 'error');
+      assert.is(err?.type === 'error' ? err.code : undefined, 'Forbidden');
+      assert.match(err?.type === 'error' ? err.message : '', /access revoked: user jane may not get containerhosts\/logs/);
+    } finally { await v.close(); }
+  } finally {
+    await controller.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test.run();
