@@ -33,6 +33,14 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined 
 
 export const condition = (h: HostView | undefined, type: string) => h?.status.conditions?.find((c) => c.type === type);
 
+/**
+ * Every berth process a BerthEnv started in this test process and that is still running. A test
+ * process that dies before its after-hook (an uncaught error) must not leave a controller and an
+ * agent reconciling on the shared dockerd: they are killed when this process exits, however it exits.
+ */
+const liveChildren = new Set<ChildProcess>();
+process.on('exit', () => { for (const c of liveChildren) { try { c.kill('SIGKILL'); } catch { /* gone */ } } });
+
 export class BerthEnv {
   readonly id = randomBytes(3).toString('hex');
   readonly namespace = `bt-${this.id}`;
@@ -69,6 +77,8 @@ export class BerthEnv {
     const child = spawn(process.execPath, [join(repoRoot, 'bin/berth.js'), ...args], {
       env: { ...process.env, DOCKER_HOST: bed('DOCKER_HOST'), ...env }, stdio: ['ignore', 'pipe', 'pipe'],
     });
+    liveChildren.add(child);
+    child.once('exit', () => liveChildren.delete(child));
     const keep = (chunk: Buffer) => { this.output.push(chunk.toString()); if (this.output.length > 2000) this.output.splice(0, 1000); };
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
