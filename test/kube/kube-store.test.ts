@@ -206,6 +206,8 @@ test('ensureFinalizer/removeFinalizer keep other parties\' finalizers (order too
 test('writes based on a stale cache (a stopped store) hit the preconditions, re-read and retry — nothing foreign is lost', async () => {
   await applyYaml(hostYaml('box-5'));
   const key = `${ns}/box-5`;
+  // The store writes only hosts its watch has delivered; kubectl returning does not mean it has.
+  await waitFor('box-5 in the store', () => store.host(key) !== undefined);
   await store.writeHostStatus(key, { observedGeneration: 1, ready: '0/1' });
   const stale = newStore();
   await stale.start();
