@@ -102,7 +102,8 @@ test('backpressure: while the socket is full the stream pauses and nothing is lo
   const sink = new Sink();
   const ls = new DockerLogStreams({ hostKey, docker: new Docker(), highWaterBytes: 100_000, lowWaterBytes: 10_000, pollMs: 5 });
   const send = (f: AgentFrame) => { sink.send(f); if (f.type === 'log') buffered += JSON.stringify(f).length; };
-  ls.open({ type: 'logs', stream: 'f', name, tail: 0, follow: true }, send, { bufferedAmount: () => buffered });
+  // From the first line (not tail 0): the container may have printed everything before we attach.
+  ls.open({ type: 'logs', stream: 'f', name, tail: 100_000, follow: true }, send, { bufferedAmount: () => buffered });
   await eventually(async () => assert.ok(ls.stats.pauses >= 1, 'paused'), 15_000, 20);
   const held = sink.lines().length;
   await new Promise((r) => setTimeout(r, 300));
