@@ -67,12 +67,13 @@ export function createApi(opts: ApiOptions): Express {
   });
 
   app.get('/api/v1/version', (_req, res) => { res.json({ version: opts.version }); });
-  app.get('/api/v1/hosts', async (req, res) => {
-    const hosts = opts.store.hosts();
-    const scope = await new Visibility(access, req, 'containerhosts').filter(hosts.map((h) => h.metadata.namespace));
+  /** Answer a list with only the items in namespaces the caller may `get` RESOURCE in. */
+  async function listVisible<T extends { metadata: { namespace: string } }>(req: Request, res: Response, resource: 'containerhosts' | 'agenttokens', items: T[], view: (item: T) => unknown) {
+    const scope = await new Visibility(access, req, resource).filter(items.map((i) => i.metadata.namespace));
     if (!scope.ok) { refuse(res, scope.refusal); return; }
-    res.json({ items: hosts.filter((h) => scope.namespaces === 'all' || scope.namespaces.has(h.metadata.namespace)).map(hostView) });
-  });
+    res.json({ items: items.filter((i) => scope.namespaces === 'all' || scope.namespaces.has(i.metadata.namespace)).map(view) });
+  }
+  app.get('/api/v1/hosts', (req, res) => listVisible(req, res, 'containerhosts', opts.store.hosts(), hostView));
   app.get('/api/v1/hosts/:namespace/:name', async (req, res) => {
     const { namespace, name } = req.params as { namespace: string; name: string };
     const decision = await access.check(req, { resource: 'containerhosts', namespace, name });
@@ -82,12 +83,7 @@ export function createApi(opts: ApiOptions): Express {
     if (!host) { res.status(404).json({ error: 'NotFound', message: `ContainerHost ${key} not found` }); return; }
     res.json({ ...hostView(host), events: opts.events?.('ContainerHost', key) ?? [] });
   });
-  app.get('/api/v1/tokens', async (req, res) => {
-    const tokens = opts.store.tokens();
-    const scope = await new Visibility(access, req, 'agenttokens').filter(tokens.map((t) => t.metadata.namespace));
-    if (!scope.ok) { refuse(res, scope.refusal); return; }
-    res.json({ items: tokens.filter((t) => scope.namespaces === 'all' || scope.namespaces.has(t.metadata.namespace)).map(tokenView) });
-  });
+  app.get('/api/v1/tokens', (req, res) => listVisible(req, res, 'agenttokens', opts.store.tokens(), tokenView));
   app.get('/api/v1/sources', async (req, res) => {
     // Source problems name files and informers, not resources: whoever may see any host may see them.
     const scope = await new Visibility(access, req, 'containerhosts').filter(opts.store.hosts().map((h) => h.metadata.namespace));
