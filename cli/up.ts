@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { Controller } from '../controller/controller.js';
 import { packageRoot } from '../controller/package-root.js';
 import { defaultSecretName } from '../controller/reconcile/token-reconciler.js';
-import { DirectoryStore } from '../controller/store/dir-store.js';
+import { DirectoryStore } from '../controller/store/dir/dir-store.js';
 import { VERSION } from '../controller/version.js';
 import { runAgent } from './agent.js';
 import { untilSignal } from './controller.js';

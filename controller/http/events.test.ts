@@ -11,7 +11,7 @@ import express from 'express';
 import { pino } from 'pino';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DirectoryStore } from '../store/dir-store.js';
+import { DirectoryStore } from '../store/dir/dir-store.js';
 import { ObservedStore } from '../store/observed-store.js';
 import type { AccessControl } from './access.js';
 import { EventStream } from './events.js';

@@ -3,7 +3,7 @@
 import type { IncomingMessage } from 'node:http';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Reviewer, ReviewAttributes, UserInfo } from '../store/kube-review.js';
+import type { Reviewer, ReviewAttributes, UserInfo } from '../kube/review.js';
 import { KubeAccessControl } from './kube-access.js';
 
 function setup() {

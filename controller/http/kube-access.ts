@@ -6,7 +6,7 @@
 // takes effect within about that long. The apiserver calls live behind the Reviewer interface.
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { Reviewer, TokenReviewResult, UserInfo } from '../store/kube-review.js';
+import type { Reviewer, TokenReviewResult, UserInfo } from '../kube/review.js';
 import type { AccessControl, AccessDecision, AccessRequest } from './access.js';
 import { readCookie, SESSION_COOKIE, SessionStore } from './sessions.js';
 import { TtlCache } from './ttl-cache.js';

@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { LeaseRecord } from './decide.js';
 import { LeaderElector, type LeaderElectorOptions } from './elector.js';
-import { LeaseConflictError, type LeaseClient, type LeaseSnapshot } from './lease-client.js';
+import { LeaseConflictError, type LeaseClient, type LeaseSnapshot } from '../kube/lease-client.js';
 
 const TIMINGS = { leaseDurationMs: 1_000, renewDeadlineMs: 600, retryPeriodMs: 100 };
 

@@ -13,13 +13,13 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '../kube/config.js';
 import { pino, type Logger } from 'pino';
 import {
   decide, JITTER, leadershipValid, nextRecord, observe, releasedRecord, validateTimings,
   type Observation,
 } from './decide.js';
-import { describeError, KubeLeaseClient, LeaseConflictError, microTime, type LeaseClient, type LeaseSnapshot } from './lease-client.js';
+import { describeError, KubeLeaseClient, LeaseConflictError, microTime, type LeaseClient, type LeaseSnapshot } from '../kube/lease-client.js';
 
 export const DEFAULT_LEASE_DURATION_MS = 15_000;
 export const DEFAULT_RENEW_DEADLINE_MS = 10_000;

@@ -3,5 +3,5 @@ export {
   LeaderElector, defaultIdentity, DEFAULT_LEASE_DURATION_MS, DEFAULT_RENEW_DEADLINE_MS, DEFAULT_RETRY_PERIOD_MS,
   type LeaderElectorOptions, type LeaderState,
 } from './elector.js';
-export { KubeLeaseClient, LeaseConflictError, type LeaseClient, type LeaseSnapshot } from './lease-client.js';
+export { KubeLeaseClient, LeaseConflictError, type LeaseClient, type LeaseSnapshot } from '../kube/lease-client.js';
 export type { LeaseRecord } from './decide.js';

@@ -1,6 +1,6 @@
 // Adapts the LeaderElector to the controller's Leadership interface (which takes its callbacks at
 // start, so the controller wires them without knowing anything of Leases).
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '../kube/config.js';
 import type { Logger } from 'pino';
 import type { Leadership } from '../controller.js';
 import { LeaderElector } from './elector.js';

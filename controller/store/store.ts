@@ -13,6 +13,9 @@ export interface SourceProblem { source: string; line?: number; message: string;
 
 export interface EventRecord { type: 'Normal' | 'Warning'; reason: string; message: string }
 
+/** An event as kept for the HTTP API; repeats of the same event are counted, as Kubernetes does. */
+export interface StoredEvent extends EventRecord { count: number; firstTimestamp: string; lastTimestamp: string }
+
 /** The controller's token signing key (Ed25519, as JWKs). Never logged, never in status. */
 export interface SigningKeyMaterial { kid: string; privateJwk: JsonWebKeyShape; publicJwk: JsonWebKeyShape }
 export type JsonWebKeyShape = Record<string, string>;

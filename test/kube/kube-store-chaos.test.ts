@@ -12,7 +12,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { KubeStore } from '../../controller/store/kube-store.js';
+import { KubeStore } from '../../controller/store/kube/kube-store.js';
 import type { StoreEvent } from '../../controller/store/store.js';
 import { installCrds } from '../support/berth.js';
 import { applyYaml, createTestNamespace, deleteTestNamespace, kubeconfig, kubectl, restartApiserver } from '../support/kube.js';

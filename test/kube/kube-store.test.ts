@@ -7,7 +7,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { KubeStore, type RequestRecord } from '../../controller/store/kube-store.js';
+import { KubeStore, type RequestRecord } from '../../controller/store/kube/kube-store.js';
 import type { StoreEvent } from '../../controller/store/store.js';
 import { generateSigningKey } from '../../controller/tokens/signing-key.js';
 import type { ContainerHostStatus } from '../../controller/api/types.js';

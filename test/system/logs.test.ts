@@ -9,7 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Controller } from '../../controller/controller.js';
 import type { AccessControl } from '../../controller/http/access.js';
-import { DirectoryStore } from '../../controller/store/dir-store.js';
+import { DirectoryStore } from '../../controller/store/dir/dir-store.js';
 import { BerthEnv, until } from '../support/berth-env.js';
 import { dockerOk } from '../support/docker.js';
 import { LogViewer, logUrl, metric, refusal } from '../support/log-viewer.js';

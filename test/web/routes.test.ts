@@ -10,7 +10,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Controller } from '../../controller/controller.js';
 import { NON_GET_ROUTES } from '../../controller/http/api.js';
-import { DirectoryStore } from '../../controller/store/dir-store.js';
+import { DirectoryStore } from '../../controller/store/dir/dir-store.js';
 
 interface Layer { route?: { path: string | string[]; methods: Record<string, boolean> }; rawPath?: unknown; handle: { stack?: Layer[] } }
 

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { addFinalizerOps, applyMergePatch, jsonEqual, mergePatchDiff, removeFinalizerOps, statusPatchBody } from './kube-store-patch.js';
+import { addFinalizerOps, applyMergePatch, jsonEqual, mergePatchDiff, removeFinalizerOps, statusPatchBody } from './patch.js';
 
 const status = {
   observedGeneration: 3,

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ResourceValidator } from '../api/validate.js';
-import { canonicalJson, diffResources, resolveSources, scanManifestText, type FileScan, type SourceResource } from './dir-sources.js';
+import { ResourceValidator } from '../../api/validate.js';
+import { canonicalJson, diffResources, resolveSources, scanManifestText, type FileScan, type SourceResource } from './sources.js';
 
 const validator = new ResourceValidator();
 

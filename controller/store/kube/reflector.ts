@@ -21,8 +21,8 @@
 import { randomInt } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
-import { asKubeError, errorMessage, KubeError, KubeHttp, type OpenRequest } from './kube-store-api.js';
-import { rawKey, type RawObject } from './kube-store-objects.js';
+import { asKubeError, errorMessage, KubeError, KubeHttp, type OpenRequest } from '../../kube/api.js';
+import { rawKey, type RawObject } from './objects.js';
 
 export type ChangeType = 'add' | 'update' | 'delete';
 

@@ -13,9 +13,9 @@
 //     agree that it is gone, so an editor that truncates or renames files mid-save, or a
 //     half-finished `git pull`, cannot delete anything by being caught in the middle.
 //   * A source we cannot look at (a configured path that vanished) is a problem, not a deletion.
-import { checkDocument, describeResource } from '../api/check.js';
-import { parseManifestText } from '../api/manifests.js';
-import type { ResourceValidator } from '../api/validate.js';
+import { checkDocument, describeResource } from '../../api/check.js';
+import { parseManifestText } from '../../api/manifests.js';
+import type { ResourceValidator } from '../../api/validate.js';
 
 export type SourceKind = 'ContainerHost' | 'AgentToken' | 'Secret';
 

@@ -9,11 +9,11 @@
 // Event is best-effort by nature, a reconcile must never fail because of one.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { ResourceKey } from '../api/types.js';
-import type { StoredEvent } from './dir-store.js';
-import { asKubeError, PatchStrategy, type KubeApi } from './kube-store-api.js';
-import { eventBody, truncateMessage, type InvolvedObject } from './kube-store-objects.js';
-import type { EventRecord } from './store.js';
+import type { ResourceKey } from '../../api/types.js';
+import type { StoredEvent } from '../store.js';
+import { asKubeError, PatchStrategy, type KubeApi } from '../../kube/api.js';
+import { eventBody, truncateMessage, type InvolvedObject } from './objects.js';
+import type { EventRecord } from '../store.js';
 
 export type { StoredEvent };
 

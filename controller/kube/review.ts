@@ -5,7 +5,7 @@
 // import @kubernetes/client-node). The controller's ServiceAccount needs `create tokenreviews`
 // (authentication.k8s.io) and `create subjectaccessreviews` (authorization.k8s.io).
 import { AuthenticationV1Api, AuthorizationV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { KubeApi } from './kube-store-api.js';
+import { KubeApi } from './api.js';
 
 export interface UserInfo { username: string; uid?: string; groups?: string[]; extra?: Record<string, string[]> }
 

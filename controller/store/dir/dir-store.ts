@@ -35,13 +35,13 @@ import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, promises as fsp, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { collectManifestFiles } from '../api/manifests.js';
-import { API_VERSION, FINALIZER, keyOf, type AgentToken, type AgentTokenStatus, type ContainerHost, type ContainerHostStatus, type ResourceKey, type SecretData } from '../api/types.js';
-import { ResourceValidator } from '../api/validate.js';
+import { collectManifestFiles } from '../../api/manifests.js';
+import { API_VERSION, FINALIZER, keyOf, type AgentToken, type AgentTokenStatus, type ContainerHost, type ContainerHostStatus, type ResourceKey, type SecretData } from '../../api/types.js';
+import { ResourceValidator } from '../../api/validate.js';
 import { ConcurrencyLimit, createFileExclusive, ensureDir, KeyedSerializer, writeFileAtomic } from './atomic-file.js';
-import { canonicalJson, diffResources, resolveSources, resourceId, scanManifestText, type FileScan, type LocatedProblem, type SourceKind, type SourceResource } from './dir-sources.js';
-import type { EventRecord, SigningKeyMaterial, SourceProblem, Store, StoreEvent } from './store.js';
-import { DirWatcher } from './dir-watcher.js';
+import { canonicalJson, diffResources, resolveSources, resourceId, scanManifestText, type FileScan, type LocatedProblem, type SourceKind, type SourceResource } from './sources.js';
+import type { EventRecord, SigningKeyMaterial, SourceProblem, Store, StoreEvent, StoredEvent } from '../store.js';
+import { DirWatcher } from './watcher.js';
 
 export interface DirectoryStoreOptions {
   /** Directories (recursive) and files of manifests. */
@@ -63,9 +63,6 @@ export interface DirectoryStoreOptions {
   /** The validator to use (default: one built from the package's CRDs). */
   validator?: ResourceValidator;
 }
-
-/** An event as kept for the HTTP API; repeats of the same event are counted, as Kubernetes does. */
-export interface StoredEvent extends EventRecord { count: number; firstTimestamp: string; lastTimestamp: string }
 
 interface MetaRecord { uid: string; generation: number; creationTimestamp: string; specJson: string }
 
@@ -698,4 +695,4 @@ export class DirectoryStore implements Store {
 }
 
 // Re-exported for callers that want the pure logic without the store.
-export { collectDesired, diffResources, resolveSources, scanManifestText } from './dir-sources.js';
+export { collectDesired, diffResources, resolveSources, scanManifestText } from './sources.js';

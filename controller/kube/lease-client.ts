@@ -4,7 +4,7 @@
 // other `LeaseClient`.
 import { CoordinationV1Api, Observable, type KubeConfig, type V1Lease, type V1MicroTime } from '@kubernetes/client-node';
 import { withRbacHint } from '../rbac-hint.js';
-import type { LeaseRecord } from './decide.js';
+import type { LeaseRecord } from '../leader/decide.js';
 
 /** A Lease as read: the record plus what an optimistic update needs. */
 export interface LeaseSnapshot {

@@ -1,10 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { AgentToken } from '../api/types.js';
+import type { AgentToken } from '../../api/types.js';
 import {
   agentTokenSecret, eventBody, isOurTokenSecret, parseSigningKeySecret, reconcileInputs, secretChanged, signingKeySecret,
   toAgentToken, toContainerHost, toSecretData, truncateMessage, type RawObject,
-} from './kube-store-objects.js';
+} from './objects.js';
 
 const rawHost: RawObject = {
   apiVersion: 'berth.dev/v1alpha1', kind: 'ContainerHost',

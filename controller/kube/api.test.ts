@@ -3,7 +3,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DENIAL_MEMORY_MS, KubeApi } from './kube-store-api.js';
+import { DENIAL_MEMORY_MS, KubeApi } from './api.js';
 
 function api(): KubeApi {
   const kc = new KubeConfig();

@@ -2,8 +2,8 @@
 // test/kube/kube-store*.test.ts (restart, stalled connection, relist).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { KubeError, statusError } from './kube-store-api.js';
-import { backoffDelay, isOlder, isPermanent, LineSplitter } from './kube-store-reflector.js';
+import { KubeError, statusError } from '../../kube/api.js';
+import { backoffDelay, isOlder, isPermanent, LineSplitter } from './reflector.js';
 
 test('backoff doubles from the initial delay to the cap, with jitter in [50 %, 100 %]', () => {
   const low = () => 0;

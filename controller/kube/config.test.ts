@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { loadKubeConfig } from './kube-config.js';
+import { loadKubeConfig } from './config.js';
 
 const home = mkdtempSync(join(tmpdir(), 'berth-kc-'));
 const saved = { HOME: process.env.HOME, KUBECONFIG: process.env.KUBECONFIG, KUBERNETES_SERVICE_HOST: process.env.KUBERNETES_SERVICE_HOST };

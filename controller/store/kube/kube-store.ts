@@ -12,20 +12,20 @@
 // Reads are from the informer caches only. Writes go to the apiserver and, on success, the object it
 // returned is written through to the cache, so a reconcile that follows sees its own write.
 import { hostname } from 'node:os';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '../../kube/config.js';
 import { pino, type Logger } from 'pino';
-import { FINALIZER, splitKey, type AgentToken, type AgentTokenStatus, type ContainerHost, type ContainerHostStatus, type ResourceKey, type SecretData } from '../api/types.js';
-import { canonicalJson } from '../reconcile/canonical-json.js';
-import { asKubeError, KubeApi, KubeHttp, PatchStrategy, type RequestRecord } from './kube-store-api.js';
-import { EventRecorder, type StoredEvent } from './kube-store-events.js';
+import { FINALIZER, splitKey, type AgentToken, type AgentTokenStatus, type ContainerHost, type ContainerHostStatus, type ResourceKey, type SecretData } from '../../api/types.js';
+import { canonicalJson } from '../../reconcile/canonical-json.js';
+import { asKubeError, KubeApi, KubeHttp, PatchStrategy, type RequestRecord } from '../../kube/api.js';
+import { EventRecorder, type StoredEvent } from './events.js';
 import {
   agentTokenSecret, GROUP, isOurTokenSecret, parseSigningKeySecret, PLURAL, rawKey, reconcileInputs, SECRET_FIELD_SELECTOR,
   SECRET_LABEL_SELECTOR, secretChanged, SIGNING_KEY_SECRET, signingKeySecret, toAgentToken, toContainerHost, toSecretData, VERSION,
   type RawObject,
-} from './kube-store-objects.js';
-import { addFinalizerOps, removeFinalizerOps, statusPatchBody, type JsonPatchOp } from './kube-store-patch.js';
-import { Reflector, type ChangeType } from './kube-store-reflector.js';
-import type { EventRecord, SigningKeyMaterial, SourceProblem, Store, StoreEvent } from './store.js';
+} from './objects.js';
+import { addFinalizerOps, removeFinalizerOps, statusPatchBody, type JsonPatchOp } from './patch.js';
+import { Reflector, type ChangeType } from './reflector.js';
+import type { EventRecord, SigningKeyMaterial, SourceProblem, Store, StoreEvent } from '../store.js';
 
 export type { StoredEvent, RequestRecord };
 

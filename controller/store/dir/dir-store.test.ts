@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { AgentToken } from '../api/types.js';
-import { ResourceValidator } from '../api/validate.js';
+import type { AgentToken } from '../../api/types.js';
+import { ResourceValidator } from '../../api/validate.js';
 import { DirectoryStore } from './dir-store.js';
-import type { SigningKeyMaterial, StoreEvent } from './store.js';
+import type { SigningKeyMaterial, StoreEvent } from '../store.js';
 
 const DEBOUNCE = 30;
 
