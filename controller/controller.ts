@@ -17,11 +17,10 @@ import { AGENT_CONNECT_PATH, AgentHub } from './hub/hub.js';
 import { LogFanout } from './logs/fanout.js';
 import { LogSocket } from './logs/socket.js';
 import { packageRoot } from './package-root.js';
-import { ObservedStore } from './store/observed-store.js';
 import { HostReconciler } from './reconcile/host-reconciler.js';
 import { TokenReconciler } from './reconcile/token-reconciler.js';
 import { runWorkers, WorkQueue } from './reconcile/work-queue.js';
-import type { EventRecord, Store } from './store/store.js';
+import type { Store } from './store/store.js';
 import { generateSigningKey, importSigningKey, importVerificationKey, type SigningKey, type VerificationKey } from './tokens/signing-key.js';
 import { verifyAgentToken } from './tokens/verify.js';
 
@@ -38,7 +37,7 @@ export interface Leadership {
 }
 
 export interface ControllerOptions {
-  store: Store & { events?: (kind: 'ContainerHost' | 'AgentToken', key: ResourceKey) => Array<EventRecord & { lastTimestamp?: string }> };
+  store: Store;
   logger: Logger;
   version: string;
   /** Where the API, the web page and the agent endpoint listen. */
@@ -106,9 +105,7 @@ export class Controller {
 
   async start(): Promise<void> {
     const { logger } = this.opts;
-    // The reconcilers write status through this wrapper so the page hears about every write.
-    const observed = new ObservedStore(this.opts.store);
-    const store = observed;
+    const { store } = this.opts;
     collectDefaultMetrics({ register: this.registry });
     const depth = new Gauge({ name: 'berth_workqueue_depth', help: 'Keys waiting in the work queues', labelNames: ['queue'], registers: [this.registry] });
     const reconcileSeconds = new Histogram({ name: 'berth_reconcile_duration_seconds', help: 'Time spent in one reconcile', labelNames: ['kind', 'result'], registers: [this.registry], buckets: [0.001, 0.005, 0.02, 0.1, 0.5, 2, 10] });
@@ -127,7 +124,7 @@ export class Controller {
     this.signing = await importSigningKey(material);
     this.verification = await importVerificationKey(material);
 
-    this.eventStream = new EventStream({ store, watch: (l) => observed.watchAll(l), access: this.access, logger: logger.child({ component: 'events' }) });
+    this.eventStream = new EventStream({ store, watch: (l) => store.watchAll(l), access: this.access, logger: logger.child({ component: 'events' }) });
     const app = this.app = createApi({
       store, registry: this.registry, version: this.opts.version,
       access: this.access, eventStream: this.eventStream,
@@ -135,7 +132,7 @@ export class Controller {
       webRoot: this.opts.webRoot ?? join(packageRoot, 'dist/web'),
       ready: () => (!this.started ? { ok: false, reason: 'starting' }
         : this.opts.leadership && !this.opts.leadership.isLeader() ? { ok: false, reason: 'not the leader (standby)' } : { ok: true }),
-      ...(this.opts.store.events ? { events: this.opts.store.events.bind(this.opts.store) } : {}),
+      events: (kind, key) => store.events(kind, key),
     });
     this.server = createServer(app);
     // One upgrade router: the agent endpoint and the browsers' log socket share the server.

@@ -12,14 +12,13 @@ import { pino } from 'pino';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DirectoryStore } from '../store/dir/dir-store.js';
-import { ObservedStore } from '../store/observed-store.js';
 import type { AccessControl } from './access.js';
 import { EventStream } from './events.js';
 
 const root = mkdtempSync(join(tmpdir(), 'berth-events-'));
 const host = (ns: string) => `apiVersion: berth.dev/v1alpha1\nkind: ContainerHost\nmetadata: { name: h, namespace: ${ns} }\nspec: { containers: [ { name: c, image: busybox } ] }\n`;
 writeFileSync(join(root, 'hosts.yaml'), `${host('a')}---\n${host('b')}`);
-const store = new ObservedStore(new DirectoryStore({ paths: [root], stateDir: join(root, '.state'), logger: pino({ level: 'silent' }) }));
+const store = new DirectoryStore({ paths: [root], stateDir: join(root, '.state'), logger: pino({ level: 'silent' }) });
 /** Namespaces the viewer may see ('*': all); scripted per test. */
 let allowed = new Set<string>(['a']);
 const access: AccessControl = {

@@ -10,7 +10,7 @@
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { ResourceKey } from '../api/types.js';
-import type { SourceProblem, Store, StoreEvent } from '../store/store.js';
+import type { SourceProblem, Store, StoreChange } from '../store/store.js';
 import type { AccessControl } from './access.js';
 import { sseEvent, sseRetry } from './sse.js';
 import { hostView, tokenView, type HostView, type TokenView } from './views.js';
@@ -18,8 +18,8 @@ import { Visibility } from './visibility.js';
 
 export interface EventStreamOptions {
   store: Store;
-  /** Every change, including the controller's own status writes (ObservedStore.watchAll). */
-  watch: (listener: (event: StoreEvent) => void) => () => void;
+  /** Every change, including the controller's own status writes (Store.watchAll). */
+  watch: (listener: (event: StoreChange) => void) => () => void;
   access: AccessControl;
   heartbeatMs?: number;
   /** Source problems have no change event in the Store interface: they are sampled (in memory) this often. */
@@ -132,7 +132,7 @@ export class EventStream {
     this.flushTimer = undefined;
   }
 
-  private onChange(e: StoreEvent): void {
+  private onChange(e: StoreChange): void {
     if (e.kind === 'Secret') return;   // Secrets are never shown; a host they change reports its own status
     for (const v of this.viewers) (e.kind === 'ContainerHost' ? v.pendingHosts : v.pendingTokens).add(e.key);
     this.scheduleFlush();

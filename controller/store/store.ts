@@ -3,7 +3,8 @@
 // (informers + the status subresource). The reconcilers cannot tell them apart.
 import type { AgentToken, AgentTokenStatus, ContainerHost, ContainerHostStatus, ResourceKey, SecretData } from '../api/types.js';
 
-export type StoreEvent =
+/** A change a Store reports to its listeners: which resource to look at again (level-triggered). */
+export type StoreChange =
   | { kind: 'ContainerHost'; key: ResourceKey }
   | { kind: 'AgentToken'; key: ResourceKey }
   | { kind: 'Secret'; key: ResourceKey };
@@ -33,8 +34,13 @@ export interface Store {
   tokenByUid(uid: string): AgentToken | undefined;
   secret(namespace: string, name: string): SecretData | undefined;
 
-  /** Called for every change; the controller just enqueues the key (level-triggered). */
-  subscribe(listener: (event: StoreEvent) => void): () => void;
+  /**
+   * Called for every change from outside; the controller just enqueues the key (level-triggered).
+   * The store's own status writes are NOT reported here: write → change → reconcile → write would loop.
+   */
+  subscribe(listener: (change: StoreChange) => void): () => void;
+  /** subscribe() plus each status write once it is stored: for the status page, which must show them. */
+  watchAll(listener: (change: StoreChange) => void): () => void;
 
   /** Replace the host's status (callers only write when it changed). */
   writeHostStatus(key: ResourceKey, status: ContainerHostStatus): Promise<void>;
@@ -54,8 +60,10 @@ export interface Store {
    */
   signingKey(generate: () => Promise<SigningKeyMaterial>): Promise<SigningKeyMaterial>;
 
-  /** Record an event about a resource (Kubernetes Events; directory mode keeps a short in-memory log). */
+  /** Record an event about a resource (Kubernetes Events; both stores keep a short in-memory log). */
   recordEvent(kind: 'ContainerHost' | 'AgentToken', key: ResourceKey, event: EventRecord): void;
+  /** The last events recorded about a resource (oldest first, repeats counted), for the HTTP API. */
+  events(kind: 'ContainerHost' | 'AgentToken', key: ResourceKey): StoredEvent[];
 
   /** Sources that currently fail to read or validate. */
   problems(): SourceProblem[];

@@ -13,7 +13,7 @@ import { pino } from 'pino';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { KubeStore } from '../../controller/store/kube/kube-store.js';
-import type { StoreEvent } from '../../controller/store/store.js';
+import type { StoreChange } from '../../controller/store/store.js';
 import { installCrds } from '../support/berth.js';
 import { applyYaml, createTestNamespace, deleteTestNamespace, kubeconfig, kubectl, restartApiserver } from '../support/kube.js';
 import { bed } from '../support/testbed.js';
@@ -110,7 +110,7 @@ test('apiserver restart: the cache keeps serving, problems() reports it, and a c
   const key = `${ns}/box-r`;
   const store = new KubeStore({ kubeConfig: kc, namespace: ns, controllerNamespace: ns, logger, backoffInitialMs: 200, backoffMaxMs: 1_000 });
   stores.push(store);
-  const events: StoreEvent[] = [];
+  const events: StoreChange[] = [];
   store.subscribe((e) => events.push(e));
   await store.start();
   assert.ok(store.host(key));

@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { KubeStore, type RequestRecord } from '../../controller/store/kube/kube-store.js';
-import type { StoreEvent } from '../../controller/store/store.js';
+import type { StoreChange } from '../../controller/store/store.js';
 import { generateSigningKey } from '../../controller/tokens/signing-key.js';
 import type { ContainerHostStatus } from '../../controller/api/types.js';
 import { canonicalJson } from '../../controller/reconcile/canonical-json.js';
@@ -23,7 +23,7 @@ let ctrlNs = '';
 const kc = new KubeConfig();
 const stores: KubeStore[] = [];
 const requests: RequestRecord[] = [];
-const events: StoreEvent[] = [];
+const events: StoreChange[] = [];
 let store: KubeStore;
 
 async function waitFor<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
@@ -58,7 +58,7 @@ ${extra}spec:
     image: ${image}
 `;
 
-const eventsFor = (kind: StoreEvent['kind'], key: string) => events.filter((e) => e.kind === kind && e.key === key).length;
+const eventsFor = (kind: StoreChange['kind'], key: string) => events.filter((e) => e.kind === kind && e.key === key).length;
 
 test.before(async () => {
   kc.loadFromFile(kubeconfig('admin'));

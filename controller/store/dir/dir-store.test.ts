@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import type { AgentToken } from '../../api/types.js';
 import { ResourceValidator } from '../../api/validate.js';
 import { DirectoryStore } from './dir-store.js';
-import type { SigningKeyMaterial, StoreEvent } from '../store.js';
+import type { SigningKeyMaterial, StoreChange } from '../store.js';
 
 const DEBOUNCE = 30;
 
@@ -60,7 +60,7 @@ let barriers = 0;
 async function open(dir: string, stateDir: string, paths: string[] = [dir]): Promise<Harness> {
   const store = new DirectoryStore({ paths, stateDir, debounceMs: DEBOUNCE, resyncMs: 0 });
   const events: string[] = [];
-  store.subscribe((e: StoreEvent) => { if (e.key !== 'default/zz-barrier') events.push(`${e.kind} ${e.key}`); });
+  store.subscribe((e: StoreChange) => { if (e.key !== 'default/zz-barrier') events.push(`${e.kind} ${e.key}`); });
   await store.start();
   const startEvents = events.splice(0);
   return {

@@ -1,6 +1,6 @@
 // Kubernetes Events for the Kubernetes store: core/v1 Events about ContainerHosts and AgentTokens
-// (`kubectl describe ch`, `kubectl get events`), plus the same short in-memory log the directory
-// store keeps for the HTTP API.
+// (`kubectl describe ch`, `kubectl get events`). The short in-memory log for the HTTP API is the
+// EventLog both stores share (../event-log.ts); this module only writes to the apiserver.
 //
 // Like client-go's recorder, repeats are aggregated: the same object + type + reason + message
 // within the window (10 min) patches count and lastTimestamp of the Event already written instead of
@@ -9,15 +9,10 @@
 // Event is best-effort by nature, a reconcile must never fail because of one.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { ResourceKey } from '../../api/types.js';
-import type { StoredEvent } from '../store.js';
 import { asKubeError, PatchStrategy, type KubeApi } from '../../kube/api.js';
 import { eventBody, truncateMessage, type InvolvedObject } from './objects.js';
 import type { EventRecord } from '../store.js';
 
-export type { StoredEvent };
-
-const MAX_EVENTS_PER_OBJECT = 100;
 /** Writes waiting beyond this many are dropped (an apiserver that does not answer must not grow memory). */
 const MAX_PENDING = 200;
 
@@ -36,7 +31,6 @@ export interface EventRecorderOptions {
 const seconds = (d: Date): string => d.toISOString().replace(/\.\d+Z$/, 'Z');
 
 export class EventRecorder {
-  private readonly log = new Map<string, StoredEvent[]>();
   private readonly series = new Map<string, Series>();
   private readonly chains = new Map<string, Promise<void>>();
   private pending = 0;
@@ -48,10 +42,9 @@ export class EventRecorder {
     this.now = o.now ?? (() => new Date());
   }
 
-  /** Records an event: in memory at once, to the apiserver in the background. Never throws. */
+  /** Writes an event to the apiserver in the background. Never throws. */
   record(target: InvolvedObject, event: EventRecord): void {
     try {
-      this.remember(`${target.kind}/${target.namespace}/${target.name}`, event);
       if (this.pending >= MAX_PENDING) {
         this.o.log.warn({ kind: target.kind, key: `${target.namespace}/${target.name}`, reason: event.reason }, 'too many Event writes pending; dropping this one');
         return;
@@ -71,30 +64,9 @@ export class EventRecorder {
     }
   }
 
-  /** The last events about a resource (oldest first), for the HTTP API. */
-  events(kind: 'ContainerHost' | 'AgentToken', key: ResourceKey): StoredEvent[] {
-    return (this.log.get(`${kind}/${key}`) ?? []).map((e) => ({ ...e }));
-  }
-
-  forget(kind: 'ContainerHost' | 'AgentToken', key: ResourceKey): void { this.log.delete(`${kind}/${key}`); }
-
   /** Resolves when every Event write started so far has finished. */
   async idle(): Promise<void> {
     while (this.chains.size) await Promise.all([...this.chains.values()]);
-  }
-
-  private remember(id: string, event: EventRecord): void {
-    const list = this.log.get(id) ?? [];
-    const now = this.now().toISOString();
-    const last = list.at(-1);
-    if (last && last.type === event.type && last.reason === event.reason && last.message === event.message) {
-      last.count += 1;
-      last.lastTimestamp = now;
-    } else {
-      list.push({ type: event.type, reason: event.reason, message: event.message, count: 1, firstTimestamp: now, lastTimestamp: now });
-      if (list.length > MAX_EVENTS_PER_OBJECT) list.splice(0, list.length - MAX_EVENTS_PER_OBJECT);
-    }
-    this.log.set(id, list);
   }
 
   private async write(id: string, target: InvolvedObject, event: EventRecord): Promise<void> {

@@ -1,31 +1,34 @@
 // The Kubernetes store (`berth controller --kube`): ContainerHosts, AgentTokens and Secrets come
-// from informers (list + watch, kube-store-reflector.ts); status goes through the /status
-// subresource as a JSON merge patch; the cleanup finalizer is added and removed with preconditioned
-// JSON patches; tokens and the signing key live in Secrets; events are core/v1 Events. The
-// reconcilers cannot tell it from the directory store. With the directory store, the only module
-// that imports @kubernetes/client-node (through kube-store-api.ts) besides leader election.
+// from informers (list + watch, reflector.ts); status goes through the /status subresource as a
+// JSON merge patch; the cleanup finalizer is added and removed with preconditioned JSON patches;
+// tokens and the signing key live in Secrets (secrets.ts); events are core/v1 Events (events.ts).
+// The reconcilers cannot tell it from the directory store.
 //
-// Modules: kube-store-api.ts (client + raw HTTPS, errors), kube-store-reflector.ts (informers),
-// kube-store-patch.ts (pure patch builders), kube-store-objects.ts (mapping, bodies),
-// kube-store-events.ts (Events with aggregation).
+// Modules: reflector.ts (informers), patch.ts (pure patch builders), objects.ts (mapping, bodies),
+// secrets.ts (token and signing-key Secrets), events.ts (Event writes with aggregation). The
+// apiserver is reached only through controller/kube/api.ts (client + raw HTTPS, errors): this folder
+// never imports @kubernetes/client-node itself.
 //
-// Reads are from the informer caches only. Writes go to the apiserver and, on success, the object it
-// returned is written through to the cache, so a reconcile that follows sees its own write.
+// Reads are from the shared StoreCache, which the informers fill. Writes go to the apiserver and, on
+// success, the object it returned is written through to the informer and the cache, so a reconcile
+// that follows sees its own write.
 import { hostname } from 'node:os';
 import type { KubeConfig } from '../../kube/config.js';
 import { pino, type Logger } from 'pino';
 import { FINALIZER, splitKey, type AgentToken, type AgentTokenStatus, type ContainerHost, type ContainerHostStatus, type ResourceKey, type SecretData } from '../../api/types.js';
-import { canonicalJson } from '../../reconcile/canonical-json.js';
 import { asKubeError, KubeApi, KubeHttp, PatchStrategy, type RequestRecord } from '../../kube/api.js';
-import { EventRecorder, type StoredEvent } from './events.js';
+import { canonicalJson } from '../../reconcile/canonical-json.js';
+import { StoreCache } from '../cache.js';
+import { EventLog } from '../event-log.js';
+import type { EventRecord, SigningKeyMaterial, SourceProblem, Store, StoreChange, StoredEvent } from '../store.js';
+import { EventRecorder } from './events.js';
 import {
-  agentTokenSecret, GROUP, isOurTokenSecret, parseSigningKeySecret, PLURAL, rawKey, reconcileInputs, SECRET_FIELD_SELECTOR,
-  SECRET_LABEL_SELECTOR, secretChanged, SIGNING_KEY_SECRET, signingKeySecret, toAgentToken, toContainerHost, toSecretData, VERSION,
-  type RawObject,
+  GROUP, PLURAL, rawKey, reconcileInputs, SECRET_FIELD_SELECTOR, SECRET_LABEL_SELECTOR, secretChanged, toAgentToken, toContainerHost,
+  toSecretData, VERSION, type RawObject,
 } from './objects.js';
 import { addFinalizerOps, removeFinalizerOps, statusPatchBody, type JsonPatchOp } from './patch.js';
 import { Reflector, type ChangeType } from './reflector.js';
-import type { EventRecord, SigningKeyMaterial, SourceProblem, Store, StoreEvent } from '../store.js';
+import { KubeSecrets } from './secrets.js';
 
 export type { StoredEvent, RequestRecord };
 
@@ -58,32 +61,21 @@ export interface KubeStoreOptions {
 type Kind = 'ContainerHost' | 'AgentToken';
 const CONFLICT_RETRIES = 5;
 
-const byKey = (a: { metadata: { namespace: string; name: string } }, b: { metadata: { namespace: string; name: string } }): number => {
-  const ka = `${a.metadata.namespace}/${a.metadata.name}`;
-  const kb = `${b.metadata.namespace}/${b.metadata.name}`;
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
-};
-
 export class KubeStore implements Store {
   readonly namespace: string | undefined;
   readonly controllerNamespace: string;
   private readonly log: Logger;
   private readonly api: KubeApi;
   private readonly recorder: EventRecorder;
+  private readonly eventLog: EventLog;
+  private readonly cache: StoreCache;
+  private readonly secrets: KubeSecrets;
   private readonly reflectors: Record<Kind | 'Secret', Reflector>;
   private readonly resyncMs: number;
   private resyncTimer: NodeJS.Timeout | undefined;
 
-  private readonly hostMap = new Map<ResourceKey, ContainerHost>();
-  private readonly tokenMap = new Map<ResourceKey, AgentToken>();
-  private readonly tokenKeyByUid = new Map<string, ResourceKey>();
-  private readonly secretMap = new Map<ResourceKey, SecretData>();
-  private hostList: ContainerHost[] | undefined;
-  private tokenList: AgentToken[] | undefined;
   /** kind/key → the status (canonical JSON) as the apiserver returned it after our last write. */
   private readonly ownStatus = new Map<string, string>();
-  private readonly listeners = new Set<(event: StoreEvent) => void>();
-  private keyPromise: Promise<SigningKeyMaterial> | undefined;
   private started = false;
 
   constructor(options: KubeStoreOptions) {
@@ -94,6 +86,9 @@ export class KubeStore implements Store {
     if (!options.kubeConfig.getCurrentCluster()) throw new Error('kube store: the kubeconfig has no current cluster');
     this.api = new KubeApi(options.kubeConfig, { timeoutMs: options.requestTimeoutMs ?? 30_000, ...(options.onRequest ? { onRequest: options.onRequest } : {}) });
     this.recorder = new EventRecorder({ api: this.api, log: this.log, instance: options.instance ?? process.env.POD_NAME ?? hostname() });
+    this.eventLog = new EventLog({ log: this.log });
+    this.cache = new StoreCache(this.log);
+    this.secrets = new KubeSecrets(this.api, this.log, this.controllerNamespace);
     const http = new KubeHttp(options.kubeConfig);
     const ns = this.namespace ? `/namespaces/${encodeURIComponent(this.namespace)}` : '';
     const common = {
@@ -130,7 +125,7 @@ export class KubeStore implements Store {
       this.resyncTimer = setInterval(() => { for (const r of all) r.resync(); }, this.resyncMs);
       this.resyncTimer.unref();
     }
-    this.log.info({ namespace: this.namespace ?? '(all)', controllerNamespace: this.controllerNamespace, hosts: this.hostMap.size, tokens: this.tokenMap.size, secrets: this.secretMap.size }, 'kubernetes store started');
+    this.log.info({ namespace: this.namespace ?? '(all)', controllerNamespace: this.controllerNamespace, ...this.cache.counts }, 'kubernetes store started');
   }
 
   async stop(): Promise<void> {
@@ -142,15 +137,12 @@ export class KubeStore implements Store {
 
   // ---------------------------------------------------------------- reads (informer caches)
 
-  hosts(): ContainerHost[] { return (this.hostList ??= [...this.hostMap.values()].sort(byKey)); }
-  host(key: ResourceKey): ContainerHost | undefined { return this.hostMap.get(key); }
-  tokens(): AgentToken[] { return (this.tokenList ??= [...this.tokenMap.values()].sort(byKey)); }
-  token(key: ResourceKey): AgentToken | undefined { return this.tokenMap.get(key); }
-  tokenByUid(uid: string): AgentToken | undefined {
-    const key = this.tokenKeyByUid.get(uid);
-    return key === undefined ? undefined : this.tokenMap.get(key);
-  }
-  secret(namespace: string, name: string): SecretData | undefined { return this.secretMap.get(`${namespace}/${name}`); }
+  hosts(): ContainerHost[] { return this.cache.hosts(); }
+  host(key: ResourceKey): ContainerHost | undefined { return this.cache.host(key); }
+  tokens(): AgentToken[] { return this.cache.tokens(); }
+  token(key: ResourceKey): AgentToken | undefined { return this.cache.token(key); }
+  tokenByUid(uid: string): AgentToken | undefined { return this.cache.tokenByUid(uid); }
+  secret(namespace: string, name: string): SecretData | undefined { return this.cache.secret(namespace, name); }
 
   /**
    * Informers that currently fail (the store keeps serving what it last knew), and writes the
@@ -167,7 +159,7 @@ export class KubeStore implements Store {
   }
 
   /** The last events recorded about a resource (oldest first), for the HTTP API. */
-  events(kind: Kind, key: ResourceKey): StoredEvent[] { return this.recorder.events(kind, key); }
+  events(kind: Kind, key: ResourceKey): StoredEvent[] { return this.eventLog.events(kind, key); }
 
   /** Informer counters (lists, watches, stalls, failures) — for diagnostics and tests. */
   informerStats(): Record<Kind | 'Secret', { lists: number; watches: number; stalls: number; failures: number }> {
@@ -175,18 +167,10 @@ export class KubeStore implements Store {
     return { ContainerHost: s(this.reflectors.ContainerHost), AgentToken: s(this.reflectors.AgentToken), Secret: s(this.reflectors.Secret) };
   }
 
-  subscribe(listener: (event: StoreEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => { this.listeners.delete(listener); };
-  }
+  subscribe(listener: (change: StoreChange) => void): () => void { return this.cache.subscribe(listener); }
+  watchAll(listener: (change: StoreChange) => void): () => void { return this.cache.watchAll(listener); }
 
   // ---------------------------------------------------------------- informer callbacks
-
-  private emit(event: StoreEvent): void {
-    for (const listener of [...this.listeners]) {
-      try { listener(event); } catch (err) { this.log.error({ err, kind: event.kind, key: event.key }, 'store listener failed'); }
-    }
-  }
 
   /**
    * Whether a new version of a host or token is worth a reconcile: always when it appears; when its
@@ -204,46 +188,40 @@ export class KubeStore implements Store {
   private onHost(type: ChangeType, obj: RawObject, old: RawObject | undefined): void {
     const key = rawKey(obj);
     if (type === 'delete') {
-      this.hostMap.delete(key);
+      this.cache.deleteHost(key);
       this.ownStatus.delete(`ContainerHost/${key}`);
-      this.recorder.forget('ContainerHost', key);
+      this.eventLog.forget('ContainerHost', key);
     } else {
-      this.hostMap.set(key, toContainerHost(obj));
+      this.cache.setHost(key, toContainerHost(obj));
     }
-    this.hostList = undefined;
     if (type === 'delete' || this.worthAnEvent('ContainerHost', type, obj, old)) {
       this.log.debug({ kind: 'ContainerHost', key, change: type, generation: obj.metadata.generation }, 'ContainerHost changed');
-      this.emit({ kind: 'ContainerHost', key });
+      this.cache.changed({ kind: 'ContainerHost', key });
     }
   }
 
   private onToken(type: ChangeType, obj: RawObject, old: RawObject | undefined): void {
     const key = rawKey(obj);
-    const previous = this.tokenMap.get(key);
-    if (previous) this.tokenKeyByUid.delete(previous.metadata.uid);
     if (type === 'delete') {
-      this.tokenMap.delete(key);
+      this.cache.deleteToken(key);
       this.ownStatus.delete(`AgentToken/${key}`);
-      this.recorder.forget('AgentToken', key);
+      this.eventLog.forget('AgentToken', key);
     } else {
-      const token = toAgentToken(obj);
-      this.tokenMap.set(key, token);
-      this.tokenKeyByUid.set(token.metadata.uid, key);
+      this.cache.setToken(key, toAgentToken(obj));
     }
-    this.tokenList = undefined;
     if (type === 'delete' || this.worthAnEvent('AgentToken', type, obj, old)) {
       this.log.debug({ kind: 'AgentToken', key, change: type }, 'AgentToken changed');
-      this.emit({ kind: 'AgentToken', key });
+      this.cache.changed({ kind: 'AgentToken', key });
     }
   }
 
   private onSecret(type: ChangeType, obj: RawObject, old: RawObject | undefined): void {
     const key = rawKey(obj);
-    if (type === 'delete') this.secretMap.delete(key);
-    else this.secretMap.set(key, toSecretData(obj));
+    if (type === 'delete') this.cache.deleteSecret(key);
+    else this.cache.setSecret(key, toSecretData(obj));
     if (type !== 'update' || !old || secretChanged(old, obj)) {
       this.log.debug({ kind: 'Secret', key, change: type }, 'secret changed');   // never its data
-      this.emit({ kind: 'Secret', key });
+      this.cache.changed({ kind: 'Secret', key });
     }
   }
 
@@ -274,6 +252,7 @@ export class KubeStore implements Store {
           this.api.options(PatchStrategy.MergePatch))) as RawObject;
         this.ownStatus.set(`${kind}/${key}`, canonicalJson(updated.status ?? null));
         this.reflectors[kind].upsert(updated);
+        this.cache.wroteStatus({ kind, key });
         return;
       } catch (err) {
         const e = asKubeError(err, `write status of ${kind} ${key}`);
@@ -334,97 +313,22 @@ export class KubeStore implements Store {
     }
   }
 
-  async writeAgentToken(token: AgentToken, secretName: string, jwt: string, agentUrl: string): Promise<void> {
-    const namespace = token.metadata.namespace;
-    const where = `${namespace}/${secretName}`;
-    for (let attempt = 1; ; attempt++) {
-      const existing = await this.readSecret(namespace, secretName);
-      if (existing && !isOurTokenSecret(existing, token)) {
-        throw new Error(`Secret ${where} exists and was not written by Berth for AgentToken ${token.metadata.name}; refusing to overwrite it (choose another spec.secretName, or delete that Secret)`);
-      }
-      try {
-        if (!existing) {
-          await this.api.call(`create Secret ${where}`, () => this.api.core.createNamespacedSecret(
-            { namespace, body: agentTokenSecret(token, secretName, jwt, agentUrl) as never }, this.api.options()));
-        } else {
-          // A full replace, conditional on its resourceVersion: data holds exactly token and url.
-          await this.api.call(`update Secret ${where}`, () => this.api.core.replaceNamespacedSecret(
-            { namespace, name: secretName, body: agentTokenSecret(token, secretName, jwt, agentUrl, existing) as never }, this.api.options()));
-        }
-        this.log.info({ kind: 'AgentToken', key: `${namespace}/${token.metadata.name}`, secret: where, created: !existing }, 'agent token written');   // never the token
-        return;
-      } catch (err) {
-        // 409: created or changed by someone in between — read again and decide again.
-        const e = asKubeError(err, `write Secret ${where}`);
-        if (!e.conflict || attempt >= CONFLICT_RETRIES) throw e;
-      }
-    }
+  writeAgentToken(token: AgentToken, secretName: string, jwt: string, agentUrl: string): Promise<void> {
+    return this.secrets.writeAgentToken(token, secretName, jwt, agentUrl);
   }
 
-  /** A Secret straight from the apiserver (the token and signing-key Secrets are not in the informer). */
-  private async readSecret(namespace: string, name: string): Promise<RawObject | undefined> {
-    try {
-      const s = await this.api.call(`get Secret ${namespace}/${name}`, () => this.api.core.readNamespacedSecret({ namespace, name }, this.api.options()));
-      return s as unknown as RawObject;
-    } catch (err) {
-      if (asKubeError(err, '').notFound) return undefined;
-      throw err;
-    }
-  }
-
-  async signingKey(generate: () => Promise<SigningKeyMaterial>): Promise<SigningKeyMaterial> {
-    this.keyPromise ??= this.loadOrCreateSigningKey(generate).catch((err: unknown) => {
-      this.keyPromise = undefined;
-      throw err;
-    });
-    return this.keyPromise;
-  }
-
-  /**
-   * GET → absent: generate and CREATE → 409 AlreadyExists (another replica won the race): GET again
-   * and use theirs. Every controller ends up with the same key; an existing key is never replaced.
-   */
-  private async loadOrCreateSigningKey(generate: () => Promise<SigningKeyMaterial>): Promise<SigningKeyMaterial> {
-    const ns = this.controllerNamespace;
-    const where = `${ns}/${SIGNING_KEY_SECRET}`;
-    const read = async () => {
-      const secret = await this.readSecret(ns, SIGNING_KEY_SECRET);
-      return secret ? parseSigningKeySecret(secret, where) : undefined;
-    };
-    const existing = await read();
-    if (existing) return existing;
-    const material = await generate();
-    try {
-      await this.api.call(`create Secret ${where}`, () => this.api.core.createNamespacedSecret({ namespace: ns, body: signingKeySecret(ns, material) as never }, this.api.options()));
-      this.log.info({ kid: material.kid, secret: where }, 'signing key created');
-      return material;
-    } catch (err) {
-      const e = asKubeError(err, `create Secret ${where}`);
-      if (e.conflict) {
-        const theirs = await read();
-        if (!theirs) throw new Error(`signing key Secret ${where} vanished while being created`);
-        this.log.info({ kid: theirs.kid, secret: where }, 'signing key created by another controller; using it');
-        return theirs;
-      }
-      if (e.notFound) {
-        throw new Error(`namespace "${ns}" does not exist: it is the controller namespace, where the signing key Secret ${SIGNING_KEY_SECRET} is kept — create it, or set --namespace / POD_NAMESPACE to the namespace the controller runs in`);
-      }
-      throw e;
-    }
-  }
+  signingKey(generate: () => Promise<SigningKeyMaterial>): Promise<SigningKeyMaterial> { return this.secrets.signingKey(generate); }
 
   recordEvent(kind: Kind, key: ResourceKey, event: EventRecord): void {
     try {
       const { namespace, name } = splitKey(key);
       const obj = this.reflectors[kind].get(key);
+      this.eventLog.record(kind, key, event);
       this.recorder.record({
         kind, namespace, name,
         ...(obj?.metadata.uid ? { uid: obj.metadata.uid } : {}),
         ...(obj?.metadata.resourceVersion ? { resourceVersion: obj.metadata.resourceVersion } : {}),
       }, event);
-      const fields = { event: true, kind, key, reason: event.reason };
-      if (event.type === 'Warning') this.log.warn(fields, event.message);
-      else this.log.info(fields, event.message);
     } catch (err) {
       this.log.warn({ kind, key, err: (err as Error).message }, 'could not record event');
     }

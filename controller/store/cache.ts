@@ -1,0 +1,105 @@
+// The in-memory view both stores serve reads from, and the one place that tells listeners about
+// changes. The directory store fills it from its scans, the Kubernetes store from its informers;
+// the reconcilers and the HTTP API read it through the Store interface and cannot tell which.
+//
+// Two kinds of listener, so that status writes never loop (write → change → reconcile → write):
+//   subscribe()  changes from outside: a resource appeared, changed or went. The reconcilers.
+//   watchAll()   the same, plus each status write the store made itself (wroteStatus()), once it is
+//                stored. The status page, which must show exactly those writes.
+// Listeners are called synchronously, in the order they subscribed; one that throws is logged and
+// never stops the others nor fails the write that triggered it.
+import type { Logger } from 'pino';
+import { keyOf, type AgentToken, type ContainerHost, type ResourceKey, type SecretData } from '../api/types.js';
+import type { StoreChange } from './store.js';
+
+type Listener = (change: StoreChange) => void;
+
+const byKey = (a: { metadata: { namespace: string; name: string } }, b: { metadata: { namespace: string; name: string } }): number => {
+  const ka = keyOf(a.metadata);
+  const kb = keyOf(b.metadata);
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+};
+
+export class StoreCache {
+  private readonly hostMap = new Map<ResourceKey, ContainerHost>();
+  private readonly tokenMap = new Map<ResourceKey, AgentToken>();
+  private readonly tokenKeyByUid = new Map<string, ResourceKey>();
+  private readonly secretMap = new Map<ResourceKey, SecretData>();
+  /** Sorted by namespace/name, built on first read after a change (the API lists them often). */
+  private hostList: ContainerHost[] | undefined;
+  private tokenList: AgentToken[] | undefined;
+  /** Every listener, in subscription order; `all` marks the watchAll() ones. */
+  private readonly listeners = new Set<{ fn: Listener; all: boolean }>();
+
+  constructor(private readonly log: Logger) {}
+
+  // ---------------------------------------------------------------- reads
+
+  hosts(): ContainerHost[] { return (this.hostList ??= [...this.hostMap.values()].sort(byKey)); }
+  host(key: ResourceKey): ContainerHost | undefined { return this.hostMap.get(key); }
+  tokens(): AgentToken[] { return (this.tokenList ??= [...this.tokenMap.values()].sort(byKey)); }
+  token(key: ResourceKey): AgentToken | undefined { return this.tokenMap.get(key); }
+  tokenByUid(uid: string): AgentToken | undefined {
+    const key = this.tokenKeyByUid.get(uid);
+    return key === undefined ? undefined : this.tokenMap.get(key);
+  }
+  secret(namespace: string, name: string): SecretData | undefined { return this.secretMap.get(`${namespace}/${name}`); }
+  get counts(): { hosts: number; tokens: number; secrets: number } {
+    return { hosts: this.hostMap.size, tokens: this.tokenMap.size, secrets: this.secretMap.size };
+  }
+
+  // ---------------------------------------------------------------- writes (by the store only)
+
+  setHost(key: ResourceKey, host: ContainerHost): void {
+    this.hostMap.set(key, host);
+    this.hostList = undefined;
+  }
+
+  deleteHost(key: ResourceKey): void {
+    this.hostMap.delete(key);
+    this.hostList = undefined;
+  }
+
+  /** Keeps tokenByUid in step: a token replaced by one with another uid no longer answers to the old uid. */
+  setToken(key: ResourceKey, token: AgentToken): void {
+    const previous = this.tokenMap.get(key);
+    if (previous && previous.metadata.uid !== token.metadata.uid) this.tokenKeyByUid.delete(previous.metadata.uid);
+    this.tokenMap.set(key, token);
+    this.tokenKeyByUid.set(token.metadata.uid, key);
+    this.tokenList = undefined;
+  }
+
+  deleteToken(key: ResourceKey): void {
+    const previous = this.tokenMap.get(key);
+    if (previous) this.tokenKeyByUid.delete(previous.metadata.uid);
+    this.tokenMap.delete(key);
+    this.tokenList = undefined;
+  }
+
+  setSecret(key: ResourceKey, secret: SecretData): void { this.secretMap.set(key, secret); }
+  deleteSecret(key: ResourceKey): void { this.secretMap.delete(key); }
+
+  // ---------------------------------------------------------------- listeners
+
+  subscribe(listener: Listener): () => void { return this.add(listener, false); }
+  watchAll(listener: Listener): () => void { return this.add(listener, true); }
+
+  /** A change from outside the controller: every listener hears it. */
+  changed(change: StoreChange): void { this.notify(change, false); }
+
+  /** The store stored a status write of its own: only watchAll() listeners hear it (no reconcile loop). */
+  wroteStatus(change: StoreChange): void { this.notify(change, true); }
+
+  private add(fn: Listener, all: boolean): () => void {
+    const entry = { fn, all };
+    this.listeners.add(entry);
+    return () => { this.listeners.delete(entry); };
+  }
+
+  private notify(change: StoreChange, ownWrite: boolean): void {
+    for (const l of [...this.listeners]) {
+      if (ownWrite && !l.all) continue;
+      try { l.fn(change); } catch (err) { this.log.error({ err, kind: change.kind, key: change.key }, 'store listener failed'); }
+    }
+  }
+}
