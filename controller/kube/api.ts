@@ -1,4 +1,5 @@
-// The Kubernetes store's two ways to the apiserver, both authenticated by the KubeConfig:
+// The Kubernetes store's two ways to the apiserver (and the reviewer's, review.ts), both
+// authenticated by the KubeConfig:
 //
 // - KubeApi: @kubernetes/client-node's generated clients (CustomObjectsApi, CoreV1Api) for single
 //   requests: get, create, replace, patch. Every call gets per-call middleware that
@@ -12,7 +13,7 @@
 // - KubeHttp: raw HTTPS (node:https with kc.applyToHTTPSOptions: CA, client certs, bearer or exec
 //   tokens, proxy agent) for the informers' paged lists and streaming watches. client-node's Watch
 //   aborts any watch silent for 30 s and cannot ask for bookmarks, and its ListWatch stops for good
-//   on any non-410 error; the reflector (kube-store-reflector.ts) needs control over both.
+//   on any non-410 error; the reflector (store/kube/reflector.ts) needs control over both.
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import {

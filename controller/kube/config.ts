@@ -1,6 +1,7 @@
 // Loading the Kubernetes client configuration for Kubernetes mode: an explicit kubeconfig file, or
-// client-go's defaults (KUBECONFIG, ~/.kube/config, in-cluster service account). Kept beside the
-// Kubernetes store so that only the store and leader election import @kubernetes/client-node.
+// client-go's defaults (KUBECONFIG, ~/.kube/config, in-cluster service account). In controller/kube/,
+// the only folder that imports @kubernetes/client-node (test/architecture/boundaries.test.ts); the
+// rest of the controller sees just the KubeConfig type re-exported here.
 import { KubeConfig } from '@kubernetes/client-node';
 
 export type { KubeConfig };

@@ -1,7 +1,8 @@
 // The I/O the elector needs from the apiserver: read, create and replace ONE Lease, with optimistic
 // concurrency (replace carries the resourceVersion that was read; 409 = someone else wrote first).
 // `KubeLeaseClient` does it with @kubernetes/client-node's CoordinationV1Api; tests may pass any
-// other `LeaseClient`.
+// other `LeaseClient`. Lives in controller/kube/ (the only folder that imports client-node); the
+// elector in controller/leader/ imports it from here.
 import { CoordinationV1Api, Observable, type KubeConfig, type V1Lease, type V1MicroTime } from '@kubernetes/client-node';
 import { withRbacHint } from '../rbac-hint.js';
 import type { LeaseRecord } from '../leader/decide.js';

@@ -1,8 +1,8 @@
 // The apiserver's answers to "who is this token?" (TokenReview) and "may they do that?"
 // (SubjectAccessReview), for the status page's access control in Kubernetes mode. The HTTP layer
 // only sees the Reviewer interface (controller/http/kube-access.ts); this module is the one place
-// that speaks to the apiserver for it, beside the Kubernetes store (the only modules allowed to
-// import @kubernetes/client-node). The controller's ServiceAccount needs `create tokenreviews`
+// that speaks to the apiserver for it, in controller/kube/ (the only folder allowed to import
+// @kubernetes/client-node). The controller's ServiceAccount needs `create tokenreviews`
 // (authentication.k8s.io) and `create subjectaccessreviews` (authorization.k8s.io).
 import { AuthenticationV1Api, AuthorizationV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { KubeApi } from './api.js';

@@ -1,7 +1,7 @@
 // The pure half of the directory store: turning one manifest file's text into resources (with the
 // same reader and validator `berth validate` uses), combining per-file results into the desired
 // resource set while keeping the last good version of broken files, and diffing that set against
-// what the store holds. No I/O here — dir-store.ts does the reading, watching and persisting.
+// what the store holds. No I/O here — scan.ts reads, watcher.ts watches, dir-store.ts folds and persists.
 //
 // THE RULE (the heart of the directory store):
 //   * A file that fails to parse or validate is reported as a problem, and ITS resources keep their
