@@ -2,7 +2,9 @@
 // authenticated by the KubeConfig:
 //
 // - KubeApi: @kubernetes/client-node's generated clients (CustomObjectsApi, CoreV1Api) for single
-//   requests: get, create, replace, patch. Every call gets per-call middleware that
+//   requests: get, create, replace, patch — offered to the store as a few methods in Berth's terms
+//   (getCustomObject, mergePatchCustomObjectStatus, createSecret, ...). Every call gets per-call
+//   middleware that
 //     * FORCES the patch Content-Type. The generated patch methods pick the first media type of
 //       their list, which is application/json-patch+json; a merge patch sent with that header would
 //       be rejected (or, worse, a JSON patch mistaken for something else). `setHeaderOptions`
@@ -18,7 +20,8 @@ import { request as httpRequest, type ClientRequest, type IncomingMessage } from
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import {
   ApiException, CoreV1Api, CustomObjectsApi, Observable, PatchStrategy, setHeaderOptions,
-  type ConfigurationOptions, type KubeConfig, type ObservableMiddleware, type RequestContext, type ResponseContext,
+  type ConfigurationOptions, type CoreV1Event, type KubeConfig, type ObservableMiddleware, type RequestContext, type ResponseContext,
+  type V1Secret,
 } from '@kubernetes/client-node';
 import { withRbacHint } from '../rbac-hint.js';
 
@@ -75,9 +78,12 @@ export interface Denial { message: string; since: string; lastSeen: number }
 /** How long a refused request stays listed after it was last seen (it is retried long before). */
 export const DENIAL_MEMORY_MS = 10 * 60_000;
 
+/** Where one custom object lives. */
+export interface CustomObjectRef { group: string; version: string; plural: string; namespace: string; name: string }
+
 export class KubeApi {
-  readonly custom: CustomObjectsApi;
-  readonly core: CoreV1Api;
+  private readonly custom: CustomObjectsApi;
+  private readonly core: CoreV1Api;
   private readonly timeoutMs: number;
   private readonly onRequest: ((r: RequestRecord) => void) | undefined;
   /** 403s by the apiserver's message (minus the object name), so a missing RBAC rule is visible in /api/v1/sources. */
@@ -113,6 +119,47 @@ export class KubeApi {
     return { ...base, middleware: [...(base.middleware ?? []), last], middlewareMergeStrategy: 'append' };
   }
 
+  // ---------------------------------------------------------------- the store's requests
+  // In Berth's terms: plain JSON bodies in, plain JSON objects out, failures as KubeErrors naming
+  // `what`. client-node's generated method names, request shapes and the Content-Type of each patch
+  // stay in this file, so the store (controller/store/kube/) needs nothing from client-node.
+
+  getCustomObject(what: string, ref: CustomObjectRef): Promise<unknown> {
+    return this.call(what, () => this.custom.getNamespacedCustomObject(ref, this.options()));
+  }
+
+  /** A JSON patch (RFC 6902, application/json-patch+json) of the object. */
+  jsonPatchCustomObject(what: string, ref: CustomObjectRef, ops: readonly object[]): Promise<unknown> {
+    return this.call(what, () => this.custom.patchNamespacedCustomObject({ ...ref, body: ops }, this.options(PatchStrategy.JsonPatch)));
+  }
+
+  /** A JSON merge patch (RFC 7386, application/merge-patch+json) of the status subresource. */
+  mergePatchCustomObjectStatus(what: string, ref: CustomObjectRef, body: object): Promise<unknown> {
+    return this.call(what, () => this.custom.patchNamespacedCustomObjectStatus({ ...ref, body }, this.options(PatchStrategy.MergePatch)));
+  }
+
+  readSecret(what: string, namespace: string, name: string): Promise<unknown> {
+    return this.call(what, () => this.core.readNamespacedSecret({ namespace, name }, this.options()));
+  }
+
+  createSecret(what: string, namespace: string, body: object): Promise<unknown> {
+    return this.call(what, () => this.core.createNamespacedSecret({ namespace, body: body as V1Secret }, this.options()));
+  }
+
+  /** A full replace; `body.metadata.resourceVersion` makes it conditional. */
+  replaceSecret(what: string, namespace: string, name: string, body: object): Promise<unknown> {
+    return this.call(what, () => this.core.replaceNamespacedSecret({ namespace, name, body: body as V1Secret }, this.options()));
+  }
+
+  createEvent(what: string, namespace: string, body: object): Promise<unknown> {
+    return this.call(what, () => this.core.createNamespacedEvent({ namespace, body: body as CoreV1Event }, this.options()));
+  }
+
+  /** A JSON merge patch of an Event (count, lastTimestamp). */
+  mergePatchEvent(what: string, namespace: string, name: string, body: object): Promise<unknown> {
+    return this.call(what, () => this.core.patchNamespacedEvent({ namespace, name, body }, this.options(PatchStrategy.MergePatch)));
+  }
+
   /** Runs one call, mapping every failure to a KubeError naming `what`. */
   async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
     try { return await fn(); } catch (err) {
@@ -136,8 +183,6 @@ export class KubeApi {
     return [...this.denials.values()];
   }
 }
-
-export { PatchStrategy };
 
 /** One raw request in flight: its response, and a way to abort it (watchdog, stop). */
 export interface OpenRequest { response: Promise<IncomingMessage>; cancel(reason: Error): void }

@@ -9,7 +9,7 @@
 // Event is best-effort by nature, a reconcile must never fail because of one.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { asKubeError, PatchStrategy, type KubeApi } from '../../kube/api.js';
+import { asKubeError, type KubeApi } from '../../kube/api.js';
 import { eventBody, truncateMessage, type InvolvedObject } from './objects.js';
 import type { EventRecord } from '../store.js';
 
@@ -76,9 +76,7 @@ export class EventRecorder {
     if (known && now.getTime() - known.lastSeen < this.windowMs) {
       const count = known.count + 1;
       try {
-        await this.o.api.call(`patch Event ${known.namespace}/${known.name}`, () => this.o.api.core.patchNamespacedEvent(
-          { namespace: known.namespace, name: known.name, body: { count, lastTimestamp: seconds(now) } },
-          this.o.api.options(PatchStrategy.MergePatch)));
+        await this.o.api.mergePatchEvent(`patch Event ${known.namespace}/${known.name}`, known.namespace, known.name, { count, lastTimestamp: seconds(now) });
         known.count = count;
         known.lastSeen = now.getTime();
         return;
@@ -91,8 +89,7 @@ export class EventRecorder {
     // kubectl/client-go name Events <object>.<unique hex>; ours are unique per series.
     const name = `${target.name}.${Date.now().toString(16)}${randomBytes(4).toString('hex')}`;
     const body = eventBody(target, event, name, seconds(now), this.o.instance);
-    await this.o.api.call(`create Event for ${target.kind} ${target.namespace}/${target.name}`,
-      () => this.o.api.core.createNamespacedEvent({ namespace: target.namespace, body: body as never }, this.o.api.options()));
+    await this.o.api.createEvent(`create Event for ${target.kind} ${target.namespace}/${target.name}`, target.namespace, body);
     this.series.set(id, { namespace: target.namespace, name, count: 1, lastSeen: now.getTime() });
   }
 

@@ -16,7 +16,7 @@ import { hostname } from 'node:os';
 import type { KubeConfig } from '../../kube/config.js';
 import { pino, type Logger } from 'pino';
 import { FINALIZER, splitKey, type AgentToken, type AgentTokenStatus, type ContainerHost, type ContainerHostStatus, type ResourceKey, type SecretData } from '../../api/types.js';
-import { asKubeError, KubeApi, KubeHttp, PatchStrategy, type RequestRecord } from '../../kube/api.js';
+import { asKubeError, KubeApi, KubeHttp, type RequestRecord } from '../../kube/api.js';
 import { canonicalJson } from '../../reconcile/canonical-json.js';
 import { StoreCache } from '../cache.js';
 import { EventLog } from '../event-log.js';
@@ -247,9 +247,8 @@ export class KubeStore implements Store {
     for (let attempt = 1; ; attempt++) {
       const body = statusPatchBody(current.status as Record<string, unknown> | undefined, status, current.metadata.resourceVersion);
       try {
-        const updated = await this.api.call(`write status of ${kind} ${key}`, () => this.api.custom.patchNamespacedCustomObjectStatus(
-          { group: GROUP, version: VERSION, namespace, plural: PLURAL[kind], name, body },
-          this.api.options(PatchStrategy.MergePatch))) as RawObject;
+        const updated = await this.api.mergePatchCustomObjectStatus(`write status of ${kind} ${key}`,
+          { group: GROUP, version: VERSION, namespace, plural: PLURAL[kind], name }, body) as RawObject;
         this.ownStatus.set(`${kind}/${key}`, canonicalJson(updated.status ?? null));
         this.reflectors[kind].upsert(updated);
         this.cache.wroteStatus({ kind, key });
@@ -266,8 +265,7 @@ export class KubeStore implements Store {
 
   private async read(kind: Kind, namespace: string, name: string): Promise<RawObject | undefined> {
     try {
-      return await this.api.call(`get ${kind} ${namespace}/${name}`, () => this.api.custom.getNamespacedCustomObject(
-        { group: GROUP, version: VERSION, namespace, plural: PLURAL[kind], name }, this.api.options())) as RawObject;
+      return await this.api.getCustomObject(`get ${kind} ${namespace}/${name}`, { group: GROUP, version: VERSION, namespace, plural: PLURAL[kind], name }) as RawObject;
     } catch (err) {
       if (asKubeError(err, '').notFound) return undefined;
       throw err;
@@ -298,9 +296,8 @@ export class KubeStore implements Store {
       const ops = build(current);
       if (!ops) return;
       try {
-        const updated = await this.api.call(`${what} finalizer on ContainerHost ${key}`, () => this.api.custom.patchNamespacedCustomObject(
-          { group: GROUP, version: VERSION, namespace, plural: PLURAL.ContainerHost, name, body: ops },
-          this.api.options(PatchStrategy.JsonPatch))) as RawObject;
+        const updated = await this.api.jsonPatchCustomObject(`${what} finalizer on ContainerHost ${key}`,
+          { group: GROUP, version: VERSION, namespace, plural: PLURAL.ContainerHost, name }, ops) as RawObject;
         this.reflectors.ContainerHost.upsert(updated);
         return;
       } catch (err) {

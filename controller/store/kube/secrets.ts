@@ -25,12 +25,10 @@ export class KubeSecrets {
       }
       try {
         if (!existing) {
-          await this.api.call(`create Secret ${where}`, () => this.api.core.createNamespacedSecret(
-            { namespace, body: agentTokenSecret(token, secretName, jwt, agentUrl) as never }, this.api.options()));
+          await this.api.createSecret(`create Secret ${where}`, namespace, agentTokenSecret(token, secretName, jwt, agentUrl));
         } else {
           // A full replace, conditional on its resourceVersion: data holds exactly token and url.
-          await this.api.call(`update Secret ${where}`, () => this.api.core.replaceNamespacedSecret(
-            { namespace, name: secretName, body: agentTokenSecret(token, secretName, jwt, agentUrl, existing) as never }, this.api.options()));
+          await this.api.replaceSecret(`update Secret ${where}`, namespace, secretName, agentTokenSecret(token, secretName, jwt, agentUrl, existing));
         }
         this.log.info({ kind: 'AgentToken', key: `${namespace}/${token.metadata.name}`, secret: where, created: !existing }, 'agent token written');   // never the token
         return;
@@ -54,8 +52,7 @@ export class KubeSecrets {
   /** A Secret straight from the apiserver. */
   private async read(namespace: string, name: string): Promise<RawObject | undefined> {
     try {
-      const s = await this.api.call(`get Secret ${namespace}/${name}`, () => this.api.core.readNamespacedSecret({ namespace, name }, this.api.options()));
-      return s as unknown as RawObject;
+      return await this.api.readSecret(`get Secret ${namespace}/${name}`, namespace, name) as RawObject;
     } catch (err) {
       if (asKubeError(err, '').notFound) return undefined;
       throw err;
@@ -77,7 +74,7 @@ export class KubeSecrets {
     if (existing) return existing;
     const material = await generate();
     try {
-      await this.api.call(`create Secret ${where}`, () => this.api.core.createNamespacedSecret({ namespace: ns, body: signingKeySecret(ns, material) as never }, this.api.options()));
+      await this.api.createSecret(`create Secret ${where}`, ns, signingKeySecret(ns, material));
       this.log.info({ kid: material.kid, secret: where }, 'signing key created');
       return material;
     } catch (err) {
