@@ -43,6 +43,7 @@ import { ResourceValidator } from '../../api/validate.js';
 import { StoreCache } from '../cache.js';
 import { EventLog } from '../event-log.js';
 import type { EventRecord, SigningKeyMaterial, SourceProblem, Store, StoreChange, StoredEvent } from '../store.js';
+import { errorMessage } from './errors.js';
 import { ProblemTracker } from './problems.js';
 import { ManifestScanner } from './scan.js';
 import { loadOrCreateSigningKey } from './signing-key-file.js';
@@ -73,8 +74,6 @@ export interface DirectoryStoreOptions {
   /** The validator to use (default: one built from the package's CRDs). */
   validator?: ResourceValidator;
 }
-
-function errorMessage(err: unknown): string { return err instanceof Error ? err.message : String(err); }
 function defined<T extends Record<string, unknown>>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }

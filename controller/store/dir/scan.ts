@@ -5,9 +5,7 @@ import { sep } from 'node:path';
 import { collectManifestFiles } from '../../api/manifests.js';
 import type { ResourceValidator } from '../../api/validate.js';
 import { scanManifestText, type FileScan, type LocatedProblem } from './sources.js';
-import { errorCode } from './state-dir.js';
-
-function errorMessage(err: unknown): string { return err instanceof Error ? err.message : String(err); }
+import { errorCode, errorMessage } from './errors.js';
 
 export interface ManifestScan {
   /** Every file found (or, under a root that cannot be listed, every file known from it: unavailable). */

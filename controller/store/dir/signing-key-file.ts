@@ -5,9 +5,8 @@ import { promises as fsp } from 'node:fs';
 import type { Logger } from 'pino';
 import type { SigningKeyMaterial } from '../store.js';
 import { createFileExclusive } from './atomic-file.js';
-import { errorCode, type StateDir } from './state-dir.js';
-
-function errorMessage(err: unknown): string { return err instanceof Error ? err.message : String(err); }
+import { errorCode, errorMessage } from './errors.js';
+import type { StateDir } from './state-dir.js';
 
 export async function loadOrCreateSigningKey(dir: StateDir, generate: () => Promise<SigningKeyMaterial>, log: Logger): Promise<SigningKeyMaterial> {
   const path = dir.path('signing-key.json');

@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { ContainerHost } from '../../api/types.js';
 import type { SourceResource } from './sources.js';
-import { errorCode, type StateDir } from './state-dir.js';
+import { errorCode, errorMessage } from './errors.js';
+import type { StateDir } from './state-dir.js';
 import { writeFileAtomic } from './atomic-file.js';
 
 export interface MetaRecord { uid: string; generation: number; creationTimestamp: string; specJson: string }
@@ -25,8 +26,6 @@ export interface PersistedState {
 }
 
 export const STATE_VERSION = 1;
-
-function errorMessage(err: unknown): string { return err instanceof Error ? err.message : String(err); }
 
 export interface StateInput {
   resourceVersion: number;

@@ -13,11 +13,10 @@ import { promises as fsp, readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { ResourceKey } from '../../api/types.js';
 import { ConcurrencyLimit } from './atomic-file.js';
-import { errorCode, type StateDir } from './state-dir.js';
+import { errorCode, errorMessage } from './errors.js';
+import type { StateDir } from './state-dir.js';
 
 export type StatusKind = 'ContainerHost' | 'AgentToken';
-
-function errorMessage(err: unknown): string { return err instanceof Error ? err.message : String(err); }
 
 export class StatusFiles {
   /** Status file path → the newest content not yet written. */
