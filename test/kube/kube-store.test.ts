@@ -24,6 +24,8 @@ const kc = new KubeConfig();
 const stores: KubeStore[] = [];
 const requests: RequestRecord[] = [];
 const events: StoreChange[] = [];
+/** What a watchAll() listener (the status page) hears: events plus our own status writes. */
+const allChanges: StoreChange[] = [];
 let store: KubeStore;
 
 async function waitFor<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
@@ -67,6 +69,7 @@ test.before(async () => {
   ctrlNs = await createTestNamespace('berth-t-kstore-ctl');
   store = newStore({ onRequest: (r) => requests.push(r) });
   store.subscribe((e) => events.push(e));
+  store.watchAll((e) => allChanges.push(e));
   await store.start();
 });
 
@@ -116,6 +119,8 @@ test('writeHostStatus replaces the status through /status with a merge patch; re
     conditions: [{ type: 'Ready', status: 'False', reason: 'NotReady', message: 'web pending', lastTransitionTime: '2025-01-01T00:00:00Z', observedGeneration: 1 }],
   };
   requests.length = 0;
+  const heard = () => allChanges.filter((e) => e.kind === 'ContainerHost' && e.key === key).length - eventsFor('ContainerHost', key);
+  const heardBefore = heard();
   await store.writeHostStatus(key, full);
   const statusWrites = requests.filter((r) => r.method === 'PATCH' && r.url.includes(`/namespaces/${ns}/containerhosts/box-2/status`));
   assert.is(statusWrites.length, 1, JSON.stringify(requests));
@@ -130,6 +135,10 @@ test('writeHostStatus replaces the status through /status with a merge patch; re
   const live = await getJson(['get', 'ch', 'box-2', '-n', ns]);
   assert.equal(live.status, less);
   assert.equal(store.host(key)!.status, less);
+  // watchAll() hears what subscribe() hears plus each of our status writes, once. (Not asserted
+  // here: a watch event for our write can beat the PATCH response, and is then taken for someone
+  // else's status — one extra subscribe() event, as before the shared cache.)
+  assert.is(heard(), heardBefore + 2, 'watchAll() hears each of our status writes once, beyond what subscribe() hears');
 
   // Our own status writes do not come back as events (no write → event → reconcile loop), but
   // a later real change does; the watch delivers in order, so the label event comes after both.

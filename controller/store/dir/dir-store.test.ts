@@ -495,6 +495,23 @@ test('status is written behind: memory at once, the file after; a burst ends wit
   }, (dir) => write(join(dir, 'a.yaml'), host('a')));
 });
 
+test('own status writes reach watchAll() listeners (the page), never subscribe() ones (the reconcilers)', async () => {
+  await withStore(async ({ dir, store, events, barrier }) => {
+    const all: string[] = [];
+    store.watchAll((e: StoreChange) => { if (e.key !== 'default/zz-barrier') all.push(`${e.kind} ${e.key}`); });
+    await store.writeHostStatus('default/a', { observedGeneration: 1, ready: '1/1' });
+    await store.writeTokenStatus('default/a', {});
+    assert.equal(all, ['ContainerHost default/a', 'AgentToken default/a']);
+    await barrier();
+    assert.equal(events, [], 'no change for the reconcilers');
+    // A real change reaches both.
+    write(join(dir, 'a.yaml'), `${host('a', { image: 'nginx:2' })}---\n${token('a')}`);
+    await barrier();
+    assert.equal(events, ['ContainerHost default/a']);
+    assert.equal(all.at(-1), 'ContainerHost default/a');
+  }, (dir) => write(join(dir, 'a.yaml'), `${host('a')}---\n${token('a')}`));
+});
+
 test('a re-scan parses only files that changed (same size, same second included); deleted and replaced files are seen', async () => {
   // The real validator, counting the documents it is asked about.
   class CountingValidator extends ResourceValidator {
