@@ -48,11 +48,29 @@ test('run state: stopped out of band is started again; Stopped is stopped', () =
 
 test('run state: Never and OnFailure containers that completed are left alone', () => {
   for (const restartPolicy of ['Never', 'OnFailure'] as const) {
-    const done = seen('job', { state: 'exited', exitCode: 0, finishedAt: '2026-01-01T00:00:00Z' });
+    // As the agent reports it: both times set (Docker's zero times are left out).
+    const done = seen('job', { state: 'exited', exitCode: 0, startedAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T00:00:01Z' });
     assert.equal(summary(input({ desired: desired(spec('job', { restartPolicy })), observed: [done] })), [], restartPolicy);
-    const neverRan = seen('job', { state: 'created', finishedAt: '0001-01-01T00:00:00Z' });
+    const neverRan = seen('job', { state: 'created' });
     assert.equal(summary(input({ desired: desired(spec('job', { restartPolicy })), observed: [neverRan] })), ['apply job'], restartPolicy);
+    // Its start failed: exited, but it never ran, so nothing completed.
+    const failedStart = seen('job', { state: 'exited', exitCode: 127, finishedAt: '2026-01-01T00:00:01Z' });
+    assert.equal(summary(input({ desired: desired(spec('job', { restartPolicy })), observed: [failedStart] })), ['apply job'], restartPolicy);
   }
+});
+
+// The three cases where the planner and the agent once disagreed (protocol/run-state.ts decides them).
+test('run state: a paused container declared Stopped is stopped', () => {
+  assert.equal(summary(input({ desired: desired(spec('a', { state: 'Stopped' })), observed: [seen('a', { state: 'paused' })] })), ['apply a']);
+});
+
+test('run state: a dead container declared Running is replaced, even with restartPolicy Never', () => {
+  const dead = seen('a', { state: 'dead', startedAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T00:00:01Z' });
+  assert.equal(summary(input({ desired: desired(spec('a', { restartPolicy: 'Never' })), observed: [dead] })), ['apply a']);
+});
+
+test('run state: a container being removed gets no action until Docker is done with it', () => {
+  assert.equal(summary(input({ desired: desired(spec('a')), observed: [seen('a', { state: 'removing' })] })), []);
 });
 
 test('deleting: Delete removes every managed container, then cleanup is done', () => {

@@ -1,6 +1,7 @@
 // The planner: desired containers + what the agent observed → the actions that close the gap.
 // Pure and total: no I/O, no clock, no exceptions; every decision is a line below with its reason.
 import type { ContainerSpec, ObservedContainer } from '../../protocol/container.js';
+import { observedRunView, runStateAction } from '../../protocol/run-state.js';
 
 export type Action =
   | { kind: 'apply'; name: string; spec: ContainerSpec; why: string }
@@ -26,17 +27,6 @@ export interface Plan {
   cleanupDone: boolean;
 }
 
-/** Whether the run state of `o` already matches `state`, given the container's restart policy. */
-export function runStateConverged(spec: ContainerSpec, o: ObservedContainer): boolean {
-  const running = o.state === 'running' || o.state === 'restarting';
-  if (spec.state === 'Stopped') return !running;
-  if (running) return true;
-  // Never / OnFailure: a container that ran and exited has completed; starting it again would
-  // defeat the policy the user chose. Docker itself retries OnFailure on a non-zero exit.
-  const completed = (o.state === 'exited' || o.state === 'dead') && o.finishedAt !== undefined && !o.finishedAt.startsWith('0001-');
-  return (spec.restartPolicy === 'Never' || spec.restartPolicy === 'OnFailure') && completed;
-}
-
 export function plan(input: PlanInput): Plan {
   const { desired, observed, inFlight } = input;
   // No agent, no actions: containers are left exactly as they are.
@@ -59,7 +49,11 @@ export function plan(input: PlanInput): Plan {
     const o = byName.get(name);
     if (!o) actions.push({ kind: 'apply', name, spec, why: 'missing' });
     else if (o.specHash !== spec.specHash) actions.push({ kind: 'apply', name, spec, why: `spec changed (${o.specHash ?? 'none'} → ${spec.specHash})` });
-    else if (!runStateConverged(spec, o)) actions.push({ kind: 'apply', name, spec, why: `state ${o.state}, want ${spec.state}` });
+    else {
+      // The agent decides the same way (protocol/run-state.ts); 'wait' is a transition Docker owns.
+      const step = runStateAction(spec.state, spec.restartPolicy, observedRunView(o));
+      if (step !== 'none' && step !== 'wait') actions.push({ kind: 'apply', name, spec, why: `state ${o.state}, want ${spec.state}` });
+    }
   }
   if (input.removalPolicy === 'Delete') {
     for (const o of observed) {
