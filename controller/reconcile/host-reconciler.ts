@@ -9,7 +9,7 @@ import type { HelloFrame, ObservedFrame, ResultFrame } from '../../protocol/fram
 import { ANNOTATIONS, type ContainerHost, type ContainerHostStatus, type ResourceKey } from '../api/types.js';
 import { DispatchError, type AgentHub, type SessionInfo } from '../hub/hub.js';
 import type { EventRecord, Store } from '../store/store.js';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson } from '../lib/canonical-json.js';
 import { plan, type Action } from './planner.js';
 import { ResolutionCache } from './resolution-cache.js';
 import { pullAuthFor } from './resolve.js';

@@ -39,7 +39,8 @@ import { collectManifestFiles } from '../api/manifests.js';
 import { API_VERSION, FINALIZER, keyOf, type AgentToken, type AgentTokenStatus, type ContainerHost, type ContainerHostStatus, type ResourceKey, type SecretData } from '../api/types.js';
 import { ResourceValidator } from '../api/validate.js';
 import { ConcurrencyLimit, createFileExclusive, ensureDir, KeyedSerializer, writeFileAtomic } from './atomic-file.js';
-import { canonicalJson, diffResources, resolveSources, resourceId, scanManifestText, type FileScan, type LocatedProblem, type SourceKind, type SourceResource } from './dir-sources.js';
+import { canonicalJson } from '../lib/canonical-json.js';
+import { diffResources, resolveSources, resourceId, scanManifestText, type FileScan, type LocatedProblem, type SourceKind, type SourceResource } from './dir-sources.js';
 import type { EventRecord, SigningKeyMaterial, SourceProblem, Store, StoreEvent } from './store.js';
 import { DirWatcher } from './dir-watcher.js';
 

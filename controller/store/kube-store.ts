@@ -15,7 +15,7 @@ import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { pino, type Logger } from 'pino';
 import { FINALIZER, splitKey, type AgentToken, type AgentTokenStatus, type ContainerHost, type ContainerHostStatus, type ResourceKey, type SecretData } from '../api/types.js';
-import { canonicalJson } from '../reconcile/canonical-json.js';
+import { canonicalJson } from '../lib/canonical-json.js';
 import { asKubeError, KubeApi, KubeHttp, PatchStrategy, type RequestRecord } from './kube-store-api.js';
 import { EventRecorder, type StoredEvent } from './kube-store-events.js';
 import {
