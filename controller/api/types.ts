@@ -121,6 +121,9 @@ export interface AgentToken {
   status?: AgentTokenStatus;
 }
 
+/** Where an AgentToken's JWT is stored (a Secret, or in directory mode a token file): spec.secretName, default `<name>-agent-token`. */
+export const agentTokenSecretName = (t: Pick<AgentToken, 'metadata' | 'spec'>): string => t.spec.secretName ?? `${t.metadata.name}-agent-token`;
+
 /** A Secret's data, decoded; the type says how to read it (e.g. kubernetes.io/dockerconfigjson). */
 export interface SecretData { namespace: string; name: string; type: string; data: Record<string, Buffer> }
 

@@ -4,7 +4,7 @@
 // that uses it. A rotation closes agents still on the old token.
 import type { Logger } from 'pino';
 import { CLOSE } from '../../protocol/frames.js';
-import { ANNOTATIONS, type AgentToken, type AgentTokenStatus, type Condition, type ResourceKey } from '../api/types.js';
+import { agentTokenSecretName, ANNOTATIONS, type AgentToken, type AgentTokenStatus, type Condition, type ResourceKey } from '../api/types.js';
 import type { AgentHub } from '../hub/hub.js';
 import type { Store } from '../store/store.js';
 import { mintAgentToken } from '../tokens/mint.js';
@@ -12,8 +12,6 @@ import type { SigningKey } from '../tokens/signing-key.js';
 
 /** lastUsedAt is written at most this often. */
 const LAST_USED_WRITE_MS = 60_000;
-
-export const defaultSecretName = (t: AgentToken): string => t.spec.secretName ?? `${t.metadata.name}-agent-token`;
 
 export class TokenReconciler {
   /** key → uid, remembered so a deleted token (gone from the store) can still be revoked. */
@@ -44,7 +42,7 @@ export class TokenReconciler {
     this.uids.set(key, token.metadata.uid);
     const status = token.status ?? {};
     const rotation = token.metadata.annotations?.[ANNOTATIONS.rotate] ?? '';
-    const secretName = defaultSecretName(token);
+    const secretName = agentTokenSecretName(token);
     const current = status.tokenID === token.metadata.uid && status.observedGeneration === token.metadata.generation
       && (status.rotation ?? '') === rotation && status.secretName === secretName && status.issuedAt !== undefined;
     if (current) return;

@@ -36,7 +36,7 @@ import { existsSync, promises as fsp, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { collectManifestFiles } from '../api/manifests.js';
-import { API_VERSION, FINALIZER, keyOf, type AgentToken, type AgentTokenStatus, type ContainerHost, type ContainerHostStatus, type ResourceKey, type SecretData } from '../api/types.js';
+import { agentTokenSecretName, API_VERSION, FINALIZER, keyOf, type AgentToken, type AgentTokenStatus, type ContainerHost, type ContainerHostStatus, type ResourceKey, type SecretData } from '../api/types.js';
 import { ResourceValidator } from '../api/validate.js';
 import { ConcurrencyLimit, createFileExclusive, ensureDir, KeyedSerializer, writeFileAtomic } from './atomic-file.js';
 import { canonicalJson } from '../lib/canonical-json.js';
@@ -647,7 +647,7 @@ export class DirectoryStore implements Store {
     const namespace = key.slice(0, key.indexOf('/'));
     const names = this.tokenFiles.get(key) ?? new Set<string>();
     this.tokenFiles.delete(key);
-    if (token) names.add(token.spec.secretName ?? `${token.metadata.name}-agent-token`);
+    if (token) names.add(agentTokenSecretName(token));
     for (const name of names) {
       if (!SAFE_NAME.test(name)) continue;
       for (const ext of ['json', 'token']) {
