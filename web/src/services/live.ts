@@ -2,7 +2,7 @@
 // never polls). EventSource cannot see why a stream was refused, so on any failure this asks
 // /api/v1/session: signed out → the sign-in form; not allowed → say so; otherwise reconnect with
 // full-jitter backoff. A heartbeat arrives every 15 s; silence for 45 s counts as a dead stream.
-import { Backoff } from '../lib/backoff.js';
+import { pageBackoff } from '../lib/reconnect.js';
 import type { Changes, SessionInfo, Snapshot } from '../lib/types.js';
 import { whoAmI } from './session.js';
 
@@ -26,7 +26,7 @@ export class LiveFeed {
   private es: EventSource | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private watchdog: ReturnType<typeof setTimeout> | undefined;
-  private readonly backoff = new Backoff();
+  private readonly backoff = pageBackoff();
   private stopped = true;
 
   constructor(private readonly on: FeedHandlers) {}
@@ -66,7 +66,7 @@ export class LiveFeed {
     es.addEventListener('snapshot', (e) => {
       const s = parse<Snapshot>(e);
       if (!s) return;
-      this.backoff.opened();
+      this.backoff.connected();
       this.alive();
       this.on.snapshot(s);
       this.on.state({ kind: 'live' });
@@ -81,6 +81,7 @@ export class LiveFeed {
   private async failed(why: string): Promise<void> {
     if (this.stopped || !this.es) return;
     this.closeSource();
+    this.backoff.disconnected();
     const who = await whoAmI();
     if (this.stopped) return;
     if (who.kind === 'signed-out') { this.on.state({ kind: 'signed-out', message: who.message }); return; }

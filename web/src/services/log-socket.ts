@@ -1,8 +1,8 @@
 // One log tail's WebSocket (/api/v1/logs/ws, LOGS-WEB-CONTRACT). Reconnects with full-jitter backoff
 // while the reason is transient; a refused upgrade is explained by asking /api/v1/logs/check (a
 // browser WebSocket never sees the HTTP status), and a refusal (401/403/404/400) stops retrying.
-import { Backoff } from '../lib/backoff.js';
 import { parseLogFrame, type LogFrame } from '../lib/log-frames.js';
+import { pageBackoff } from '../lib/reconnect.js';
 
 export type SocketState =
   | { kind: 'connecting' }
@@ -29,7 +29,7 @@ export function socketUrl(t: LogTarget, loc: { protocol: string; host: string } 
 export class LogSocket {
   private ws: WebSocket | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private readonly backoff = new Backoff();
+  private readonly backoff = pageBackoff();
   private stopped = true;
   private opens = 0;
 
@@ -56,7 +56,7 @@ export class LogSocket {
     const ws = new WebSocket(socketUrl(this.target));
     this.ws = ws;
     let opened = false;
-    ws.addEventListener('open', () => { opened = true; this.backoff.opened(); });
+    ws.addEventListener('open', () => { opened = true; this.backoff.connected(); });
     ws.addEventListener('message', (e: MessageEvent) => {
       if (typeof e.data !== 'string') return;
       const f = parseLogFrame(e.data);
@@ -69,6 +69,7 @@ export class LogSocket {
     ws.addEventListener('close', (e: CloseEvent) => {
       if (this.ws !== ws || this.stopped) return;
       this.ws = undefined;
+      this.backoff.disconnected();
       void this.closed(opened, e.code, e.reason);
     });
   }
