@@ -5,6 +5,7 @@
 // (same parser), 401/403 from access control (`get containerhosts/logs`), 404 no such host or
 // container; 200 {ok: true, user} otherwise. It opens no stream.
 import type { Express } from 'express';
+import type { LogCheckView } from '../../protocol/api-views.js';
 import { parseLogQuery } from '../logs/query.js';
 import type { Store } from '../store/store.js';
 import type { AccessControl } from './access.js';
@@ -22,6 +23,6 @@ export function mountLogCheck(app: Express, opts: { store: Store; access: Access
       res.status(404).json({ error: 'NotFound', message: `container "${container}" is not declared in ContainerHost ${namespace}/${host}` });
       return;
     }
-    res.json({ ok: true, user: decision.user });
+    res.json({ ok: true, user: decision.user } satisfies LogCheckView);
   });
 }

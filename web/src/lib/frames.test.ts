@@ -1,12 +1,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import type { HostView } from '../../../protocol/api-views.js';
 import { Backoff } from '../../../protocol/backoff.js';
 import { parseLogFrame, ReplayFilter, timeKey } from './log-frames.js';
 import { logTime, relativeTime, shortId } from './format.js';
 import { PAGE_BACKOFF, pageBackoff } from './reconnect.js';
 import { hrefFor, parseRoute } from './route.js';
 import { applyChanges, fromSnapshot } from './model.js';
-import type { Host } from './types.js';
 
 test('log frames are checked; bad ones are named, not trusted', () => {
   assert.equal(parseLogFrame('{"type":"lines","entries":[{"t":"x","s":"err","l":"boom"}]}'), { type: 'lines', entries: [{ t: 'x', s: 'err', l: 'boom' }] });
@@ -67,7 +67,11 @@ test('formatting', () => {
 });
 
 test('the model applies changes immutably', () => {
-  const host = (name: string, ready: string): Host => ({ metadata: { namespace: 'ns', name, uid: name }, spec: {}, status: { ready } });
+  const host = (name: string, ready: string): HostView => ({
+    metadata: { namespace: 'ns', name, uid: name, generation: 1 },
+    spec: { paused: false, removalPolicy: 'Delete', policy: { allowPrivileged: false, allowHostNetwork: false, allowedHostPaths: [] } },
+    status: { ready },
+  });
   const m = fromSnapshot({ hosts: [host('a', '0/1'), host('b', '1/1')], tokens: null, tokensMessage: 'no', problems: [] });
   const m2 = applyChanges(m, { hosts: [host('a', '1/1')], deletedHosts: ['ns/b'] });
   assert.is.not(m2.hosts, m.hosts);

@@ -1,7 +1,8 @@
 // One log tail's WebSocket (/api/v1/logs/ws, LOGS-WEB-CONTRACT). Reconnects with full-jitter backoff
 // while the reason is transient; a refused upgrade is explained by asking /api/v1/logs/check (a
 // browser WebSocket never sees the HTTP status), and a refusal (401/403/404/400) stops retrying.
-import { parseLogFrame, type LogFrame } from '../lib/log-frames.js';
+import { LOGS_WS_PATH, type LogViewerMessage } from '../../../protocol/log-viewer.js';
+import { parseLogFrame } from '../lib/log-frames.js';
 import { pageBackoff } from '../lib/reconnect.js';
 
 export type SocketState =
@@ -15,7 +16,7 @@ export type SocketState =
 export interface LogTarget { namespace: string; host: string; container: string; tail: number }
 
 export interface SocketHandlers {
-  frame(f: Exclude<LogFrame, { type: 'ready' }> | { type: 'ready'; replayed: number }): void;
+  frame(f: Exclude<LogViewerMessage, { type: 'ready' }> | { type: 'ready'; replayed: number }): void;
   state(s: SocketState): void;
   /** Called before each reconnect, so the view can skip replayed lines. */
   reconnecting?(): void;
@@ -23,7 +24,7 @@ export interface SocketHandlers {
 
 export function socketUrl(t: LogTarget, loc: { protocol: string; host: string } = location): string {
   const q = new URLSearchParams({ namespace: t.namespace, host: t.host, container: t.container, tail: String(t.tail) });
-  return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/api/v1/logs/ws?${q.toString()}`;
+  return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}${LOGS_WS_PATH}?${q.toString()}`;
 }
 
 export class LogSocket {
