@@ -15,7 +15,7 @@ import type { SessionAuthority } from './http/kube-access.js';
 import { UpgradeRouter } from './http/upgrade-router.js';
 import { AGENT_CONNECT_PATH, AgentHub } from './hub/hub.js';
 import { LogFanout } from './logs/fanout.js';
-import { LogSocket } from './logs/socket.js';
+import { LogSocket } from './http/log-socket.js';
 import { packageRoot } from './package-root.js';
 import { ObservedStore } from './store/observed-store.js';
 import { HostReconciler } from './reconcile/host-reconciler.js';
