@@ -10,7 +10,7 @@ import type { IncomingMessage } from 'node:http';
 import type { AgentFacts, DockerFacts, ObservedContainer } from '../protocol/container.js';
 import { controllerFrameDecoder, type DecodeResult } from '../protocol/codec.js';
 import { CLOSE, MAX_FRAME_BYTES, PROTOCOL_VERSION, type AgentFrame, type ApplyFrame, type ControllerFrame, type LogsFrame, type RemoveFrame, type ResultFrame, type WelcomeFrame } from '../protocol/frames.js';
-import { Backoff } from './backoff.js';
+import { Backoff } from '../protocol/backoff.js';
 import { KeyedSerialQueue } from './executor.js';
 import { UnsupportedLogStreams, type LogStreams } from './log-streams.js';
 import { RuntimeError, errorMessage, type ContainerRuntime, type Watch } from './runtime.js';

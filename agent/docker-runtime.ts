@@ -7,7 +7,7 @@ import { dirname, join, relative } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { LABELS, type ContainerSpec, type DockerFacts, type DockerState, type HostPolicy, type ObservedContainer } from '../protocol/container.js';
 import { policyViolations, underAllowedRoot } from '../protocol/policy.js';
-import { Backoff } from './backoff.js';
+import { Backoff } from '../protocol/backoff.js';
 import { ignoring, orUndefinedOn404, statusOf, toRuntimeError, dockerMessage } from './docker-errors.js';
 import { watchEvents } from './docker-events.js';
 import { namedVolumes, toCreateOptions, volumeLabels, type ManagedIdentity } from './docker-options.js';

@@ -10,12 +10,12 @@ import { splitKey, type ResourceKey } from './api/types.js';
 import { join } from 'node:path';
 import { anonymousAccess, type AccessControl } from './http/access.js';
 import { createApi } from './http/api.js';
-import { EventStream } from './http/events.js';
+import { PageFeed } from './http/page-feed.js';
 import type { SessionAuthority } from './http/kube-access.js';
 import { UpgradeRouter } from './http/upgrade-router.js';
 import { AGENT_CONNECT_PATH, AgentHub } from './hub/hub.js';
 import { LogFanout } from './logs/fanout.js';
-import { LogSocket } from './logs/socket.js';
+import { LogSocket } from './http/log-socket.js';
 import { packageRoot } from './package-root.js';
 import { ObservedStore } from './store/observed-store.js';
 import { HostReconciler } from './reconcile/host-reconciler.js';
@@ -89,7 +89,7 @@ export class Controller {
   private started = false;
   private stopping = false;
   private url = '';
-  private eventStream?: EventStream;
+  private pageFeed?: PageFeed;
   private app?: Express;
 
   constructor(private readonly opts: ControllerOptions) {
@@ -127,10 +127,10 @@ export class Controller {
     this.signing = await importSigningKey(material);
     this.verification = await importVerificationKey(material);
 
-    this.eventStream = new EventStream({ store, watch: (l) => observed.watchAll(l), access: this.access, logger: logger.child({ component: 'events' }) });
+    this.pageFeed = new PageFeed({ store, watch: (l) => observed.watchAll(l), access: this.access, logger: logger.child({ component: 'page-feed' }) });
     const app = this.app = createApi({
       store, registry: this.registry, version: this.opts.version,
-      access: this.access, eventStream: this.eventStream,
+      access: this.access, pageFeed: this.pageFeed,
       ...(this.opts.sessions ? { sessions: this.opts.sessions } : {}),
       webRoot: this.opts.webRoot ?? join(packageRoot, 'dist/web'),
       ready: () => (!this.started ? { ok: false, reason: 'starting' }
@@ -228,7 +228,7 @@ export class Controller {
     this.started = false;
     clearInterval(this.resyncTimer);
     this.unsubscribe?.();
-    this.eventStream?.close();
+    this.pageFeed?.close();
     this.hostQueue.shutDown();
     this.tokenQueue.shutDown();
     this.upgrades?.close();

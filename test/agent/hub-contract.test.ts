@@ -10,7 +10,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ContainerSpec, ObservedContainer } from '../../protocol/container.js';
 import type { ObservedFrame } from '../../protocol/frames.js';
-import { Backoff } from '../../agent/backoff.js';
+import { Backoff } from '../../protocol/backoff.js';
 import { AgentClient, type DisconnectInfo } from '../../agent/client.js';
 import { DockerRuntime } from '../../agent/docker-runtime.js';
 import { readTokenClaims } from '../../agent/token.js';

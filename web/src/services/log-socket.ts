@@ -1,8 +1,9 @@
 // One log tail's WebSocket (/api/v1/logs/ws, LOGS-WEB-CONTRACT). Reconnects with full-jitter backoff
 // while the reason is transient; a refused upgrade is explained by asking /api/v1/logs/check (a
 // browser WebSocket never sees the HTTP status), and a refusal (401/403/404/400) stops retrying.
-import { Backoff } from '../lib/backoff.js';
-import { parseLogFrame, type LogFrame } from '../lib/log-frames.js';
+import { LOGS_WS_PATH, type LogViewerMessage } from '../../../protocol/log-viewer.js';
+import { parseLogFrame } from '../lib/log-frames.js';
+import { pageBackoff } from '../lib/reconnect.js';
 
 export type SocketState =
   | { kind: 'connecting' }
@@ -15,7 +16,7 @@ export type SocketState =
 export interface LogTarget { namespace: string; host: string; container: string; tail: number }
 
 export interface SocketHandlers {
-  frame(f: Exclude<LogFrame, { type: 'ready' }> | { type: 'ready'; replayed: number }): void;
+  frame(f: Exclude<LogViewerMessage, { type: 'ready' }> | { type: 'ready'; replayed: number }): void;
   state(s: SocketState): void;
   /** Called before each reconnect, so the view can skip replayed lines. */
   reconnecting?(): void;
@@ -23,13 +24,13 @@ export interface SocketHandlers {
 
 export function socketUrl(t: LogTarget, loc: { protocol: string; host: string } = location): string {
   const q = new URLSearchParams({ namespace: t.namespace, host: t.host, container: t.container, tail: String(t.tail) });
-  return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/api/v1/logs/ws?${q.toString()}`;
+  return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}${LOGS_WS_PATH}?${q.toString()}`;
 }
 
 export class LogSocket {
   private ws: WebSocket | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private readonly backoff = new Backoff();
+  private readonly backoff = pageBackoff();
   private stopped = true;
   private opens = 0;
 
@@ -56,7 +57,7 @@ export class LogSocket {
     const ws = new WebSocket(socketUrl(this.target));
     this.ws = ws;
     let opened = false;
-    ws.addEventListener('open', () => { opened = true; this.backoff.opened(); });
+    ws.addEventListener('open', () => { opened = true; this.backoff.connected(); });
     ws.addEventListener('message', (e: MessageEvent) => {
       if (typeof e.data !== 'string') return;
       const f = parseLogFrame(e.data);
@@ -69,6 +70,7 @@ export class LogSocket {
     ws.addEventListener('close', (e: CloseEvent) => {
       if (this.ws !== ws || this.stopped) return;
       this.ws = undefined;
+      this.backoff.disconnected();
       void this.closed(opened, e.code, e.reason);
     });
   }

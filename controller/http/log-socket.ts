@@ -12,10 +12,10 @@ import type { Duplex } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { WebSocket, WebSocketServer } from 'ws';
 import { LOGS_WS_PATH } from '../../protocol/log-viewer.js';
-import { anonymousAccess, type AccessControl } from '../http/access.js';
-import { refuseUpgrade } from '../http/upgrade-router.js';
-import type { LogFanout, LogSubscription, LogTarget } from './fanout.js';
-import { originAllowed, parseLogQuery } from './query.js';
+import type { LogFanout, LogSubscription, LogTarget } from '../logs/fanout.js';
+import { anonymousAccess, type AccessControl } from './access.js';
+import { originAllowed, parseLogQuery } from './log-query.js';
+import { refuseUpgrade } from './upgrade-router.js';
 
 export { LOGS_WS_PATH };
 
