@@ -201,6 +201,8 @@ test('bad credentials are refused with HTTP 401 before the upgrade', () => withB
     const r = await refusal(b.url, headers);
     assert.is(r.status, 401, what);
     assert.match(r.body, reason, what);
+    // The same refusal format as the upgrade router's 404 (one helper writes both).
+    assert.is((JSON.parse(r.body) as { error: string }).error, 'Unauthorized', what);
   }
   // revoked: the AgentToken is deleted
   const revokedJwt = await jwtFor(t2);
@@ -249,6 +251,7 @@ test('a token in the query string is refused with 401, even beside a valid heade
 test('other paths get 404', () => withBed({}, async (b) => {
   const r = await refusal(b.url.replace('/agent/v1/connect', '/agent/v2/connect'), { Authorization: `Bearer ${await jwtFor(b.tokens[0]!)}` });
   assert.is(r.status, 404);
+  assert.is((JSON.parse(r.body) as { error: string }).error, 'NotFound');
 }));
 
 test('a second connection for the same host supersedes the first (4001) and reports a conflict', () => withBed({}, async (b) => {
