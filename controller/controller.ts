@@ -13,7 +13,9 @@ import { createApi } from './http/api.js';
 import { PageFeed } from './http/page-feed.js';
 import type { SessionAuthority } from './http/kube-access.js';
 import { UpgradeRouter } from './http/upgrade-router.js';
-import { AGENT_CONNECT_PATH, AgentHub } from './hub/hub.js';
+import { AgentHub } from './hub/hub.js';
+import { AGENT_CONNECT_PATH } from '../protocol/connect.js';
+import { CLOSE } from '../protocol/frames.js';
 import { LogFanout } from './logs/fanout.js';
 import { LogSocket } from './http/log-socket.js';
 import { packageRoot } from './package-root.js';
@@ -218,7 +220,7 @@ export class Controller {
         // Back to standby: stop acting (reconciles check isLeader), hand the agents to the new
         // leader (they reconnect through the Service, which follows /readyz), and campaign again.
         logger.warn('lost the leadership: standing by');
-        for (const s of this.hub?.sessions() ?? []) this.hub?.disconnect(s.hostKey, 1012, 'this controller is no longer the leader');
+        for (const s of this.hub?.connections() ?? []) this.hub?.disconnect(s.hostKey, CLOSE.serviceRestart, 'this controller is no longer the leader');
       },
     });
   }

@@ -7,7 +7,7 @@ import { Registry } from 'prom-client';
 import type { ObservedContainer } from '../../protocol/container.js';
 import type { ControllerFrame, HelloFrame, LogEntry, LogsFrame } from '../../protocol/frames.js';
 import type { LogViewerMessage } from '../../protocol/log-viewer.js';
-import type { AgentHubEvents } from '../hub/hub.js';
+import type { HubNotifications as AgentHubEvents } from '../hub/hub.js';
 import { LogFanout, type LogFanoutOptions, type LogViewerSink } from './fanout.js';
 
 const HOST = 'games/box';

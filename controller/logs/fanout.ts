@@ -12,9 +12,9 @@ import { randomUUID } from 'node:crypto';
 import { pino, type Logger } from 'pino';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { ObservedContainer } from '../../protocol/container.js';
-import type { ControllerFrame, LogEntry } from '../../protocol/frames.js';
+import { CLOSE, type ControllerFrame, type LogEntry } from '../../protocol/frames.js';
 import type { LogViewerMessage } from '../../protocol/log-viewer.js';
-import type { AgentHubEvents } from '../hub/hub.js';
+import type { HubNotifications as AgentHubEvents } from '../hub/hub.js';
 import { RingBuffer } from './ring.js';
 import { advanceCursor, ResumeFilter, type LogCursor } from './resume.js';
 
@@ -151,7 +151,7 @@ export class LogFanout {
   subscribe(target: LogTarget, tail: number, sink: LogViewerSink): LogSubscription {
     if (this.closed) {
       sink.send(encode({ type: 'error', code: 'ShuttingDown', message: 'the controller is shutting down' }));
-      sink.close(1001, 'controller shutting down');
+      sink.close(CLOSE.shuttingDown, 'controller shutting down');
       return { close: () => undefined };
     }
     const hostKey = `${target.namespace}/${target.host}`;
@@ -198,7 +198,7 @@ export class LogFanout {
     for (const s of [...this.streams.values()]) {
       for (const v of [...s.viewers]) {
         clearInterval(v.gapTimer);
-        try { v.sink.close(1001, 'controller shutting down'); } catch { /* gone */ }
+        try { v.sink.close(CLOSE.shuttingDown, 'controller shutting down'); } catch { /* gone */ }
       }
       s.viewers.clear();
       this.drop(s);
@@ -315,7 +315,7 @@ export class LogFanout {
   /** The stream can never resume: tell its viewers and close them (1008: a policy/state reason). */
   private fail(s: Stream, message: string): void {
     this.broadcast(s, { type: 'error', code: 'NotFound', message });
-    for (const v of [...s.viewers]) { try { v.sink.close(1008, 'log stream ended'); } catch { /* gone */ } }
+    for (const v of [...s.viewers]) { try { v.sink.close(CLOSE.policyViolation, 'log stream ended'); } catch { /* gone */ } }
     this.drop(s);
   }
 

@@ -7,7 +7,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ContainerSpec, ObservedContainer } from '../../protocol/container.js';
 import type { HelloFrame, ObservedFrame, ResultFrame } from '../../protocol/frames.js';
 import { ANNOTATIONS, type ContainerHost, type ContainerHostStatus, type ResourceKey } from '../api/types.js';
-import { DispatchError, type AgentHub, type SessionInfo } from '../hub/hub.js';
+import { DispatchError, type AgentHub, type ConnectionInfo } from '../hub/hub.js';
 import type { EventRecord, Store } from '../store/store.js';
 import { canonicalJson } from '../lib/canonical-json.js';
 import { plan, type Action } from './planner.js';
@@ -82,7 +82,7 @@ export class HostReconciler {
     return r;
   }
 
-  private onConnected(key: ResourceKey, hello: HelloFrame, session: SessionInfo): void {
+  private onConnected(key: ResourceKey, hello: HelloFrame, session: ConnectionInfo): void {
     const r = this.runtime(key);
     r.agent = { connected: true, connectedAt: session.connectedAt, lastSeenAt: session.lastSeenAt, agent: hello.agent, docker: hello.docker, containers: hello.containers };
     r.inFlight.clear();   // a new connection has no actions of ours in flight
