@@ -11,6 +11,7 @@ export const MAX_FRAME_BYTES = 1024 * 1024;
  */
 export const CLOSE = {
   // RFC 6455 codes
+  normal: 1000,            // done on purpose (a log viewer closing its tail)
   shuttingDown: 1001,      // the controller or the agent is going away; reconnect
   abnormal: 1006,          // never sent: what a socket lost without a close frame reports (missed pongs)
   policyViolation: 1008,   // refused for good reason: host not declared; log viewer's access revoked or stream ended

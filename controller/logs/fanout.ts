@@ -14,7 +14,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import type { ObservedContainer } from '../../protocol/container.js';
 import { CLOSE, type ControllerFrame, type LogEntry } from '../../protocol/frames.js';
 import type { LogViewerMessage } from '../../protocol/log-viewer.js';
-import type { HubNotifications as AgentHubEvents } from '../hub/hub.js';
+import type { HubNotifications } from '../hub/hub.js';
 import { RingBuffer } from './ring.js';
 import { advanceCursor, ResumeFilter, type LogCursor } from './resume.js';
 
@@ -22,8 +22,8 @@ import { advanceCursor, ResumeFilter, type LogCursor } from './resume.js';
 export interface LogHub {
   send(hostKey: string, frame: ControllerFrame): boolean;
   isConnected(hostKey: string): boolean;
-  on<K extends keyof AgentHubEvents>(event: K, listener: (...args: AgentHubEvents[K]) => void): unknown;
-  off<K extends keyof AgentHubEvents>(event: K, listener: (...args: AgentHubEvents[K]) => void): unknown;
+  on<K extends keyof HubNotifications>(event: K, listener: (...args: HubNotifications[K]) => void): unknown;
+  off<K extends keyof HubNotifications>(event: K, listener: (...args: HubNotifications[K]) => void): unknown;
 }
 
 /** One viewer's connection, as the fan-out sees it. */
@@ -110,7 +110,7 @@ export class LogFanout {
   private readonly mDropped: Counter;
   private readonly mLines: Counter;
 
-  private readonly listeners: { [K in keyof AgentHubEvents]?: (...args: AgentHubEvents[K]) => void } = {
+  private readonly listeners: { [K in keyof HubNotifications]?: (...args: HubNotifications[K]) => void } = {
     connected: (hostKey, hello) => this.onConnected(hostKey, hello.containers, true),
     observed: (hostKey, frame) => { if (frame.docker.ok) this.onConnected(hostKey, frame.containers, false); },
     disconnected: (hostKey) => this.onDisconnected(hostKey),
@@ -136,7 +136,7 @@ export class LogFanout {
     this.mViewers = new Gauge({ name: 'berth_log_viewers', help: 'Log viewers (browser sockets) connected now.', registers });
     this.mDropped = new Counter({ name: 'berth_log_lines_dropped_total', help: 'Log lines dropped for viewers too slow to take them.', registers });
     this.mLines = new Counter({ name: 'berth_log_lines_received_total', help: 'Log lines received from agents.', registers });
-    for (const [event, fn] of Object.entries(this.listeners)) this.hub.on(event as keyof AgentHubEvents, fn as never);
+    for (const [event, fn] of Object.entries(this.listeners)) this.hub.on(event as keyof HubNotifications, fn as never);
   }
 
   /** Agent streams open now / streams known (open, waiting or in grace) / viewers. */
@@ -194,7 +194,7 @@ export class LogFanout {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const [event, fn] of Object.entries(this.listeners)) this.hub.off(event as keyof AgentHubEvents, fn as never);
+    for (const [event, fn] of Object.entries(this.listeners)) this.hub.off(event as keyof HubNotifications, fn as never);
     for (const s of [...this.streams.values()]) {
       for (const v of [...s.viewers]) {
         clearInterval(v.gapTimer);

@@ -1,6 +1,7 @@
 // One log tail's WebSocket (/api/v1/logs/ws, LOGS-WEB-CONTRACT). Reconnects with full-jitter backoff
 // while the reason is transient; a refused upgrade is explained by asking /api/v1/logs/check (a
 // browser WebSocket never sees the HTTP status), and a refusal (401/403/404/400) stops retrying.
+import { CLOSE } from '../../../protocol/frames.js';
 import { LOGS_WS_PATH, type LogViewerMessage } from '../../../protocol/log-viewer.js';
 import { parseLogFrame } from '../lib/log-frames.js';
 import { pageBackoff } from '../lib/reconnect.js';
@@ -46,7 +47,7 @@ export class LogSocket {
     clearTimeout(this.timer);
     const ws = this.ws;
     this.ws = undefined;
-    ws?.close(1000, 'viewer left');
+    ws?.close(CLOSE.normal, 'viewer left');
     this.on.state({ kind: 'stopped' });
   }
 
@@ -77,7 +78,7 @@ export class LogSocket {
 
   private async closed(opened: boolean, code: number, reason: string): Promise<void> {
     // Refused before the upgrade, or closed for policy: ask why, and stop if it is a refusal.
-    if (!opened || code === 1008) {
+    if (!opened || code === CLOSE.policyViolation) {
       const q = new URLSearchParams({ namespace: this.target.namespace, host: this.target.host, container: this.target.container });
       try {
         const res = await fetch(`/api/v1/logs/check?${q.toString()}`, { credentials: 'same-origin', cache: 'no-store' });
