@@ -14,6 +14,7 @@ import { EventStream } from './http/events.js';
 import type { SessionAuthority } from './http/kube-access.js';
 import { UpgradeRouter } from './http/upgrade-router.js';
 import { AGENT_CONNECT_PATH, AgentHub } from './hub/hub.js';
+import type { Leadership } from './leader/leadership.js';
 import { LogFanout } from './logs/fanout.js';
 import { LogSocket } from './logs/socket.js';
 import { packageRoot } from './package-root.js';
@@ -24,18 +25,6 @@ import { runWorkers, WorkQueue } from './reconcile/work-queue.js';
 import type { EventRecord, Store } from './store/store.js';
 import { generateSigningKey, importSigningKey, importVerificationKey, type SigningKey, type VerificationKey } from './tokens/signing-key.js';
 import { verifyAgentToken } from './tokens/verify.js';
-
-/**
- * Kubernetes mode: several replicas, one leader (a Lease). Only the leader reconciles and accepts
- * agents; the others keep their caches warm, answer /readyz with 503 (so the Service sends agents to
- * the leader) and refuse agent upgrades with 503. The controller knows leadership only through this.
- */
-export interface Leadership {
-  start(callbacks: { onStartedLeading: () => void; onStoppedLeading: () => void }): void | Promise<void>;
-  /** Stop campaigning; release the lease if held. */
-  stop(): Promise<void>;
-  isLeader(): boolean;
-}
 
 export interface ControllerOptions {
   store: Store & { events?: (kind: 'ContainerHost' | 'AgentToken', key: ResourceKey) => Array<EventRecord & { lastTimestamp?: string }> };
