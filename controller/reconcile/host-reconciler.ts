@@ -10,6 +10,7 @@ import { ANNOTATIONS, type ContainerHost, type ContainerHostStatus, type Resourc
 import { DispatchError, type AgentHub, type SessionInfo } from '../hub/hub.js';
 import type { EventRecord, Store } from '../store/store.js';
 import { canonicalJson } from './canonical-json.js';
+import type { Reconciler, ReconcileResult } from './loop.js';
 import { plan, type Action } from './planner.js';
 import { ResolutionCache } from './resolution-cache.js';
 import { pullAuthFor } from './resolve.js';
@@ -42,7 +43,7 @@ export function eventFor(action: Action): EventRecord {
   return { type: 'Normal', reason: action.spec.state === 'Running' ? 'Starting' : 'Stopping', message: `${action.name}: ${action.why}` };
 }
 
-export class HostReconciler {
+export class HostReconciler implements Reconciler<ResourceKey> {
   private readonly hosts = new Map<ResourceKey, HostRuntime>();
   /** Hosts whose last computed status says Ready=True (for the berth_hosts_ready gauge). */
   private readonly ready = new Set<ResourceKey>();
@@ -120,16 +121,18 @@ export class HostReconciler {
     r.agent = { ...r.agent, containers: (r.agent.containers ?? []).filter((o) => o.name !== name) };
   }
 
-  async reconcile(key: ResourceKey): Promise<{ requeueAfterMs?: number } | void> {
+  /** `signal` (leadership lost, stopping) is checked before each side effect: finalizer, dispatch, status. */
+  async reconcile(key: ResourceKey, signal: AbortSignal): Promise<ReconcileResult> {
     const host = this.store.host(key);
-    if (!host) { this.hosts.delete(key); this.ready.delete(key); this.resolutions.delete(key); return; }
+    if (!host) { this.hosts.delete(key); this.ready.delete(key); this.resolutions.delete(key); return {}; }
     const deleting = host.metadata.deletionTimestamp !== undefined;
     if (deleting && host.metadata.annotations?.[ANNOTATIONS.forceDelete] === 'true') {
+      signal.throwIfAborted();
       this.store.recordEvent('ContainerHost', key, { type: 'Warning', reason: 'ForceDeleted', message: 'berth.dev/force-delete: containers were left as they are' });
       await this.store.removeFinalizer(key);
-      return;
+      return {};
     }
-    if (!deleting) await this.store.ensureFinalizer(key);
+    if (!deleting) { signal.throwIfAborted(); await this.store.ensureFinalizer(key); }
 
     const r = this.runtime(key);
     const { desired, unresolved } = this.resolutions.resolve(key, host);
@@ -145,15 +148,16 @@ export class HostReconciler {
       inFlight: new Set([...r.inFlight.keys(), ...waiting.map(([name]) => name)]),
       paused: host.spec.paused, deleting, removalPolicy: host.spec.removalPolicy,
     });
-    for (const action of result.actions) this.dispatch(key, host, action, r);
+    for (const action of result.actions) { signal.throwIfAborted(); this.dispatch(key, host, action, r); }
 
     if (deleting && result.cleanupDone && r.inFlight.size === 0) {
+      signal.throwIfAborted();
       this.store.recordEvent('ContainerHost', key, { type: 'Normal', reason: 'CleanedUp', message: host.spec.removalPolicy === 'Orphan' ? 'containers left running (removalPolicy Orphan)' : 'managed containers removed' });
       await this.store.removeFinalizer(key);
       this.hosts.delete(key);
       this.ready.delete(key);
       this.resolutions.delete(key);
-      return;
+      return {};
     }
 
     const status = computeHostStatus({
@@ -162,6 +166,7 @@ export class HostReconciler {
     if (status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) this.ready.add(key);
     else this.ready.delete(key);
     if (this.statusChanged(host.status, status)) {
+      signal.throwIfAborted();
       await this.store.writeHostStatus(key, status);
       this.statusWrites.inc();
     }
@@ -169,7 +174,7 @@ export class HostReconciler {
     const settling = status.containers?.some((c) => c.health === 'starting') ? 2000 : Infinity;
     const nextRetry = Math.min(...waiting.map(([, w]) => w.at - nowMs));
     const after = Math.min(settling, nextRetry);
-    return Number.isFinite(after) ? { requeueAfterMs: Math.max(1, after) } : undefined;
+    return Number.isFinite(after) ? { requeueAfterMs: Math.max(1, after) } : {};
   }
 
   private statusChanged(before: ContainerHostStatus | undefined, after: ContainerHostStatus): boolean {
