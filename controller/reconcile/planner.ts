@@ -16,6 +16,8 @@ export interface PlanInput {
   observed: readonly ObservedContainer[] | undefined;
   /** Containers with an action already in flight (one action per container at a time). */
   inFlight: ReadonlySet<string>;
+  /** Containers whose last action failed and that wait out their retry backoff: no action yet. */
+  backingOff: ReadonlySet<string>;
   paused: boolean;
   deleting: boolean;
   removalPolicy: 'Delete' | 'Orphan';
@@ -25,27 +27,41 @@ export interface Plan {
   actions: Action[];
   /** Deleting: true once nothing is left to clean up (the finalizer may go). */
   cleanupDone: boolean;
+  /** Containers that need an action but wait out their retry backoff (not in flight: nothing was sent). */
+  backingOff: string[];
 }
 
 export function plan(input: PlanInput): Plan {
-  const { desired, observed, inFlight } = input;
+  const { observed } = input;
   // No agent, no actions: containers are left exactly as they are.
-  if (observed === undefined) return { actions: [], cleanupDone: false };
-
-  if (input.deleting) {
-    if (input.removalPolicy === 'Orphan') return { actions: [], cleanupDone: true };
-    const actions: Action[] = observed
-      .filter((o) => !inFlight.has(o.name))
-      .map((o) => ({ kind: 'remove', name: o.name, why: 'host is being deleted (removalPolicy Delete)' }));
-    return { actions, cleanupDone: observed.length === 0 };
-  }
+  if (observed === undefined) return { actions: [], cleanupDone: false, backingOff: [] };
+  // Deleting with Orphan: nothing to clean up.
+  if (input.deleting && input.removalPolicy === 'Orphan') return { actions: [], cleanupDone: true, backingOff: [] };
   // Paused: observe and report only.
-  if (input.paused) return { actions: [], cleanupDone: false };
+  if (!input.deleting && input.paused) return { actions: [], cleanupDone: false, backingOff: [] };
 
+  // One action per container at a time; a container whose last action failed waits for its retry.
+  const actions: Action[] = [];
+  const backingOff: string[] = [];
+  for (const action of input.deleting ? cleanupActions(observed) : convergeActions(input, observed)) {
+    if (input.inFlight.has(action.name)) continue;
+    if (input.backingOff.has(action.name)) backingOff.push(action.name);
+    else actions.push(action);
+  }
+  return { actions, cleanupDone: input.deleting && observed.length === 0, backingOff };
+}
+
+/** Deleting with removalPolicy Delete: every managed container goes. */
+function cleanupActions(observed: readonly ObservedContainer[]): Action[] {
+  return observed.map((o) => ({ kind: 'remove', name: o.name, why: 'host is being deleted (removalPolicy Delete)' }));
+}
+
+/** What would close the gap between desired and observed, before in-flight and backoff hold any back. */
+function convergeActions(input: PlanInput, observed: readonly ObservedContainer[]): Action[] {
+  const { desired } = input;
   const actions: Action[] = [];
   const byName = new Map(observed.map((o) => [o.name, o]));
   for (const [name, spec] of desired) {
-    if (inFlight.has(name)) continue;
     const o = byName.get(name);
     if (!o) actions.push({ kind: 'apply', name, spec, why: 'missing' });
     else if (o.specHash !== spec.specHash) actions.push({ kind: 'apply', name, spec, why: `spec changed (${o.specHash ?? 'none'} → ${spec.specHash})` });
@@ -57,9 +73,9 @@ export function plan(input: PlanInput): Plan {
   }
   if (input.removalPolicy === 'Delete') {
     for (const o of observed) {
-      if (desired.has(o.name) || input.unresolved.has(o.name) || inFlight.has(o.name)) continue;
+      if (desired.has(o.name) || input.unresolved.has(o.name)) continue;
       actions.push({ kind: 'remove', name: o.name, why: 'no longer in spec (removalPolicy Delete)' });
     }
   }
-  return { actions, cleanupDone: false };
+  return actions;
 }
