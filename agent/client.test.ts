@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ContainerSpec, DockerFacts, ObservedContainer } from '../protocol/container.js';
 import { PROTOCOL_VERSION, type AgentFrame } from '../protocol/frames.js';
-import { Backoff } from './backoff.js';
+import { Backoff } from '../protocol/backoff.js';
 import { AgentClient, connectUrl, type AgentClientOptions } from './client.js';
 import { RuntimeError, type ApplyContext, type ContainerRuntime, type Watch } from './runtime.js';
 

@@ -6,19 +6,23 @@
 import { EventEmitter } from 'node:events';
 import { pino, type Logger } from 'pino';
 import WebSocket, { type ClientOptions, type RawData } from 'ws';
-import type { IncomingMessage } from 'node:http';
-import type { AgentFacts, DockerFacts, ObservedContainer } from '../protocol/container.js';
+import type { AgentFacts } from '../protocol/container.js';
 import { controllerFrameDecoder, type DecodeResult } from '../protocol/codec.js';
 import { CLOSE, MAX_FRAME_BYTES, PROTOCOL_VERSION, type AgentFrame, type ApplyFrame, type ControllerFrame, type LogsFrame, type RemoveFrame, type ResultFrame, type WelcomeFrame } from '../protocol/frames.js';
-import { Backoff } from './backoff.js';
+import { performAction } from './actions.js';
+import { Backoff } from '../protocol/backoff.js';
+import { closeVerdict } from './close-verdict.js';
+import { dial } from './dial.js';
+import { connectUrl } from './connect-url.js';
 import { KeyedSerialQueue } from './executor.js';
 import { UnsupportedLogStreams, type LogStreams } from './log-streams.js';
-import { RuntimeError, errorMessage, type ContainerRuntime, type Watch } from './runtime.js';
+import { errorMessage, type ContainerRuntime, type Watch } from './runtime.js';
+import { snapshot, type Snapshot } from './snapshot.js';
 
-export const CONNECT_PATH = '/agent/v1/connect';
+export { connectUrl } from './connect-url.js';
 
 export interface AgentClientOptions {
-  /** The controller's base URL (ws, wss, http or https); CONNECT_PATH is appended unless present. */
+  /** The controller's base URL (ws, wss, http or https); AGENT_CONNECT_PATH is appended unless present. */
   url: string;
   /** Read on every connect, so a rotated or re-issued token file is picked up without a restart. */
   token: () => string | Promise<string>;
@@ -52,18 +56,6 @@ export interface AgentClientStats {
 }
 
 export interface DisconnectInfo { code: number; reason: string; httpStatus?: number; delayMs: number }
-
-/** ws, wss, http or https base URL → the agent endpoint (ws/wss). Throws on anything else. */
-export function connectUrl(base: string): string {
-  let u: URL;
-  try { u = new URL(base); } catch { throw new Error(`controller URL "${base}" is not a URL (expected e.g. wss://berth.example.com)`); }
-  if (u.protocol === 'http:') u.protocol = 'ws:';
-  else if (u.protocol === 'https:') u.protocol = 'wss:';
-  else if (u.protocol !== 'ws:' && u.protocol !== 'wss:') throw new Error(`controller URL "${base}" must start with ws://, wss://, http:// or https://`);
-  if (u.username || u.password) throw new Error('controller URL must not carry credentials; the agent authenticates with its token');
-  if (!u.pathname.endsWith(CONNECT_PATH)) u.pathname = `${u.pathname.replace(/\/+$/, '')}${CONNECT_PATH}`;
-  return u.toString();
-}
 
 /**
  * Events (for tests and the CLI): 'connected', 'hello', 'welcome' (frame), 'disconnected'
@@ -162,43 +154,17 @@ export class AgentClient extends EventEmitter {
     this.log.debug({ url: this.endpoint }, 'connecting to the controller');
     let ws: WebSocket;
     try {
-      ws = new WebSocket(this.endpoint, {
-        ...this.opts.wsOptions,
-        headers: { ...this.opts.wsOptions?.headers, Authorization: `Bearer ${token}` },
-        maxPayload: MAX_FRAME_BYTES,
-        handshakeTimeout: this.opts.handshakeTimeoutMs ?? 10_000,
-        perMessageDeflate: false,
+      ws = dial(this.endpoint, token, this.opts, {
+        open: () => this.onOpen(ws),
+        message: (data, isBinary) => this.onMessage(ws, data, isBinary),
+        pong: () => { this.missedPongs = 0; },
+        close: (code, reason, httpStatus) => this.onClose(ws, code, reason, httpStatus),
       });
     } catch (err) {
-      // e.g. a control character in the token file ("Invalid character in header content"); the
-      // message names the header, never its value.
       this.scheduleReconnect({ code: 0, reason: `cannot open the connection: ${errorMessage(err)}` }, this.opts.refusedRetryMs ?? 30_000);
       return;
     }
     this.ws = ws;
-    let httpStatus: number | undefined;
-    let httpBody = '';
-    let lastError: string | undefined;
-
-    ws.on('unexpected-response', (req, res: IncomingMessage) => {
-      // The controller refused before upgrading (401: token refused). Keep a little of its body —
-      // it says why (expired, revoked, unknown host) — then abort the handshake.
-      httpStatus = res.statusCode;
-      const done = () => { clearTimeout(timer); if (ws.readyState === WebSocket.CONNECTING) ws.terminate(); };
-      const timer = setTimeout(done, 2_000);
-      res.on('data', (chunk: Buffer) => { if (httpBody.length < 512) httpBody += chunk.toString('utf8'); });
-      res.on('end', done);
-      res.on('error', done);
-      req.on('error', () => { /* aborted by terminate(); the close handler reports */ });
-    });
-    ws.on('error', (err) => { lastError = err.message; });
-    ws.on('open', () => this.onOpen(ws));
-    ws.on('message', (data, isBinary) => this.onMessage(ws, data, isBinary));
-    ws.on('pong', () => { this.missedPongs = 0; });
-    ws.on('close', (code, reasonBuf) => {
-      const reason = reasonBuf.toString('utf8') || (httpStatus ? httpBody.trim().slice(0, 300) : lastError ?? '');
-      this.onClose(ws, code, reason, httpStatus);
-    });
   }
 
   private onOpen(ws: WebSocket): void {
@@ -242,34 +208,9 @@ export class AgentClient extends EventEmitter {
     this.backoff.disconnected();
     if (this.stopping) return;
 
-    const refused = this.opts.refusedRetryMs ?? 30_000;
-    let floor = 0;
-    const ctx = { code, reason, url: this.endpoint };
-    if (httpStatus === 401 || httpStatus === 403) {
-      floor = refused;
-      this.log.error({ ...ctx, httpStatus }, `token refused by the controller (HTTP ${httpStatus}${reason ? `: ${reason}` : ''}); check the token file — retrying`);
-    } else if (httpStatus !== undefined) {
-      this.log.warn({ ...ctx, httpStatus }, `the controller answered HTTP ${httpStatus} instead of accepting the connection`);
-    } else if (code === CLOSE.superseded) {
-      floor = this.opts.supersededRetryMs ?? 60_000;
-      this.log.error(ctx, 'superseded: another agent connected with this host\'s token (4001); is the same token used on two machines?');
-    } else if (code === CLOSE.revoked) {
-      floor = refused;
-      this.log.error(ctx, 'the controller revoked this agent\'s token (4003); install a new token — retrying');
-    } else if (code === CLOSE.unsupportedVersion) {
-      floor = refused;
-      this.log.error({ ...ctx, protocolVersion: PROTOCOL_VERSION }, 'the controller does not support this agent\'s protocol version (4002); upgrade the agent or the controller');
-    } else if (code === 1008) {
-      floor = refused;
-      this.log.error(ctx, 'the controller refused this host (1008): is the ContainerHost declared? — retrying');
-    } else if (code === CLOSE.protocolError) {
-      this.log.error(ctx, 'the controller closed the connection for protocol errors (4004)');
-    } else if (code === CLOSE.shuttingDown) {
-      this.log.info(ctx, 'the controller is going away (1001); reconnecting');
-    } else {
-      this.log.warn(ctx, 'connection to the controller lost');
-    }
-    this.scheduleReconnect({ code, reason, ...(httpStatus !== undefined ? { httpStatus } : {}) }, floor);
+    const verdict = closeVerdict(code, reason, httpStatus, { refusedMs: this.opts.refusedRetryMs ?? 30_000, supersededMs: this.opts.supersededRetryMs ?? 60_000 });
+    this.log[verdict.level]({ code, reason, url: this.endpoint, ...verdict.fields }, verdict.message);
+    this.scheduleReconnect({ code, reason, ...(httpStatus !== undefined ? { httpStatus } : {}) }, verdict.floorMs);
   }
 
   private scheduleReconnect(info: Omit<DisconnectInfo, 'delayMs'>, floorMs: number): void {
@@ -373,29 +314,15 @@ export class AgentClient extends EventEmitter {
   }
 
   private onAction(frame: ApplyFrame | RemoveFrame): void {
-    const name = frame.type === 'apply' ? frame.container.name : frame.name;
     if (this.stopping) {
       this.sendResult({ type: 'result', id: frame.id, ok: false, error: { code: 'ShuttingDown', message: 'the agent is shutting down; retry after it reconnects' } });
       return;
     }
     this.stats.actions++;
-    const started = Date.now();
-    const run = frame.type === 'apply'
-      ? () => this.opts.runtime.apply(frame.container, { policy: frame.policy, hostUid: frame.hostUid, ...(frame.pullAuth ? { pullAuth: frame.pullAuth } : {}) })
-      : () => this.opts.runtime.remove(frame.name).then(() => undefined);
-    this.executor.run(name, run).then(
-      (container: ObservedContainer | undefined) => {
-        this.log.info({ id: frame.id, action: frame.type, container: name, ms: Date.now() - started }, `${frame.type} done`);
-        this.sendResult({ type: 'result', id: frame.id, ok: true, ...(container ? { container } : {}) });
-      },
-      (err: unknown) => {
-        this.stats.failedActions++;
-        const code = err instanceof RuntimeError ? err.code : 'Internal';
-        const message = errorMessage(err).slice(0, 8192);
-        this.log.warn({ id: frame.id, action: frame.type, container: name, code, message, ms: Date.now() - started }, `${frame.type} failed`);
-        this.sendResult({ type: 'result', id: frame.id, ok: false, error: { code, message } });
-      },
-    );
+    performAction(frame, this.opts.runtime, this.executor, this.log, (result) => {
+      if (!result.ok) this.stats.failedActions++;
+      this.sendResult(result);
+    });
   }
 
   private sendResult(frame: ResultFrame): void {
@@ -407,31 +334,8 @@ export class AgentClient extends EventEmitter {
 
   // ---- inventory
 
-  /**
-   * Facts and inventory, bounded: the controller closes a connection whose hello does not arrive
-   * within seconds (4004), so a wedged dockerd must become "Docker unavailable", not a silent agent.
-   */
-  private async snapshot(): Promise<{ docker: DockerFacts; containers: ObservedContainer[] }> {
-    const limitMs = this.opts.snapshotTimeoutMs ?? 5_000;
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<{ docker: DockerFacts; containers: ObservedContainer[] }>((resolve) => {
-      timer = setTimeout(() => resolve({ docker: { ok: false, error: `Docker did not answer within ${limitMs / 1000} s` }, containers: [] }), limitMs);
-    });
-    try { return await Promise.race([this.readSnapshot(), late]); } finally { clearTimeout(timer); }
-  }
-
-  private async readSnapshot(): Promise<{ docker: DockerFacts; containers: ObservedContainer[] }> {
-    let docker: DockerFacts;
-    try { docker = await this.opts.runtime.dockerFacts(); } catch (err) {
-      docker = { ok: false, error: errorMessage(err).slice(0, 8192) };   // the contract says never; be safe
-    }
-    if (!docker.ok) return { docker, containers: [] };
-    try {
-      return { docker, containers: await this.opts.runtime.inventory() };
-    } catch (err) {
-      return { docker: { ok: false, error: errorMessage(err).slice(0, 8192) }, containers: [] };
-    }
-  }
+  /** Facts and inventory, bounded in time (snapshot.ts). */
+  private snapshot(): Promise<Snapshot> { return snapshot(this.opts.runtime, this.opts.snapshotTimeoutMs ?? 5_000); }
 
   /** Send the full inventory; single-flight, and a request during a send triggers one more. */
   private async sendObserved(): Promise<void> {

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Backoff } from './backoff.js';
+import { Backoff } from '../protocol/backoff.js';
 import { sinceOf, watchEvents } from './docker-events.js';
 
 /** Resolve once COND holds (checked every 5 ms), or fail after 5 s. */

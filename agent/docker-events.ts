@@ -5,7 +5,7 @@
 // have happened, and that is also how the agent notices Docker coming back.
 // The engine specifics are behind `subscribe`, so the loop is tested with a fake stream.
 import type { Readable } from 'node:stream';
-import { Backoff } from './backoff.js';
+import { Backoff } from '../protocol/backoff.js';
 import { debounce } from './debounce.js';
 import { NdjsonSplitter } from './ndjson.js';
 import { errorMessage, type Watch } from './runtime.js';

@@ -7,12 +7,13 @@ import { dirname, join, relative } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { LABELS, type ContainerSpec, type DockerFacts, type DockerState, type HostPolicy, type ObservedContainer } from '../protocol/container.js';
 import { policyViolations, underAllowedRoot } from '../protocol/policy.js';
-import { Backoff } from './backoff.js';
+import { Backoff } from '../protocol/backoff.js';
 import { ignoring, orUndefinedOn404, statusOf, toRuntimeError, dockerMessage } from './docker-errors.js';
 import { watchEvents } from './docker-events.js';
 import { namedVolumes, toCreateOptions, volumeLabels, type ManagedIdentity } from './docker-options.js';
 import { ensureImage } from './docker-pull.js';
-import { isDockerZeroTime, runStateAction, type RunStateAction } from './run-state.js';
+import { observedRunView, runStateAction, type RunStateAction } from '../protocol/run-state.js';
+import { isDockerZeroTime } from './docker-time.js';
 import { RuntimeError, type ApplyContext, type ContainerRuntime, type Watch } from './runtime.js';
 
 export interface DockerRuntimeOptions {
@@ -89,7 +90,7 @@ export class DockerRuntime implements ContainerRuntime {
       if (existing) this.assertOurs(existing, spec.name, 'apply');
 
       if (existing && existing.Config.Labels?.[LABELS.specHash] === spec.specHash) {
-        const action = runStateAction(spec.state, spec.restartPolicy, runView(existing));
+        const action = runStateAction(spec.state, spec.restartPolicy, observedRunView(observe(existing)));
         if (action !== 'recreate') {
           step = `${action} container ${spec.name}`;
           await this.converge(existing, action);
@@ -202,7 +203,8 @@ export class DockerRuntime implements ContainerRuntime {
   private async converge(info: Docker.ContainerInspectInfo, action: Exclude<RunStateAction, 'recreate'>): Promise<void> {
     const c = this.docker.getContainer(info.Id);
     switch (action) {
-      case 'none': return;
+      case 'none':
+      case 'wait': return;   // 'wait': removing; the destroy event brings a fresh apply
       case 'start': await ignoring([304], () => c.start()); return;
       case 'unpause': await c.unpause(); return;
       case 'stop': await ignoring([304], () => c.stop({ t: stopTimeoutOf(info) })); return;
@@ -259,10 +261,6 @@ async function resolveExisting(path: string): Promise<string> {
 function stopTimeoutOf(info: Docker.ContainerInspectInfo): number {
   const t = (info.Config as { StopTimeout?: number }).StopTimeout;
   return typeof t === 'number' && t >= 0 ? t : DEFAULT_STOP_TIMEOUT_S;
-}
-
-function runView(info: Docker.ContainerInspectInfo) {
-  return { status: info.State.Status as DockerState, hasRun: !isDockerZeroTime(info.State.StartedAt) };
 }
 
 const HEALTH = new Set(['starting', 'healthy', 'unhealthy']);

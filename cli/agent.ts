@@ -5,7 +5,7 @@ import { arch, hostname, platform } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino, type Logger } from 'pino';
-import type { Backoff } from '../agent/backoff.js';
+import type { Backoff } from '../protocol/backoff.js';
 import { AgentClient, connectUrl } from '../agent/client.js';
 import { DockerLogStreams } from '../agent/docker-logs.js';
 import { DockerRuntime } from '../agent/docker-runtime.js';

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { Controller } from '../controller/controller.js';
 import { packageRoot } from '../controller/package-root.js';
-import { defaultSecretName } from '../controller/reconcile/token-reconciler.js';
+import { agentTokenSecretName } from '../controller/api/types.js';
 import { DirectoryStore } from '../controller/store/dir/dir-store.js';
 import { VERSION } from '../controller/version.js';
 import { runAgent } from './agent.js';
@@ -65,7 +65,7 @@ export async function runUp(argv: string[]): Promise<number> {
   const lines: string[] = [];
   if (!values['no-agent']) {
     for (const token of store.tokens()) {
-      const file = join(state, 'tokens', token.metadata.namespace, `${defaultSecretName(token)}.token`);
+      const file = join(state, 'tokens', token.metadata.namespace, `${agentTokenSecretName(token)}.token`);
       if (!(await waitForFile(file, 10_000))) { console.error(`berth up: no token was minted for AgentToken ${token.metadata.namespace}/${token.metadata.name} (${file})`); continue; }
       const host = `${token.metadata.namespace}/${token.spec.hostRef.name}`;
       agents.push(runAgent(['--url', controller.agentUrl, '--token-file', file, '--log-level', level], {

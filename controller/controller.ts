@@ -1,40 +1,32 @@
-// The controller process: one store, one HTTP server (API + agent WebSocket endpoint), the agent
-// hub, and two work queues (hosts, tokens) with their workers. Everything that happens — a resource
-// change, an agent connecting, a result — only enqueues a key; the reconcilers do the rest.
+// The controller process, wired together here and nothing more: one store, one HTTP server (API,
+// status page, agent WebSocket endpoint, log socket), the agent hub, the log fan-out, and two
+// reconcile loops (hosts, tokens). Everything that happens — a resource change, an agent
+// connecting, a result — only enqueues a key; the reconcilers do the rest, while we lead.
 import { createServer, type Server } from 'node:http';
 import type { Express } from 'express';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import { splitKey, type ResourceKey } from './api/types.js';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { keyOf, splitKey, type ResourceKey } from './api/types.js';
 import { join } from 'node:path';
 import { anonymousAccess, type AccessControl } from './http/access.js';
 import { createApi } from './http/api.js';
-import { EventStream } from './http/events.js';
+import { PageFeed } from './http/page-feed.js';
 import type { SessionAuthority } from './http/kube-access.js';
 import { UpgradeRouter } from './http/upgrade-router.js';
-import { AGENT_CONNECT_PATH, AgentHub } from './hub/hub.js';
+import { AgentHub } from './hub/hub.js';
+import { AGENT_CONNECT_PATH } from '../protocol/connect.js';
+import { CLOSE } from '../protocol/frames.js';
+import type { Leadership } from './leader/leadership.js';
 import { LogFanout } from './logs/fanout.js';
-import { LogSocket } from './logs/socket.js';
+import { LogSocket } from './http/log-socket.js';
 import { packageRoot } from './package-root.js';
 import { HostReconciler } from './reconcile/host-reconciler.js';
+import { ReconcileLoop, ReconcileMetrics } from './reconcile/loop.js';
 import { TokenReconciler } from './reconcile/token-reconciler.js';
-import { runWorkers, WorkQueue } from './reconcile/work-queue.js';
-import type { Store } from './store/store.js';
+import type { Store, StoreChange } from './store/store.js';
 import { generateSigningKey, importSigningKey, importVerificationKey, type SigningKey, type VerificationKey } from './tokens/signing-key.js';
 import { verifyAgentToken } from './tokens/verify.js';
-
-/**
- * Kubernetes mode: several replicas, one leader (a Lease). Only the leader reconciles and accepts
- * agents; the others keep their caches warm, answer /readyz with 503 (so the Service sends agents to
- * the leader) and refuse agent upgrades with 503. The controller knows leadership only through this.
- */
-export interface Leadership {
-  start(callbacks: { onStartedLeading: () => void; onStoppedLeading: () => void }): void | Promise<void>;
-  /** Stop campaigning; release the lease if held. */
-  stop(): Promise<void>;
-  isLeader(): boolean;
-}
 
 export interface ControllerOptions {
   store: Store;
@@ -73,8 +65,6 @@ const TOKEN_WORKERS = 8;
 
 export class Controller {
   readonly registry: Registry;
-  private readonly hostQueue = new WorkQueue();
-  private readonly tokenQueue = new WorkQueue();
   private server?: Server;
   private hub?: AgentHub;
   private upgrades?: UpgradeRouter;
@@ -82,13 +72,13 @@ export class Controller {
   private logSocket?: LogSocket;
   private signing?: SigningKey;
   private verification?: VerificationKey;
-  private workers: Promise<void>[] = [];
-  private resyncTimer?: NodeJS.Timeout;
+  private hostLoop?: ReconcileLoop<ResourceKey>;
+  private tokenLoop?: ReconcileLoop<ResourceKey>;
   private unsubscribe?: () => void;
   private started = false;
   private stopping = false;
   private url = '';
-  private eventStream?: EventStream;
+  private pageFeed?: PageFeed;
   private app?: Express;
 
   constructor(private readonly opts: ControllerOptions) {
@@ -103,46 +93,86 @@ export class Controller {
   /** The access control every read goes through (the log socket takes it too). */
   get access(): AccessControl { return this.opts.access ?? anonymousAccess; }
 
+  /** A replica that does not lead: it serves reads but neither reconciles nor accepts agents. */
+  private get standby(): boolean { return this.opts.leadership !== undefined && !this.opts.leadership.isLeader(); }
+
   async start(): Promise<void> {
     const { logger } = this.opts;
     const { store } = this.opts;
     collectDefaultMetrics({ register: this.registry });
-    const depth = new Gauge({ name: 'berth_workqueue_depth', help: 'Keys waiting in the work queues', labelNames: ['queue'], registers: [this.registry] });
-    const reconcileSeconds = new Histogram({ name: 'berth_reconcile_duration_seconds', help: 'Time spent in one reconcile', labelNames: ['kind', 'result'], registers: [this.registry], buckets: [0.001, 0.005, 0.02, 0.1, 0.5, 2, 10] });
-    const tracked = (kind: string, fn: (key: string) => Promise<{ requeueAfterMs?: number } | void>) => async (key: string) => {
-      // A standby never acts; the keys come back with enqueueAll() when it leads again.
-      if (this.opts.leadership && !this.opts.leadership.isLeader()) return undefined;
-      const end = reconcileSeconds.startTimer({ kind });
-      try { const r = await fn(key); end({ result: 'ok' }); return r; } catch (err) { end({ result: 'error' }); throw err; } finally {
-        depth.set({ queue: 'hosts' }, this.hostQueue.depth);
-        depth.set({ queue: 'tokens' }, this.tokenQueue.depth);
-      }
-    };
-
     await store.start();
     const material = await store.signingKey(generateSigningKey);
     this.signing = await importSigningKey(material);
     this.verification = await importVerificationKey(material);
 
-    this.eventStream = new EventStream({ store, watch: (l) => store.watchAll(l), access: this.access, logger: logger.child({ component: 'events' }) });
-    const app = this.app = createApi({
+    this.server = createServer(this.createHttpApp(store));
+    // One upgrade router: the agent endpoint and the browsers' log socket share the server.
+    this.upgrades = new UpgradeRouter(this.server);
+    const hub = this.hub = this.createHub(store);
+    this.upgrades.route(AGENT_CONNECT_PATH, hub.upgradeHandler);
+    this.startLogs(store, hub, this.upgrades);
+    await this.listen();
+
+    const loops = this.createLoops(store, hub);
+    this.unsubscribe = store.subscribe((change) => this.onStoreChange(store, change));
+    this.started = true;
+    logger.info({ url: this.url, agentUrl: this.agentUrl }, 'controller started');
+    const lead = () => { for (const l of loops) l.lead(); };
+    if (!this.opts.leadership) { lead(); return; }
+    logger.info('waiting to become the leader');
+    await this.opts.leadership.start({
+      onStartedLeading: () => { logger.info('became the leader: reconciling'); lead(); },
+      onStoppedLeading: () => {
+        if (this.stopping) return;
+        // Back to standby: abort the reconciles in flight and stop acting, hand the agents to the
+        // new leader (they reconnect through the Service, which follows /readyz); the elector
+        // campaigns again.
+        logger.warn('lost the leadership: standing by');
+        for (const l of loops) l.standBy('lost the leadership');
+        for (const s of hub.connections()) hub.disconnect(s.hostKey, CLOSE.serviceRestart, 'this controller is no longer the leader');
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.started = false;
+    this.unsubscribe?.();
+    this.pageFeed?.close();
+    // Aborts the reconciles in flight and takes no more keys; awaited once the hub is closed.
+    const loopsStopped = Promise.all([this.hostLoop?.stop(), this.tokenLoop?.stop()]);
+    this.upgrades?.close();
+    await this.logSocket?.close();
+    this.logFanout?.close();
+    await this.hub?.close();
+    await loopsStopped;
+    // Release the lease only once nothing of ours acts any more, so leaders never overlap.
+    await this.opts.leadership?.stop();
+    await new Promise<void>((resolve) => { if (!this.server) resolve(); else { this.server.close(() => resolve()); this.server.closeAllConnections(); } });
+    await this.opts.store.stop();
+  }
+
+  /** The HTTP surface: JSON API, page feed, status page, health (a standby is not ready). */
+  private createHttpApp(store: Store): Express {
+    this.pageFeed = new PageFeed({ store, watch: (l) => store.watchAll(l), access: this.access, logger: this.opts.logger.child({ component: 'page-feed' }) });
+    return this.app = createApi({
       store, registry: this.registry, version: this.opts.version,
-      access: this.access, eventStream: this.eventStream,
+      access: this.access, pageFeed: this.pageFeed,
       ...(this.opts.sessions ? { sessions: this.opts.sessions } : {}),
       webRoot: this.opts.webRoot ?? join(packageRoot, 'dist/web'),
       ready: () => (!this.started ? { ok: false, reason: 'starting' }
-        : this.opts.leadership && !this.opts.leadership.isLeader() ? { ok: false, reason: 'not the leader (standby)' } : { ok: true }),
+        : this.standby ? { ok: false, reason: 'not the leader (standby)' } : { ok: true }),
       events: (kind, key) => store.events(kind, key),
     });
-    this.server = createServer(app);
-    // One upgrade router: the agent endpoint and the browsers' log socket share the server.
-    this.upgrades = new UpgradeRouter(this.server);
-    this.hub = new AgentHub({
-      logger: logger.child({ component: 'hub' }), registry: this.registry,
+  }
+
+  private createHub(store: Store): AgentHub {
+    return new AgentHub({
+      logger: this.opts.logger.child({ component: 'hub' }), registry: this.registry,
       authenticate: (jwt) => {
         // A standby answers 503 (the hub's answer when authenticate throws): agents back off and the
         // Service, reading /readyz, sends them to the leader.
-        if (this.opts.leadership && !this.opts.leadership.isLeader()) throw new Error('this controller is not the leader');
+        if (this.standby) throw new Error('this controller is not the leader');
         return verifyAgentToken(jwt, { publicKeys: this.verification!, lookupTokenByUid: (uid) => store.tokenByUid(uid) });
       },
       welcomeFor: (hostKey) => {
@@ -152,90 +182,62 @@ export class Controller {
       },
       ...this.opts.hubOptions,
     });
-    this.upgrades.route(AGENT_CONNECT_PATH, this.hub.upgradeHandler);
+  }
+
+  /** The log fan-out (agents' log streams → viewers) and the browsers' log socket. */
+  private startLogs(store: Store, hub: AgentHub, upgrades: UpgradeRouter): void {
+    const { logger } = this.opts;
     const containersOf = (namespace: string, name: string): string[] | undefined => {
       const host = store.host(`${namespace}/${name}`);
       return host ? (host.spec.containers ?? []).map((c) => c.name) : undefined;
     };
     this.logFanout = new LogFanout({
-      hub: this.hub, registry: this.registry, logger: logger.child({ component: 'logs' }), ...this.opts.logs,
+      hub, registry: this.registry, logger: logger.child({ component: 'logs' }), ...this.opts.logs,
       isDeclared: (t) => containersOf(t.namespace, t.host)?.includes(t.container) ?? false,
     });
     this.logSocket = new LogSocket({
       fanout: this.logFanout, containersOf, access: this.access, logger: logger.child({ component: 'logs' }),
       ...(this.opts.logs?.accessRecheckMs ? { accessRecheckMs: this.opts.logs.accessRecheckMs } : {}),
     });
-    this.upgrades.route(this.logSocket.path, this.logSocket.handleUpgrade);
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(this.opts.listen.port, this.opts.listen.host, () => resolve());
-    });
-    const addr = this.server.address() as AddressInfo;
-    this.url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
-
-    const hosts = new HostReconciler(store, this.hub, (k) => this.hostQueue.add(k), logger.child({ component: 'hosts' }), this.registry);
-    const tokens = new TokenReconciler(store, this.hub, () => this.signing!, () => this.agentUrl, logger.child({ component: 'tokens' }));
-
-    this.unsubscribe = store.subscribe((event) => {
-      if (event.kind === 'ContainerHost') { this.hostQueue.add(event.key); this.logFanout?.recheck(event.key); }
-      else if (event.kind === 'AgentToken') this.tokenQueue.add(event.key);
-      else {
-        // A Secret changed: every host in its namespace that may reference it looks again.
-        const { namespace } = splitKey(event.key);
-        for (const h of store.hosts()) if (h.metadata.namespace === namespace) this.hostQueue.add(`${namespace}/${h.metadata.name}`);
-      }
-    });
-    const enqueueAll = () => {
-      for (const h of store.hosts()) this.hostQueue.add(`${h.metadata.namespace}/${h.metadata.name}`);
-      for (const t of store.tokens()) this.tokenQueue.add(`${t.metadata.namespace}/${t.metadata.name}`);
-    };
-    enqueueAll();
-    this.resyncTimer = setInterval(enqueueAll, this.opts.resyncMs ?? 5 * 60_000);
-    this.resyncTimer.unref();
-
-    const onError = (kind: string) => (key: string, err: unknown, retryInMs: number) =>
-      logger.warn({ err, [kind]: key, retryInMs }, `reconcile failed; retrying`);
-    const n = this.opts.workers ?? 4;
-    const startWorkers = () => {
-      if (this.workers.length) { enqueueAll(); return; }
-      this.workers = [
-        runWorkers(this.hostQueue, n, tracked('ContainerHost', (k) => hosts.reconcile(k)), onError('host')),
-        runWorkers(this.tokenQueue, TOKEN_WORKERS, tracked('AgentToken', async (k) => { await tokens.reconcile(k); }), onError('token')),
-      ];
-      enqueueAll();
-    };
-    this.started = true;
-    logger.info({ url: this.url, agentUrl: this.agentUrl }, 'controller started');
-    if (!this.opts.leadership) { startWorkers(); return; }
-    logger.info('waiting to become the leader');
-    await this.opts.leadership.start({
-      onStartedLeading: () => { logger.info('became the leader: reconciling'); startWorkers(); },
-      onStoppedLeading: () => {
-        if (this.stopping) return;
-        // Back to standby: stop acting (reconciles check isLeader), hand the agents to the new
-        // leader (they reconnect through the Service, which follows /readyz), and campaign again.
-        logger.warn('lost the leadership: standing by');
-        for (const s of this.hub?.sessions() ?? []) this.hub?.disconnect(s.hostKey, 1012, 'this controller is no longer the leader');
-      },
-    });
+    upgrades.route(this.logSocket.path, this.logSocket.handleUpgrade);
   }
 
-  async stop(): Promise<void> {
-    this.stopping = true;
-    this.started = false;
-    clearInterval(this.resyncTimer);
-    this.unsubscribe?.();
-    this.eventStream?.close();
-    this.hostQueue.shutDown();
-    this.tokenQueue.shutDown();
-    this.upgrades?.close();
-    await this.logSocket?.close();
-    this.logFanout?.close();
-    await this.hub?.close();
-    await Promise.all(this.workers);
-    // Release the lease only once nothing of ours acts any more, so leaders never overlap.
-    await this.opts.leadership?.stop();
-    await new Promise<void>((resolve) => { if (!this.server) resolve(); else { this.server.close(() => resolve()); this.server.closeAllConnections(); } });
-    await this.opts.store.stop();
+  private async listen(): Promise<void> {
+    const server = this.server!;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.opts.listen.port, this.opts.listen.host, () => resolve());
+    });
+    const addr = server.address() as AddressInfo;
+    this.url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  }
+
+  /** The two reconcilers, each in its loop (which gates on leadership, backs off, resyncs, measures). */
+  private createLoops(store: Store, hub: AgentHub): ReconcileLoop<ResourceKey>[] {
+    const { logger } = this.opts;
+    const metrics = new ReconcileMetrics(this.registry);
+    const common = { metrics, logger, resyncMs: this.opts.resyncMs ?? 5 * 60_000, ...(this.opts.leadership ? { isLeader: () => !this.standby } : {}) };
+    const hosts = new HostReconciler(store, hub, (k) => this.hostLoop?.add(k), logger.child({ component: 'hosts' }), this.registry);
+    const tokens = new TokenReconciler(store, hub, () => this.signing!, () => this.agentUrl, logger.child({ component: 'tokens' }));
+    this.hostLoop = new ReconcileLoop({
+      ...common, kind: 'ContainerHost', queue: 'hosts', logKey: 'host', reconciler: hosts, workers: this.opts.workers ?? 4,
+      keys: () => store.hosts().map((h) => keyOf(h.metadata)),
+    });
+    this.tokenLoop = new ReconcileLoop({
+      ...common, kind: 'AgentToken', queue: 'tokens', logKey: 'token', reconciler: tokens, workers: TOKEN_WORKERS,
+      keys: () => store.tokens().map((t) => keyOf(t.metadata)),
+    });
+    return [this.hostLoop, this.tokenLoop];
+  }
+
+  /** A store change only enqueues the keys it concerns (level-triggered). */
+  private onStoreChange(store: Store, change: StoreChange): void {
+    if (change.kind === 'ContainerHost') { this.hostLoop?.add(change.key); this.logFanout?.recheck(change.key); }
+    else if (change.kind === 'AgentToken') this.tokenLoop?.add(change.key);
+    else {
+      // A Secret changed: every host in its namespace that may reference it looks again.
+      const { namespace } = splitKey(change.key);
+      for (const h of store.hosts()) if (h.metadata.namespace === namespace) this.hostLoop?.add(keyOf(h.metadata));
+    }
   }
 }

@@ -5,13 +5,23 @@ export const PROTOCOL_VERSION = 1;
 /** Largest frame either side accepts (ws maxPayload). */
 export const MAX_FRAME_BYTES = 1024 * 1024;
 
-/** WebSocket close codes with a meaning in this protocol. */
+/**
+ * Every WebSocket close code Berth sends or acts on (agent socket and the browsers' log socket),
+ * in one place so that the sender and the reader of a code cannot drift apart.
+ */
 export const CLOSE = {
+  // RFC 6455 codes
+  normal: 1000,            // done on purpose (a log viewer closing its tail)
+  shuttingDown: 1001,      // the controller or the agent is going away; reconnect
+  abnormal: 1006,          // never sent: what a socket lost without a close frame reports (missed pongs)
+  policyViolation: 1008,   // refused for good reason: host not declared; log viewer's access revoked or stream ended
+  internalError: 1011,     // the controller failed (welcome could not be built or sent); retry later
+  serviceRestart: 1012,    // this controller is no longer the leader: reconnect (the Service finds the leader)
+  // this protocol's codes
   superseded: 4001,        // a newer connection for the same host replaced this one
   unsupportedVersion: 4002,
-  revoked: 4003,           // the AgentToken was deleted or rotated
-  protocolError: 4004,     // too many invalid frames
-  shuttingDown: 1001,
+  revoked: 4003,           // the AgentToken was deleted or rotated, or the token expired
+  protocolError: 4004,     // no hello in time, or too many invalid frames
 } as const;
 
 export interface ErrorBody { code: string; message: string }

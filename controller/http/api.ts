@@ -1,16 +1,17 @@
-// The read-only HTTP surface: health, readiness, Prometheus metrics, the JSON API and event stream
+// The read-only HTTP surface: health, readiness, Prometheus metrics, the JSON API and page feed
 // the status page reads, and the page itself. No route changes a resource: anything but GET/HEAD is
 // refused with 405 before routing — except POST /api/v1/session, which turns a Kubernetes token a
 // browser presents into a session cookie (it changes no resource; see session.ts).
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Registry } from 'prom-client';
+import type { HostDetailView, ListView, SourcesView } from '../../protocol/api-views.js';
 import type { ResourceKey } from '../api/types.js';
 import type { EventRecord, Store } from '../store/store.js';
 import { anonymousAccess, type AccessControl } from './access.js';
-import type { EventStream } from './events.js';
+import type { PageFeed } from './page-feed.js';
 import type { SessionAuthority } from './kube-access.js';
 import { mountLogCheck } from './log-check.js';
-import { mountSession, SESSION_PATH } from './session.js';
+import { mountBrowserSession, SESSION_PATH } from './session.js';
 import { hostView, tokenView } from './views.js';
 import { Visibility, type Refusal } from './visibility.js';
 import { mountWebPage, securityHeaders } from './web.js';
@@ -28,7 +29,7 @@ export interface ApiOptions {
   /** Kubernetes-mode page sign-in (absent: no sign-in, the page is anonymous). */
   sessions?: SessionAuthority;
   /** GET /api/v1/events (absent: the route answers 404). */
-  eventStream?: EventStream;
+  pageFeed?: PageFeed;
   /** The built page (dist/web); false: serve no page. */
   webRoot?: string | false;
 }
@@ -68,10 +69,10 @@ export function createApi(opts: ApiOptions): Express {
 
   app.get('/api/v1/version', (_req, res) => { res.json({ version: opts.version }); });
   /** Answer a list with only the items in namespaces the caller may `get` RESOURCE in. */
-  async function listVisible<T extends { metadata: { namespace: string } }>(req: Request, res: Response, resource: 'containerhosts' | 'agenttokens', items: T[], view: (item: T) => unknown) {
+  async function listVisible<T extends { metadata: { namespace: string } }, V>(req: Request, res: Response, resource: 'containerhosts' | 'agenttokens', items: T[], view: (item: T) => V) {
     const scope = await new Visibility(access, req, resource).filter(items.map((i) => i.metadata.namespace));
     if (!scope.ok) { refuse(res, scope.refusal); return; }
-    res.json({ items: items.filter((i) => scope.namespaces === 'all' || scope.namespaces.has(i.metadata.namespace)).map(view) });
+    res.json({ items: items.filter((i) => scope.namespaces === 'all' || scope.namespaces.has(i.metadata.namespace)).map(view) } satisfies ListView<V>);
   }
   app.get('/api/v1/hosts', (req, res) => listVisible(req, res, 'containerhosts', opts.store.hosts(), hostView));
   app.get('/api/v1/hosts/:namespace/:name', async (req, res) => {
@@ -81,17 +82,17 @@ export function createApi(opts: ApiOptions): Express {
     const key = `${namespace}/${name}`;
     const host = opts.store.host(key);
     if (!host) { res.status(404).json({ error: 'NotFound', message: `ContainerHost ${key} not found` }); return; }
-    res.json({ ...hostView(host), events: opts.events?.('ContainerHost', key) ?? [] });
+    res.json({ ...hostView(host), events: opts.events?.('ContainerHost', key) ?? [] } satisfies HostDetailView);
   });
   app.get('/api/v1/tokens', (req, res) => listVisible(req, res, 'agenttokens', opts.store.tokens(), tokenView));
   app.get('/api/v1/sources', async (req, res) => {
     // Source problems name files and informers, not resources: whoever may see any host may see them.
     const scope = await new Visibility(access, req, 'containerhosts').filter(opts.store.hosts().map((h) => h.metadata.namespace));
     if (!scope.ok) { refuse(res, scope.refusal); return; }
-    res.json({ problems: opts.store.problems() });
+    res.json({ problems: opts.store.problems() } satisfies SourcesView);
   });
-  if (opts.eventStream) app.get('/api/v1/events', opts.eventStream.handle);
-  mountSession(app, { store: opts.store, access, ...(opts.sessions ? { sessions: opts.sessions } : {}) });
+  if (opts.pageFeed) app.get('/api/v1/events', opts.pageFeed.handle);
+  mountBrowserSession(app, { store: opts.store, access, ...(opts.sessions ? { sessions: opts.sessions } : {}) });
   mountLogCheck(app, { store: opts.store, access });
 
   app.use('/api', (_req, res) => { res.status(404).json({ error: 'NotFound', message: 'no such API route' }); });

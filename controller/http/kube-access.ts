@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Reviewer, TokenReviewResult, UserInfo } from '../kube/review.js';
 import type { AccessControl, AccessDecision, AccessRequest } from './access.js';
-import { readCookie, SESSION_COOKIE, SessionStore } from './sessions.js';
+import { BrowserSessionStore, readCookie, SESSION_COOKIE } from './sessions.js';
 import { TtlCache } from './ttl-cache.js';
 
 export type SignInResult =
@@ -57,7 +57,7 @@ function bearer(req: IncomingMessage): string | undefined {
 }
 
 export class KubeAccessControl implements AccessControl, SessionAuthority {
-  readonly sessions: SessionStore;
+  readonly sessions: BrowserSessionStore;
   private readonly reviews: TtlCache<TokenReviewResult>;
   private readonly decisions: TtlCache<{ allowed: boolean; reason?: string }>;
 
@@ -65,7 +65,7 @@ export class KubeAccessControl implements AccessControl, SessionAuthority {
     const ttlMs = opts.cacheMs ?? 10_000;
     this.reviews = new TtlCache({ ttlMs, ...(opts.now ? { now: opts.now } : {}) });
     this.decisions = new TtlCache({ ttlMs, ...(opts.now ? { now: opts.now } : {}) });
-    this.sessions = new SessionStore({ ...(opts.sessionTtlMs ? { ttlMs: opts.sessionTtlMs } : {}), ...(opts.now ? { now: opts.now } : {}) });
+    this.sessions = new BrowserSessionStore({ ...(opts.sessionTtlMs ? { ttlMs: opts.sessionTtlMs } : {}), ...(opts.now ? { now: opts.now } : {}) });
   }
 
   get sessionTtlMs(): number { return this.sessions.ttlMs; }

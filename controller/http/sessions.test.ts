@@ -1,10 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readCookie, sessionCookie, SessionStore } from './sessions.js';
+import { BrowserSessionStore, readCookie, sessionCookie } from './sessions.js';
 
 test('a session lives until its expiry, then is gone', () => {
   let now = 1000;
-  const store = new SessionStore({ ttlMs: 60_000, now: () => now });
+  const store = new BrowserSessionStore({ ttlMs: 60_000, now: () => now });
   const { id, expiresAt } = store.create('tok', 'alice');
   assert.is(expiresAt, 61_000);
   assert.ok(id.length >= 43, 'a 256-bit random id');
@@ -16,7 +16,7 @@ test('a session lives until its expiry, then is gone', () => {
 });
 
 test('sign-out deletes; the number of sessions is bounded', () => {
-  const store = new SessionStore({ maxSessions: 2 });
+  const store = new BrowserSessionStore({ maxSessions: 2 });
   const a = store.create('t1', 'a');
   store.create('t2', 'b');
   store.create('t3', 'c');

@@ -1,25 +1,26 @@
-// Browser sessions for Kubernetes mode. A browser presents a Kubernetes bearer token once (POST
-// /api/v1/session); it gets back an opaque random id in an HttpOnly, SameSite=Strict cookie, and the
-// token stays in this process's memory only — never in a URL, a log, the page or the cookie. The
-// token is kept (not just the user it named) so every access check can re-run TokenReview (cached
-// ~10 s): a revoked or expired token ends its session within seconds, not at the cookie's expiry.
-// Sessions live in memory: a controller restart or a leader change asks the user to sign in again.
+// Browser sessions for Kubernetes mode (`BrowserSession`: a browser's sign-in to the status page).
+// A browser presents a Kubernetes bearer token once (POST /api/v1/session); it gets back an opaque
+// random id in an HttpOnly, SameSite=Strict cookie, and the token stays in this process's memory
+// only — never in a URL, a log, the page or the cookie. The token is kept (not just the user it
+// named) so every access check can re-run TokenReview (cached ~10 s): a revoked or expired token
+// ends its browser session within seconds, not at the cookie's expiry. Browser sessions live in
+// memory: a controller restart or a leader change asks the user to sign in again.
 import { createHash, randomBytes } from 'node:crypto';
 
-export interface Session { token: string; user: string; expiresAt: number }
+export interface BrowserSession { token: string; user: string; expiresAt: number }
 
-export interface SessionStoreOptions { ttlMs?: number; maxSessions?: number; now?: () => number }
+export interface BrowserSessionStoreOptions { ttlMs?: number; maxSessions?: number; now?: () => number }
 
 /** The id is hashed before use as a map key: what is compared is never the secret itself. */
 const keyOf = (id: string) => createHash('sha256').update(id).digest('base64url');
 
-export class SessionStore {
-  private readonly sessions = new Map<string, Session>();
+export class BrowserSessionStore {
+  private readonly sessions = new Map<string, BrowserSession>();
   readonly ttlMs: number;
   private readonly maxSessions: number;
   private readonly now: () => number;
 
-  constructor(opts: SessionStoreOptions = {}) {
+  constructor(opts: BrowserSessionStoreOptions = {}) {
     this.ttlMs = opts.ttlMs ?? 60 * 60_000;
     this.maxSessions = opts.maxSessions ?? 10_000;
     this.now = opts.now ?? Date.now;
@@ -35,7 +36,7 @@ export class SessionStore {
     return { id, expiresAt };
   }
 
-  get(id: string): Session | undefined {
+  get(id: string): BrowserSession | undefined {
     const key = keyOf(id);
     const s = this.sessions.get(key);
     if (s && s.expiresAt <= this.now()) { this.sessions.delete(key); return undefined; }
@@ -65,7 +66,7 @@ export function readCookie(header: string | undefined, name: string): string | u
 }
 
 /**
- * The Set-Cookie value. Path=/api: only the API, the event stream and the log socket need it.
+ * The Set-Cookie value. Path=/api: only the API, the page feed and the log socket need it.
  * Secure when the page was reached over HTTPS (directly or through a TLS-terminating proxy); on a
  * plain-http loopback address browsers would refuse a Secure cookie.
  */

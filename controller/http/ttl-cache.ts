@@ -1,5 +1,5 @@
 // A small memo for access decisions: answers live `ttlMs`, identical lookups in flight share one
-// call (a page opening its event stream and log socket together asks the apiserver once), failures
+// call (a page opening its page feed and log socket together asks the apiserver once), failures
 // are not remembered, and the size is bounded (oldest entries go first). Pure: the clock is injected.
 
 export interface TtlCacheOptions { ttlMs: number; maxEntries?: number; now?: () => number }

@@ -1,9 +1,11 @@
 // Resources as the read-only API and the status page show them: everything useful, nothing secret.
-// One place for both the JSON routes and the event stream, so the two can never disagree.
+// One place for both the JSON routes and the page feed, so the two can never disagree; the shapes
+// themselves are protocol/api-views.ts, which the page imports.
+import type { HostView, TokenView } from '../../protocol/api-views.js';
 import type { AgentToken, ContainerHost } from '../api/types.js';
 
 /** A host as the API shows it: metadata, spec (which holds only Secret references) and status. */
-export function hostView(h: ContainerHost) {
+export function hostView(h: ContainerHost): HostView {
   return {
     metadata: {
       namespace: h.metadata.namespace, name: h.metadata.name, uid: h.metadata.uid, generation: h.metadata.generation,
@@ -14,12 +16,9 @@ export function hostView(h: ContainerHost) {
 }
 
 /** A token as the API shows it: bookkeeping only, never the token (status holds no secret either). */
-export function tokenView(t: AgentToken) {
+export function tokenView(t: AgentToken): TokenView {
   return {
     metadata: { namespace: t.metadata.namespace, name: t.metadata.name, uid: t.metadata.uid, creationTimestamp: t.metadata.creationTimestamp },
     spec: t.spec, status: t.status ?? {},
   };
 }
-
-export type HostView = ReturnType<typeof hostView>;
-export type TokenView = ReturnType<typeof tokenView>;

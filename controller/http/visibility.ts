@@ -1,4 +1,4 @@
-// Which namespaces a request may see, for the list views (host list, tokens, the event stream).
+// Which namespaces a request may see, for the list views (host list, tokens, the page feed).
 // RBAC is usually granted per namespace (a RoleBinding), so a user who may not `get containerhosts`
 // cluster-wide may still see the hosts of the namespaces they were given: ask cluster-wide first
 // (one check covers everything), then per namespace. The AccessControl caches its decisions.
@@ -18,7 +18,7 @@ export class Visibility {
     return this.clusterWide;
   }
 
-  /** Forget the cluster-wide answer (the event stream re-checks on every heartbeat). */
+  /** Forget the cluster-wide answer (the page feed re-checks on every heartbeat). */
   refresh(): void { this.clusterWide = undefined; }
 
   async canSee(namespace: string): Promise<boolean> {

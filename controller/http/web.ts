@@ -8,7 +8,7 @@
 //                            constructable stylesheets adopted by shadow roots (adoptedStyleSheets),
 //                            which style-src does not govern, and positions are set through the
 //                            CSSOM (styleMap), which CSP allows — so no 'unsafe-inline'
-//   connect-src 'self'       the JSON API, the event stream and the log WebSocket (same origin;
+//   connect-src 'self'       the JSON API, the page feed and the log WebSocket (same origin;
 //                            CSP 3 'self' covers ws:/wss: of the same host)
 //   require-trusted-types-for 'script'; trusted-types lit-html
 //                            the only HTML sink is Lit's template creation, through its own policy

@@ -1,7 +1,5 @@
 // The agent hub over real sockets: a real http.Server on 127.0.0.1:0, the real `ws` client, real
 // jose tokens verified by controller/tokens. Every wait is bounded.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { Counter, Registry } from 'prom-client';
@@ -13,7 +11,8 @@ import { splitKey, type AgentToken } from '../api/types.js';
 import { mintAgentToken } from '../tokens/mint.js';
 import { generateSigningKey, importSigningKey } from '../tokens/signing-key.js';
 import { verifyAgentToken } from '../tokens/verify.js';
-import { AgentHub, DispatchError, type AgentHubOptions, type SessionInfo } from './hub.js';
+import { startHubServer } from '../../test/support/hub-server.js';
+import { DispatchError, type AgentHub, type AgentHubOptions, type ConnectionInfo } from './hub.js';
 
 const key = await importSigningKey(await generateSigningKey());
 const otherKey = await importSigningKey(await generateSigningKey());
@@ -63,19 +62,16 @@ async function until(pred: () => boolean, ms: number, what: string): Promise<voi
 }
 
 interface Bed {
-  server: Server; hub: AgentHub; registry: Registry; tokens: AgentToken[]; url: string;
+  hub: AgentHub; registry: Registry; tokens: AgentToken[]; url: string;
   events: Array<[string, ...unknown[]]>;
   teardown(): Promise<void>;
 }
 
 async function bed(over: Partial<AgentHubOptions> = {}): Promise<Bed> {
-  const server = createServer((_req, res) => { res.statusCode = 404; res.end(); });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
   const registry = new Registry();
   const tokens = [agentToken('box-1', 'uid-1'), agentToken('box-2', 'uid-2')];
-  const hub = new AgentHub({
-    server, registry, logger,
+  const { hub, url, close } = await startHubServer({
+    registry, logger,
     authenticate: (jwt) => verifyAgentToken(jwt, { publicKeys: [key], lookupTokenByUid: (uid) => tokens.find((t) => t.metadata.uid === uid) }),
     welcomeFor: (hostKey) => ({ host: { ...splitKey(hostKey), uid: `uid-of-${hostKey}` }, policy, resyncSeconds: 300 }),
     ...over,
@@ -84,14 +80,7 @@ async function bed(over: Partial<AgentHubOptions> = {}): Promise<Bed> {
   for (const e of ['connected', 'observed', 'result', 'log', 'logEnd', 'agentError', 'disconnected', 'conflict'] as const) {
     hub.on(e, (...args: unknown[]) => { events.push([e, ...args]); });
   }
-  return {
-    server, hub, registry, tokens, url: `ws://127.0.0.1:${port}/agent/v1/connect`, events,
-    async teardown() {
-      await within(hub.close(), 5000, 'hub.close');
-      server.closeAllConnections();
-      await within(new Promise<void>((r) => server.close(() => r())), 5000, 'server.close');
-    },
-  };
+  return { hub, registry, tokens, url, events, teardown: () => close() };
 }
 
 type Frame = Record<string, unknown> & { type: string };
@@ -163,7 +152,7 @@ async function withBed(over: Partial<AgentHubOptions>, fn: (b: Bed) => Promise<v
 
 // ------------------------------------------------------------------------------------------------
 
-test('valid token: upgrade, hello -> welcome, connected event, session info, gauge', () => withBed({}, async (b) => {
+test('valid token: upgrade, hello -> welcome, connected event, connection info, gauge', () => withBed({}, async (b) => {
   const agent = await Agent.open(b.url, await jwtFor(b.tokens[0]!));
   const welcome = await agent.hello();
   assert.equal(welcome, { type: 'welcome', protocolVersion: 1, host: { namespace: 'games', name: 'box-1', uid: 'uid-of-games/box-1' }, policy, resyncSeconds: 300 });
@@ -171,14 +160,14 @@ test('valid token: upgrade, hello -> welcome, connected event, session info, gau
   const [, hostKey, hello, info] = b.events.find((e) => e[0] === 'connected')!;
   assert.is(hostKey, 'games/box-1');
   assert.equal((hello as typeof HELLO).agent, HELLO.agent);
-  assert.is((info as SessionInfo).tokenUid, 'uid-1');
+  assert.is((info as ConnectionInfo).tokenUid, 'uid-1');
   assert.ok(b.hub.isConnected('games/box-1'));
   assert.not.ok(b.hub.isConnected('games/box-2'));
-  const [session] = b.hub.sessions();
-  assert.is(session?.ready, true);
-  assert.is(session?.agent?.hostname, 'box-1.example');
-  assert.equal(session?.docker, HELLO.docker);
-  assert.is(session?.remoteAddress, '127.0.0.1');
+  const [connection] = b.hub.connections();
+  assert.is(connection?.ready, true);
+  assert.is(connection?.agent?.hostname, 'box-1.example');
+  assert.equal(connection?.docker, HELLO.docker);
+  assert.is(connection?.remoteAddress, '127.0.0.1');
   assert.is(await counter(b.registry, 'berth_hub_connected_agents'), 1);
   assert.is(await counter(b.registry, 'berth_hub_frames_sent_total', { type: 'welcome' }), 1);
 
@@ -212,6 +201,8 @@ test('bad credentials are refused with HTTP 401 before the upgrade', () => withB
     const r = await refusal(b.url, headers);
     assert.is(r.status, 401, what);
     assert.match(r.body, reason, what);
+    // The same refusal format as the upgrade router's 404 (one helper writes both).
+    assert.is((JSON.parse(r.body) as { error: string }).error, 'Unauthorized', what);
   }
   // revoked: the AgentToken is deleted
   const revokedJwt = await jwtFor(t2);
@@ -226,7 +217,7 @@ test('bad credentials are refused with HTTP 401 before the upgrade', () => withB
   assert.is(wrongHost.status, 401);
   assert.match(wrongHost.body, /not valid for this host/);
 
-  assert.is(b.hub.sessions().length, 0);
+  assert.is(b.hub.connections().length, 0);
   assert.is(await counter(b.registry, 'berth_hub_auth_failures_total'), cases.length + 2);
   assert.is(await counter(b.registry, 'berth_hub_auth_failures_total', { reason: 'revoked' }), 1);
   assert.is(await counter(b.registry, 'berth_hub_auth_failures_total', { reason: 'missing_bearer' }), 2);
@@ -260,6 +251,7 @@ test('a token in the query string is refused with 401, even beside a valid heade
 test('other paths get 404', () => withBed({}, async (b) => {
   const r = await refusal(b.url.replace('/agent/v1/connect', '/agent/v2/connect'), { Authorization: `Bearer ${await jwtFor(b.tokens[0]!)}` });
   assert.is(r.status, 404);
+  assert.is((JSON.parse(r.body) as { error: string }).error, 'NotFound');
 }));
 
 test('a second connection for the same host supersedes the first (4001) and reports a conflict', () => withBed({}, async (b) => {
@@ -271,13 +263,13 @@ test('a second connection for the same host supersedes the first (4001) and repo
   const conflict = b.events.find((e) => e[0] === 'conflict');
   assert.ok(conflict);
   assert.is(conflict![1], 'games/box-1');
-  assert.is((conflict![2] as { previous: SessionInfo }).previous.ready, true);
+  assert.is((conflict![2] as { previous: ConnectionInfo }).previous.ready, true);
   await second.hello();
   await until(() => b.events.filter((e) => e[0] === 'connected').length === 2, 2000, 'second connected');
   const order = b.events.filter((e) => e[0] === 'connected' || e[0] === 'disconnected').map((e) => e[0]);
-  assert.equal(order, ['connected', 'disconnected', 'connected'], 'the old session ends before the new one is announced');
+  assert.equal(order, ['connected', 'disconnected', 'connected'], 'the old connection ends before the new one is announced');
   assert.ok(b.hub.isConnected('games/box-1'));
-  assert.is(b.hub.sessions().length, 1);
+  assert.is(b.hub.connections().length, 1);
   assert.is(second.ws.readyState, WebSocket.OPEN);
 }));
 
@@ -345,7 +337,7 @@ test('oversized frame closes with 1009; the hub still serves new connections', (
   agent.send(JSON.stringify({ ...OBSERVED, pad: 'x'.repeat(MAX_FRAME_BYTES) }));
   const closed = await agent.closedWithin();
   assert.is(closed.code, 1009);
-  await until(() => !b.hub.isConnected('games/box-1'), 2000, 'session gone');
+  await until(() => !b.hub.isConnected('games/box-1'), 2000, 'connection gone');
   const again = await Agent.open(b.url, await jwtFor(b.tokens[0]!));
   await again.hello();
   assert.ok(b.hub.isConnected('games/box-1'));
@@ -388,7 +380,7 @@ test('disconnect(host, 4003) closes the live agent; disconnectToken targets one 
   assert.is(r.status, 401);
 }));
 
-test('a live session is closed when its token expires', () => withBed({
+test('a live connection is closed when its token expires', () => withBed({
   authenticate: () => ({ ok: true, hostKey: 'games/box-1', tokenUid: 'uid-1', expiresAt: new Date(Date.now() + 200) }),
 }, async (b) => {
   const agent = await Agent.open(b.url, 'opaque');
@@ -485,7 +477,7 @@ test('close() closes every agent with 1001', () => withBed({}, async (b) => {
   await within(b.hub.close(), 3000, 'close');
   assert.equal(await a1.closedWithin(), { code: 1001, reason: 'controller shutting down' });
   assert.is((await a2.closedWithin()).code, 1001);
-  assert.is(b.hub.sessions().length, 0);
+  assert.is(b.hub.connections().length, 0);
 }));
 
 test('no token ever reaches the logs', () => {

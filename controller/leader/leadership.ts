@@ -1,9 +1,21 @@
-// Adapts the LeaderElector to the controller's Leadership interface (which takes its callbacks at
-// start, so the controller wires them without knowing anything of Leases).
+// What the controller knows of leadership (`Leadership`), and its Lease implementation: an adapter
+// from the LeaderElector (which takes its callbacks at start, so the controller wires them without
+// knowing anything of Leases).
 import type { KubeConfig } from '../kube/config.js';
 import type { Logger } from 'pino';
-import type { Leadership } from '../controller.js';
 import { LeaderElector } from './elector.js';
+
+/**
+ * Kubernetes mode: several replicas, one leader (a Lease). Only the leader reconciles and accepts
+ * agents; the others keep their caches warm, answer /readyz with 503 (so the Service sends agents to
+ * the leader) and refuse agent upgrades with 503. The controller knows leadership only through this.
+ */
+export interface Leadership {
+  start(callbacks: { onStartedLeading: () => void; onStoppedLeading: () => void }): void | Promise<void>;
+  /** Stop campaigning; release the lease if held. */
+  stop(): Promise<void>;
+  isLeader(): boolean;
+}
 
 export interface LeaseLeadershipOptions {
   kubeConfig: KubeConfig;

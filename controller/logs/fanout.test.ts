@@ -7,14 +7,14 @@ import { Registry } from 'prom-client';
 import type { ObservedContainer } from '../../protocol/container.js';
 import type { ControllerFrame, HelloFrame, LogEntry, LogsFrame } from '../../protocol/frames.js';
 import type { LogViewerMessage } from '../../protocol/log-viewer.js';
-import type { AgentHubEvents } from '../hub/hub.js';
+import type { HubNotifications } from '../hub/hub.js';
 import { LogFanout, type LogFanoutOptions, type LogViewerSink } from './fanout.js';
 
 const HOST = 'games/box';
 const target = { namespace: 'games', host: 'box', container: 'web' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-class FakeHub extends EventEmitter<AgentHubEvents> {
+class FakeHub extends EventEmitter<HubNotifications> {
   connected = true;
   sent: ControllerFrame[] = [];
   send(_host: string, frame: ControllerFrame): boolean { if (!this.connected) return false; this.sent.push(frame); return true; }

@@ -12,9 +12,9 @@ import { randomUUID } from 'node:crypto';
 import { pino, type Logger } from 'pino';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { ObservedContainer } from '../../protocol/container.js';
-import type { ControllerFrame, LogEntry } from '../../protocol/frames.js';
+import { CLOSE, type ControllerFrame, type LogEntry } from '../../protocol/frames.js';
 import type { LogViewerMessage } from '../../protocol/log-viewer.js';
-import type { AgentHubEvents } from '../hub/hub.js';
+import type { HubNotifications } from '../hub/hub.js';
 import { RingBuffer } from './ring.js';
 import { advanceCursor, ResumeFilter, type LogCursor } from './resume.js';
 
@@ -22,8 +22,8 @@ import { advanceCursor, ResumeFilter, type LogCursor } from './resume.js';
 export interface LogHub {
   send(hostKey: string, frame: ControllerFrame): boolean;
   isConnected(hostKey: string): boolean;
-  on<K extends keyof AgentHubEvents>(event: K, listener: (...args: AgentHubEvents[K]) => void): unknown;
-  off<K extends keyof AgentHubEvents>(event: K, listener: (...args: AgentHubEvents[K]) => void): unknown;
+  on<K extends keyof HubNotifications>(event: K, listener: (...args: HubNotifications[K]) => void): unknown;
+  off<K extends keyof HubNotifications>(event: K, listener: (...args: HubNotifications[K]) => void): unknown;
 }
 
 /** One viewer's connection, as the fan-out sees it. */
@@ -110,7 +110,7 @@ export class LogFanout {
   private readonly mDropped: Counter;
   private readonly mLines: Counter;
 
-  private readonly listeners: { [K in keyof AgentHubEvents]?: (...args: AgentHubEvents[K]) => void } = {
+  private readonly listeners: { [K in keyof HubNotifications]?: (...args: HubNotifications[K]) => void } = {
     connected: (hostKey, hello) => this.onConnected(hostKey, hello.containers, true),
     observed: (hostKey, frame) => { if (frame.docker.ok) this.onConnected(hostKey, frame.containers, false); },
     disconnected: (hostKey) => this.onDisconnected(hostKey),
@@ -136,7 +136,7 @@ export class LogFanout {
     this.mViewers = new Gauge({ name: 'berth_log_viewers', help: 'Log viewers (browser sockets) connected now.', registers });
     this.mDropped = new Counter({ name: 'berth_log_lines_dropped_total', help: 'Log lines dropped for viewers too slow to take them.', registers });
     this.mLines = new Counter({ name: 'berth_log_lines_received_total', help: 'Log lines received from agents.', registers });
-    for (const [event, fn] of Object.entries(this.listeners)) this.hub.on(event as keyof AgentHubEvents, fn as never);
+    for (const [event, fn] of Object.entries(this.listeners)) this.hub.on(event as keyof HubNotifications, fn as never);
   }
 
   /** Agent streams open now / streams known (open, waiting or in grace) / viewers. */
@@ -151,7 +151,7 @@ export class LogFanout {
   subscribe(target: LogTarget, tail: number, sink: LogViewerSink): LogSubscription {
     if (this.closed) {
       sink.send(encode({ type: 'error', code: 'ShuttingDown', message: 'the controller is shutting down' }));
-      sink.close(1001, 'controller shutting down');
+      sink.close(CLOSE.shuttingDown, 'controller shutting down');
       return { close: () => undefined };
     }
     const hostKey = `${target.namespace}/${target.host}`;
@@ -194,11 +194,11 @@ export class LogFanout {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const [event, fn] of Object.entries(this.listeners)) this.hub.off(event as keyof AgentHubEvents, fn as never);
+    for (const [event, fn] of Object.entries(this.listeners)) this.hub.off(event as keyof HubNotifications, fn as never);
     for (const s of [...this.streams.values()]) {
       for (const v of [...s.viewers]) {
         clearInterval(v.gapTimer);
-        try { v.sink.close(1001, 'controller shutting down'); } catch { /* gone */ }
+        try { v.sink.close(CLOSE.shuttingDown, 'controller shutting down'); } catch { /* gone */ }
       }
       s.viewers.clear();
       this.drop(s);
@@ -315,7 +315,7 @@ export class LogFanout {
   /** The stream can never resume: tell its viewers and close them (1008: a policy/state reason). */
   private fail(s: Stream, message: string): void {
     this.broadcast(s, { type: 'error', code: 'NotFound', message });
-    for (const v of [...s.viewers]) { try { v.sink.close(1008, 'log stream ended'); } catch { /* gone */ } }
+    for (const v of [...s.viewers]) { try { v.sink.close(CLOSE.policyViolation, 'log stream ended'); } catch { /* gone */ } }
     this.drop(s);
   }
 

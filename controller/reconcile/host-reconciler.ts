@@ -1,175 +1,131 @@
 // Reconciles one ContainerHost: resolve the declared containers, plan against what its agent
-// reports, dispatch the actions (without waiting for them: results re-enqueue the host), and write
-// status when it changed. The agent's inventory is cached from hub events; everything here is
-// level-triggered — any event just says "look at this host again".
+// reports, dispatch the actions, and write status when it changed. Three parts, one job each: the
+// inventory (hub notifications → the per-host observed view), the dispatcher (actions in flight,
+// their results, per-container retry backoff) and this reconciler, which decides and writes status.
+// Everything is level-triggered — any notification or result just says "look at this host again".
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { ContainerSpec, ObservedContainer } from '../../protocol/container.js';
-import type { HelloFrame, ObservedFrame, ResultFrame } from '../../protocol/frames.js';
 import { ANNOTATIONS, type ContainerHost, type ContainerHostStatus, type ResourceKey } from '../api/types.js';
-import { DispatchError, type AgentHub, type SessionInfo } from '../hub/hub.js';
-import type { EventRecord, Store } from '../store/store.js';
-import { canonicalJson } from './canonical-json.js';
-import { plan, type Action } from './planner.js';
+import type { AgentHub } from '../hub/hub.js';
+import type { Store } from '../store/store.js';
+import { canonicalJson } from '../lib/canonical-json.js';
+import { ActionDispatcher } from './dispatcher.js';
+import { finalizer } from './finalizer.js';
+import { AgentInventory } from './inventory.js';
+import type { Reconciler, ReconcileResult } from './loop.js';
+import { plan } from './planner.js';
 import { ResolutionCache } from './resolution-cache.js';
-import { pullAuthFor } from './resolve.js';
-import { computeHostStatus, type AgentView } from './status.js';
+import { computeHostStatus } from './status.js';
 
 /** lastSeenAt alone does not justify a status write more often than this. */
 const LAST_SEEN_WRITE_MS = 60_000;
-/** How long an action may take on the agent (a pull of a large image included). */
-const ACTION_TIMEOUT_MS = 15 * 60_000;
+/** While a health check is starting, look again this often (it settles on its own schedule). */
+const HEALTH_SETTLING_MS = 2000;
 
-interface HostRuntime {
-  agent: AgentView;
-  /** container name → action id */
-  inFlight: Map<string, string>;
-  /** container name → last failure message */
-  failures: Map<string, string>;
-  /** container name → when a failed container may be tried again (1 s doubling, capped at 5 min). */
-  retry: Map<string, { at: number; attempts: number }>;
-}
+/** One pass over a host: `done` once a host being deleted has nothing left to clean up. */
+type Pass = { done: true } | { done: false; result: ReconcileResult };
 
-const RETRY_BASE_MS = 1000;
-const RETRY_MAX_MS = 5 * 60_000;
-
-/** The Event a dispatched action records: what is about to happen to which container, and why. */
-export function eventFor(action: Action): EventRecord {
-  if (action.kind === 'remove') return { type: 'Normal', reason: 'Removing', message: `${action.name}: ${action.why}` };
-  const pull = action.spec.imagePullPolicy === 'Always' ? 'pulling' : action.spec.imagePullPolicy === 'IfNotPresent' ? 'pulling if missing' : 'not pulling';
-  if (action.why === 'missing') return { type: 'Normal', reason: 'Creating', message: `${action.name}: creating from ${action.spec.image} (${pull})` };
-  if (action.why.startsWith('spec changed')) return { type: 'Normal', reason: 'Recreating', message: `${action.name}: ${action.why}; recreating from ${action.spec.image} (${pull})` };
-  return { type: 'Normal', reason: action.spec.state === 'Running' ? 'Starting' : 'Stopping', message: `${action.name}: ${action.why}` };
-}
-
-export class HostReconciler {
-  private readonly hosts = new Map<ResourceKey, HostRuntime>();
+export class HostReconciler implements Reconciler<ResourceKey> {
+  private readonly inventory: AgentInventory;
+  private readonly dispatcher: ActionDispatcher;
   /** Hosts whose last computed status says Ready=True (for the berth_hosts_ready gauge). */
   private readonly ready = new Set<ResourceKey>();
   private readonly resolutions: ResolutionCache;
   private readonly statusWrites: Counter;
-  private readonly actions: Counter<'kind' | 'result'>;
 
   constructor(
     private readonly store: Store,
-    private readonly hub: AgentHub,
-    private readonly enqueue: (key: ResourceKey) => void,
-    private readonly logger: Logger,
+    hub: Pick<AgentHub, 'on' | 'dispatch'>,
+    enqueue: (key: ResourceKey) => void,
+    logger: Logger,
     registry: Registry,
     private readonly now: () => Date = () => new Date(),
   ) {
     this.resolutions = new ResolutionCache((ns, name) => store.secret(ns, name));
     this.statusWrites = new Counter({ name: 'berth_status_writes_total', help: 'ContainerHost status writes (only when changed)', registers: [registry] });
-    this.actions = new Counter({ name: 'berth_actions_total', help: 'Actions dispatched to agents, by kind and result', labelNames: ['kind', 'result'], registers: [registry] });
+    this.dispatcher = new ActionDispatcher({
+      hub, store, enqueue, logger, registry, now,
+      dropObserved: (key, name) => this.inventory.dropObserved(key, name),
+    });
+    this.inventory = new AgentInventory({
+      hub, enqueue, now, recordEvent: (kind, key, event) => store.recordEvent(kind, key, event),
+      onConnectionChange: (key, change) => this.dispatcher.connectionChanged(key, change),
+    });
     // Read at scrape time: "how many hosts are Ready" is what an operator alerts on, and what
     // bench/scale waits for without listing thousands of statuses.
     const ready = this.ready;
     new Gauge({ name: 'berth_hosts_ready', help: 'ContainerHosts whose Ready condition is True', registers: [registry], collect() { this.set(ready.size); } });
     new Gauge({ name: 'berth_hosts', help: 'ContainerHosts the controller knows', registers: [registry], collect() { this.set(store.hosts().length); } });
-    hub.on('connected', (key, hello, session) => this.onConnected(key, hello, session));
-    hub.on('observed', (key, frame) => this.onObserved(key, frame));
-    hub.on('result', (key, frame) => this.onResult(key, frame));
-    hub.on('disconnected', (key) => this.onDisconnected(key));
-    hub.on('conflict', (key, detail) => {
-      store.recordEvent('ContainerHost', key, { type: 'Warning', reason: 'AgentConflict',
-        message: `a second agent connected for this host${detail.remoteAddress ? ` from ${detail.remoteAddress}` : ''}; the earlier connection was closed` });
-    });
   }
 
-  private runtime(key: ResourceKey): HostRuntime {
-    let r = this.hosts.get(key);
-    if (!r) { r = { agent: { connected: false }, inFlight: new Map(), failures: new Map(), retry: new Map() }; this.hosts.set(key, r); }
-    return r;
-  }
-
-  private onConnected(key: ResourceKey, hello: HelloFrame, session: SessionInfo): void {
-    const r = this.runtime(key);
-    r.agent = { connected: true, connectedAt: session.connectedAt, lastSeenAt: session.lastSeenAt, agent: hello.agent, docker: hello.docker, containers: hello.containers };
-    r.inFlight.clear();   // a new connection has no actions of ours in flight
-    r.retry.clear();      // and deserves a fresh try
-    this.store.recordEvent('ContainerHost', key, { type: 'Normal', reason: 'AgentConnected', message: `agent ${hello.agent.version} connected from ${hello.agent.hostname}` });
-    this.enqueue(key);
-  }
-
-  private onObserved(key: ResourceKey, frame: ObservedFrame): void {
-    const r = this.runtime(key);
-    r.agent = { ...r.agent, docker: frame.docker, containers: frame.containers, lastSeenAt: this.now().toISOString() };
-    this.enqueue(key);
-  }
-
-  private onResult(key: ResourceKey, frame: ResultFrame): void {
-    const r = this.runtime(key);
-    r.agent = { ...r.agent, lastSeenAt: this.now().toISOString() };
-    if (frame.container) this.upsertObserved(r, frame.container);
-  }
-
-  private onDisconnected(key: ResourceKey): void {
-    const r = this.runtime(key);
-    if (!r.agent.connected) return;
-    r.agent = { ...r.agent, connected: false, lastSeenAt: this.now().toISOString() };
-    r.inFlight.clear();
-    this.store.recordEvent('ContainerHost', key, { type: 'Warning', reason: 'AgentDisconnected', message: 'agent disconnected; containers are left as they are' });
-    this.enqueue(key);
-  }
-
-  private upsertObserved(r: HostRuntime, c: ObservedContainer): void {
-    r.agent = { ...r.agent, containers: [...(r.agent.containers ?? []).filter((o) => o.name !== c.name), c] };
-  }
-
-  private dropObserved(r: HostRuntime, name: string): void {
-    r.agent = { ...r.agent, containers: (r.agent.containers ?? []).filter((o) => o.name !== name) };
-  }
-
-  async reconcile(key: ResourceKey): Promise<{ requeueAfterMs?: number } | void> {
+  /** `signal` (leadership lost, stopping) is checked before each side effect: finalizer, dispatch, status. */
+  async reconcile(key: ResourceKey, signal: AbortSignal): Promise<ReconcileResult> {
     const host = this.store.host(key);
-    if (!host) { this.hosts.delete(key); this.ready.delete(key); this.resolutions.delete(key); return; }
-    const deleting = host.metadata.deletionTimestamp !== undefined;
-    if (deleting && host.metadata.annotations?.[ANNOTATIONS.forceDelete] === 'true') {
-      this.store.recordEvent('ContainerHost', key, { type: 'Warning', reason: 'ForceDeleted', message: 'berth.dev/force-delete: containers were left as they are' });
-      await this.store.removeFinalizer(key);
-      return;
-    }
-    if (!deleting) await this.store.ensureFinalizer(key);
+    if (!host) { this.forget(key); return {}; }
+    const outcome = await finalizer(host, {
+      ensure: () => this.store.ensureFinalizer(key),
+      remove: () => this.store.removeFinalizer(key),
+    }, {
+      apply: async () => { const pass = await this.pass(key, host, signal); return pass.done ? {} : pass.result; },
+      cleanup: async () => {
+        const pass = await this.pass(key, host, signal);
+        if (!pass.done) return pass;
+        signal.throwIfAborted();
+        this.store.recordEvent('ContainerHost', key, { type: 'Normal', reason: 'CleanedUp', message: host.spec.removalPolicy === 'Orphan' ? 'containers left running (removalPolicy Orphan)' : 'managed containers removed' });
+        return { done: true };
+      },
+      forced: () => this.store.recordEvent('ContainerHost', key, { type: 'Warning', reason: 'ForceDeleted', message: `${ANNOTATIONS.forceDelete}: containers were left as they are` }),
+    }, signal);
+    // Cleaned up: nothing of the host is left to remember. (Force-deleted: it goes on its own.)
+    if (outcome.phase === 'released') { if (!outcome.forced) this.forget(key); return {}; }
+    return outcome.result;
+  }
 
-    const r = this.runtime(key);
+  /** Resolve → plan → dispatch → status. */
+  private async pass(key: ResourceKey, host: ContainerHost, signal: AbortSignal): Promise<Pass> {
+    const deleting = host.metadata.deletionTimestamp !== undefined;
+    const agent = this.inventory.view(key);
     const { desired, unresolved } = this.resolutions.resolve(key, host);
 
     // Containers whose last action failed wait out their backoff before the next try.
     const nowMs = this.now().getTime();
-    const waiting = [...r.retry].filter(([, w]) => w.at > nowMs);
-    const docker = r.agent.docker;
-    const canAct = r.agent.connected && (docker === undefined || docker.ok);
+    const backingOff = this.dispatcher.backingOff(key, nowMs);
+    const docker = agent.docker;
+    const canAct = agent.connected && (docker === undefined || docker.ok);
     const result = plan({
       desired, unresolved: new Set(unresolved.keys()),
-      observed: canAct ? (r.agent.containers ?? []) : undefined,
-      inFlight: new Set([...r.inFlight.keys(), ...waiting.map(([name]) => name)]),
+      observed: canAct ? (agent.containers ?? []) : undefined,
+      inFlight: this.dispatcher.inFlight(key), backingOff: new Set(backingOff.keys()),
       paused: host.spec.paused, deleting, removalPolicy: host.spec.removalPolicy,
     });
-    for (const action of result.actions) this.dispatch(key, host, action, r);
+    for (const action of result.actions) { signal.throwIfAborted(); this.dispatcher.dispatch(key, host, action); }
 
-    if (deleting && result.cleanupDone && r.inFlight.size === 0) {
-      this.store.recordEvent('ContainerHost', key, { type: 'Normal', reason: 'CleanedUp', message: host.spec.removalPolicy === 'Orphan' ? 'containers left running (removalPolicy Orphan)' : 'managed containers removed' });
-      await this.store.removeFinalizer(key);
-      this.hosts.delete(key);
-      this.ready.delete(key);
-      this.resolutions.delete(key);
-      return;
-    }
+    const inFlight = this.dispatcher.inFlight(key);
+    if (deleting && result.cleanupDone && inFlight.size === 0) return { done: true };
 
     const status = computeHostStatus({
-      host, agent: r.agent, desired, unresolved, inFlight: new Set(r.inFlight.keys()), failures: r.failures, now: this.now().toISOString(),
+      host, agent, desired, unresolved, inFlight, failures: this.dispatcher.failures(key), now: this.now().toISOString(),
     });
     if (status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) this.ready.add(key);
     else this.ready.delete(key);
     if (this.statusChanged(host.status, status)) {
+      signal.throwIfAborted();
       await this.store.writeHostStatus(key, status);
       this.statusWrites.inc();
     }
     // Health checks settle on their own schedule; look again while any is starting.
-    const settling = status.containers?.some((c) => c.health === 'starting') ? 2000 : Infinity;
-    const nextRetry = Math.min(...waiting.map(([, w]) => w.at - nowMs));
+    const settling = status.containers?.some((c) => c.health === 'starting') ? HEALTH_SETTLING_MS : Infinity;
+    const nextRetry = Math.min(...[...backingOff.values()].map((at) => at - nowMs));
     const after = Math.min(settling, nextRetry);
-    return Number.isFinite(after) ? { requeueAfterMs: Math.max(1, after) } : undefined;
+    return { done: false, result: Number.isFinite(after) ? { requeueAfterMs: Math.max(1, after) } : {} };
+  }
+
+  /** The host is gone from the store, or cleaned up and about to be. */
+  private forget(key: ResourceKey): void {
+    this.inventory.forget(key);
+    this.dispatcher.forget(key);
+    this.ready.delete(key);
+    this.resolutions.delete(key);
   }
 
   private statusChanged(before: ContainerHostStatus | undefined, after: ContainerHostStatus): boolean {
@@ -182,44 +138,5 @@ export class HostReconciler {
     const seenBefore = Date.parse(before.agent?.lastSeenAt ?? '');
     const seenAfter = Date.parse(after.agent?.lastSeenAt ?? '');
     return Number.isFinite(seenAfter) && (!Number.isFinite(seenBefore) || seenAfter - seenBefore >= LAST_SEEN_WRITE_MS);
-  }
-
-  private backOff(r: HostRuntime, name: string): void {
-    const attempts = (r.retry.get(name)?.attempts ?? 0) + 1;
-    r.retry.set(name, { attempts, at: this.now().getTime() + Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (attempts - 1)) });
-  }
-
-  private dispatch(key: ResourceKey, host: ContainerHost, action: Action, r: HostRuntime): void {
-    const id = `${action.kind}-${action.name}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-    r.inFlight.set(action.name, id);
-    this.logger.info({ host: key, container: action.name, action: action.kind, why: action.why }, 'dispatching');
-    this.store.recordEvent('ContainerHost', key, eventFor(action));
-    const frame = action.kind === 'apply'
-      ? { type: 'apply' as const, id, container: action.spec, policy: host.spec.policy, hostUid: host.metadata.uid,
-        ...(() => { const auth = pullAuthFor(host, action.spec.image, (ns, n) => this.store.secret(ns, n)); return auth ? { pullAuth: auth } : {}; })() }
-      : { type: 'remove' as const, id, name: action.name };
-    this.hub.dispatch(key, frame, { timeoutMs: ACTION_TIMEOUT_MS }).then((res) => {
-      if (res.ok) {
-        r.failures.delete(action.name);
-        r.retry.delete(action.name);
-        if (action.kind === 'remove') this.dropObserved(r, action.name);
-        this.actions.inc({ kind: action.kind, result: 'ok' });
-      } else {
-        const message = `${res.error?.code ?? 'Error'}: ${res.error?.message ?? 'failed'}`;
-        r.failures.set(action.name, message);
-        this.backOff(r, action.name);
-        this.actions.inc({ kind: action.kind, result: 'failed' });
-        this.store.recordEvent('ContainerHost', key, { type: 'Warning', reason: action.kind === 'apply' ? 'ApplyFailed' : 'RemoveFailed', message: `${action.name}: ${message}` });
-      }
-    }, (err: unknown) => {
-      // A lost connection is not the container's fault: the reconnect re-plans it.
-      if (err instanceof DispatchError && (err.code === 'disconnected' || err.code === 'not_connected')) return;
-      r.failures.set(action.name, `${err instanceof DispatchError ? err.code : 'Error'}: ${(err as Error).message}`);
-      this.backOff(r, action.name);
-      this.actions.inc({ kind: action.kind, result: 'error' });
-    }).finally(() => {
-      if (r.inFlight.get(action.name) === id) r.inFlight.delete(action.name);
-      this.enqueue(key);
-    });
   }
 }

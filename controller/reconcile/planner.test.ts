@@ -5,7 +5,7 @@ import type { ContainerSpec } from '../../protocol/container.js';
 import { plan, type PlanInput } from './planner.js';
 
 const input = (p: Partial<PlanInput>): PlanInput => ({
-  desired: new Map(), unresolved: new Set(), observed: [], inFlight: new Set(), paused: false, deleting: false, removalPolicy: 'Delete', ...p,
+  desired: new Map(), unresolved: new Set(), observed: [], inFlight: new Set(), backingOff: new Set(), paused: false, deleting: false, removalPolicy: 'Delete', ...p,
 });
 const desired = (...specs: ContainerSpec[]) => new Map(specs.map((s) => [s.name, s]));
 const summary = (p: PlanInput) => plan(p).actions.map((a) => `${a.kind} ${a.name}`);
@@ -30,6 +30,34 @@ test('in-flight containers are not acted on again', () => {
   assert.equal(summary(input({ desired: desired(spec('a')), observed: [seen('x')], inFlight: new Set(['a', 'x']) })), []);
 });
 
+test('backing-off containers get no action, and the plan names them apart from in-flight ones', () => {
+  const p = plan(input({
+    desired: desired(spec('a'), spec('b'), spec('c')), observed: [seen('b', { specHash: 'old' }), seen('c'), seen('x')],
+    inFlight: new Set(['x']), backingOff: new Set(['a', 'b', 'c']),
+  }));
+  assert.equal(p.actions, []);
+  assert.equal(p.backingOff, ['a', 'b'], 'c needs nothing; x is in flight, not backing off');
+  assert.equal(plan(input({ desired: desired(spec('a')), observed: [], inFlight: new Set(['a']), backingOff: new Set(['a']) })).backingOff, [], 'in flight wins');
+});
+
+test('backing off holds back only that container', () => {
+  const p = plan(input({ desired: desired(spec('a'), spec('b')), observed: [seen('old')], backingOff: new Set(['a', 'old']) }));
+  assert.equal(p.actions.map((a) => `${a.kind} ${a.name}`), ['apply b']);
+  assert.equal(p.backingOff, ['a', 'old']);
+});
+
+test('deleting: a backing-off container is not removed yet, and cleanup is not done', () => {
+  const p = plan(input({ deleting: true, observed: [seen('a'), seen('b')], backingOff: new Set(['a']) }));
+  assert.equal(p.actions.map((a) => `${a.kind} ${a.name}`), ['remove b']);
+  assert.equal(p.backingOff, ['a']);
+  assert.is(p.cleanupDone, false);
+});
+
+test('no agent or paused: nothing is listed as backing off either', () => {
+  assert.equal(plan(input({ desired: desired(spec('a')), observed: undefined, backingOff: new Set(['a']) })).backingOff, []);
+  assert.equal(plan(input({ paused: true, desired: desired(spec('a')), observed: [], backingOff: new Set(['a']) })).backingOff, []);
+});
+
 test('extra managed containers: removed with Delete, left with Orphan', () => {
   assert.equal(summary(input({ observed: [seen('old')] })), ['remove old']);
   assert.equal(summary(input({ observed: [seen('old')], removalPolicy: 'Orphan' })), []);
@@ -48,11 +76,29 @@ test('run state: stopped out of band is started again; Stopped is stopped', () =
 
 test('run state: Never and OnFailure containers that completed are left alone', () => {
   for (const restartPolicy of ['Never', 'OnFailure'] as const) {
-    const done = seen('job', { state: 'exited', exitCode: 0, finishedAt: '2026-01-01T00:00:00Z' });
+    // As the agent reports it: both times set (Docker's zero times are left out).
+    const done = seen('job', { state: 'exited', exitCode: 0, startedAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T00:00:01Z' });
     assert.equal(summary(input({ desired: desired(spec('job', { restartPolicy })), observed: [done] })), [], restartPolicy);
-    const neverRan = seen('job', { state: 'created', finishedAt: '0001-01-01T00:00:00Z' });
+    const neverRan = seen('job', { state: 'created' });
     assert.equal(summary(input({ desired: desired(spec('job', { restartPolicy })), observed: [neverRan] })), ['apply job'], restartPolicy);
+    // Its start failed: exited, but it never ran, so nothing completed.
+    const failedStart = seen('job', { state: 'exited', exitCode: 127, finishedAt: '2026-01-01T00:00:01Z' });
+    assert.equal(summary(input({ desired: desired(spec('job', { restartPolicy })), observed: [failedStart] })), ['apply job'], restartPolicy);
   }
+});
+
+// The three cases where the planner and the agent once disagreed (protocol/run-state.ts decides them).
+test('run state: a paused container declared Stopped is stopped', () => {
+  assert.equal(summary(input({ desired: desired(spec('a', { state: 'Stopped' })), observed: [seen('a', { state: 'paused' })] })), ['apply a']);
+});
+
+test('run state: a dead container declared Running is replaced, even with restartPolicy Never', () => {
+  const dead = seen('a', { state: 'dead', startedAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T00:00:01Z' });
+  assert.equal(summary(input({ desired: desired(spec('a', { restartPolicy: 'Never' })), observed: [dead] })), ['apply a']);
+});
+
+test('run state: a container being removed gets no action until Docker is done with it', () => {
+  assert.equal(summary(input({ desired: desired(spec('a')), observed: [seen('a', { state: 'removing' })] })), []);
 });
 
 test('deleting: Delete removes every managed container, then cleanup is done', () => {
@@ -65,7 +111,7 @@ test('deleting: Delete removes every managed container, then cleanup is done', (
 
 test('deleting: Orphan leaves everything and is done at once', () => {
   const p = plan(input({ deleting: true, removalPolicy: 'Orphan', observed: [seen('a')] }));
-  assert.equal(p, { actions: [], cleanupDone: true });
+  assert.equal(p, { actions: [], cleanupDone: true, backingOff: [] });
 });
 
 test.run();

@@ -1,6 +1,7 @@
 // The planner: desired containers + what the agent observed → the actions that close the gap.
 // Pure and total: no I/O, no clock, no exceptions; every decision is a line below with its reason.
 import type { ContainerSpec, ObservedContainer } from '../../protocol/container.js';
+import { observedRunView, runStateAction } from '../../protocol/run-state.js';
 
 export type Action =
   | { kind: 'apply'; name: string; spec: ContainerSpec; why: string }
@@ -15,6 +16,8 @@ export interface PlanInput {
   observed: readonly ObservedContainer[] | undefined;
   /** Containers with an action already in flight (one action per container at a time). */
   inFlight: ReadonlySet<string>;
+  /** Containers whose last action failed and that wait out their retry backoff: no action yet. */
+  backingOff: ReadonlySet<string>;
   paused: boolean;
   deleting: boolean;
   removalPolicy: 'Delete' | 'Orphan';
@@ -24,48 +27,55 @@ export interface Plan {
   actions: Action[];
   /** Deleting: true once nothing is left to clean up (the finalizer may go). */
   cleanupDone: boolean;
-}
-
-/** Whether the run state of `o` already matches `state`, given the container's restart policy. */
-export function runStateConverged(spec: ContainerSpec, o: ObservedContainer): boolean {
-  const running = o.state === 'running' || o.state === 'restarting';
-  if (spec.state === 'Stopped') return !running;
-  if (running) return true;
-  // Never / OnFailure: a container that ran and exited has completed; starting it again would
-  // defeat the policy the user chose. Docker itself retries OnFailure on a non-zero exit.
-  const completed = (o.state === 'exited' || o.state === 'dead') && o.finishedAt !== undefined && !o.finishedAt.startsWith('0001-');
-  return (spec.restartPolicy === 'Never' || spec.restartPolicy === 'OnFailure') && completed;
+  /** Containers that need an action but wait out their retry backoff (not in flight: nothing was sent). */
+  backingOff: string[];
 }
 
 export function plan(input: PlanInput): Plan {
-  const { desired, observed, inFlight } = input;
+  const { observed } = input;
   // No agent, no actions: containers are left exactly as they are.
-  if (observed === undefined) return { actions: [], cleanupDone: false };
-
-  if (input.deleting) {
-    if (input.removalPolicy === 'Orphan') return { actions: [], cleanupDone: true };
-    const actions: Action[] = observed
-      .filter((o) => !inFlight.has(o.name))
-      .map((o) => ({ kind: 'remove', name: o.name, why: 'host is being deleted (removalPolicy Delete)' }));
-    return { actions, cleanupDone: observed.length === 0 };
-  }
+  if (observed === undefined) return { actions: [], cleanupDone: false, backingOff: [] };
+  // Deleting with Orphan: nothing to clean up.
+  if (input.deleting && input.removalPolicy === 'Orphan') return { actions: [], cleanupDone: true, backingOff: [] };
   // Paused: observe and report only.
-  if (input.paused) return { actions: [], cleanupDone: false };
+  if (!input.deleting && input.paused) return { actions: [], cleanupDone: false, backingOff: [] };
 
+  // One action per container at a time; a container whose last action failed waits for its retry.
+  const actions: Action[] = [];
+  const backingOff: string[] = [];
+  for (const action of input.deleting ? cleanupActions(observed) : convergeActions(input, observed)) {
+    if (input.inFlight.has(action.name)) continue;
+    if (input.backingOff.has(action.name)) backingOff.push(action.name);
+    else actions.push(action);
+  }
+  return { actions, cleanupDone: input.deleting && observed.length === 0, backingOff };
+}
+
+/** Deleting with removalPolicy Delete: every managed container goes. */
+function cleanupActions(observed: readonly ObservedContainer[]): Action[] {
+  return observed.map((o) => ({ kind: 'remove', name: o.name, why: 'host is being deleted (removalPolicy Delete)' }));
+}
+
+/** What would close the gap between desired and observed, before in-flight and backoff hold any back. */
+function convergeActions(input: PlanInput, observed: readonly ObservedContainer[]): Action[] {
+  const { desired } = input;
   const actions: Action[] = [];
   const byName = new Map(observed.map((o) => [o.name, o]));
   for (const [name, spec] of desired) {
-    if (inFlight.has(name)) continue;
     const o = byName.get(name);
     if (!o) actions.push({ kind: 'apply', name, spec, why: 'missing' });
     else if (o.specHash !== spec.specHash) actions.push({ kind: 'apply', name, spec, why: `spec changed (${o.specHash ?? 'none'} → ${spec.specHash})` });
-    else if (!runStateConverged(spec, o)) actions.push({ kind: 'apply', name, spec, why: `state ${o.state}, want ${spec.state}` });
+    else {
+      // The agent decides the same way (protocol/run-state.ts); 'wait' is a transition Docker owns.
+      const step = runStateAction(spec.state, spec.restartPolicy, observedRunView(o));
+      if (step !== 'none' && step !== 'wait') actions.push({ kind: 'apply', name, spec, why: `state ${o.state}, want ${spec.state}` });
+    }
   }
   if (input.removalPolicy === 'Delete') {
     for (const o of observed) {
-      if (desired.has(o.name) || input.unresolved.has(o.name) || inFlight.has(o.name)) continue;
+      if (desired.has(o.name) || input.unresolved.has(o.name)) continue;
       actions.push({ kind: 'remove', name: o.name, why: 'no longer in spec (removalPolicy Delete)' });
     }
   }
-  return { actions, cleanupDone: false };
+  return actions;
 }

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { ContainerSpec, PullAuth, PullPolicy } from '../../protocol/container.js';
 import { intOrQuantity } from '../api/quantity.js';
 import type { ContainerDecl, ContainerHost, SecretData } from '../api/types.js';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson } from '../lib/canonical-json.js';
 
 export type SecretLookup = (namespace: string, name: string) => SecretData | undefined;
 export type Resolved = { ok: true; spec: ContainerSpec } | { ok: false; reason: string; message: string };

@@ -3,7 +3,7 @@
 import type { ContainerSpec, DockerFacts, ObservedContainer } from '../../protocol/container.js';
 import type { AgentFacts } from '../../protocol/container.js';
 import type { Condition, ContainerHost, ContainerHostStatus, ContainerStatus } from '../api/types.js';
-import { runStateConverged } from './planner.js';
+import { runStateConverged } from '../../protocol/run-state.js';
 
 export interface AgentView {
   connected: boolean;

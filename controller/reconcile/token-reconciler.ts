@@ -4,18 +4,17 @@
 // that uses it. A rotation closes agents still on the old token.
 import type { Logger } from 'pino';
 import { CLOSE } from '../../protocol/frames.js';
-import { ANNOTATIONS, type AgentToken, type AgentTokenStatus, type Condition, type ResourceKey } from '../api/types.js';
+import { agentTokenSecretName, ANNOTATIONS, type AgentToken, type AgentTokenStatus, type Condition, type ResourceKey } from '../api/types.js';
 import type { AgentHub } from '../hub/hub.js';
 import type { Store } from '../store/store.js';
+import type { Reconciler, ReconcileResult } from './loop.js';
 import { mintAgentToken } from '../tokens/mint.js';
 import type { SigningKey } from '../tokens/signing-key.js';
 
 /** lastUsedAt is written at most this often. */
 const LAST_USED_WRITE_MS = 60_000;
 
-export const defaultSecretName = (t: AgentToken): string => t.spec.secretName ?? `${t.metadata.name}-agent-token`;
-
-export class TokenReconciler {
+export class TokenReconciler implements Reconciler<ResourceKey> {
   /** key → uid, remembered so a deleted token (gone from the store) can still be revoked. */
   private readonly uids = new Map<ResourceKey, string>();
 
@@ -30,26 +29,29 @@ export class TokenReconciler {
     hub.on('connected', (_host, _hello, session) => { if (session.tokenUid) void this.markUsed(session.tokenUid); });
   }
 
-  async reconcile(key: ResourceKey): Promise<void> {
+  /** `signal` (leadership lost, stopping) is checked before each side effect: token write, status, revocation. */
+  async reconcile(key: ResourceKey, signal: AbortSignal): Promise<ReconcileResult> {
     const token = this.store.token(key);
     if (!token) {
       const uid = this.uids.get(key);
-      this.uids.delete(key);
       if (uid) {
+        signal.throwIfAborted();
+        this.uids.delete(key);
         const closed = this.hub.disconnectToken(uid, CLOSE.revoked, 'token revoked: its AgentToken was deleted');
         this.logger.info({ token: key, closed }, 'AgentToken deleted: token revoked');
       }
-      return;
+      return {};
     }
     this.uids.set(key, token.metadata.uid);
     const status = token.status ?? {};
     const rotation = token.metadata.annotations?.[ANNOTATIONS.rotate] ?? '';
-    const secretName = defaultSecretName(token);
+    const secretName = agentTokenSecretName(token);
     const current = status.tokenID === token.metadata.uid && status.observedGeneration === token.metadata.generation
       && (status.rotation ?? '') === rotation && status.secretName === secretName && status.issuedAt !== undefined;
-    if (current) return;
+    if (current) return {};
 
     const minted = await mintAgentToken(token, this.signingKey(), { now: this.now() });
+    signal.throwIfAborted();
     await this.store.writeAgentToken(token, secretName, minted.jwt, this.agentUrl());
     const next: AgentTokenStatus = {
       observedGeneration: token.metadata.generation, secretName, tokenID: minted.tokenID, issuedAt: minted.issuedAt,
@@ -58,10 +60,12 @@ export class TokenReconciler {
       ...(rotation ? { rotation } : {}),
       conditions: [this.readyCondition(token, status.conditions)],
     };
+    signal.throwIfAborted();
     await this.store.writeTokenStatus(key, next);
     const rotated = status.issuedAt !== undefined && status.tokenID === token.metadata.uid;
     this.store.recordEvent('AgentToken', key, { type: 'Normal', reason: rotated ? 'Rotated' : 'Issued', message: `token written to ${secretName}` });
     if (rotated) this.hub.disconnectToken(token.metadata.uid, CLOSE.revoked, 'token rotated', { issuedBefore: new Date(minted.issuedAt) });
+    return {};
   }
 
   private readyCondition(token: AgentToken, previous: Condition[] | undefined): Condition {

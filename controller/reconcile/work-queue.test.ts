@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runWorkers, WorkQueue } from './work-queue.js';
+import { WorkQueue } from './work-queue.js';
 
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
 
@@ -39,25 +39,6 @@ test('addAfter delivers later; a sooner one wins', async () => {
   await tick(30);
   assert.is(q.depth, 1);
   q.shutDown();
-});
-
-test('workers: one in flight per key, errors back off and retry, shutdown ends the loops', async () => {
-  const q = new WorkQueue({ baseMs: 1, maxMs: 10 });
-  let concurrent = 0; let maxConcurrent = 0; let calls = 0;
-  const errors: string[] = [];
-  const done = runWorkers(q, 4, async (key) => {
-    concurrent++; maxConcurrent = Math.max(maxConcurrent, concurrent); calls++;
-    await tick(5);
-    concurrent--;
-    if (calls <= 2) throw new Error(`boom ${calls}`);
-  }, (key, err) => errors.push(`${key}: ${(err as Error).message}`));
-  for (let i = 0; i < 10; i++) q.add('same');
-  for (let i = 0; i < 50 && calls < 3; i++) await tick(5);
-  assert.is(maxConcurrent, 1);
-  assert.equal(errors, ['same: boom 1', 'same: boom 2']);
-  assert.ok(calls >= 3, 'retried after the errors');
-  q.shutDown();
-  await done;
 });
 
 test.run();

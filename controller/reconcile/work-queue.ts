@@ -1,7 +1,8 @@
 // A work queue in the shape of client-go's: a key added many times is processed once; a key being
 // processed is never handed to a second worker (an add while it runs marks it dirty and it comes
-// back after done()); failures come back after a per-key exponential backoff; resync re-adds every
-// key on a timer. Level-triggered: a key says "look at this resource again", nothing more.
+// back after done()); failures come back after a per-key exponential backoff. Level-triggered: a key
+// says "look at this resource again", nothing more. The workers, resync and leader gate around it
+// are the reconcile loop's (loop.ts).
 
 export interface BackoffOptions { baseMs: number; maxMs: number }
 
@@ -82,32 +83,4 @@ export class WorkQueue {
     this.timers.clear();
     for (const w of this.waiters.splice(0)) w(undefined);
   }
-}
-
-/**
- * Run `workers` loops that take keys and call `reconcile`. A thrown error or `{ requeue: true }`
- * backs the key off; `{ requeueAfterMs }` re-adds it later; success forgets its backoff.
- */
-export async function runWorkers(
-  queue: WorkQueue, workers: number,
-  reconcile: (key: string) => Promise<{ requeueAfterMs?: number; requeue?: boolean } | void>,
-  onError: (key: string, err: unknown, retryInMs: number) => void,
-): Promise<void> {
-  const loop = async (): Promise<void> => {
-    for (let key = await queue.get(); key !== undefined; key = await queue.get()) {
-      try {
-        const result = await reconcile(key);
-        if (result?.requeue) queue.addRateLimited(key);
-        else {
-          queue.forget(key);
-          if (result?.requeueAfterMs !== undefined) queue.addAfter(key, result.requeueAfterMs);
-        }
-      } catch (err) {
-        onError(key, err, queue.addRateLimited(key));
-      } finally {
-        queue.done(key);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: workers }, loop));
 }

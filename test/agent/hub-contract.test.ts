@@ -3,23 +3,21 @@
 // contract end to end: hello → welcome → dispatch(apply) → result → container running; Docker
 // event → observed; revocation → 4003, then HTTP 401 "token refused" on the next attempt.
 import Docker from 'dockerode';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ContainerSpec, ObservedContainer } from '../../protocol/container.js';
 import type { ObservedFrame } from '../../protocol/frames.js';
-import { Backoff } from '../../agent/backoff.js';
+import { Backoff } from '../../protocol/backoff.js';
 import { AgentClient, type DisconnectInfo } from '../../agent/client.js';
 import { DockerRuntime } from '../../agent/docker-runtime.js';
 import { readTokenClaims } from '../../agent/token.js';
-import { AgentHub } from '../../controller/hub/hub.js';
 import { splitKey, type AgentToken } from '../../controller/api/types.js';
 import { mintAgentToken } from '../../controller/tokens/mint.js';
 import { generateSigningKey, importSigningKey } from '../../controller/tokens/signing-key.js';
 import { verifyAgentToken } from '../../controller/tokens/verify.js';
 import { docker, dockerOk, eventually, randomToken } from '../support/docker.js';
+import { startHubServer } from '../support/hub-server.js';
 import { bed } from '../support/testbed.js';
 import { removeLeftoversOnExit } from './leftovers.js';
 
@@ -46,20 +44,19 @@ test('agent ↔ hub: apply, observed, revocation', async () => {
   const hostKey = readTokenClaims(jwt).sub;
   assert.is(hostKey, `berth-test/${prefix}`);
 
-  const server = createServer((_req, res) => { res.statusCode = 404; res.end(); });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const silent = pino({ level: 'silent' });
-  const hub = new AgentHub({
-    server, logger: silent,
+  const served = await startHubServer({
+    logger: silent,
     authenticate: (t) => verifyAgentToken(t, { publicKeys: [key], lookupTokenByUid: (uid) => tokens.find((x) => x.metadata.uid === uid) }),
     welcomeFor: (k) => ({ host: { ...splitKey(k), uid: 'host-uid-1' }, policy, resyncSeconds: 300 }),
   });
+  const { hub } = served;
   const observed: ObservedFrame[] = [];
   hub.on('observed', (_k, f) => observed.push(f));
 
   const logLines: string[] = [];
   const client = new AgentClient({
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, token: () => jwt,
+    url: served.base, token: () => jwt,
     runtime: new DockerRuntime({ hostKey, docker: new Docker(), eventDebounceMs: 50 }),
     agent: { version: '0.1.0', hostname: 'contract', os: 'linux', arch: 'x64' },
     log: pino({ level: 'info' }, { write: (s: string) => { logLines.push(s); } }),
@@ -103,9 +100,7 @@ test('agent ↔ hub: apply, observed, revocation', async () => {
     assert.not.ok(text.includes(jwt.split('.')[2]!), 'no token in the agent log');
   } finally {
     await client.stop(5000);
-    await hub.close();
-    server.closeAllConnections();
-    await new Promise<void>((r) => server.close(() => r()));
+    await served.close();
   }
 });
 

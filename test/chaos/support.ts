@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
-import type { BackoffOptions } from '../../agent/backoff.js';
+import type { BackoffOptions } from '../../protocol/backoff.js';
 import { BerthEnv, until, type HostView } from '../support/berth-env.js';
 import { docker } from '../support/docker.js';
 import { repoRoot } from '../support/paths.js';

@@ -11,7 +11,7 @@ import { KubeStore, type RequestRecord } from '../../controller/store/kube/kube-
 import type { StoreChange } from '../../controller/store/store.js';
 import { generateSigningKey } from '../../controller/tokens/signing-key.js';
 import type { ContainerHostStatus } from '../../controller/api/types.js';
-import { canonicalJson } from '../../controller/reconcile/canonical-json.js';
+import { canonicalJson } from '../../controller/lib/canonical-json.js';
 import { installCrds } from '../support/berth.js';
 import { applyYaml, createTestNamespace, deleteTestNamespace, kubeconfig, kubectl } from '../support/kube.js';
 

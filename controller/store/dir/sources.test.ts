@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ResourceValidator } from '../../api/validate.js';
-import { canonicalJson, diffResources, resolveSources, scanManifestText, type FileScan, type SourceResource } from './sources.js';
+import { canonicalJson } from '../../lib/canonical-json.js';
+import { diffResources, resolveSources, scanManifestText, type FileScan, type SourceResource } from './sources.js';
 
 const validator = new ResourceValidator();
 

@@ -14,6 +14,7 @@
 //     half-finished `git pull`, cannot delete anything by being caught in the middle.
 //   * A source we cannot look at (a configured path that vanished) is a problem, not a deletion.
 import { checkDocument, describeResource } from '../../api/check.js';
+import { canonicalJson } from '../../lib/canonical-json.js';
 import { parseManifestText } from '../../api/manifests.js';
 import type { ResourceValidator } from '../../api/validate.js';
 
@@ -50,17 +51,6 @@ export type FileScan =
   | { state: 'unavailable' };
 
 export interface LocatedProblem { source: string; line?: number; message: string }
-
-/** JSON with object keys sorted at every level (undefined members dropped). */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
 
 export const resourceId = (kind: SourceKind, namespace: string, name: string): string => `${kind}/${namespace}/${name}`;
 

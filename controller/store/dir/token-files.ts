@@ -5,7 +5,7 @@
 // files are removed, as Kubernetes garbage-collects the Secret.
 import { promises as fsp } from 'node:fs';
 import type { Logger } from 'pino';
-import { keyOf, type AgentToken, type ResourceKey } from '../../api/types.js';
+import { agentTokenSecretName, keyOf, type AgentToken, type ResourceKey } from '../../api/types.js';
 import type { StateDir } from './state-dir.js';
 
 /** Names that are safe as one path segment (DNS-1123 subdomains). */
@@ -38,7 +38,7 @@ export class TokenFiles {
     const namespace = key.slice(0, key.indexOf('/'));
     const names = this.written.get(key) ?? new Set<string>();
     this.written.delete(key);
-    if (token) names.add(token.spec.secretName ?? `${token.metadata.name}-agent-token`);
+    if (token) names.add(agentTokenSecretName(token));
     for (const name of names) {
       if (!SAFE_NAME.test(name)) continue;
       for (const ext of ['json', 'token']) {

@@ -17,7 +17,7 @@ import type { KubeConfig } from '../../kube/config.js';
 import { pino, type Logger } from 'pino';
 import { FINALIZER, splitKey, type AgentToken, type AgentTokenStatus, type ContainerHost, type ContainerHostStatus, type ResourceKey, type SecretData } from '../../api/types.js';
 import { asKubeError, KubeApi, KubeHttp, type RequestRecord } from '../../kube/api.js';
-import { canonicalJson } from '../../reconcile/canonical-json.js';
+import { canonicalJson } from '../../lib/canonical-json.js';
 import { StoreCache } from '../cache.js';
 import { EventLog } from '../event-log.js';
 import type { EventRecord, SigningKeyMaterial, SourceProblem, Store, StoreChange, StoredEvent } from '../store.js';

@@ -1,7 +1,7 @@
 // Mapping between what the apiserver returns (plain JSON; already validated and defaulted by the CRD
 // schemas) and the store's types, plus the bodies the Kubernetes store writes. Pure; unit-tested.
 import { API_VERSION, type AgentToken, type ContainerHost, type ObjectMeta, type SecretData } from '../../api/types.js';
-import { canonicalJson } from '../../reconcile/canonical-json.js';
+import { canonicalJson } from '../../lib/canonical-json.js';
 import type { SigningKeyMaterial } from '../store.js';
 
 export const GROUP = 'berth.dev';

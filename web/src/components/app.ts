@@ -2,9 +2,10 @@
 // (deep links per host and container), the sign-in form in Kubernetes mode, and the views. It holds
 // the one picture of the cluster (lib/model) and feeds it to the views as properties.
 import { css, html, LitElement, nothing } from 'lit';
+import type { BrowserSessionView } from '../../../protocol/api-views.js';
 import { applyChanges, emptyModel, fromSnapshot, sortedHosts, type Model } from '../lib/model.js';
 import { hrefFor, parseRoute, titleFor, type Route } from '../lib/route.js';
-import type { SessionInfo } from '../lib/types.js';
+import { base } from '../lib/styles.js';
 import { LiveFeed, type FeedState } from '../services/live.js';
 import { signOut, whoAmI } from '../services/session.js';
 import './container-view.js';
@@ -12,7 +13,6 @@ import './host-detail.js';
 import './host-list.js';
 import './sign-in.js';
 import './sources-view.js';
-import { base } from './styles.js';
 import './tokens-view.js';
 
 export class BerthApp extends LitElement {
@@ -23,7 +23,7 @@ export class BerthApp extends LitElement {
   declare route: Route;
   declare model: Model;
   declare feed: FeedState;
-  declare session: SessionInfo | undefined;
+  declare session: BrowserSessionView | undefined;
   declare now: number;
   /** A snapshot has arrived (until then, views say "loading" rather than "nothing here"). */
   declare loaded: boolean;

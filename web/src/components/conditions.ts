@@ -2,10 +2,9 @@
 // the reason and — for anything not True — the message, because that is what an on-call engineer
 // needs to read ("Docker unavailable: …").
 import { css, html, LitElement, nothing } from 'lit';
-import type { Condition } from '../lib/types.js';
-import { base } from './styles.js';
-
-export const statusClass = (c: Condition | undefined) => (!c ? '' : c.status === 'True' ? 'ok' : c.status === 'False' ? 'bad' : 'warn');
+import type { Condition } from '../../../protocol/resources.js';
+import { statusClass } from '../lib/badges.js';
+import { base } from '../lib/styles.js';
 
 export class BerthConditions extends LitElement {
   static override properties = { conditions: { attribute: false }, compact: { type: Boolean } };

@@ -1,15 +1,15 @@
 // <berth-container-view>: one container of a host — desired vs actual state, health, restarts,
 // image — and its live log tail.
 import { css, html, LitElement, nothing } from 'lit';
+import type { HostView } from '../../../protocol/api-views.js';
+import { stateClass } from '../lib/badges.js';
 import { relativeTime, shortId } from '../lib/format.js';
-import type { Host } from '../lib/types.js';
-import { stateClass } from './host-detail.js';
+import { base } from '../lib/styles.js';
 import './log-tail.js';
-import { base } from './styles.js';
 
 export class BerthContainerView extends LitElement {
   static override properties = { host: { attribute: false }, container: { type: String }, now: { type: Number } };
-  declare host: Host;
+  declare host: HostView;
   declare container: string;
   declare now: number;
 

@@ -1,23 +1,17 @@
 // <berth-host-detail>: one host — its agent, its conditions, and each container's desired state
 // beside what Docker reports (state, health, restarts, image and short image ID, last message).
 import { css, html, LitElement, nothing } from 'lit';
+import type { HostView } from '../../../protocol/api-views.js';
+import type { ContainerDecl, ContainerStatus } from '../../../protocol/resources.js';
+import { readyClass, stateClass } from '../lib/badges.js';
 import { relativeTime, shortId } from '../lib/format.js';
 import { hrefFor } from '../lib/route.js';
-import type { ContainerDecl, ContainerStatus, Host } from '../lib/types.js';
+import { base, table } from '../lib/styles.js';
 import './conditions.js';
-import { readyClass } from './host-list.js';
-import { base, table } from './styles.js';
-
-export function stateClass(desired: ContainerDecl | undefined, actual: ContainerStatus | undefined): string {
-  if (!actual) return 'warn';
-  if (actual.state === 'Failed' || actual.health === 'unhealthy') return 'bad';
-  if (desired && desired.state === 'Running' && actual.state !== 'Running') return actual.state === 'Pending' || actual.state === 'Pulling' ? 'warn' : 'bad';
-  return actual.ready || (desired?.state === 'Stopped' && actual.state !== 'Running') ? 'ok' : 'warn';
-}
 
 export class BerthHostDetail extends LitElement {
   static override properties = { host: { attribute: false }, now: { type: Number } };
-  declare host: Host;
+  declare host: HostView;
   declare now: number;
 
   static override styles = [base, table, css`

@@ -1,20 +1,16 @@
 // <berth-host-list>: every host the viewer may see — agent connection and last contact, agent and
 // Docker versions, ready x/y and the conditions with their reasons. Each row links to the host.
 import { css, html, LitElement, nothing } from 'lit';
-import { readyCounts, relativeTime } from '../lib/format.js';
+import type { HostView } from '../../../protocol/api-views.js';
+import { readyClass } from '../lib/badges.js';
+import { relativeTime } from '../lib/format.js';
 import { hrefFor } from '../lib/route.js';
-import type { Host } from '../lib/types.js';
+import { base, table } from '../lib/styles.js';
 import './conditions.js';
-import { base, table } from './styles.js';
-
-export function readyClass(ready: string | undefined): string {
-  const r = readyCounts(ready);
-  return !r ? '' : r[0] === r[1] ? 'ok' : r[0] === 0 && r[1] > 0 ? 'bad' : 'warn';
-}
 
 export class BerthHostList extends LitElement {
   static override properties = { hosts: { attribute: false }, now: { type: Number } };
-  declare hosts: Host[];
+  declare hosts: HostView[];
   declare now: number;
 
   static override styles = [base, table, css`
@@ -38,7 +34,7 @@ export class BerthHostList extends LitElement {
     </table>`;
   }
 
-  private row(h: Host) {
+  private row(h: HostView) {
     const { namespace, name } = h.metadata;
     const agent = h.status.agent;
     return html`<tr data-host="${namespace}/${name}">

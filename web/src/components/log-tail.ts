@@ -10,15 +10,16 @@
 // The logic lives in plain modules (lib/line-store, log-view, follow, virtual, log-frames).
 import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
 import { styleMap } from 'lit/directives/style-map.js';
+import { MAX_LOG_TAIL } from '../../../protocol/log-viewer.js';
 import { FollowState } from '../lib/follow.js';
 import { logTime } from '../lib/format.js';
 import { LineStore, type Row } from '../lib/line-store.js';
 import { ReplayFilter } from '../lib/log-frames.js';
 import { defaultFilter, LogView, type ViewFilter } from '../lib/log-view.js';
 import { highlight } from '../lib/search.js';
+import { base } from '../lib/styles.js';
 import { visibleWindow } from '../lib/virtual.js';
 import { LogSocket, type SocketState } from '../services/log-socket.js';
-import { base } from './styles.js';
 
 const ROW_PX = 20;
 const CAPACITY = 100_000;
@@ -115,7 +116,7 @@ export class BerthLogTail extends LitElement {
     this.store.clear();
     this.view.setFilter(this.filter);
     this.follow.resume();
-    this.socket = new LogSocket({ namespace: this.namespace, host: this.host, container: this.container, tail: 1000 }, {
+    this.socket = new LogSocket({ namespace: this.namespace, host: this.host, container: this.container, tail: MAX_LOG_TAIL }, {
       state: (s) => { this.conn = s; },
       reconnecting: () => { this.replay.reconnecting(); },
       frame: (f) => {

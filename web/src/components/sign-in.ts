@@ -2,8 +2,8 @@
 // /api/v1/session in a JSON body, the controller checks it (TokenReview) and answers with an
 // HttpOnly session cookie. The field is cleared at once — the page keeps no copy of the token.
 import { css, html, LitElement, nothing } from 'lit';
+import { base } from '../lib/styles.js';
 import { signIn } from '../services/session.js';
-import { base } from './styles.js';
 
 export class BerthSignIn extends LitElement {
   static override properties = { reason: { type: String }, error: { state: true }, busy: { state: true } };

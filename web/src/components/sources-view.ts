@@ -1,9 +1,9 @@
 // <berth-sources>: sources that fail to read or validate — in directory mode a manifest file (its
 // resources keep their last good version meanwhile), in Kubernetes mode a failing informer.
 import { css, html, LitElement, nothing } from 'lit';
+import type { SourceProblem } from '../../../protocol/api-views.js';
 import { relativeTime } from '../lib/format.js';
-import type { SourceProblem } from '../lib/types.js';
-import { base } from './styles.js';
+import { base } from '../lib/styles.js';
 
 export class BerthSources extends LitElement {
   static override properties = { problems: { attribute: false }, now: { type: Number } };

@@ -1,15 +1,15 @@
 // <berth-tokens>: agent tokens — which host, when issued, when they expire, when last used. Never
 // the token itself: the API does not carry it, and this view has nowhere to put it.
 import { html, LitElement } from 'lit';
+import type { TokenView } from '../../../protocol/api-views.js';
+import { statusClass } from '../lib/badges.js';
 import { relativeTime } from '../lib/format.js';
 import { hrefFor } from '../lib/route.js';
-import type { Token } from '../lib/types.js';
-import { statusClass } from './conditions.js';
-import { base, table } from './styles.js';
+import { base, table } from '../lib/styles.js';
 
 export class BerthTokens extends LitElement {
   static override properties = { tokens: { attribute: false }, message: { type: String }, now: { type: Number } };
-  declare tokens: Token[] | null;
+  declare tokens: TokenView[] | null;
   declare message: string;
   declare now: number;
 

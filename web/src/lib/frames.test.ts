@@ -1,11 +1,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Backoff } from './backoff.js';
+import type { HostView } from '../../../protocol/api-views.js';
+import { Backoff } from '../../../protocol/backoff.js';
 import { parseLogFrame, ReplayFilter, timeKey } from './log-frames.js';
 import { logTime, relativeTime, shortId } from './format.js';
+import { PAGE_BACKOFF, pageBackoff } from './reconnect.js';
 import { hrefFor, parseRoute } from './route.js';
 import { applyChanges, fromSnapshot } from './model.js';
-import type { Host } from './types.js';
 
 test('log frames are checked; bad ones are named, not trusted', () => {
   assert.equal(parseLogFrame('{"type":"lines","entries":[{"t":"x","s":"err","l":"boom"}]}'), { type: 'lines', entries: [{ t: 'x', s: 'err', l: 'boom' }] });
@@ -34,15 +35,16 @@ test('after a reconnect the replayed lines already shown are skipped, new ones k
   assert.ok(f.accept(e('3', 'd')));
 });
 
-test('backoff: full jitter, doubling to the cap, reset after a stable connection', () => {
+test('page backoff: windows 0.5 s → 15 s, reset after 30 s up', () => {
+  assert.ok(pageBackoff() instanceof Backoff);
   let now = 0;
-  const b = new Backoff({ baseMs: 500, capMs: 4000, stableMs: 10_000, random: () => 0.999, now: () => now });
-  assert.equal([b.next(), b.next(), b.next(), b.next(), b.next()], [499, 999, 1998, 3996, 3996]);
-  b.opened();
-  now = 10_000;
-  assert.is(b.next(), 499, 'reset after 10 s up');
-  const zero = new Backoff({ random: () => 0 });
-  assert.is(zero.next(), 0);
+  const b = new Backoff({ ...PAGE_BACKOFF, now: () => now });
+  for (let i = 0; i < 8; i++) b.next();
+  assert.is(b.window(), 15_000);
+  b.connected(); now += 29_999; b.disconnected();
+  assert.is(b.window(), 15_000, 'up for less than 30 s: still backing off');
+  b.connected(); now += 30_000; b.disconnected();
+  assert.is(b.window(), 500);
 });
 
 test('routes round-trip; junk is not-found', () => {
@@ -65,7 +67,11 @@ test('formatting', () => {
 });
 
 test('the model applies changes immutably', () => {
-  const host = (name: string, ready: string): Host => ({ metadata: { namespace: 'ns', name, uid: name }, spec: {}, status: { ready } });
+  const host = (name: string, ready: string): HostView => ({
+    metadata: { namespace: 'ns', name, uid: name, generation: 1 },
+    spec: { paused: false, removalPolicy: 'Delete', policy: { allowPrivileged: false, allowHostNetwork: false, allowedHostPaths: [] } },
+    status: { ready },
+  });
   const m = fromSnapshot({ hosts: [host('a', '0/1'), host('b', '1/1')], tokens: null, tokensMessage: 'no', problems: [] });
   const m2 = applyChanges(m, { hosts: [host('a', '1/1')], deletedHosts: ['ns/b'] });
   assert.is.not(m2.hosts, m.hosts);

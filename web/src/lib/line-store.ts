@@ -3,8 +3,10 @@
 // reconnect), kept in the order they arrived. A row's slot is seq % capacity, so appending,
 // evicting and looking a row up by seq are O(1) and memory stays bounded however long the tail runs.
 // Overlong lines are cut (the page shows they were).
+import type { LogEntry } from '../../../protocol/frames.js';
 
-export type Stream = 'out' | 'err';
+/** stdout or stderr, as the log socket names them. */
+export type Stream = LogEntry['s'];
 
 export type RowData =
   | { kind: 'line'; t: string; s: Stream; l: string; cut?: boolean }

@@ -1,19 +1,11 @@
-// The log socket's messages (LOGS-WEB-CONTRACT), checked on receipt: a malformed frame is reported,
-// never trusted.
-import type { Stream } from './line-store.js';
-
-export interface LogEntry { t: string; s: Stream; l: string }
-
-export type LogFrame =
-  | { type: 'ready'; namespace: string; host: string; container: string; replayed: number }
-  | { type: 'lines'; entries: LogEntry[] }
-  | { type: 'gap'; dropped: number }
-  | { type: 'waiting'; reason: string }
-  | { type: 'error'; code: string; message: string };
+// The log socket's messages (LOGS-WEB-CONTRACT; their types are protocol/log-viewer.ts), checked on
+// receipt: a malformed frame is reported, never trusted.
+import type { LogEntry } from '../../../protocol/frames.js';
+import type { LogViewerMessage } from '../../../protocol/log-viewer.js';
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export function parseLogFrame(text: string): LogFrame | { type: 'invalid'; message: string } {
+export function parseLogFrame(text: string): LogViewerMessage | { type: 'invalid'; message: string } {
   let v: unknown;
   try { v = JSON.parse(text); } catch { return { type: 'invalid', message: 'frame is not JSON' }; }
   if (!isObj(v) || typeof v.type !== 'string') return { type: 'invalid', message: 'frame has no type' };

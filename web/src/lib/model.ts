@@ -1,12 +1,15 @@
-// The page's picture of the cluster: a snapshot from the event stream, then changes applied to it.
+// The page's picture of the cluster: a snapshot from the page feed, then changes applied to it.
 // Immutable updates (a new object per change) so Lit's property change detection sees them.
-import { keyOf, type Changes, type Host, type Snapshot, type SourceProblem, type Token } from './types.js';
+import type { HostView, PageChanges, PageSnapshot, SourceProblem, TokenView } from '../../../protocol/api-views.js';
+
+/** "<namespace>/<name>", as the page feed names deleted resources. */
+export const keyOf = (m: { namespace: string; name: string }): string => `${m.namespace}/${m.name}`;
 
 export interface Model {
   user?: string;
-  hosts: ReadonlyMap<string, Host>;
+  hosts: ReadonlyMap<string, HostView>;
   /** null: this viewer may not see tokens (tokensMessage says why). */
-  tokens: ReadonlyMap<string, Token> | null;
+  tokens: ReadonlyMap<string, TokenView> | null;
   tokensMessage?: string;
   problems: readonly SourceProblem[];
 }
@@ -16,7 +19,7 @@ export const emptyModel: Model = { hosts: new Map(), tokens: new Map(), problems
 const byKey = <T extends { metadata: { namespace: string; name: string } }>(items: readonly T[]) =>
   new Map(items.map((i) => [keyOf(i.metadata), i] as const));
 
-export function fromSnapshot(s: Snapshot): Model {
+export function fromSnapshot(s: PageSnapshot): Model {
   return {
     ...(s.user ? { user: s.user } : {}),
     hosts: byKey(s.hosts),
@@ -26,7 +29,7 @@ export function fromSnapshot(s: Snapshot): Model {
   };
 }
 
-export function applyChanges(m: Model, c: Changes): Model {
+export function applyChanges(m: Model, c: PageChanges): Model {
   let hosts = m.hosts;
   if (c.hosts?.length || c.deletedHosts?.length) {
     const next = new Map(hosts);
@@ -45,6 +48,6 @@ export function applyChanges(m: Model, c: Changes): Model {
 }
 
 /** Hosts sorted by namespace, then name. */
-export function sortedHosts(m: Model): Host[] {
+export function sortedHosts(m: Model): HostView[] {
   return [...m.hosts.values()].sort((a, b) => keyOf(a.metadata).localeCompare(keyOf(b.metadata)));
 }

@@ -1,9 +1,9 @@
-// The page's live feed: GET /api/v1/events through EventSource (pushed by the controller; the page
+// The page feed: GET /api/v1/events through EventSource (pushed by the controller; the page
 // never polls). EventSource cannot see why a stream was refused, so on any failure this asks
 // /api/v1/session: signed out → the sign-in form; not allowed → say so; otherwise reconnect with
 // full-jitter backoff. A heartbeat arrives every 15 s; silence for 45 s counts as a dead stream.
-import { Backoff } from '../lib/backoff.js';
-import type { Changes, SessionInfo, Snapshot } from '../lib/types.js';
+import type { BrowserSessionView, PageChanges, PageSnapshot } from '../../../protocol/api-views.js';
+import { pageBackoff } from '../lib/reconnect.js';
 import { whoAmI } from './session.js';
 
 export type FeedState =
@@ -14,10 +14,10 @@ export type FeedState =
   | { kind: 'forbidden'; message: string; user?: string };
 
 export interface FeedHandlers {
-  snapshot(s: Snapshot): void;
-  changes(c: Changes): void;
+  snapshot(s: PageSnapshot): void;
+  changes(c: PageChanges): void;
   state(s: FeedState): void;
-  session?(info: SessionInfo): void;
+  session?(info: BrowserSessionView): void;
 }
 
 const WATCHDOG_MS = 45_000;
@@ -26,7 +26,7 @@ export class LiveFeed {
   private es: EventSource | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private watchdog: ReturnType<typeof setTimeout> | undefined;
-  private readonly backoff = new Backoff();
+  private readonly backoff = pageBackoff();
   private stopped = true;
 
   constructor(private readonly on: FeedHandlers) {}
@@ -64,14 +64,14 @@ export class LiveFeed {
       try { return JSON.parse((e as MessageEvent<string>).data) as T; } catch { return undefined; }
     };
     es.addEventListener('snapshot', (e) => {
-      const s = parse<Snapshot>(e);
+      const s = parse<PageSnapshot>(e);
       if (!s) return;
-      this.backoff.opened();
+      this.backoff.connected();
       this.alive();
       this.on.snapshot(s);
       this.on.state({ kind: 'live' });
     });
-    es.addEventListener('changes', (e) => { const c = parse<Changes>(e); this.alive(); if (c) this.on.changes(c); });
+    es.addEventListener('changes', (e) => { const c = parse<PageChanges>(e); this.alive(); if (c) this.on.changes(c); });
     es.addEventListener('heartbeat', () => { this.alive(); });
     es.addEventListener('denied', () => { void this.failed('access changed'); });
     es.addEventListener('error', () => { void this.failed('the event stream dropped'); });
@@ -81,6 +81,7 @@ export class LiveFeed {
   private async failed(why: string): Promise<void> {
     if (this.stopped || !this.es) return;
     this.closeSource();
+    this.backoff.disconnected();
     const who = await whoAmI();
     if (this.stopped) return;
     if (who.kind === 'signed-out') { this.on.state({ kind: 'signed-out', message: who.message }); return; }

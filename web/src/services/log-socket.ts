@@ -1,8 +1,10 @@
 // One log tail's WebSocket (/api/v1/logs/ws, LOGS-WEB-CONTRACT). Reconnects with full-jitter backoff
 // while the reason is transient; a refused upgrade is explained by asking /api/v1/logs/check (a
 // browser WebSocket never sees the HTTP status), and a refusal (401/403/404/400) stops retrying.
-import { Backoff } from '../lib/backoff.js';
-import { parseLogFrame, type LogFrame } from '../lib/log-frames.js';
+import { CLOSE } from '../../../protocol/frames.js';
+import { LOGS_WS_PATH, type LogViewerMessage } from '../../../protocol/log-viewer.js';
+import { parseLogFrame } from '../lib/log-frames.js';
+import { pageBackoff } from '../lib/reconnect.js';
 
 export type SocketState =
   | { kind: 'connecting' }
@@ -15,7 +17,7 @@ export type SocketState =
 export interface LogTarget { namespace: string; host: string; container: string; tail: number }
 
 export interface SocketHandlers {
-  frame(f: Exclude<LogFrame, { type: 'ready' }> | { type: 'ready'; replayed: number }): void;
+  frame(f: Exclude<LogViewerMessage, { type: 'ready' }> | { type: 'ready'; replayed: number }): void;
   state(s: SocketState): void;
   /** Called before each reconnect, so the view can skip replayed lines. */
   reconnecting?(): void;
@@ -23,13 +25,13 @@ export interface SocketHandlers {
 
 export function socketUrl(t: LogTarget, loc: { protocol: string; host: string } = location): string {
   const q = new URLSearchParams({ namespace: t.namespace, host: t.host, container: t.container, tail: String(t.tail) });
-  return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/api/v1/logs/ws?${q.toString()}`;
+  return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}${LOGS_WS_PATH}?${q.toString()}`;
 }
 
 export class LogSocket {
   private ws: WebSocket | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private readonly backoff = new Backoff();
+  private readonly backoff = pageBackoff();
   private stopped = true;
   private opens = 0;
 
@@ -45,7 +47,7 @@ export class LogSocket {
     clearTimeout(this.timer);
     const ws = this.ws;
     this.ws = undefined;
-    ws?.close(1000, 'viewer left');
+    ws?.close(CLOSE.normal, 'viewer left');
     this.on.state({ kind: 'stopped' });
   }
 
@@ -56,7 +58,7 @@ export class LogSocket {
     const ws = new WebSocket(socketUrl(this.target));
     this.ws = ws;
     let opened = false;
-    ws.addEventListener('open', () => { opened = true; this.backoff.opened(); });
+    ws.addEventListener('open', () => { opened = true; this.backoff.connected(); });
     ws.addEventListener('message', (e: MessageEvent) => {
       if (typeof e.data !== 'string') return;
       const f = parseLogFrame(e.data);
@@ -69,13 +71,14 @@ export class LogSocket {
     ws.addEventListener('close', (e: CloseEvent) => {
       if (this.ws !== ws || this.stopped) return;
       this.ws = undefined;
+      this.backoff.disconnected();
       void this.closed(opened, e.code, e.reason);
     });
   }
 
   private async closed(opened: boolean, code: number, reason: string): Promise<void> {
     // Refused before the upgrade, or closed for policy: ask why, and stop if it is a refusal.
-    if (!opened || code === 1008) {
+    if (!opened || code === CLOSE.policyViolation) {
       const q = new URLSearchParams({ namespace: this.target.namespace, host: this.target.host, container: this.target.container });
       try {
         const res = await fetch(`/api/v1/logs/check?${q.toString()}`, { credentials: 'same-origin', cache: 'no-store' });

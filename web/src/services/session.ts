@@ -1,25 +1,25 @@
-// Talking to /api/v1/session: who am I, sign in (a Kubernetes token presented once, answered with an
+// The browser session, through /api/v1/session: who am I, sign in (a Kubernetes token presented once, answered with an
 // HttpOnly session cookie the page never sees), sign out. The token is sent in a JSON body only —
 // never in a URL — and is not kept anywhere in the page afterwards.
-import type { SessionInfo } from '../lib/types.js';
+import type { ApiError, BrowserSessionView, BrowserSignIn } from '../../../protocol/api-views.js';
 
-export type SessionState =
-  | { kind: 'ok'; info: SessionInfo }
+export type BrowserSessionState =
+  | { kind: 'ok'; info: BrowserSessionView }
   | { kind: 'signed-out'; message: string }
   | { kind: 'unreachable'; message: string };
 
 async function errorMessage(res: Response): Promise<string> {
-  try { const body = await res.json() as { message?: string }; return body.message ?? `HTTP ${res.status}`; } catch { return `HTTP ${res.status}`; }
+  try { const body = await res.json() as Partial<ApiError>; return body.message ?? `HTTP ${res.status}`; } catch { return `HTTP ${res.status}`; }
 }
 
-export async function whoAmI(): Promise<SessionState> {
+export async function whoAmI(): Promise<BrowserSessionState> {
   let res: Response;
   try { res = await fetch('/api/v1/session', { credentials: 'same-origin', cache: 'no-store' }); } catch {
     return { kind: 'unreachable', message: 'the Berth controller cannot be reached' };
   }
   if (res.status === 401) return { kind: 'signed-out', message: await errorMessage(res) };
   if (!res.ok) return { kind: 'unreachable', message: await errorMessage(res) };
-  return { kind: 'ok', info: await res.json() as SessionInfo };
+  return { kind: 'ok', info: await res.json() as BrowserSessionView };
 }
 
 export async function signIn(token: string): Promise<{ ok: true; user: string } | { ok: false; message: string }> {
@@ -31,7 +31,7 @@ export async function signIn(token: string): Promise<{ ok: true; user: string } 
     });
   } catch { return { ok: false, message: 'the Berth controller cannot be reached' }; }
   if (!res.ok) return { ok: false, message: await errorMessage(res) };
-  const body = await res.json() as { user: string };
+  const body = await res.json() as BrowserSignIn;
   return { ok: true, user: body.user };
 }
 

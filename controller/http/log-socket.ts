@@ -11,11 +11,12 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { WebSocket, WebSocketServer } from 'ws';
+import { CLOSE } from '../../protocol/frames.js';
 import { LOGS_WS_PATH } from '../../protocol/log-viewer.js';
-import { anonymousAccess, type AccessControl } from '../http/access.js';
-import { refuseUpgrade } from '../http/upgrade-router.js';
-import type { LogFanout, LogSubscription, LogTarget } from './fanout.js';
-import { originAllowed, parseLogQuery } from './query.js';
+import type { LogFanout, LogSubscription, LogTarget } from '../logs/fanout.js';
+import { anonymousAccess, type AccessControl } from './access.js';
+import { originAllowed, parseLogQuery } from './log-query.js';
+import { refuseUpgrade } from './upgrade-router.js';
 
 export { LOGS_WS_PATH };
 
@@ -62,7 +63,7 @@ export class LogSocket {
     await Promise.all([...this.sockets].map((ws) => new Promise<void>((resolve) => {
       if (ws.readyState === WebSocket.CLOSED) return resolve();
       ws.once('close', () => resolve());
-      try { ws.close(1001, 'controller shutting down'); } catch { /* gone */ }
+      try { ws.close(CLOSE.shuttingDown, 'controller shutting down'); } catch { /* gone */ }
       const t = setTimeout(() => { try { ws.terminate(); } catch { /* gone */ } resolve(); }, 1000);
       t.unref();
     })));
@@ -112,7 +113,7 @@ export class LogSocket {
           if (d.allowed || ws.readyState !== WebSocket.OPEN) return;
           this.log.info({ ...target, user, status: d.status }, 'log viewer closed: access revoked');
           ws.send(JSON.stringify({ type: 'error', code: d.status === 401 ? 'Unauthorized' : 'Forbidden', message: `access revoked: ${d.message}` }));
-          ws.close(1008, 'access revoked');
+          ws.close(CLOSE.policyViolation, 'access revoked');
         })
         // An error asking (not a refusal) keeps the viewer: the next round asks again.
         .catch((err: unknown) => this.log.warn({ ...target, err: (err as Error)?.message }, 'log viewer access re-check failed'))

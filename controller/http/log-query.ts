@@ -1,6 +1,6 @@
 // The log socket's request checks that need no I/O: the query string and the Origin. Pure.
 import { DEFAULT_LOG_TAIL, MAX_LOG_TAIL } from '../../protocol/log-viewer.js';
-import type { LogTarget } from './fanout.js';
+import type { LogTarget } from '../logs/fanout.js';
 
 export interface LogQuery extends LogTarget { tail: number }
 export type QueryResult = { ok: true; query: LogQuery } | { ok: false; param: string; message: string };

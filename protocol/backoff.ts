@@ -1,7 +1,9 @@
 // Reconnect delays: full-jitter exponential backoff (DESIGN §3 "Connect"). Full jitter — a uniform
 // random delay in [0, min(cap, base·2^attempt)) — spreads a fleet of agents that lost the controller at
 // the same moment (a controller restart, a leader failover) over the whole window instead of letting
-// them return in synchronized waves. Pure: the random source and the clock are injected.
+// them return in synchronized waves; the same goes for many open status pages (their page feed and
+// log sockets). Shared by agent/ and web/, so it is pure and runs in Node and in the browser: the
+// random source and the clock are injected.
 
 export interface BackoffOptions {
   /** The first window (default 500 ms). */

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { originAllowed, parseLogQuery } from './query.js';
+import { originAllowed, parseLogQuery } from './log-query.js';
 
 const q = (s: string) => parseLogQuery(new URLSearchParams(s));
 

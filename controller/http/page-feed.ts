@@ -1,5 +1,6 @@
-// GET /api/v1/events: the status page's live feed (server-sent events). One subscription to the
-// store's change feed fans out to every connected page:
+// GET /api/v1/events: the page feed, the status page's live view of the cluster (server-sent
+// events; the payloads are PageFeedEvents in protocol/api-views.ts). One subscription to the store's
+// change feed fans out to every connected page:
 //   event: snapshot  {user, hosts, tokens | null, tokensMessage?, problems}   first, and again whenever
 //                    what the viewer may see changed (RBAC granted or revoked)
 //   event: changes   {hosts?, deletedHosts?, tokens?, deletedTokens?, problems?}   coalesced (25 ms)
@@ -9,14 +10,15 @@
 // 401/403 JSON answer (EventSource cannot read it; the page asks GET /api/v1/session why).
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
+import type { PageChanges, PageFeedEvents } from '../../protocol/api-views.js';
 import type { ResourceKey } from '../api/types.js';
-import type { SourceProblem, Store, StoreChange } from '../store/store.js';
+import type { Store, StoreChange } from '../store/store.js';
 import type { AccessControl } from './access.js';
 import { sseEvent, sseRetry } from './sse.js';
-import { hostView, tokenView, type HostView, type TokenView } from './views.js';
+import { hostView, tokenView } from './views.js';
 import { Visibility } from './visibility.js';
 
-export interface EventStreamOptions {
+export interface PageFeedOptions {
   store: Store;
   /** Every change, including the controller's own status writes (Store.watchAll). */
   watch: (listener: (event: StoreChange) => void) => () => void;
@@ -53,7 +55,7 @@ class Viewer {
     this.chain = this.chain.then(() => (this.closed ? undefined : work())).catch(() => { this.end(); });
   }
 
-  send(event: string, data: unknown, maxBuffered: number): void {
+  send<E extends keyof PageFeedEvents>(event: E, data: PageFeedEvents[E], maxBuffered: number): void {
     if (this.closed) return;
     this.res.write(sseEvent(event, data));
     if (this.res.writableLength > maxBuffered) this.end();
@@ -66,7 +68,7 @@ class Viewer {
   }
 }
 
-export class EventStream {
+export class PageFeed {
   private readonly viewers = new Set<Viewer>();
   private unwatch: (() => void) | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
@@ -76,7 +78,7 @@ export class EventStream {
   private readonly heartbeatMs: number;
   private readonly maxBuffered: number;
 
-  constructor(private readonly opts: EventStreamOptions) {
+  constructor(private readonly opts: PageFeedOptions) {
     this.heartbeatMs = opts.heartbeatMs ?? 15_000;
     this.maxBuffered = opts.maxBufferedBytes ?? 1024 * 1024;
   }
@@ -162,7 +164,7 @@ export class EventStream {
     v.pendingHosts.clear();
     v.pendingTokens.clear();
     v.pendingProblems = false;
-    const out: { hosts?: HostView[]; deletedHosts?: string[]; tokens?: TokenView[]; deletedTokens?: string[]; problems?: SourceProblem[] } = {};
+    const out: PageChanges = {};
     for (const key of hostKeys) {
       if (!(await v.hosts.canSee(namespaceOf(key)))) continue;
       const h = store.host(key);

@@ -1,4 +1,4 @@
-// The event stream with a real directory store behind it and a scripted AccessControl: a snapshot
+// The page feed with a real directory store behind it and a scripted AccessControl: a snapshot
 // of only what the viewer may see, the controller's own status writes pushed as changes, nothing
 // from namespaces the viewer may not see, a new snapshot when RBAC grants more, `denied` and the
 // end of the stream when it revokes everything.
@@ -13,7 +13,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DirectoryStore } from '../store/dir/dir-store.js';
 import type { AccessControl } from './access.js';
-import { EventStream } from './events.js';
+import { PageFeed } from './page-feed.js';
 
 const root = mkdtempSync(join(tmpdir(), 'berth-events-'));
 const host = (ns: string) => `apiVersion: berth.dev/v1alpha1\nkind: ContainerHost\nmetadata: { name: h, namespace: ${ns} }\nspec: { containers: [ { name: c, image: busybox } ] }\n`;
@@ -25,7 +25,7 @@ const access: AccessControl = {
   check: async (_req, what) => (allowed.has('*') || (what.namespace !== undefined && allowed.has(what.namespace))
     ? { allowed: true, user: 'tester' } : { allowed: false, status: 403, message: `tester may not get ${what.resource}` }),
 };
-const stream = new EventStream({ store, watch: (l) => store.watchAll(l), access, heartbeatMs: 200, problemsSampleMs: 100 });
+const stream = new PageFeed({ store, watch: (l) => store.watchAll(l), access, heartbeatMs: 200, problemsSampleMs: 100 });
 let server: Server;
 let url = '';
 

@@ -1,0 +1,64 @@
+// The dispatches one connection has sent and waits on: an `apply`/`remove` frame goes out with an
+// id, and the agent's `result` (or `error`) with that id settles it. Every dispatch settles exactly
+// once: result, refusal, timeout, failed send, or the connection ending.
+import type { ApplyFrame, ControllerFrame, RemoveFrame, ResultFrame } from '../../protocol/frames.js';
+
+export type DispatchFrame = (Omit<ApplyFrame, 'id'> | Omit<RemoveFrame, 'id'>) & { id?: string };
+export type DispatchFailure = 'not_connected' | 'timeout' | 'disconnected' | 'refused' | 'send_failed' | 'duplicate_id';
+
+export class DispatchError extends Error {
+  override readonly name = 'DispatchError';
+  constructor(readonly code: DispatchFailure, message: string, readonly hostKey: string, readonly id?: string) { super(message); }
+}
+
+interface Pending { resolve: (r: ResultFrame) => void; reject: (e: DispatchError) => void; timer: NodeJS.Timeout }
+
+export class PendingDispatches {
+  private readonly pending = new Map<string, Pending>();
+
+  constructor(private readonly hostKey: string) {}
+
+  /** Send `frame` with `id` through `send` (false: not sent) and wait for its result. */
+  start(frame: DispatchFrame, id: string, timeoutMs: number, send: (f: ControllerFrame) => boolean): Promise<ResultFrame> {
+    const host = this.hostKey;
+    if (this.pending.has(id)) return Promise.reject(new DispatchError('duplicate_id', `a dispatch with id ${id} is already pending`, host, id));
+    return new Promise<ResultFrame>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new DispatchError('timeout', `no result from ${host} for ${frame.type} ${id} within ${timeoutMs} ms`, host, id));
+      }, timeoutMs);
+      timer.unref();
+      this.pending.set(id, { resolve, reject, timer });
+      if (!send({ ...frame, id } as ControllerFrame)) {
+        clearTimeout(timer);
+        this.pending.delete(id);
+        reject(new DispatchError('send_failed', `could not send ${frame.type} ${id} to ${host}`, host, id));
+      }
+    });
+  }
+
+  /** The agent's result for one of ours (results for unknown ids are ignored here). */
+  resolve(result: ResultFrame): void { this.take(result.id)?.resolve(result); }
+
+  /** The agent answered one of ours with an `error` frame. */
+  refuse(id: string, code: string, message: string): void {
+    this.take(id)?.reject(new DispatchError('refused', `agent refused ${id}: ${code}: ${message}`, this.hostKey, id));
+  }
+
+  /** The connection ended: every dispatch still waiting fails. */
+  rejectAll(reason: string): void {
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.reject(new DispatchError('disconnected', `agent for ${this.hostKey} disconnected: ${reason}`, this.hostKey, id));
+    }
+    this.pending.clear();
+  }
+
+  private take(id: string): Pending | undefined {
+    const p = this.pending.get(id);
+    if (!p) return undefined;
+    this.pending.delete(id);
+    clearTimeout(p.timer);
+    return p;
+  }
+}

@@ -1,0 +1,112 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { EventEmitter } from 'node:events';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import type { ObservedContainer } from '../../protocol/container.js';
+import type { HelloFrame, ResultFrame } from '../../protocol/frames.js';
+import { ANNOTATIONS, type ContainerHost, type ContainerHostStatus } from '../api/types.js';
+import type { AgentHub, HubNotifications, DispatchFrame, ConnectionInfo } from '../hub/hub.js';
+import type { EventRecord, Store } from '../store/store.js';
+import { HostReconciler } from './host-reconciler.js';
+import { deferred, hostWith, seen } from './test-fixtures.js';
+
+const tick = () => new Promise((r) => setImmediate(r));
+const KEY = 'ns/h';
+
+/** A HostReconciler on a fake hub and a fake store that record what the reconciler does. */
+function setup(initial: ContainerHost) {
+  let current: ContainerHost | undefined = initial;
+  const calls: string[] = [];
+  const events: EventRecord[] = [];
+  const statuses: ContainerHostStatus[] = [];
+  const store = {
+    host: () => current,
+    hosts: () => (current ? [current] : []),
+    secret: () => undefined,
+    recordEvent: (_kind: string, _key: string, e: EventRecord) => { events.push(e); },
+    ensureFinalizer: async () => { calls.push('ensureFinalizer'); },
+    removeFinalizer: async () => { calls.push('removeFinalizer'); },
+    writeHostStatus: async (_key: string, s: ContainerHostStatus) => { calls.push('writeHostStatus'); statuses.push(s); if (current) current = { ...current, status: s }; },
+  } as unknown as Store;
+  const sent: Array<{ frame: DispatchFrame; result: ReturnType<typeof deferred<ResultFrame>> }> = [];
+  const hub = Object.assign(new EventEmitter<HubNotifications>(), {
+    dispatch: (_key: string, frame: DispatchFrame) => { calls.push(`dispatch ${frame.type}`); const result = deferred<ResultFrame>(); sent.push({ frame, result }); return result.promise; },
+  });
+  // The emitter's on() returns the emitter, not an AgentHub; nothing uses what on() returns.
+  const asHub = hub as unknown as Pick<AgentHub, 'on' | 'dispatch'>;
+  const enqueued: string[] = [];
+  const reconciler = new HostReconciler(store, asHub, (k) => enqueued.push(k), pino({ level: 'silent' }), new Registry());
+  const connect = (containers: ObservedContainer[]) => {
+    const hello: HelloFrame = { type: 'hello', protocolVersion: 1, agent: { version: '1', hostname: 'm1', os: 'linux', arch: 'x64' }, docker: { ok: true, version: '20.10', cpus: 2, memoryBytes: 1 }, containers };
+    const session: ConnectionInfo = { hostKey: KEY, sessionId: 's', connectedAt: '2026-01-01T00:00:00Z', lastSeenAt: '2026-01-01T00:00:00Z', ready: true };
+    hub.emit('connected', KEY, hello, session);
+  };
+  const reconcile = (signal = new AbortController().signal) => reconciler.reconcile(KEY, signal);
+  return { calls, events, statuses, sent, hub, enqueued, connect, reconcile, set: (h: ContainerHost | undefined) => { current = h; } };
+}
+
+test('a live host: the finalizer first, then the missing container is applied and status written', async () => {
+  const t = setup(hostWith(['web']));
+  t.connect([]);
+  assert.equal(t.enqueued, [KEY], 'a connection enqueues the host');
+  assert.equal(t.events.map((e) => e.reason), ['AgentConnected']);
+  await t.reconcile();
+  assert.equal(t.calls, ['ensureFinalizer', 'dispatch apply', 'writeHostStatus']);
+  assert.is(t.statuses[0]?.containers?.[0]?.state, 'Pulling');
+  await t.reconcile();
+  assert.equal(t.calls.slice(3), ['ensureFinalizer'], 'in flight: nothing sent again, status unchanged');
+});
+
+test('a failed apply backs the container off: no action until due, the failure in status, a requeue for the retry', async () => {
+  const t = setup(hostWith(['web']));
+  t.connect([]);
+  await t.reconcile();
+  t.sent[0]?.result.resolve({ type: 'result', id: 'x', ok: false, error: { code: 'PullFailed', message: 'no such image' } });
+  await tick();
+  const r = await t.reconcile();
+  assert.equal(t.calls.filter((c) => c.startsWith('dispatch')), ['dispatch apply'], 'not sent again while backing off');
+  assert.is(t.statuses.at(-1)?.containers?.[0]?.message, 'PullFailed: no such image');
+  assert.ok(r.requeueAfterMs !== undefined && r.requeueAfterMs > 900 && r.requeueAfterMs <= 1000, `requeue for the retry (${r.requeueAfterMs})`);
+});
+
+test('deleting: containers are removed, then CleanedUp and the finalizer goes (no status write at the end)', async () => {
+  const deleting = hostWith(['web'], {}, { deletionTimestamp: '2026-01-01T00:00:00Z' });
+  const t = setup(deleting);
+  t.connect([seen('web')]);
+  await t.reconcile();
+  assert.equal(t.calls, ['dispatch remove', 'writeHostStatus']);
+  t.sent[0]?.result.resolve({ type: 'result', id: 'x', ok: true });
+  await tick();
+  await t.reconcile();
+  assert.equal(t.calls.slice(2), ['removeFinalizer']);
+  assert.equal(t.events.map((e) => e.reason), ['AgentConnected', 'Removing', 'CleanedUp']);
+});
+
+test('deleting with force-delete: ForceDeleted, the finalizer goes, nothing is dispatched', async () => {
+  const t = setup(hostWith(['web'], {}, { deletionTimestamp: '2026-01-01T00:00:00Z', annotations: { [ANNOTATIONS.forceDelete]: 'true' } }));
+  t.connect([seen('web')]);
+  await t.reconcile();
+  assert.equal(t.calls, ['removeFinalizer']);
+  assert.is(t.events.at(-1)?.reason, 'ForceDeleted');
+});
+
+test('an aborted reconcile changes nothing: no finalizer, no dispatch, no status', async () => {
+  const t = setup(hostWith(['web']));
+  t.connect([]);
+  await t.reconcile(AbortSignal.abort()).then(() => assert.unreachable('should throw'), () => undefined);
+  assert.equal(t.calls, []);
+});
+
+test('a host gone from the store is forgotten: a later host of the same name starts afresh', async () => {
+  const t = setup(hostWith(['web']));
+  t.connect([]);
+  await t.reconcile();
+  t.set(undefined);
+  assert.equal(await t.reconcile(), {});
+  t.set(hostWith(['web']));
+  await t.reconcile();
+  assert.is(t.statuses.at(-1)?.agent?.connected, false, 'the agent view went with the old host');
+});
+
+test.run();

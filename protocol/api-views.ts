@@ -1,0 +1,91 @@
+// What the controller's read-only API sends the status page (and anyone else): the JSON of
+// GET /api/v1/hosts, /api/v1/tokens, /api/v1/sources, /api/v1/session, /api/v1/logs/check and the
+// page feed (GET /api/v1/events, server-sent events). Defined once, here: the controller builds
+// these (controller/http/) and the page reads them (web/), so the two cannot drift apart. The log
+// socket's messages are in log-viewer.ts. Type-only: no runtime code, nothing of Kubernetes' client.
+import type { AgentTokenSpec, AgentTokenStatus, ContainerHostSpec, ContainerHostStatus } from './resources.js';
+
+/** "<namespace>/<name>" of a resource (how deletions are named in `changes`). */
+export type ResourceKeyView = string;
+
+/** A host as the API shows it: metadata, spec (which holds only Secret references) and status. */
+export interface HostView {
+  metadata: {
+    namespace: string; name: string; uid: string; generation: number;
+    creationTimestamp?: string; deletionTimestamp?: string; labels?: Record<string, string>;
+  };
+  spec: ContainerHostSpec;
+  status: ContainerHostStatus;
+}
+
+/** A token as the API shows it: bookkeeping only, never the token (status holds no secret either). */
+export interface TokenView {
+  metadata: { namespace: string; name: string; uid: string; creationTimestamp?: string };
+  spec: AgentTokenSpec;
+  status: AgentTokenStatus;
+}
+
+/** A manifest file or informer that cannot be read (directory mode: a file that fails to parse or validate). */
+export interface SourceProblem { source: string; line?: number; message: string; since: string }
+
+/** One Kubernetes-style Event of a resource (GET /api/v1/hosts/NS/NAME, newest last). */
+export interface EventView { type: 'Normal' | 'Warning'; reason: string; message: string; time?: string }
+
+/** GET /api/v1/hosts, /api/v1/tokens: the items in namespaces the caller may `get`. */
+export interface ListView<T> { items: T[] }
+/** GET /api/v1/hosts/NS/NAME */
+export type HostDetailView = HostView & { events: EventView[] };
+/** GET /api/v1/sources */
+export interface SourcesView { problems: SourceProblem[] }
+
+/** Every refusal and failure: {error: "Unauthorized" | "Forbidden" | "NotFound" | "BadRequest" | …, message}. */
+export interface ApiError { error: string; message: string }
+
+// ---- the page feed: GET /api/v1/events (one `event:` name per payload)
+
+/** `snapshot`: first, and again whenever what the viewer may see changed (RBAC granted or revoked). */
+export interface PageSnapshot {
+  user?: string;
+  hosts: HostView[];
+  /** null: this viewer may not see tokens (tokensMessage says why). */
+  tokens: TokenView[] | null;
+  tokensMessage?: string;
+  problems: SourceProblem[];
+}
+/** `changes`: coalesced over 25 ms; only what changed, in namespaces the viewer may see. */
+export interface PageChanges {
+  hosts?: HostView[];
+  deletedHosts?: ResourceKeyView[];
+  tokens?: TokenView[];
+  deletedTokens?: ResourceKeyView[];
+  problems?: SourceProblem[];
+}
+/** `heartbeat`: every 15 s; access is re-checked then. */
+export interface PageHeartbeat { time: string }
+/** `denied`: the viewer lost access; the stream ends. */
+export interface PageDenied { status: 401 | 403; message: string }
+/** The page feed's event names and their data. */
+export interface PageFeedEvents { snapshot: PageSnapshot; changes: PageChanges; heartbeat: PageHeartbeat; denied: PageDenied }
+
+// ---- the browser session: /api/v1/session
+
+export type SessionMode = 'anonymous' | 'kubernetes';
+export interface ViewPermission { allowed: boolean; message?: string }
+
+/** GET /api/v1/session (200): who the request is and what it may see. */
+export interface BrowserSessionView {
+  mode: SessionMode;
+  user: string;
+  /** Kubernetes mode: when the session cookie expires. */
+  expiresAt?: string;
+  can: { hosts: ViewPermission; tokens: ViewPermission };
+}
+/** GET or POST /api/v1/session refused (401, 403, 503). */
+export interface BrowserSessionRefusal extends ApiError { mode: SessionMode }
+/** POST /api/v1/session {"token"} (200): signed in. */
+export interface BrowserSignIn { mode: SessionMode; user: string; expiresAt: string }
+/** POST /api/v1/session {"signOut": true} (200). */
+export interface BrowserSignOut { mode: SessionMode; signedOut: true }
+
+/** GET /api/v1/logs/check (200): the log socket would accept this request. */
+export interface LogCheckView { ok: true; user: string }

@@ -1,0 +1,94 @@
+// The spec and status shapes of the berth.dev/v1alpha1 resources (as stored, defaults applied), as
+// plain types: the controller stores and reconciles them (controller/api/types.ts re-exports them
+// with the resources' metadata) and the read-only API shows them to the status page unchanged
+// (protocol/api-views.ts). The CRDs in crds/ are the source of truth; these types follow them.
+// Type-only: no runtime code, nothing of Kubernetes' client.
+import type { DesiredState, HostPolicy, PullPolicy, RestartPolicy } from './container.js';
+
+export interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  observedGeneration?: number;
+  lastTransitionTime: string;
+  reason: string;
+  message: string;
+}
+
+export interface ContainerDecl {
+  name: string;
+  image: string;
+  imagePullPolicy?: PullPolicy;
+  state: DesiredState;
+  command?: string[];
+  args?: string[];
+  env?: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string; optional?: boolean } } }>;
+  ports?: Array<{ containerPort: number; hostPort?: number; protocol: 'TCP' | 'UDP' }>;
+  volumes?: Array<{ hostPath?: string; volume?: string; mountPath: string; readOnly: boolean }>;
+  restartPolicy: RestartPolicy;
+  healthcheck?: { exec: string[]; intervalSeconds: number; timeoutSeconds: number; retries: number; startPeriodSeconds: number };
+  resources?: { cpus?: number | string; memory?: number | string };
+  network: string;
+  privileged: boolean;
+  stopTimeoutSeconds: number;
+  logging: { maxSize: number | string; maxFiles: number };
+}
+
+export interface ContainerHostSpec {
+  paused: boolean;
+  removalPolicy: 'Delete' | 'Orphan';
+  policy: HostPolicy;
+  imagePullSecrets?: Array<{ name: string }>;
+  containers?: ContainerDecl[];
+}
+
+export type ContainerStatusState = 'Pending' | 'Pulling' | 'Running' | 'Stopped' | 'Exited' | 'Restarting' | 'Failed' | 'Unknown';
+
+export interface ContainerStatus {
+  name: string;
+  containerID?: string;
+  image?: string;
+  imageID?: string;
+  state: ContainerStatusState;
+  health?: 'none' | 'starting' | 'healthy' | 'unhealthy';
+  ready: boolean;
+  restartCount?: number;
+  startedAt?: string;
+  finishedAt?: string;
+  exitCode?: number;
+  specHash?: string;
+  message?: string;
+}
+
+export interface AgentStatus {
+  connected: boolean;
+  connectedAt?: string;
+  lastSeenAt?: string;
+  version?: string;
+  hostname?: string;
+  os?: string;
+  arch?: string;
+  dockerVersion?: string;
+  cpus?: number;
+  memoryBytes?: number;
+}
+
+export interface ContainerHostStatus {
+  observedGeneration?: number;
+  agent?: AgentStatus;
+  containers?: ContainerStatus[];
+  ready?: string;
+  conditions?: Condition[];
+}
+
+export interface AgentTokenStatus {
+  observedGeneration?: number;
+  secretName?: string;
+  tokenID?: string;
+  issuedAt?: string;
+  expiresAt?: string;
+  lastUsedAt?: string;
+  rotation?: string;
+  conditions?: Condition[];
+}
+
+export interface AgentTokenSpec { hostRef: { name: string }; ttl?: string; secretName?: string }
