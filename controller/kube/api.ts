@@ -23,6 +23,7 @@ import {
   type ConfigurationOptions, type CoreV1Event, type KubeConfig, type ObservableMiddleware, type RequestContext, type ResponseContext,
   type V1Secret,
 } from '@kubernetes/client-node';
+import { errorMessage } from '../lib/errors.js';
 import { withRbacHint } from '../rbac-hint.js';
 
 /** An apiserver answer that was not 2xx (or no answer: status 0), with the Status reason if any. */
@@ -36,7 +37,6 @@ export class KubeError extends Error {
   get gone(): boolean { return this.status === 410 || this.reason === 'Expired' || this.reason === 'Gone'; }
 }
 
-export function errorMessage(err: unknown): string { return err instanceof Error ? err.message : String(err); }
 
 /** Turns a Status body (JSON text or object) into a KubeError. */
 export function statusError(status: number, body: unknown, what: string): KubeError {

@@ -9,16 +9,12 @@
 // Listeners are called synchronously, in the order they subscribed; one that throws is logged and
 // never stops the others nor fails the write that triggered it.
 import type { Logger } from 'pino';
-import { keyOf, type AgentToken, type ContainerHost, type ResourceKey, type SecretData } from '../api/types.js';
+import { type AgentToken, type ContainerHost, type ResourceKey, type SecretData } from '../api/types.js';
+import { byKey } from '../lib/objects.js';
 import type { StoreChange } from './store.js';
 
 type Listener = (change: StoreChange) => void;
 
-const byKey = (a: { metadata: { namespace: string; name: string } }, b: { metadata: { namespace: string; name: string } }): number => {
-  const ka = keyOf(a.metadata);
-  const kb = keyOf(b.metadata);
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
-};
 
 export class StoreCache {
   private readonly hostMap = new Map<ResourceKey, ContainerHost>();

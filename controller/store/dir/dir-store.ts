@@ -38,13 +38,13 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { API_VERSION, FINALIZER, keyOf, type AgentToken, type AgentTokenStatus, type ContainerHost, type ContainerHostStatus, type ResourceKey, type SecretData } from '../../api/types.js';
+import { API_VERSION, FINALIZER, keyOf, type AgentToken, type AgentTokenStatus, type ContainerHost, type ContainerHostStatus, type ResourceKey } from '../../api/types.js';
 import { ResourceValidator } from '../../api/validate.js';
 import { canonicalJson } from '../../lib/canonical-json.js';
-import { StoreCache } from '../cache.js';
-import { EventLog } from '../event-log.js';
-import type { EventRecord, SigningKeyMaterial, SourceProblem, Store, StoreChange, StoredEvent } from '../store.js';
-import { errorMessage } from './errors.js';
+import { CachedStore } from '../cached-store.js';
+import type { EventRecord, SigningKeyMaterial, SourceProblem } from '../store.js';
+import { errorMessage } from '../../lib/errors.js';
+import { defined } from '../../lib/objects.js';
 import { ProblemTracker } from './problems.js';
 import { ManifestScanner } from './scan.js';
 import { loadOrCreateSigningKey } from './signing-key-file.js';
@@ -75,20 +75,14 @@ export interface DirectoryStoreOptions {
   /** The validator to use (default: one built from the package's CRDs). */
   validator?: ResourceValidator;
 }
-function defined<T extends Record<string, unknown>>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-}
 
-export class DirectoryStore implements Store {
+export class DirectoryStore extends CachedStore {
   private readonly roots: string[];
   private readonly stateDirPath: string;
-  private readonly log: Logger;
   private readonly debounceMs: number;
   private readonly deleteConfirmMs: number;
   private readonly resyncMs: number;
   private readonly scanner: ManifestScanner;
-  private readonly cache: StoreCache;
-  private readonly eventLog: EventLog;
   private readonly problemTracker: ProblemTracker;
   private readonly stateDir: StateDir;
   private readonly stateFile: StateFile;
@@ -115,9 +109,9 @@ export class DirectoryStore implements Store {
 
   constructor(options: DirectoryStoreOptions) {
     if (!options.paths.length) throw new Error('directory store: no manifest paths given');
+    super(options.logger ?? pino({ level: 'silent' }));
     this.roots = [...new Set(options.paths.map((p) => resolve(p)))];
     this.stateDirPath = resolve(options.stateDir);
-    this.log = options.logger ?? pino({ level: 'silent' });
     this.debounceMs = options.debounceMs ?? 50;
     this.deleteConfirmMs = options.deleteConfirmMs ?? Math.max(1000, this.debounceMs);
     this.resyncMs = options.resyncMs ?? 30_000;
@@ -125,8 +119,6 @@ export class DirectoryStore implements Store {
       roots: this.roots, validator: options.validator ?? new ResourceValidator(),
       namespaceDefault: options.namespaceDefault ?? 'default', debounceMs: this.debounceMs,
     });
-    this.cache = new StoreCache(this.log);
-    this.eventLog = new EventLog({ log: this.log });
     this.problemTracker = new ProblemTracker(this.log);
     this.stateDir = new StateDir(this.stateDirPath);
     this.stateFile = new StateFile(this.stateDir, this.log);
@@ -173,16 +165,7 @@ export class DirectoryStore implements Store {
 
   // ---------------------------------------------------------------- reads
 
-  hosts(): ContainerHost[] { return this.cache.hosts(); }
-  host(key: ResourceKey): ContainerHost | undefined { return this.cache.host(key); }
-  tokens(): AgentToken[] { return this.cache.tokens(); }
-  token(key: ResourceKey): AgentToken | undefined { return this.cache.token(key); }
-  tokenByUid(uid: string): AgentToken | undefined { return this.cache.tokenByUid(uid); }
-  secret(namespace: string, name: string): SecretData | undefined { return this.cache.secret(namespace, name); }
   problems(): SourceProblem[] { return this.problemTracker.list(); }
-  events(kind: 'ContainerHost' | 'AgentToken', key: ResourceKey): StoredEvent[] { return this.eventLog.events(kind, key); }
-  subscribe(listener: (change: StoreChange) => void): () => void { return this.cache.subscribe(listener); }
-  watchAll(listener: (change: StoreChange) => void): () => void { return this.cache.watchAll(listener); }
 
   // ---------------------------------------------------------------- writes
 

@@ -5,7 +5,7 @@ import { sep } from 'node:path';
 import { collectManifestFiles } from '../../api/manifests.js';
 import type { ResourceValidator } from '../../api/validate.js';
 import { scanManifestText, type FileScan, type LocatedProblem } from './sources.js';
-import { errorCode, errorMessage } from './errors.js';
+import { errorCode, errorMessage } from '../../lib/errors.js';
 
 export interface ManifestScan {
   /** Every file found (or, under a root that cannot be listed, every file known from it: unavailable). */

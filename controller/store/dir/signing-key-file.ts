@@ -5,7 +5,7 @@ import { promises as fsp } from 'node:fs';
 import type { Logger } from 'pino';
 import type { SigningKeyMaterial } from '../store.js';
 import { createFileExclusive } from './atomic-file.js';
-import { errorCode, errorMessage } from './errors.js';
+import { errorCode, errorMessage } from '../../lib/errors.js';
 import type { StateDir } from './state-dir.js';
 
 export async function loadOrCreateSigningKey(dir: StateDir, generate: () => Promise<SigningKeyMaterial>, log: Logger): Promise<SigningKeyMaterial> {

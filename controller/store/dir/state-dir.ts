@@ -3,7 +3,7 @@
 // files), so two writes of the same file never overtake each other, and stop() can wait for all.
 import { dirname, join, sep } from 'node:path';
 import { ensureDir, KeyedSerializer, writeFileAtomic } from './atomic-file.js';
-import { errorCode } from './errors.js';
+import { errorCode } from '../../lib/errors.js';
 
 export class StateDir {
   private readonly writer = new KeyedSerializer();

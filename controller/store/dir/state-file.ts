@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { ContainerHost } from '../../api/types.js';
 import type { SourceResource } from './sources.js';
-import { errorCode, errorMessage } from './errors.js';
+import { errorCode, errorMessage } from '../../lib/errors.js';
 import type { StateDir } from './state-dir.js';
 import { writeFileAtomic } from './atomic-file.js';
 

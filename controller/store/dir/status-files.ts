@@ -13,7 +13,7 @@ import { promises as fsp, readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { ResourceKey } from '../../api/types.js';
 import { ConcurrencyLimit } from './atomic-file.js';
-import { errorCode, errorMessage } from './errors.js';
+import { errorCode, errorMessage } from '../../lib/errors.js';
 import type { StateDir } from './state-dir.js';
 
 export type StatusKind = 'ContainerHost' | 'AgentToken';

@@ -15,12 +15,11 @@
 import { hostname } from 'node:os';
 import type { KubeConfig } from '../../kube/config.js';
 import { pino, type Logger } from 'pino';
-import { FINALIZER, splitKey, type AgentToken, type AgentTokenStatus, type ContainerHost, type ContainerHostStatus, type ResourceKey, type SecretData } from '../../api/types.js';
+import { FINALIZER, splitKey, type AgentToken, type AgentTokenStatus, type ContainerHostStatus, type ResourceKey } from '../../api/types.js';
 import { asKubeError, KubeApi, KubeHttp, type RequestRecord } from '../../kube/api.js';
 import { canonicalJson } from '../../lib/canonical-json.js';
-import { StoreCache } from '../cache.js';
-import { EventLog } from '../event-log.js';
-import type { EventRecord, SigningKeyMaterial, SourceProblem, Store, StoreChange, StoredEvent } from '../store.js';
+import { CachedStore } from '../cached-store.js';
+import type { EventRecord, SigningKeyMaterial, SourceProblem, StoredEvent } from '../store.js';
 import { EventRecorder } from './events.js';
 import {
   GROUP, PLURAL, rawKey, reconcileInputs, SECRET_FIELD_SELECTOR, SECRET_LABEL_SELECTOR, secretChanged, toAgentToken, toContainerHost,
@@ -61,14 +60,11 @@ export interface KubeStoreOptions {
 type Kind = 'ContainerHost' | 'AgentToken';
 const CONFLICT_RETRIES = 5;
 
-export class KubeStore implements Store {
+export class KubeStore extends CachedStore {
   readonly namespace: string | undefined;
   readonly controllerNamespace: string;
-  private readonly log: Logger;
   private readonly api: KubeApi;
   private readonly recorder: EventRecorder;
-  private readonly eventLog: EventLog;
-  private readonly cache: StoreCache;
   private readonly secrets: KubeSecrets;
   private readonly reflectors: Record<Kind | 'Secret', Reflector>;
   private readonly resyncMs: number;
@@ -79,15 +75,13 @@ export class KubeStore implements Store {
   private started = false;
 
   constructor(options: KubeStoreOptions) {
+    super(options.logger ?? pino({ level: 'silent' }));
     this.namespace = options.namespace || undefined;
     this.controllerNamespace = options.controllerNamespace || DEFAULT_CONTROLLER_NAMESPACE;
-    this.log = options.logger ?? pino({ level: 'silent' });
     this.resyncMs = options.resyncMs ?? 30 * 60_000;
     if (!options.kubeConfig.getCurrentCluster()) throw new Error('kube store: the kubeconfig has no current cluster');
     this.api = new KubeApi(options.kubeConfig, { timeoutMs: options.requestTimeoutMs ?? 30_000, ...(options.onRequest ? { onRequest: options.onRequest } : {}) });
     this.recorder = new EventRecorder({ api: this.api, log: this.log, instance: options.instance ?? process.env.POD_NAME ?? hostname() });
-    this.eventLog = new EventLog({ log: this.log });
-    this.cache = new StoreCache(this.log);
     this.secrets = new KubeSecrets(this.api, this.log, this.controllerNamespace);
     const http = new KubeHttp(options.kubeConfig);
     const ns = this.namespace ? `/namespaces/${encodeURIComponent(this.namespace)}` : '';
@@ -137,12 +131,6 @@ export class KubeStore implements Store {
 
   // ---------------------------------------------------------------- reads (informer caches)
 
-  hosts(): ContainerHost[] { return this.cache.hosts(); }
-  host(key: ResourceKey): ContainerHost | undefined { return this.cache.host(key); }
-  tokens(): AgentToken[] { return this.cache.tokens(); }
-  token(key: ResourceKey): AgentToken | undefined { return this.cache.token(key); }
-  tokenByUid(uid: string): AgentToken | undefined { return this.cache.tokenByUid(uid); }
-  secret(namespace: string, name: string): SecretData | undefined { return this.cache.secret(namespace, name); }
 
   /**
    * Informers that currently fail (the store keeps serving what it last knew), and writes the
@@ -158,17 +146,11 @@ export class KubeStore implements Store {
     return out;
   }
 
-  /** The last events recorded about a resource (oldest first), for the HTTP API. */
-  events(kind: Kind, key: ResourceKey): StoredEvent[] { return this.eventLog.events(kind, key); }
-
   /** Informer counters (lists, watches, stalls, failures) — for diagnostics and tests. */
   informerStats(): Record<Kind | 'Secret', { lists: number; watches: number; stalls: number; failures: number }> {
     const s = (r: Reflector) => ({ ...r.stats });
     return { ContainerHost: s(this.reflectors.ContainerHost), AgentToken: s(this.reflectors.AgentToken), Secret: s(this.reflectors.Secret) };
   }
-
-  subscribe(listener: (change: StoreChange) => void): () => void { return this.cache.subscribe(listener); }
-  watchAll(listener: (change: StoreChange) => void): () => void { return this.cache.watchAll(listener); }
 
   // ---------------------------------------------------------------- informer callbacks
 

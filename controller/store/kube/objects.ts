@@ -2,6 +2,7 @@
 // schemas) and the store's types, plus the bodies the Kubernetes store writes. Pure; unit-tested.
 import { API_VERSION, type AgentToken, type ContainerHost, type ObjectMeta, type SecretData } from '../../api/types.js';
 import { canonicalJson } from '../../lib/canonical-json.js';
+import { defined } from '../../lib/objects.js';
 import type { SigningKeyMaterial } from '../store.js';
 
 export const GROUP = 'berth.dev';
@@ -54,10 +55,6 @@ export interface RawObject {
 }
 
 export interface OwnerReference { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean; blockOwnerDeletion?: boolean }
-
-function defined<T extends Record<string, unknown>>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-}
 
 export function rawKey(o: RawObject): string { return `${o.metadata.namespace ?? ''}/${o.metadata.name}`; }
 

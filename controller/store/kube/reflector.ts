@@ -21,7 +21,8 @@
 import { randomInt } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
-import { asKubeError, errorMessage, KubeError, KubeHttp, type OpenRequest } from '../../kube/api.js';
+import { errorMessage } from '../../lib/errors.js';
+import { asKubeError, KubeError, KubeHttp, type OpenRequest } from '../../kube/api.js';
 import { rawKey, type RawObject } from './objects.js';
 
 export type ChangeType = 'add' | 'update' | 'delete';
