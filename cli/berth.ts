@@ -12,6 +12,7 @@ Commands:
   controller --dir PATH    run the controller on a directory of manifests
   agent --url URL          run the agent of one host on this machine
   validate <file|dir>...   check manifests against the CRD schemas and rules
+  convert compose FILE...  turn a compose application into a ContainerHost
 
 Run 'berth <command> --help' for a command's options.`;
 
@@ -23,6 +24,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   controller: async () => { const { runController } = await import('./controller.js'); return (argv) => runController(argv); },
   agent: async () => { const { runAgent } = await import('./agent.js'); return (argv) => runAgent(argv); },
   validate: async () => (await import('./validate.js')).runValidate,
+  convert: async () => (await import('./convert-compose.js')).runConvert,
 };
 
 export async function main(argv: string[]): Promise<number> {
