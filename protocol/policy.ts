@@ -16,6 +16,34 @@ export function underAllowedRoot(hostPath: string, roots: readonly string[]): bo
   return roots.some((r) => r === '/' || hostPath === r || hostPath.startsWith(`${r}/`));
 }
 
+/** Whether capAdd entry CAP is allowed ("ALL" in the policy allows every one). */
+export const capabilityAllowed = (cap: string, allowed: readonly string[] = []): boolean => allowed.some((a) => a === 'ALL' || a === cap);
+
+/** Whether host device PATH is allowed: listed, or under a listed "<dir>/*". */
+export const deviceAllowed = (path: string, allowed: readonly string[] = []): boolean =>
+  allowed.some((a) => a === path || (a.endsWith('/*') && path.startsWith(a.slice(0, -1))));
+
+/** Whether sysctl NAME is allowed: listed, under a listed "<prefix>.*", or "*". */
+export const sysctlAllowed = (name: string, allowed: readonly string[] = []): boolean =>
+  allowed.some((a) => a === '*' || a === name || (a.endsWith('.*') && name.startsWith(a.slice(0, -1))));
+
+/** The gated run options (capAdd, devices, sysctls, deviceRequests) CONTAINER uses against POLICY. */
+function gatedViolations(c: ContainerSpec, policy: HostPolicy): string[] {
+  const out: string[] = [];
+  const who = `container "${c.name}"`;
+  for (const cap of c.capAdd ?? []) {
+    if (!capabilityAllowed(cap, policy.allowCapabilities)) out.push(`${who}: capAdd ${cap} is not in the host policy's allowCapabilities`);
+  }
+  for (const d of c.devices ?? []) {
+    if (!deviceAllowed(d.hostPath, policy.allowDevices)) out.push(`${who}: device ${d.hostPath} is not in the host policy's allowDevices`);
+  }
+  for (const s of c.sysctls ?? []) {
+    if (!sysctlAllowed(s.name, policy.allowSysctls)) out.push(`${who}: sysctl ${s.name} is not allowed by the host policy's allowSysctls`);
+  }
+  if ((c.deviceRequests ?? []).length > 0 && policy.allowGPUs !== true) out.push(`${who} requests GPUs (deviceRequests) but the host policy does not allow them (policy.allowGPUs)`);
+  return out;
+}
+
 /**
  * Every way CONTAINER breaks POLICY, as sentences naming the field; empty when it is allowed.
  * A hostPath must also be absolute and normalized: the prefix check above is only sound then
@@ -41,5 +69,9 @@ export function policyViolations(container: ContainerSpec, policy: HostPolicy): 
       out.push(`container "${container.name}": hostPath "${v.hostPath}" is not under an allowed host path (allowed: ${roots.length ? roots.join(', ') : 'none'})`);
     }
   }
+  for (const n of container.networks ?? []) {
+    if (!NETWORK_NAME.test(n.name) || n.name === 'host' || n.name === 'none') out.push(`container "${container.name}": networks entry "${n.name}" is not a Docker network a container can join next to others`);
+  }
+  out.push(...gatedViolations(container, policy));
   return out;
 }
