@@ -13,19 +13,31 @@ export interface Tmpfs { mountPath: string; size?: number | string; mode?: numbe
 
 const normal = (p: string): string => posix.normalize(p).replace(/(.)\/+$/, '$1');
 
-interface Parsed { type: string; source?: string; target: string; readOnly: boolean; tmpfsSize?: unknown }
+interface Parsed { type: string; source?: string; target: string; readOnly: boolean; tmpfsSize?: unknown; ignored: string[] }
+
+/** Long-syntax mount settings Berth has no field for (named in a warning when set). */
+function ignoredLong(entry: Json): string[] {
+  const out: string[] = [];
+  if (entry.consistency !== undefined) out.push('consistency');
+  for (const group of ['bind', 'volume', 'image'] as const) {
+    const g = entry[group];
+    if (isMap(g)) for (const k of Object.keys(g)) if (!(group === 'bind' && k === 'create_host_path')) out.push(`${group}.${k}`);
+  }
+  return out;
+}
 
 function parseVolume(entry: unknown): Parsed | undefined {
   if (isMap(entry)) {
     const tmpfs = isMap(entry.tmpfs) ? entry.tmpfs : {};
-    return { type: String(entry.type), source: entry.source === undefined ? undefined : String(entry.source), target: String(entry.target ?? ''), readOnly: entry.read_only === true, tmpfsSize: tmpfs.size };
+    return { type: String(entry.type), source: entry.source === undefined ? undefined : String(entry.source), target: String(entry.target ?? ''), readOnly: entry.read_only === true, tmpfsSize: tmpfs.size, ignored: ignoredLong(entry) };
   }
   const parts = String(entry).split(':');
   // "C:\\..." Windows sources are not for a Linux host anyway; keep to source:target[:mode].
-  if (parts.length === 1) return { type: 'volume', target: parts[0]! , readOnly: false };
+  if (parts.length === 1) return { type: 'volume', target: parts[0]!, readOnly: false, ignored: [] };
   const [source, target, mode = ''] = parts;
   const isPath = /^[./~]/.test(source!);
-  return { type: isPath ? 'bind' : 'volume', source, target: target!, readOnly: mode.split(',').includes('ro') };
+  const options = mode.split(',').filter(Boolean);
+  return { type: isPath ? 'bind' : 'volume', source, target: target!, readOnly: options.includes('ro'), ignored: options.filter((o) => o !== 'ro' && o !== 'rw') };
 }
 
 export function mapMounts(service: string, svc: Json, ctx: ProjectContext): { volumes: Mount[]; tmpfs: Tmpfs[] } {
@@ -38,6 +50,7 @@ export function mapMounts(service: string, svc: Json, ctx: ProjectContext): { vo
     const v = parseVolume(entry);
     if (!v || !v.target.startsWith('/')) { ctx.warn(where, `cannot map ${JSON.stringify(entry)}: the target must be an absolute path in the container`); return; }
     const mountPath = normal(v.target);
+    if (v.ignored.length) ctx.warn(where, `mount option${v.ignored.length > 1 ? 's' : ''} ${v.ignored.join(', ')} not supported by Berth; mounted without`);
     if (v.type === 'tmpfs') {
       const size = bytes(v.tmpfsSize);
       tmpfs.push({ mountPath, ...(size ? { size: quantity(size) } : {}) });

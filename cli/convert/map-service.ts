@@ -227,9 +227,11 @@ function mapNetworking(service: string, svc: Json, c: Container, ctx: ProjectCon
   const mode = svc.network_mode === undefined ? undefined : String(svc.network_mode);
   const aliases = new Set<string>();
   if (c.name !== service) aliases.add(service);
-  if (svc.container_name !== undefined) {
-    aliases.add(String(svc.container_name));
-    ctx.warn(`service ${service}: container_name`, `Berth names the container "${c.name}"; "${String(svc.container_name)}" kept as a network alias`);
+  const containerName = svc.container_name === undefined ? undefined : String(svc.container_name);
+  const joinsNetworks = mode !== 'host' && mode !== 'none' && mode !== 'bridge';
+  if (containerName !== undefined && containerName !== c.name) {
+    if (joinsNetworks) aliases.add(containerName);
+    ctx.warn(`service ${service}: container_name`, `Berth names the container "${c.name}" (after the service)${joinsNetworks ? `; "${containerName}" kept as a network alias` : ''}`);
   }
   if (mode === 'host' || mode === 'none') {
     c.network = mode;
