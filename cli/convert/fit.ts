@@ -34,12 +34,10 @@ function drop(host: Json, path: PathSegment[], why: string, warn: (where: string
       warn(`container ${String(c.name)}`, `not accepted by Berth's ContainerHost schema (${why}); container not converted`);
       return true;
     }
-    // Drop the smallest piece that carries the problem: one list item when the path names one.
-    const sub = path[4];
-    const value = c[field as string];
-    if (typeof sub === 'number' && Array.isArray(value) && value.length > 1) value.splice(sub, 1);
-    else delete c[field as string];
-    warn(`container ${String(c.name)}: ${String(field)}${typeof sub === 'number' && Array.isArray(value) ? `[${sub}]` : ''}`, `not accepted by Berth's ContainerHost schema (${why}); dropped`);
+    // Drop the smallest piece that carries the problem: the deepest list item the path names
+    // (one alias, one port), else the whole field.
+    const where = removeDeepest(c, path.slice(3));
+    warn(`container ${String(c.name)}: ${where}`, `not accepted by Berth's ContainerHost schema (${why}); dropped`);
     return true;
   }
   if ((section === 'networks' || section === 'policy') && spec[section as string] !== undefined) {
@@ -52,4 +50,24 @@ function drop(host: Json, path: PathSegment[], why: string, warn: (where: string
   }
   if (typeof section === 'string' && section in spec) { delete spec[section]; warn(`spec.${section}`, `not accepted (${why}); dropped`); return true; }
   return false;
+}
+
+/** Removes the deepest array element along PATH inside OBJ (or the top field); returns what it removed, as a path. */
+function removeDeepest(obj: Json, path: PathSegment[]): string {
+  const nodes: unknown[] = [obj];
+  for (const seg of path) {
+    const parent = nodes.at(-1) as Record<string | number, unknown> | undefined;
+    if (parent === undefined || parent === null || typeof parent !== 'object' || !(seg in parent)) break;
+    nodes.push(parent[seg]);
+  }
+  for (let i = nodes.length - 1; i >= 1; i--) {
+    const seg = path[i - 1];
+    const parent = nodes[i - 1];
+    if (typeof seg !== 'number' || !Array.isArray(parent)) continue;
+    if (parent.length > 1) { parent.splice(seg, 1); return formatPath(path.slice(0, i)); }
+    // The only item: drop the list itself, when something other than the container holds it.
+    if (i >= 3) { delete (nodes[i - 2] as Record<string | number, unknown>)[path[i - 2]!]; return formatPath(path.slice(0, i - 1)); }
+  }
+  delete obj[path[0] as string];
+  return String(path[0]);
 }
