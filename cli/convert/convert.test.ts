@@ -108,7 +108,7 @@ test('volumes: named, external, anonymous, bind (policy), tmpfs; configs and sec
   assert.ok(r.says('service s: volumes[3]', /mount option z not supported/));
   assert.ok(r.says('service s: configs[2]', /target \/motd is a file in "\/"/));
   assert.ok(r.says('secrets.tls', /expects a Secret "site-tls"/));
-  assert.ok(r.says('secrets', /kubectl create secret generic p-secrets --from-file=api_key=\.\.\./));
+  assert.ok(r.says('secrets', /kubectl create secret generic p-secrets --from-literal=api_key="\$API_KEY"/));
   assert.equal(r.documents[1], { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'p-config' }, data: { nginx: 'server {}', extra: 'gzip on;', motd: 'hi' } });
 });
 

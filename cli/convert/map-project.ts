@@ -128,7 +128,8 @@ export function mountsFiles(host: Json, kind: 'configMap' | 'secret', name: stri
 
 /** How to create the Secret the host refers to: its keys and where compose took each value from. */
 export function secretAdvice(secret: NonNullable<ProjectOutput['secret']>): string {
-  const fromFiles = secret.keys.map((k) => ` --from-file=${k.key}=${k.from.startsWith('file ') ? k.from.slice(5) : '...'}`).join('');
+  const fromFiles = secret.keys.map((k) => (k.from.startsWith('file ') ? ` --from-file=${k.key}=${k.from.slice(5)}`
+    : k.from.startsWith('environment variable ') ? ` --from-literal=${k.key}="$${k.from.slice('environment variable '.length)}"` : ` --from-literal=${k.key}=...`)).join('');
   return `the containers read the Secret "${secret.name}" (not written here: Berth never copies secret values into manifests). `
     + `Create it with the keys ${secret.keys.map((k) => `${k.key} (from ${k.from})`).join(', ')}; `
     + `e.g. kubectl create secret generic ${secret.name}${fromFiles}, or a v1 Secret manifest in the manifests directory`;
