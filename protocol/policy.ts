@@ -16,6 +16,21 @@ export function underAllowedRoot(hostPath: string, roots: readonly string[]): bo
   return roots.some((r) => r === '/' || hostPath === r || hostPath.startsWith(`${r}/`));
 }
 
+/**
+ * The policy as it crosses the wire: the first release's three fields always, the gated-option
+ * fields only when they allow something, so an agent that predates them (its frame schema has no
+ * such fields) keeps accepting the frames of every host that does not use them.
+ */
+export function wirePolicy(p: HostPolicy): HostPolicy {
+  return {
+    allowPrivileged: p.allowPrivileged, allowHostNetwork: p.allowHostNetwork, allowedHostPaths: p.allowedHostPaths,
+    ...(p.allowCapabilities?.length ? { allowCapabilities: p.allowCapabilities } : {}),
+    ...(p.allowDevices?.length ? { allowDevices: p.allowDevices } : {}),
+    ...(p.allowSysctls?.length ? { allowSysctls: p.allowSysctls } : {}),
+    ...(p.allowGPUs ? { allowGPUs: true } : {}),
+  };
+}
+
 /** Whether capAdd entry CAP is allowed ("ALL" in the policy allows every one). */
 export const capabilityAllowed = (cap: string, allowed: readonly string[] = []): boolean => allowed.some((a) => a === 'ALL' || a === cap);
 

@@ -267,6 +267,17 @@ export class DirectoryStore extends CachedStore {
       }
       return;
     }
+    if (r.kind === 'ConfigMap') {
+      const body = r.object as { data: Record<string, string> };
+      const data: Record<string, Buffer> = {};
+      for (const [k, v] of Object.entries(body.data)) data[k] = Buffer.from(v, 'base64');
+      this.cache.setConfigMap(key, { namespace: r.namespace, name: r.name, data });
+      if (!silent) {
+        this.log.info({ kind: 'ConfigMap', key, source: r.file }, 'config map changed');
+        this.cache.changed({ kind: 'ConfigMap', key });
+      }
+      return;
+    }
     const spec = (r.object.spec ?? {}) as Record<string, unknown>;
     const specJson = canonicalJson(spec);
     const previous = r.kind === 'ContainerHost' ? this.cache.host(key) : this.cache.token(key);
@@ -300,6 +311,12 @@ export class DirectoryStore extends CachedStore {
   private remove(id: string): void {
     const [kind, namespace, ...rest] = id.split('/') as [SourceKind, string, ...string[]];
     const key = `${namespace}/${rest.join('/')}`;
+    if (kind === 'ConfigMap') {
+      this.cache.deleteConfigMap(key);
+      this.log.info({ kind, key }, 'config map removed');
+      this.cache.changed({ kind, key });
+      return;
+    }
     if (kind === 'Secret') {
       this.cache.deleteSecret(key);
       this.log.info({ kind, key }, 'secret removed');
