@@ -120,6 +120,7 @@ test('healthcheck, depends_on conditions, restart, deploy, logging, stop setting
     migrate: { image: 'busybox', restart: 'no', healthcheck: { test: ['CMD', 'true'] }, depends_on: { db: { condition: 'service_healthy' } }, logging: { driver: 'syslog' } },
     web: { image: 'nginx', restart: 'unless-stopped', healthcheck: { disable: true }, depends_on: { migrate: { condition: 'service_completed_successfully' }, db: { condition: 'service_started' } }, deploy: { restart_policy: { condition: 'any' } } },
     off: { image: 'busybox', deploy: { replicas: 0, restart_policy: { condition: 'on-failure' } } },
+    many: { image: 'busybox', scale: 2, depends_on: { db: { condition: 'service_started', restart: true, required: false } } },
   } } });
   const db = one(r, 'db');
   assert.equal(db.healthcheck, { exec: ['/bin/sh', '-c', 'pg_isready'], intervalSeconds: 90, timeoutSeconds: 1, startPeriodSeconds: 10, retries: 5 });
@@ -141,6 +142,7 @@ test('healthcheck, depends_on conditions, restart, deploy, logging, stop setting
     ['service db: deploy.resources.limits.pids', /not supported/], ['service db: deploy.resources.reservations.memory', /reservations are not supported/],
     ['service db: deploy.placement', /swarm/], ['service db: logging.options.compress', /not supported/], ['service migrate: logging.driver', /syslog/],
     ['service web: depends_on.migrate', /completed successfully/], ['service off: deploy.replicas', /state: Stopped/],
+    ['service many: scale', /2 replicas/], ['service many: depends_on.db.restart', /does not restart/], ['service many: depends_on.db.required', /mapped as required/],
   ] as const) assert.ok(r.says(where, re), `${where} ${re}`);
 });
 

@@ -16,7 +16,7 @@ const HANDLED = new Set([
   'image', 'build', 'command', 'entrypoint', 'environment', 'env_file', 'ports', 'expose', 'volumes', 'tmpfs', 'configs', 'secrets',
   'healthcheck', 'depends_on', 'deploy', 'restart', 'logging', 'networks', 'network_mode', 'privileged', 'user', 'working_dir',
   'hostname', 'labels', 'extra_hosts', 'dns', 'shm_size', 'init', 'read_only', 'ulimits', 'stop_signal', 'stop_grace_period',
-  'cap_add', 'cap_drop', 'devices', 'sysctls', 'gpus', 'cpus', 'mem_limit', 'pull_policy', 'container_name', 'profiles', 'extends',
+  'cap_add', 'cap_drop', 'devices', 'sysctls', 'gpus', 'cpus', 'mem_limit', 'pull_policy', 'container_name', 'profiles', 'extends', 'scale',
 ]);
 
 const RESTART: Record<string, string> = { no: 'Never', always: 'Always', 'unless-stopped': 'UnlessStopped', 'on-failure': 'OnFailure' };
@@ -176,6 +176,10 @@ function mapRestartAndDeploy(service: string, svc: Json, c: Container, ctx: Proj
   }
   if (Object.keys(resources).length) c.resources = resources;
   for (const key of Object.keys(limits)) if (key !== 'cpus' && key !== 'memory') ctx.warn(`service ${service}: deploy.resources.limits.${key}`, 'not supported by Berth; ignored');
+  if (svc.scale !== undefined && deploy.replicas === undefined) {
+    if (Number(svc.scale) > 1) ctx.warn(`service ${service}: scale`, `${String(svc.scale)} replicas: a ContainerHost runs one container per service; one is declared`);
+    if (Number(svc.scale) === 0) { ctx.warn(`service ${service}: scale`, '0 replicas: declared with state: Stopped'); c.state = 'Stopped'; }
+  }
   for (const [key, value] of Object.entries(deploy)) {
     const where = `service ${service}: deploy.${key}`;
     if (key === 'resources') {
@@ -323,6 +327,8 @@ function mapDependsOn(service: string, svc: Json, c: Container, ctx: ProjectCont
     if (!name) { ctx.warn(where, `service "${dep}" is not converted (see its warnings); dependency dropped`); continue; }
     const cond = isMap(opts) ? String(opts.condition ?? 'service_started') : 'service_started';
     if (cond === 'service_completed_successfully') ctx.warn(where, 'Berth has no "completed successfully" condition; mapped to Started');
+    if (isMap(opts) && (opts.restart === true || opts.restart === 'true')) ctx.warn(`${where}.restart`, 'Berth does not restart a container when its dependency restarts; ignored');
+    if (isMap(opts) && (opts.required === false || opts.required === 'false')) ctx.warn(`${where}.required`, 'Berth waits for every dependency; mapped as required');
     out.push({ name, condition: cond === 'service_healthy' ? 'Healthy' : 'Started' });
   }
   if (out.length) c.dependsOn = out;
