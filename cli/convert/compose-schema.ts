@@ -75,7 +75,16 @@ function validator(): ValidateFunction {
 }
 
 function pathOf(e: ErrorObject): string {
-  return e.instancePath.split('/').slice(1).map(unescape).join('.') || '<top level>';
+  return e.instancePath.split('/').slice(1).map(unescape)
+    .reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '') || '<top level>';
+}
+
+const TYPE_WORDS: Record<string, string> = { object: 'a mapping', array: 'a list', string: 'a string', number: 'a number', integer: 'an integer', boolean: 'true or false', null: 'empty' };
+
+/** Every type the branches of a oneOf accept at one place, in words: "a mapping or a list". */
+function typeWords(errors: readonly ErrorObject[], at: string): string {
+  const types = errors.filter((x) => x.keyword === 'type' && x.instancePath === at).flatMap((x) => ([] as unknown[]).concat((x.params as Json).type).map(String));
+  return [...new Set(types)].map((t) => TYPE_WORDS[t] ?? t).join(' or ');
 }
 
 /** oneOf failures repeat every branch's errors; keep the most specific (deepest) ones. */
@@ -88,6 +97,7 @@ function describe(errors: readonly ErrorObject[]): SchemaIssue[] {
     const issue = e.keyword === 'additionalProperties'
       ? { path: base === '<top level>' ? String(p.additionalProperty) : `${base}.${String(p.additionalProperty)}`, message: 'unknown field (not in the Compose Specification)' }
       : e.keyword === 'required' ? { path: base, message: `needs "${String(p.missingProperty)}"` }
+      : e.keyword === 'type' ? { path: base, message: `must be ${typeWords(useful, e.instancePath)}` }
       : { path: base, message: e.message ?? e.keyword };
     out.set(`${issue.path}\0${issue.message}`, issue);
   }
