@@ -2,7 +2,7 @@
 // validate (the Compose Specification's schema) → map → fit to the CRD. Pure apart from the file
 // reads handed in through `io`, so every step is testable without a disk.
 import { basename, dirname, resolve } from 'node:path';
-import { parse, YAMLParseError } from 'yaml';
+import { parse, YAMLParseError, type ScalarTag } from 'yaml';
 import { validateCompose } from './compose-schema.js';
 import { isMap, dnsLabel, type Json, type Warning } from './context.js';
 import { parseDotenv } from './dotenv.js';
@@ -38,9 +38,18 @@ export interface ConvertResult {
 
 export class ConvertError extends Error {}
 
+/**
+ * compose reads `mode: 0440` as octal (its YAML library keeps YAML 1.1's leading-zero octals);
+ * YAML 1.2 would read 440. This tag, ahead of the core schema's, reads them as compose does.
+ */
+const LEADING_ZERO_OCTAL: ScalarTag = {
+  tag: 'tag:yaml.org,2002:int', default: true, format: 'OCT', test: /^0[0-7]+$/,
+  identify: (v) => typeof v === 'number', resolve: (s) => parseInt(s, 8),
+};
+
 function parseYaml(text: string, file: string): Json {
   try {
-    const doc: unknown = parse(text, { merge: true, maxAliasCount: 10_000 });
+    const doc: unknown = parse(text, { merge: true, maxAliasCount: 10_000, customTags: (tags) => [LEADING_ZERO_OCTAL, ...(Array.isArray(tags) ? tags : [])] });
     if (doc === null || doc === undefined) return {};
     if (!isMap(doc)) throw new ConvertError(`${file}: a compose file is a mapping (services:, networks:, ...)`);
     return doc;

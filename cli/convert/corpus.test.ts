@@ -54,6 +54,14 @@ test('secret values from files are never written into the output', () => {
   assert.ok(r.warnings.some((w) => w.where === 'secrets' && /kubectl create secret generic awesome-nginx-golang-mysql-secrets --from-file=db-password=/.test(w.message)));
 });
 
+test('the Compose Specification\'s configs/secrets examples: content interpolated, octal modes as compose reads them, no secret value written', () => {
+  const r = convertCompose({ files: [join(CORPUS, 'compose-spec-configs-secrets/compose.yaml')], environment: { SERVER_KEY: 'sekrit-key' } }, io);
+  const text = JSON.stringify(r.documents);
+  assert.not.match(text, /not-a-real-certificate|sekrit-key/);
+  assert.equal((r.documents[1] as { data: Record<string, string> }).data.app_config, 'debug=true\nspring.application.admin.enabled=true\nspring.application.name=specdemo\n');
+  assert.match(text, /\{"key":"server-key","path":"server.key","mode":256\}/);
+});
+
 test('.env interpolation, env_file and profiles in the Docker docs example', () => {
   const r = convertCompose({ files: [join(CORPUS, 'docker-docs-profiles/compose.yaml')], profiles: ['debug'], environment: { DEBUG: 'true' } }, io);
   const host = r.documents[0] as unknown as { spec: { containers: Array<{ name: string; image: string; env?: Array<{ name: string; value: string }>; dependsOn?: unknown }> } };
