@@ -10,6 +10,7 @@ import { fitToCrd } from './fit.js';
 import { interpolate, type Lookup } from './interpolate.js';
 import { mapProject, mountsFiles, secretAdvice } from './map-project.js';
 import { activeServices, mergeFiles, resolveExtends } from './merge.js';
+import { resolveIncludes } from './include.js';
 
 export interface ConvertIO {
   readText(path: string): string;
@@ -72,7 +73,13 @@ export function convertCompose(options: ConvertOptions, io: ConvertIO): ConvertR
     const dotenv = options.envFile || io.exists(envPath) ? parseDotenv(io.readText(envPath), envPath, (n) => shell[n]) : new Map<string, string>();
     const env: Lookup = (n) => shell[n] ?? dotenv.get(n);
 
-    const files = options.files.map((f) => interpolate(parseYaml(io.readText(f), f), env) as Json);
+    // An included application interpolates with its own .env (over which the shell still wins).
+    const loadIncluded = (file: string, projectDir: string, envFile?: string): Json => {
+      const ownEnv = envFile ?? resolve(projectDir, '.env');
+      const vars = io.exists(ownEnv) ? parseDotenv(io.readText(ownEnv), ownEnv, (n) => shell[n]) : new Map<string, string>();
+      return interpolate(parseYaml(io.readText(file), file), (n) => shell[n] ?? vars.get(n) ?? env(n)) as Json;
+    };
+    const files = options.files.map((f) => resolveIncludes(interpolate(parseYaml(io.readText(f), f), env) as Json, dirname(resolve(f)), loadIncluded));
     const merged = mergeFiles(files);
     const schemaIssues = validateCompose(merged);
     if (schemaIssues.length) {
@@ -80,7 +87,6 @@ export function convertCompose(options: ConvertOptions, io: ConvertIO): ConvertR
     }
     const project = projectName(options.projectName ?? (typeof merged.name === 'string' ? merged.name : undefined) ?? env('COMPOSE_PROJECT_NAME') ?? basename(dir));
     const profiles = [...(options.profiles ?? []), ...(env('COMPOSE_PROFILES')?.split(',').map((p) => p.trim()).filter(Boolean) ?? [])];
-    if (merged.include !== undefined) warn('include', 'not supported by berth convert yet: pass the included files with more FILE arguments');
     if (merged.version !== undefined) warn('version', 'obsolete in the Compose Specification; ignored');
 
     const loadExtended = (file: string): Json => interpolate(parseYaml(io.readText(resolve(dir, file)), file), env) as Json;
