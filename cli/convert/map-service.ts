@@ -19,6 +19,8 @@ const HANDLED = new Set([
   'cap_add', 'cap_drop', 'devices', 'sysctls', 'gpus', 'cpus', 'mem_limit', 'pull_policy', 'container_name', 'profiles', 'extends', 'scale',
 ]);
 
+/** What Berth accepts as a network alias (a DNS subdomain). */
+const DNS_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const RESTART: Record<string, string> = { no: 'Never', always: 'Always', 'unless-stopped': 'UnlessStopped', 'on-failure': 'OnFailure' };
 const SENSITIVE = /PASS|SECRET|TOKEN|KEY|CREDENTIAL/i;
 
@@ -230,12 +232,16 @@ function mapReservations(service: string, r: Json, c: Container, ctx: ProjectCon
 function mapNetworking(service: string, svc: Json, c: Container, ctx: ProjectContext): void {
   const mode = svc.network_mode === undefined ? undefined : String(svc.network_mode);
   const aliases = new Set<string>();
-  if (c.name !== service) aliases.add(service);
+  if (c.name !== service) {
+    if (DNS_NAME.test(service)) aliases.add(service);
+    else if (mode === undefined || (mode !== 'host' && mode !== 'none')) ctx.warn(`service ${service}: networks`, `"${service}" is not a DNS name, so it cannot be a network alias: other containers reach this one as "${c.name}" (change references such as DB_HOST=${service})`);
+  }
   const containerName = svc.container_name === undefined ? undefined : String(svc.container_name);
   const joinsNetworks = mode !== 'host' && mode !== 'none' && mode !== 'bridge';
   if (containerName !== undefined && containerName !== c.name) {
-    if (joinsNetworks) aliases.add(containerName);
-    ctx.warn(`service ${service}: container_name`, `Berth names the container "${c.name}" (after the service)${joinsNetworks ? `; "${containerName}" kept as a network alias` : ''}`);
+    if (joinsNetworks && DNS_NAME.test(containerName)) aliases.add(containerName);
+    const kept = joinsNetworks && DNS_NAME.test(containerName);
+    ctx.warn(`service ${service}: container_name`, `Berth names the container "${c.name}" (after the service)${kept ? `; "${containerName}" kept as a network alias` : ''}`);
   }
   if (mode === 'host' || mode === 'none') {
     c.network = mode;
