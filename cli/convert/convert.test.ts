@@ -29,6 +29,7 @@ test('image, command/entrypoint (string and list), environment list/map, env_fil
   const app = one(r, 'app');
   assert.is(app.image, 'busybox:1.36');
   assert.equal(app.command, ['sh', '-c']);
+  assert.is(app.restartPolicy, 'Never', "compose's default restart is no");
   assert.equal(app.args, ['echo "$HOME"']);
   assert.equal(app.env, [{ name: 'A', value: '1' }, { name: 'E', value: 'e' }, { name: 'B', value: 'true' }, { name: 'C', value: 'from-shell' }, { name: 'D', value: 'from-dotenv' }]);
 });

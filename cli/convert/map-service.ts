@@ -160,9 +160,15 @@ function mapRestartAndDeploy(service: string, svc: Json, c: Container, ctx: Proj
     const p = RESTART[policy!];
     if (p) c.restartPolicy = p; else ctx.warn(`service ${service}: restart`, `"${String(svc.restart)}" is not a restart policy; Berth's default (UnlessStopped) applies`);
     if (retries) ctx.warn(`service ${service}: restart`, `the retry limit ${retries} is not supported by Berth; OnFailure retries without limit`);
-  } else if (isMap(deploy.restart_policy) && deploy.restart_policy.condition !== undefined) {
-    const p = ({ none: 'Never', 'on-failure': 'OnFailure', any: 'Always' } as Record<string, string>)[String(deploy.restart_policy.condition)];
+  } else if (isMap(deploy.restart_policy)) {
+    // Swarm's restart_policy; its condition defaults to "any".
+    const p = ({ none: 'Never', 'on-failure': 'OnFailure', any: 'Always' } as Record<string, string>)[String(deploy.restart_policy.condition ?? 'any')];
     if (p) c.restartPolicy = p;
+  } else {
+    // compose's default is "no": a container that exits stays exited (Berth's Never: run to
+    // completion, not started again). Berth's own default (UnlessStopped) would turn one-shot
+    // services into restart loops.
+    c.restartPolicy = 'Never';
   }
   const limits = isMap(deploy.resources) && isMap(deploy.resources.limits) ? deploy.resources.limits : {};
   const cpus = limits.cpus ?? svc.cpus;
