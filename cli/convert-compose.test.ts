@@ -40,6 +40,7 @@ test('converts to stdout (exit 0), warnings on stderr naming service and field',
   assert.is(r.code, 0);
   assert.match(r.stdout, /kind: ContainerHost\nmetadata:\n {2}name: edge-1\n {2}namespace: apps/);
   assert.match(r.stdout, /---\napiVersion: v1\nkind: ConfigMap/);
+  assert.match(r.stdout, /^# Converted by 'berth convert compose .*compose\.yaml'\.\n(# warning: .*\n)*# warning: service client: build: not used.*\n(# warning: .*\n)*apiVersion: berth\.dev/);
   assert.ok(r.stderr.includes('warning: service client: build: not used: Berth runs the image busybox:1.36 and does not build it (push it to a registry the host can pull from)'), r.stderr.join('\n'));
   assert.match(r.stderr.at(-1)!, /converted 2 services with \d+ warnings?/);
 });

@@ -67,7 +67,8 @@ export function runConvert(argv: string[], out: (text: string) => void = (t) => 
   for (const e of result.errors) err(`error: ${e}`);
   if (result.errors.length || result.documents.length === 0) return 1;
 
-  const header = `# Converted by 'berth convert compose ${files.join(' ')}'. Check the warnings it printed.\n`;
+  // The warnings travel with the manifests too, so whoever reviews them later sees what differs.
+  const header = `# Converted by 'berth convert compose ${files.join(' ')}'.\n${result.warnings.map((w) => `# warning: ${w.where}: ${w.message}`.replace(/\n/g, ' ')).join('\n')}${result.warnings.length ? '\n' : ''}`;
   const yamlOf = (doc: unknown) => stringify(doc, { lineWidth: 0 });
   const target = values.output;
   if (target && (target.endsWith('/') || (existsSync(target) && statSync(target).isDirectory()))) {
