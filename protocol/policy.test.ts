@@ -42,6 +42,9 @@ test('gated run options: refused without the policy, allowed by exact names, pre
   assert.is(policyViolations({ ...spec, sysctls: [{ name: 'kernel.msgmax', value: '1' }] }, { ...strict, allowSysctls: ['net.*'] }).length, 1);
   assert.is(policyViolations({ ...spec, capDrop: ['ALL'] }, strict).length, 0, 'capDrop only narrows: never gated');
   assert.match(policyViolations({ ...spec, networks: [{ name: 'host' }] }, strict).join(), /networks entry "host"/);
+  const file = (path: string) => ({ ...spec, volumes: [{ mountPath: '/c', readOnly: true, files: [{ path, mode: 0o644, contentBase64: '' }] }] });
+  for (const bad of ['../etc/passwd', '/etc/passwd', 'a/../../b', 'a//b', './a']) assert.match(policyViolations(file(bad), strict).join(), 'not a relative path', bad);
+  for (const good of ['a', 'conf/app.yaml', '.hidden', 'a/.b/c']) assert.equal(policyViolations(file(good), strict), [], good);
 });
 
 test('wirePolicy: the gated fields cross the wire only when they allow something', () => {
