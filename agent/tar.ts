@@ -6,13 +6,15 @@ export interface TarEntry { path: string; mode: number; content?: Buffer; direct
 
 function header(entry: TarEntry, mtime: number): Buffer {
   const h = Buffer.alloc(BLOCK, 0);
-  let name = entry.directory ? `${entry.path}/` : entry.path;
+  const suffix = entry.directory ? '/' : '';
+  let name = `${entry.path}${suffix}`;
   let prefix = '';
   if (Buffer.byteLength(name) > 100) {
-    const cut = name.lastIndexOf('/', name.length - 2);
-    prefix = name.slice(0, cut);
-    name = name.slice(cut + 1);
-    if (Buffer.byteLength(name) > 100 || Buffer.byteLength(prefix) > 155) throw new Error(`file path too long for the archive: ${entry.path}`);
+    // ustar: the part before the last '/' that leaves at most 100 bytes goes to the prefix field.
+    const cut = entry.path.lastIndexOf('/');
+    prefix = cut < 0 ? '' : entry.path.slice(0, cut);
+    name = `${entry.path.slice(cut + 1)}${suffix}`;
+    if (cut < 0 || Buffer.byteLength(name) > 100 || Buffer.byteLength(prefix) > 155) throw new Error(`file path too long for the archive (ustar: 155 + 100 bytes): ${entry.path}`);
   }
   const octal = (n: number, width: number) => `${n.toString(8).padStart(width - 1, '0')}\0`;
   h.write(name, 0, 100, 'utf8');

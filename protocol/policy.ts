@@ -11,6 +11,9 @@ export const NORMALIZED_ABSOLUTE_PATH = /^\/$|^(\/([^/.][^/]*|[.][^/.][^/]*|[.][
 /** The CRD's pattern for `network`: bridge, host, none or a Docker network name (no `container:<id>`). */
 export const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
+/** The CRD's pattern for a file's path inside a `files` volume. */
+export const RELATIVE_FILE_PATH = /^([^/.][^/]*|[.][^/.][^/]*)(\/([^/.][^/]*|[.][^/.][^/]*))*$/;
+
 /** Whether hostPath lies at or below one of the allowed roots ("/" allows everything). */
 export function underAllowedRoot(hostPath: string, roots: readonly string[]): boolean {
   return roots.some((r) => r === '/' || hostPath === r || hostPath.startsWith(`${r}/`));
@@ -82,6 +85,12 @@ export function policyViolations(container: ContainerSpec, policy: HostPolicy): 
       out.push(`container "${container.name}": hostPath "${v.hostPath}" is not an absolute, normalized path`);
     } else if (!underAllowedRoot(v.hostPath, roots)) {
       out.push(`container "${container.name}": hostPath "${v.hostPath}" is not under an allowed host path (allowed: ${roots.length ? roots.join(', ') : 'none'})`);
+    }
+  }
+  for (const v of container.volumes) {
+    // The archive API resolves paths inside the volume, but the agent does not rely on it.
+    for (const f of v.files ?? []) {
+      if (!RELATIVE_FILE_PATH.test(f.path)) out.push(`container "${container.name}": file "${f.path}" of volume ${v.mountPath} is not a relative path without '.' or '..' segments`);
     }
   }
   for (const n of container.networks ?? []) {

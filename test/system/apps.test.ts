@@ -15,6 +15,7 @@ const host = 'app';
 const [server, client] = [env.name('server'), env.name('client')];
 const net = env.name('net');
 const theirs = env.name('theirs');
+const secretValue = `s3cr3t-${env.id}-value`;
 
 const configMap = (page: string) => `apiVersion: v1
 kind: ConfigMap
@@ -30,7 +31,7 @@ containers:${withContainers ? `
   imagePullPolicy: IfNotPresent
   command: ["sh", "-c", "sleep 3; touch /tmp/ready; exec httpd -f -p 8080 -h /www"]
   networks: [{ name: ${net}, aliases: [web] }]
-  volumes: [{ mountPath: /www, files: { configMap: site } }]
+  volumes: [{ mountPath: /www, files: { configMap: site } }, { mountPath: /run/creds, files: { secret: creds, items: [{ key: token, path: token, mode: 0o400 }] } }]
   healthcheck: { exec: ["test", "-f", "/tmp/ready"], intervalSeconds: 1, timeoutSeconds: 1, retries: 1 }
   stopTimeoutSeconds: 1
 - name: ${client}
@@ -48,6 +49,7 @@ const clientSees = (text: string) => until(`the client to fetch "${text}"`, asyn
 test.before(async () => {
   assert.is((await docker(['network', 'create', theirs])).code, 0);
   env.write('site.yaml', configMap('first page'));
+  env.write('creds.yaml', `apiVersion: v1\nkind: Secret\nmetadata: { name: creds, namespace: ${env.namespace} }\nstringData: { token: ${secretValue} }\n`);
   env.write('app.yaml', app(true));
   await env.startController();
   await env.startAgent(host);
@@ -70,6 +72,20 @@ test('then it fetches the file from the server by its alias over the managed net
   assert.equal(labels, { app: 'pair', 'berth.dev/managed': 'true', 'berth.dev/host': `${env.namespace}/${host}` });
   const h = await env.waitReady(host);
   assert.is(condition(h, 'DependenciesValid')?.status, 'True');
+});
+
+test('a Secret delivered as a file is in the container, and nowhere in status, Events, logs or labels', async () => {
+  assert.is((await docker(['exec', server, 'cat', '/run/creds/token'])).stdout, secretValue);
+  assert.is((await docker(['exec', server, 'stat', '-c', '%a', '/run/creds/token'])).stdout.trim(), '400');
+  const detail = await env.get(`/api/v1/hosts/${env.namespace}/${host}`);
+  assert.is(detail.status, 200);
+  const text = JSON.stringify(detail.body);
+  assert.match(text, /"events":\[/);
+  assert.not.match(text, secretValue, 'not in status or Events');
+  const allLogs = env.logs(Infinity);
+  assert.match(allLogs, /dispatching/, 'the output is really captured');
+  assert.not.match(allLogs, secretValue, 'not in the controller or agent logs');
+  assert.not.match((await docker(['inspect', server])).stdout, secretValue, 'not in the container\'s labels, env or config');
 });
 
 test('a ConfigMap change recreates the server with the new file', async () => {
