@@ -5,12 +5,12 @@ import { basename, dirname, resolve } from 'node:path';
 import { parse, YAMLParseError, type ScalarTag } from 'yaml';
 import { validateCompose } from './compose-schema.js';
 import { isMap, dnsLabel, type Json, type Warning } from './context.js';
-import { parseDotenv } from './dotenv.js';
+import { DotenvError, parseDotenv } from './dotenv.js';
 import { fitToCrd } from './fit.js';
-import { interpolate, type Lookup } from './interpolate.js';
+import { interpolate, InterpolationError, type Lookup } from './interpolate.js';
 import { mapProject, mountsFiles, secretAdvice } from './map-project.js';
-import { activeServices, mergeFiles, resolveExtends } from './merge.js';
-import { resolveIncludes } from './include.js';
+import { activeServices, ExtendsError, mergeFiles, resolveExtends } from './merge.js';
+import { IncludeError, resolveIncludes } from './include.js';
 
 export interface ConvertIO {
   readText(path: string): string;
@@ -106,7 +106,11 @@ export function convertCompose(options: ConvertOptions, io: ConvertIO): ConvertR
     const configMap = out.configMap && mountsFiles(out.host, 'configMap', String((out.configMap.metadata as Json).name)) ? [out.configMap] : [];
     return { documents: [out.host, ...configMap], warnings, converted, errors: [] };
   } catch (err) {
-    if (err instanceof Error && !(err instanceof TypeError) && !(err instanceof RangeError)) return { documents: [], warnings, converted: 0, errors: [err.message] };
+    // Problems with the input (the parsers' own errors, plain Errors, unreadable files) are reported;
+    // anything else (a TypeError, ...) is a bug in the converter and is thrown.
+    const input = err instanceof Error && (err.constructor === Error || err instanceof ConvertError || err instanceof InterpolationError
+      || err instanceof DotenvError || err instanceof ExtendsError || err instanceof IncludeError || typeof (err as { code?: unknown }).code === 'string');
+    if (input) return { documents: [], warnings, converted: 0, errors: [err.message] };
     throw err;
   }
 }
