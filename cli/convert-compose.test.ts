@@ -54,7 +54,13 @@ test('-o FILE and -o DIR/ write what `berth validate` accepts', () => {
   const outDir = join(dir, 'manifests/');
   assert.is(run(['compose', compose, '-o', outDir]).code, 0);
   assert.equal(readdirSync(outDir).sort(), ['pair-config.configmap.yaml', 'pair.yaml']);
-  assert.match(readFileSync(join(outDir, 'pair.yaml'), 'utf8'), /dependsOn:\n\s+- name: server\n\s+condition: Healthy/);
+  assert.match(readFileSync(join(outDir, 'pair.yaml'), 'utf8'), /dependsOn:\n\s+- name: pair-server\n\s+condition: Healthy/);
+  assert.is(run(['compose', compose, '--agent-token', '-o', join(dir, 'with-token/')]).code, 0);
+  assert.equal(readdirSync(join(dir, 'with-token')).sort(), ['pair-config.configmap.yaml', 'pair.agenttoken.yaml', 'pair.yaml']);
+  assert.match(readFileSync(join(dir, 'with-token/pair.agenttoken.yaml'), 'utf8'), /kind: AgentToken\nmetadata:\n {2}name: pair\nspec:\n {2}hostRef:\n {4}name: pair/);
+  const tokenLines: string[] = [];
+  assert.is(runValidate([join(dir, 'with-token')], (l) => tokenLines.push(l)), 0, tokenLines.join('\n'));
+  assert.match(tokenLines.at(-1)!, /3 documents: 2 valid, 0 invalid, 1 skipped/);
   assert.is(runValidate([outDir], () => undefined), 0);
 });
 

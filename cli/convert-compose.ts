@@ -27,6 +27,7 @@ Options:
   -o, --output FILE|DIR    write there instead of stdout (a DIR gets one file per resource)
   -p, --project-name NAME  the compose project name (default: name:, or the directory's name)
       --profile NAME       enable a profile (repeatable; COMPOSE_PROFILES works too)
+      --agent-token        also write an AgentToken for the host (what 'berth up' needs to run it)
       --env-file FILE      read variables from FILE instead of ./.env
   -h, --help               show this help
 
@@ -50,7 +51,7 @@ export function runConvert(argv: string[], out: (text: string) => void = (t) => 
     options: {
       host: { type: 'string' }, namespace: { type: 'string' }, output: { type: 'string', short: 'o' },
       'project-name': { type: 'string', short: 'p' }, profile: { type: 'string', multiple: true },
-      'env-file': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'env-file': { type: 'string' }, 'agent-token': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) { out(`${CONVERT_HELP}\n`); return 0; }
@@ -63,6 +64,10 @@ export function runConvert(argv: string[], out: (text: string) => void = (t) => 
     envFile: values['env-file'], environment: process.env,
   }, { readText: (p) => readFileSync(p, 'utf8'), exists: existsSync });
 
+  if (values['agent-token'] && result.documents[0]) {
+    const meta = result.documents[0].metadata as { name: string; namespace?: string };
+    result.documents.push({ apiVersion: 'berth.dev/v1alpha1', kind: 'AgentToken', metadata: { ...meta }, spec: { hostRef: { name: meta.name } } });
+  }
   for (const w of result.warnings) err(`warning: ${w.where}: ${w.message}`);
   for (const e of result.errors) err(`error: ${e}`);
   if (result.errors.length || result.documents.length === 0) return 1;
@@ -75,7 +80,7 @@ export function runConvert(argv: string[], out: (text: string) => void = (t) => 
     mkdirSync(target, { recursive: true });
     for (const doc of result.documents) {
       const meta = doc.metadata as { name: string };
-      const file = join(target, `${meta.name}${doc.kind === 'ConfigMap' ? '.configmap' : ''}.yaml`);
+      const file = join(target, `${meta.name}${doc.kind === 'ContainerHost' ? '' : `.${String(doc.kind).toLowerCase()}`}.yaml`);
       writeFileSync(file, header + yamlOf(doc));
       err(`wrote ${file}`);
     }

@@ -19,7 +19,9 @@ function convert(files: Record<string, unknown>, opts: { profiles?: string[]; en
   const spec = (r.documents[0]?.spec ?? { containers: [], policy: {} }) as Spec;
   return { ...r, spec, where: r.warnings.map((w) => w.where), says: (where, re) => r.warnings.some((w) => w.where === where && re.test(w.message)) };
 }
-const one = (r: { spec: Spec }, name: string): C => r.spec.containers.find((c) => c.name === name)!;
+/** The container of service NAME (containers are named <project>-<service>). */
+const one = (r: { spec: Spec }, name: string): C => r.spec.containers.find((c) => c.name === name || c.name.endsWith(`-${name}`) && !c.name.slice(0, -name.length - 1).includes(`-${name}`))!;
+const names = (r: { spec: Spec }, project = 'app'): string[] => r.spec.containers.map((c) => c.name.replace(`${project}-`, ''));
 
 test('image, command/entrypoint (string and list), environment list/map, env_file, .env interpolation', () => {
   const r = convert({
@@ -68,16 +70,16 @@ test('networks: default network, declared and external networks, aliases, host a
     networks: { front: { driver: 'overlay' }, back: { internal: true, ipam: { config: [{ subnet: '172.28.0.0/16' }] } }, shared: { external: true, name: 'corp-net' } },
   } });
   assert.equal(r.spec.networks, [{ name: 'shop_front', driver: 'bridge' }, { name: 'shop_back', driver: 'bridge', internal: true, subnet: '172.28.0.0/16' }, { name: 'shop_default', driver: 'bridge' }]);
-  assert.equal(one(r, 'web').networks, [{ name: 'shop_front', aliases: ['www'] }, { name: 'shop_back' }]);
+  assert.equal(one(r, 'web').networks, [{ name: 'shop_front', aliases: ['web', 'www'] }, { name: 'shop_back', aliases: ['web'] }]);
   // The CRD takes DNS names as aliases only, so the compose name db_main cannot be kept: said, not hidden.
   assert.equal(one(r, 'db-main').networks, [{ name: 'shop_back' }]);
-  assert.ok(r.says('service db_main: networks', /"db_main" is not a DNS name.*reach this one as "db-main"/));
-  assert.equal(one(r, 'plain').networks, [{ name: 'shop_default' }]);
-  assert.equal(one(r, 'proxy').networks, [{ name: 'corp-net' }]);
+  assert.ok(r.says('service db_main: networks', /"db_main" is not a DNS name.*reach this one as "shop-db-main"/));
+  assert.equal(one(r, 'plain').networks, [{ name: 'shop_default', aliases: ['plain'] }]);
+  assert.equal(one(r, 'proxy').networks, [{ name: 'corp-net', aliases: ['proxy'] }]);
   assert.is(one(r, 'edge').network, 'host');
   assert.is(one(r, 'sealed').network, 'none');
   assert.is(r.spec.policy.allowHostNetwork, true);
-  assert.ok(r.says('policy', /allowHostNetwork: true \(network_mode: host: edge\)/));
+  assert.ok(r.says('policy', /allowHostNetwork: true \(network_mode: host: shop-edge\)/));
   assert.ok(r.says('networks.front', /overlay.*bridge/));
 });
 
@@ -130,10 +132,10 @@ test('healthcheck, depends_on conditions, restart, deploy, logging, stop setting
   assert.equal(db.logging, { maxSize: '20Mi', maxFiles: 5 });
   assert.is(db.stopTimeoutSeconds, 60);
   assert.is(db.stopSignal, 'SIGINT');
-  assert.equal(one(r, 'migrate').dependsOn, [{ name: 'db', condition: 'Healthy' }]);
+  assert.equal(one(r, 'migrate').dependsOn, [{ name: 'app-db', condition: 'Healthy' }]);
   assert.is(one(r, 'migrate').restartPolicy, 'Never');
   assert.equal(one(r, 'migrate').healthcheck, { exec: ['true'] });
-  assert.equal(one(r, 'web').dependsOn, [{ name: 'migrate', condition: 'Started' }, { name: 'db', condition: 'Started' }]);
+  assert.equal(one(r, 'web').dependsOn, [{ name: 'app-migrate', condition: 'Started' }, { name: 'app-db', condition: 'Started' }]);
   assert.is(one(r, 'web').healthcheck, undefined);
   assert.is(one(r, 'web').restartPolicy, 'UnlessStopped', 'restart wins over deploy.restart_policy');
   assert.is(one(r, 'off').state, 'Stopped');
@@ -171,11 +173,11 @@ test('run options map to their fields; gated ones set the policy explicitly and 
 
 test('build: with an image runs the image; without, the service is not converted and dependents lose the dependency', () => {
   const r = convert({ 'compose.yaml': { services: { api: { build: '.', image: 'registry.local/api:1' }, worker: { build: { context: '.', dockerfile: 'W' } }, web: { image: 'nginx', depends_on: ['worker', 'api'] } } } });
-  assert.equal(r.spec.containers.map((c) => c.name), ['api', 'web']);
+  assert.equal(names(r), ['api', 'web']);
   assert.ok(r.says('service api: build', /not used/));
   assert.ok(r.says('service worker: build', /service not converted/));
   assert.ok(r.says('service web: depends_on.worker', /not converted/));
-  assert.equal(one(r, 'web').dependsOn, [{ name: 'api', condition: 'Started' }]);
+  assert.equal(one(r, 'web').dependsOn, [{ name: 'app-api', condition: 'Started' }]);
 });
 
 test('-f files merge, extends, profiles, x- extensions and YAML anchors', () => {
@@ -184,20 +186,20 @@ test('-f files merge, extends, profiles, x- extensions and YAML anchors', () => 
     'compose.override.yaml': { services: { a: { environment: ['X=1'] } } },
     'tools.yaml': { services: { tool: { image: 'alpine', working_dir: '/w' } } },
   }, { profiles: ['extra'] });
-  assert.equal(r.spec.containers.map((c) => c.name), ['a', 'b', 'c']);
+  assert.equal(names(r), ['a', 'b', 'c']);
   assert.equal(one(r, 'b').args, ['sleep', '1']);
   assert.equal(one(r, 'b').env, [{ name: 'X', value: '1' }]);
   assert.is(one(r, 'c').workingDir, '/w');
   const without = convert({ 'compose.yaml': { services: { a: { image: 'x' }, b: { image: 'y', profiles: ['extra'] } } } });
-  assert.equal(without.spec.containers.map((c) => c.name), ['a']);
+  assert.equal(names(without), ['a']);
   assert.ok(without.says('service b', /profiles \(extra\) are not enabled/));
 });
 
 test('what this Berth\'s CRD refuses is removed with a warning, never left to fail berth validate', () => {
   const r = convert({ 'compose.yaml': { services: { ok: { image: 'busybox' }, bad: { image: 'Busy/Box:1' }, odd: { image: 'busybox', ulimits: { nofile: { soft: 10, hard: 5 } }, user: 'x'.repeat(300) } } } });
-  assert.equal(r.spec.containers.map((c) => c.name).sort(), ['odd', 'ok']);
-  assert.ok(r.where.includes('container bad'));
-  assert.ok(r.warnings.some((w) => w.where.startsWith('container odd') && /not accepted by Berth's ContainerHost schema/.test(w.message)));
+  assert.equal(names(r).sort(), ['odd', 'ok']);
+  assert.ok(r.where.includes('container app-bad'));
+  assert.ok(r.warnings.some((w) => w.where.startsWith('container app-odd') && /not accepted by Berth's ContainerHost schema/.test(w.message)));
 });
 
 test.run();

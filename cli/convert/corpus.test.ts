@@ -62,13 +62,23 @@ test('the Compose Specification\'s configs/secrets examples: content interpolate
   assert.match(text, /\{"key":"server-key","path":"server.key","mode":256\}/);
 });
 
+test('examples/compose converts as its header says, with its one warning, and validates', () => {
+  const r = convertCompose({ files: [join(repoRoot, 'examples/compose/compose.yaml')], environment: {} }, io);
+  assert.equal(r.errors, []);
+  assert.equal(r.warnings.map((w) => w.where), ['service web: configs[0]']);
+  assert.equal(r.documents.map((d) => d.kind), ['ContainerHost', 'ConfigMap']);
+  assert.equal(validator.validate(r.documents[0]).issues, []);
+  const client = (r.documents[0]!.spec as { containers: Array<{ name: string; dependsOn?: unknown }> }).containers[1]!;
+  assert.equal(client, { ...client, name: 'compose-demo-client', dependsOn: [{ name: 'compose-demo-web', condition: 'Healthy' }] });
+});
+
 test('.env interpolation, env_file and profiles in the Docker docs example', () => {
   const r = convertCompose({ files: [join(CORPUS, 'docker-docs-profiles/compose.yaml')], profiles: ['debug'], environment: { DEBUG: 'true' } }, io);
   const host = r.documents[0] as unknown as { spec: { containers: Array<{ name: string; image: string; env?: Array<{ name: string; value: string }>; dependsOn?: unknown }> } };
-  const backend = host.spec.containers.find((x) => x.name === 'backend')!;
+  const backend = host.spec.containers.find((x) => x.name === 'docker-docs-profiles-backend')!;
   assert.is(backend.image, 'backend:v1.5');
   assert.equal(backend.env, [{ name: 'NODE_ENV', value: 'production' }, { name: 'API_TOKEN', value: 'change-me' }, { name: 'DEBUG', value: 'true' }, { name: 'GREETING', value: '' }]);
-  assert.equal(host.spec.containers.find((x) => x.name === 'phpmyadmin')!.dependsOn, [{ name: 'db', condition: 'Started' }]);
+  assert.equal(host.spec.containers.find((x) => x.name === 'docker-docs-profiles-phpmyadmin')!.dependsOn, [{ name: 'docker-docs-profiles-db', condition: 'Started' }]);
 });
 
 test.run();

@@ -34,7 +34,7 @@ test('berth convert follows include: with the included project\'s own .env', () 
   const r = convertCompose({ files: ['/app/compose.yaml'], environment: {} }, { readText: (p) => text[p]!, exists: (p) => p in text });
   assert.equal(r.errors, []);
   const containers = (r.documents[0]!.spec as { containers: Array<{ name: string; image: string }> }).containers;
-  assert.equal(containers.map((c) => `${c.name}=${c.image}`), ['web=nginx', 'db=postgres:16']);
+  assert.equal(containers.map((c) => `${c.name}=${c.image}`), ['app-web=nginx', 'app-db=postgres:16']);
 });
 
 test.run();

@@ -92,12 +92,14 @@ export function mapProject(input: ProjectInput): ProjectOutput {
     secretKeys.push({ key, from: typeof s.file === 'string' ? `file ${resolve(input.dir, s.file)}` : typeof s.environment === 'string' ? `environment variable ${s.environment}` : 'its value' });
   }
 
-  // Container names first: depends_on needs to know which services convert.
+  // Container names first: depends_on needs to know which services convert. Docker container names
+  // are global on a host, so they carry the project as compose's do (<project>-<service>, without
+  // compose's replica suffix); the service name stays resolvable as a network alias.
   const used = new Set<string>();
   for (const [name, svc] of Object.entries(services)) {
     if (!isMap(svc) || typeof svc.image !== 'string' || svc.image === '') continue;
-    let c = dnsLabel(name);
-    for (let i = 2; used.has(c); i++) c = `${dnsLabel(name, 60)}-${i}`;
+    let c = dnsLabel(`${project}-${name}`);
+    for (let i = 2; used.has(c); i++) c = `${dnsLabel(`${project}-${name}`, 60)}-${i}`;
     used.add(c);
     ctx.containers.set(name, c);
   }

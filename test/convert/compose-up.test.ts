@@ -15,9 +15,12 @@ import { bed } from '../support/testbed.js';
 
 const env = new BerthEnv();
 const host = 'box';
+// Services named uniquely; their containers are <project>-<service>, the service name an alias.
 const server = env.name('server');
-const client = env.name('client');
 const project = env.name('app');
+const serverContainer = `${project}-${server}`;
+const clientContainer = `${project}-${env.name('client')}`;
+const client = env.name('client');
 
 test.after(async () => {
   await env.cleanup();
@@ -54,7 +57,7 @@ configs:
   assert.match(converted.stderr, /converted 2 services/);
   const validated = await run(process.execPath, [join(repoRoot, 'bin/berth.js'), 'validate', out]);
   assert.is(validated.code, 0, validated.stdout);
-  assert.match(readFileSync(out, 'utf8'), new RegExp(`dependsOn:\\n\\s+- name: ${server}\\n\\s+condition: Healthy`));
+  assert.match(readFileSync(out, 'utf8'), new RegExp(`dependsOn:\\n\\s+- name: ${serverContainer}\\n\\s+condition: Healthy`));
   env.write('token.yaml', `apiVersion: berth.dev/v1alpha1\nkind: AgentToken\nmetadata: { name: ${host}, namespace: ${env.namespace} }\nspec: { hostRef: { name: ${host} } }\n`);
 
   await env.startController();
@@ -63,21 +66,22 @@ configs:
   assert.is(ready.status.ready, '2/2');
   let last = '';
   const logs = await until('the client printed the page', async () => {
-    const r = await docker(['logs', client]);
+    const r = await docker(['logs', clientContainer]);
     last = `${r.stdout}${r.stderr}`;
     return last.includes('hello from compose') ? last : undefined;
   }, 30_000).catch(async (err: Error) => {
-    throw new Error(`${err.message}\nclient logs: ${last}\nserver: ${(await docker(['exec', server, 'ls', '-la', '/www'])).stdout}\n${(await docker(['inspect', client])).stdout.slice(0, 3000)}`);
+    throw new Error(`${err.message}\nclient logs: ${last}\nserver: ${(await docker(['exec', serverContainer, 'ls', '-la', '/www'])).stdout}\n${(await docker(['inspect', clientContainer])).stdout.slice(0, 3000)}`);
   });
   assert.match(logs, 'hello from compose');
   type Inspect = { State: { StartedAt: string }; RestartCount: number };
-  const [s, c] = JSON.parse((await docker(['inspect', server, client])).stdout) as Inspect[];
+  const [s, c] = JSON.parse((await docker(['inspect', serverContainer, clientContainer])).stdout) as Inspect[];
   assert.ok(Date.parse(c!.State.StartedAt) > Date.parse(s!.State.StartedAt), 'the client started after the server');
   // The client exits (and is restarted) if its one fetch fails: no restart means the server was
   // already serving when the client started, i.e. it waited for Healthy.
   assert.is(c!.RestartCount, 0);
-  const nets = JSON.parse((await docker(['inspect', '-f', '{{json .NetworkSettings.Networks}}', client])).stdout) as Record<string, unknown>;
+  const nets = JSON.parse((await docker(['inspect', '-f', '{{json .NetworkSettings.Networks}}', clientContainer])).stdout) as Record<string, { Aliases: string[] | null }>;
   assert.equal(Object.keys(nets), [`${project}_default`]);
+  assert.ok(nets[`${project}_default`]!.Aliases?.includes(client), 'the service name is an alias on the project network');
 });
 
 test.run();
