@@ -61,6 +61,12 @@ test('-o FILE and -o DIR/ write what `berth validate` accepts', () => {
   const tokenLines: string[] = [];
   assert.is(runValidate([join(dir, 'with-token')], (l) => tokenLines.push(l)), 0, tokenLines.join('\n'));
   assert.match(tokenLines.at(-1)!, /3 documents: 2 valid, 0 invalid, 1 skipped/);
+  // The app's directory with its compose file beside the manifests validates too: compose files
+  // in directories are not manifests.
+  writeFileSync(join(dir, 'with-token/docker-compose.override.yml'), 'services: {}\n');
+  writeFileSync(join(dir, 'with-token/compose.yaml'), readFileSync(compose));
+  assert.is(runValidate([join(dir, 'with-token')], () => undefined), 0);
+  assert.is(runValidate([join(dir, 'with-token/compose.yaml')], () => undefined), 1, 'named explicitly, it is read (and is no manifest)');
   assert.is(runValidate([outDir], () => undefined), 0);
 });
 

@@ -11,7 +11,8 @@ export const VALIDATE_HELP = `Usage: berth validate [options] <file|dir>...
 
 Validates ContainerHost and AgentToken manifests against the CRD schemas in crds/ (structure,
 defaults, enums, bounds, unknown fields) and the same rules the CRDs state in CEL. Directories are
-read recursively (*.yaml, *.yml); files may hold several documents. Documents of other API groups
+read recursively (*.yaml, *.yml; compose files such as compose.yaml are left to 'berth convert
+compose'); files may hold several documents. Documents of other API groups
 (Namespaces, Secrets, ...) are skipped and counted.
 
 Each problem is printed as

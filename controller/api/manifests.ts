@@ -2,7 +2,7 @@
 // with where it came from (file, document index, line numbers of its fields) so every error can
 // name the file, the document and the line of the offending field.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { isNode, LineCounter, parseAllDocuments, type Document } from 'yaml';
 import type { PathSegment } from './rules.js';
 
@@ -19,8 +19,14 @@ export interface ManifestDocument {
 }
 
 const MANIFEST_FILE = /\.ya?ml$/i;
+/** Compose files (compose.yaml, docker-compose.prod.yml, ...) are never manifests; `berth convert compose` reads them. */
+const COMPOSE_FILE = /^(docker-)?compose(\.[^./]+)*\.ya?ml$/i;
 
-/** Every manifest file under the given files and directories, sorted, skipping hidden entries. */
+/**
+ * Every manifest file under the given files and directories, sorted, skipping hidden entries and,
+ * in directories, compose files (an app's directory often holds its compose.yaml beside the
+ * converted manifests). A file named explicitly is always read.
+ */
 export function collectManifestFiles(paths: readonly string[]): string[] {
   const files: string[] = [];
   const visit = (path: string, explicit: boolean): void => {
@@ -30,7 +36,7 @@ export function collectManifestFiles(paths: readonly string[]): string[] {
         if (name.startsWith('.') || name === 'node_modules') continue;
         visit(join(path, name), false);
       }
-    } else if (explicit || MANIFEST_FILE.test(path)) {
+    } else if (explicit || (MANIFEST_FILE.test(path) && !COMPOSE_FILE.test(basename(path)))) {
       files.push(path);
     }
   };
