@@ -247,7 +247,7 @@ function mapNetworking(service: string, svc: Json, c: Container, ctx: ProjectCon
   if (containerName !== undefined && containerName !== c.name) {
     if (joinsNetworks && DNS_NAME.test(containerName)) aliases.add(containerName);
     const kept = joinsNetworks && DNS_NAME.test(containerName);
-    ctx.warn(`service ${service}: container_name`, `Berth names the container "${c.name}" (after the service)${kept ? `; "${containerName}" kept as a network alias` : ''}`);
+    ctx.warn(`service ${service}: container_name`, `Berth names the container "${c.name}" (<project>-<service>)${kept ? `; "${containerName}" kept as a network alias` : ''}`);
   }
   if (mode === 'host' || mode === 'none') {
     c.network = mode;
