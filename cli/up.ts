@@ -7,6 +7,9 @@ import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { Controller } from '../controller/controller.js';
+import { uiTokenAccess } from '../controller/operate/operator-access.js';
+import { RestartRequestFile } from '../controller/operate/restart-requests.js';
+import { ensureUiToken } from '../controller/operate/ui-token.js';
 import { packageRoot } from '../controller/package-root.js';
 import { agentTokenSecretName } from '../controller/api/types.js';
 import { DirectoryStore } from '../controller/store/dir/dir-store.js';
@@ -57,7 +60,9 @@ export async function runUp(argv: string[]): Promise<number> {
   const logger = pino({ level, base: { component: 'controller' } });
 
   const store = new DirectoryStore({ paths: dirs, stateDir: state, logger: logger.child({ component: 'store' }) });
-  const controller = new Controller({ store, logger, version: VERSION, listen });
+  // `berth exec`/`berth restart` work here too, with the UI token from the state directory.
+  const uiToken = await ensureUiToken(state);
+  const controller = new Controller({ store, logger, version: VERSION, listen, operator: { access: uiTokenAccess(() => uiToken), restarts: new RestartRequestFile(join(state, 'restarts.json')) } });
   await controller.start();
 
   const stop = untilSignal();
