@@ -73,7 +73,10 @@ async function requestDirectory(remote: Extract<Remote, { mode: 'directory' }>, 
   return { at: body.at, containers: body.containers ?? [] };
 }
 
-type StatusContainer = { name: string; restartedFor?: string };
+type StatusContainer = { name: string; restartedFor?: string; startedAt?: string };
+/** Done: status records the request, or the container started at or after it. */
+const restartedSince = (c: StatusContainer | undefined, atMs: number) =>
+  [c?.restartedFor, c?.startedAt].some((t) => t !== undefined && Date.parse(t) >= atMs);
 
 async function containersNow(remote: Remote, namespace: string, name: string): Promise<StatusContainer[]> {
   if (remote.mode === 'kubernetes') {
@@ -110,7 +113,7 @@ export async function runRestart(argv: string[]): Promise<number> {
   const deadline = Date.now() + timeoutS * 1000;
   for (;;) {
     const list = await containersNow(remote, namespace, name).catch(() => []);
-    const left = requested.containers.filter((n) => { const c = list.find((x) => x.name === n); return !(c?.restartedFor && Date.parse(c.restartedFor) >= atMs); });
+    const left = requested.containers.filter((n) => !restartedSince(list.find((x) => x.name === n), atMs));
     if (left.length === 0) { console.log(`restarted: ${requested.containers.join(', ')}`); return 0; }
     if (Date.now() > deadline) { console.error(`berth restart: not restarted within ${timeoutS} s: ${left.join(', ')}`); return 1; }
     await new Promise((r) => setTimeout(r, 500));
