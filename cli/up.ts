@@ -31,6 +31,7 @@ Options:
   --state DIR        controller state: status, signing key, agent tokens (default .berth/state)
   --listen ADDR      status page, API and agent endpoint (default 127.0.0.1:7070)
   --no-agent         run the controller only
+  --allow-exec       let \`berth exec\` into this machine's managed containers (off by default)
   --log-level LEVEL  trace, debug, info, warn (default), error
   -h, --help         show this help`;
 
@@ -47,7 +48,7 @@ export async function runUp(argv: string[]): Promise<number> {
     args: argv, allowPositionals: true,
     options: {
       dir: { type: 'string', multiple: true }, state: { type: 'string' }, listen: { type: 'string' },
-      'no-agent': { type: 'boolean' }, 'log-level': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'no-agent': { type: 'boolean' }, 'allow-exec': { type: 'boolean' }, 'log-level': { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) { console.log(UP_HELP); return 0; }
@@ -73,7 +74,7 @@ export async function runUp(argv: string[]): Promise<number> {
       const file = join(state, 'tokens', token.metadata.namespace, `${agentTokenSecretName(token)}.token`);
       if (!(await waitForFile(file, 10_000))) { console.error(`berth up: no token was minted for AgentToken ${token.metadata.namespace}/${token.metadata.name} (${file})`); continue; }
       const host = `${token.metadata.namespace}/${token.spec.hostRef.name}`;
-      agents.push(runAgent(['--url', controller.agentUrl, '--token-file', file, '--log-level', level], {
+      agents.push(runAgent(['--url', controller.agentUrl, '--token-file', file, '--log-level', level, ...(values['allow-exec'] ? ['--allow-exec'] : [])], {
         until: stop, log: pino({ level, base: { component: 'agent', host } }),
       }));
       lines.push(`  agent:      host ${host} on ${process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'}`);

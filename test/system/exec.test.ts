@@ -144,6 +144,7 @@ test('32 MiB of output to a consumer that stalls: all of it arrives, the control
   assert.is(received, total);
   assert.ok(duringStall < total / 2, `the stalled consumer held the stream back (${duringStall} of ${total} bytes before it resumed)`);
   const grewMiB = (peak - base) / 1024;
+  console.log(`exec backpressure: ${total / 1048576} MiB; ${(duringStall / 1048576).toFixed(1)} MiB delivered before the 3 s stall ended; controller RSS +${grewMiB.toFixed(1)} MiB at peak`);
   assert.ok(grewMiB < 16, `controller RSS grew ${grewMiB.toFixed(1)} MiB while the consumer stalled (bounded by the credit window)`);
 });
 
