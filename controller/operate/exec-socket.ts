@@ -12,7 +12,7 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { EXEC_CHANNEL, EXEC_CHUNK_BYTES, EXEC_WS_PATH, type ExecClientMessage, type ExecServerMessage } from '../../protocol/exec.js';
 import { CLOSE } from '../../protocol/frames.js';
 import type { EventRecord } from '../store/store.js';
-import { refuseUpgrade } from '../http/upgrade-router.js';
+import { refuseUpgrade } from '../lib/refuse-upgrade.js';
 import type { ExecHandle, ExecRelay, ExecStart } from './exec-relay.js';
 import type { OperatorAccess } from './operator-access.js';
 
