@@ -54,7 +54,8 @@ async function requestKube(kube: KubeTarget, namespace: string, name: string, co
   const at = new Date().toISOString();
   const by = await whoAmI(kube);
   const key = container === undefined ? RESTART_ANNOTATIONS.all : `${RESTART_ANNOTATIONS.containerPrefix}${container}`;
-  const patch = { metadata: { annotations: { [key]: at, ...(by ? { [RESTART_ANNOTATIONS.by]: by } : {}) } } };
+  // Without a name from SelfSubjectReview the old restartedBy goes (null), so no Event names the wrong person.
+  const patch = { metadata: { annotations: { [key]: at, [RESTART_ANNOTATIONS.by]: by ?? null } } };
   const r = await kubeRequest(kube, 'PATCH', `${hostPath(namespace, name)}?fieldManager=berth-restart`, patch, 'application/merge-patch+json');
   if (r.status !== 200) throw kubeError(r, `cannot annotate ContainerHost ${namespace}/${name}`);
   return { at, containers: container === undefined ? declared : [container] };

@@ -237,7 +237,10 @@ export class Controller {
     this.execRelay = new ExecRelay(hub, logger);
     this.execSocket = new ExecSocket({
       relay: this.execRelay, access: this.operatorAccess, logger,
-      containersOf: (namespace, name) => store.host(`${namespace}/${name}`)?.spec.containers?.map((c) => c.name) ?? (store.host(`${namespace}/${name}`) ? [] : undefined),
+      containersOf: (namespace, name) => {
+        const host = store.host(`${namespace}/${name}`);
+        return host ? (host.spec.containers ?? []).map((c) => c.name) : undefined;
+      },
       isConnected: (key) => hub.isConnected(key),
       recordEvent: (key, e) => store.recordEvent('ContainerHost', key, e),
     });
