@@ -13,6 +13,8 @@ Commands:
   agent --url URL          run the agent of one host on this machine
   validate <file|dir>...   check manifests against the CRD schemas and rules
   convert compose FILE...  turn a compose application into a ContainerHost
+  restart NS/HOST [NAME]   restart a host's containers once, in place (declarative)
+  exec NS/HOST NAME -- CMD run a command in a managed container (-i stdin, -t TTY)
 
 Run 'berth <command> --help' for a command's options.`;
 
@@ -25,6 +27,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   agent: async () => { const { runAgent } = await import('./agent.js'); return (argv) => runAgent(argv); },
   validate: async () => (await import('./validate.js')).runValidate,
   convert: async () => (await import('./convert-compose.js')).runConvert,
+  ...(await import('./operator-verbs.js')).OPERATOR_VERBS,
 };
 
 export async function main(argv: string[]): Promise<number> {

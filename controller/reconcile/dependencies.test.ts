@@ -34,6 +34,7 @@ test('a cycle (which the apiserver accepts) holds back every container on it and
   const c = status.conditions!.find((x) => x.type === 'DependenciesValid')!;
   assert.is(c.status, 'False');
   assert.match(c.message, 'cycle');
+  assert.is(status.conditions!.find((x) => x.type === 'Synced')!.reason, 'Progressing', 'd is still being created');
   const a = status.containers!.find((x) => x.name === 'a')!;
   assert.is(a.state, 'Pending');
   assert.match(a.message!, 'held back');
@@ -48,6 +49,17 @@ test('an unknown name blocks only its container; a valid graph is DependenciesVa
     unresolved: new Map(), inFlight: new Set(), failures: new Map(), dependencyProblems: dependencyInputs(good).problems, now: '2026-12-01T00:00:00Z',
   });
   assert.is(status.conditions!.find((x) => x.type === 'DependenciesValid')!.status, 'True');
+});
+
+test('only dependents left: Synced False with reason WaitingForDependencies naming what each waits for', () => {
+  const h = withDeps({ db: [], app: ['db'] });
+  const desired = new Map([['db', spec('db')], ['app', spec('app')]]);
+  const status = computeHostStatus({
+    host: h, agent: { connected: true, containers: [seen('db', { health: 'starting' })] }, desired, unresolved: new Map(), inFlight: new Set(), failures: new Map(),
+    waiting: new Map([['app', 'waiting for "db" to be healthy (it is starting)']]), dependencyProblems: [], now: '2026-12-01T00:00:00Z',
+  });
+  const synced = status.conditions!.find((x) => x.type === 'Synced')!;
+  assert.equal([synced.status, synced.reason, synced.message], ['False', 'WaitingForDependencies', 'app: waiting for "db" to be healthy (it is starting)']);
 });
 
 test.run();

@@ -119,8 +119,11 @@ export function computeHostStatus(input: StatusInput): ContainerHostStatus {
     synced = condition('Synced', outOfSync.length === 0, 'Paused', outOfSync.length ? `paused; out of sync: ${outOfSync.map((c) => c.name).join(', ')}` : 'paused; in sync', input, previous);
   } else if (outOfSync.length) {
     const failed = outOfSync.filter((c) => c.state === 'Failed');
-    synced = condition('Synced', false, failed.length ? 'Failed' : 'Progressing',
-      failed.length ? failed.map((c) => `${c.name}: ${c.message ?? 'failed'}`).join('; ') : `converging: ${outOfSync.map((c) => c.name).join(', ')}`, input, previous);
+    const waiting = outOfSync.filter((c) => input.waiting?.has(c.name) && !input.inFlight.has(c.name));
+    synced = failed.length ? condition('Synced', false, 'Failed', failed.map((c) => `${c.name}: ${c.message ?? 'failed'}`).join('; '), input, previous)
+      // Everything left waits for its dependencies (dependsOn): say what each waits for.
+      : waiting.length === outOfSync.length ? condition('Synced', false, 'WaitingForDependencies', waiting.map((c) => `${c.name}: ${c.message}`).join('; '), input, previous)
+        : condition('Synced', false, 'Progressing', `converging: ${outOfSync.map((c) => c.name).join(', ')}`, input, previous);
   } else {
     synced = condition('Synced', true, 'Synced', 'every container matches its spec', input, previous);
   }

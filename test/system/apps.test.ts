@@ -63,6 +63,8 @@ test('the client waits for the server to be healthy, and status says so', async 
   const h = await env.waitHost(host, 'the client held back', (v) => v.status.containers?.find((c) => c.name === client && /waiting for .* healthy/.test(c.message ?? '')));
   assert.match(h.message ?? '', server);
   assert.not.ok(await exists('container', client), 'no client container while it waits');
+  const synced = await env.waitHost(host, 'Synced says why', (v) => condition(v, 'Synced')?.reason === 'WaitingForDependencies' && condition(v, 'Synced'));
+  assert.match(synced.message, `${client}: waiting for "${server}" to be healthy`);
   assert.ok(await exists('container', server));
 });
 
