@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunControllerOptions } from '../../cli/controller.js';
+import type { BackoffOptions } from '../../protocol/backoff.js';
 import { until } from './berth-env.js';
 import { installCrds } from './berth.js';
 import { docker } from './docker.js';
@@ -129,11 +130,19 @@ spec: { hostRef: { name: ${host} } }
   }
 
   /** Starts `berth agent` for `host` with the token now in its Secret, dialling `url`. */
-  async startAgent(host: string, url: string, opts: { logLevel?: string; token?: string } = {}): Promise<Proc & { tokenFile: string }> {
+  /**
+   * Starts `berth agent` for `host` with the token now in its Secret, dialling `url`. `backoff`
+   * runs the chaos agent instead (test/chaos/agent-proc.ts: the same code path with these
+   * reconnect-backoff options).
+   */
+  async startAgent(host: string, url: string, opts: { logLevel?: string; token?: string; backoff?: BackoffOptions } = {}): Promise<Proc & { tokenFile: string }> {
     const token = opts.token ?? (await this.tokenSecret(host)).token;
     const tokenFile = join(this.tmp, `${host}-${this.procs.length}.token`);
     writeFileSync(tokenFile, token, { mode: 0o600 });
-    const p = this.spawn(`agent-${host}`, ['agent', '--url', url.replace(/^http/, 'ws'), '--token-file', tokenFile, '--log-level', opts.logLevel ?? 'info']);
+    const args = ['--url', url.replace(/^http/, 'ws'), '--token-file', tokenFile, '--log-level', opts.logLevel ?? 'info'];
+    const p = opts.backoff
+      ? this.spawn(`agent-${host}`, args, { BERTH_CHAOS_BACKOFF: JSON.stringify(opts.backoff) }, 'dist/test/chaos/agent-proc.js')
+      : this.spawn(`agent-${host}`, ['agent', ...args]);
     return Object.assign(p, { tokenFile });
   }
 
