@@ -88,7 +88,14 @@ test('SIGTERM releases the Lease: the standby takes it as released (not expired)
     const before = await lease();
     await kb.stop(a, 'SIGTERM');
     assert.is(a.child.exitCode, 0, a.output().slice(-2000));
-    assert.ok(a.lines().some((l) => l.msg === 'lease released'), 'a released the Lease on its way out');
+    // In a's own log: its agent session ended (1001, shutting down) before the Lease went, so the
+    // two leaders never overlap.
+    const aLines = a.lines();
+    const released = aLines.findIndex((l) => l.msg === 'lease released');
+    const ended = aLines.findIndex((l) => l.msg === 'agent session ended' && l.host === `${kb.ns}/${host}`);
+    assert.ok(released >= 0, 'a released the Lease on its way out');
+    assert.ok(ended >= 0 && ended < released, `the agent session ended (line ${ended}) before the Lease was released (line ${released})`);
+    assert.is(aLines[ended]!.code, 1001);
     const acquired = await until('b acquires the Lease', () => b.lines().find((l) => l.msg === 'lease acquired'), 20_000);
     // "expired" would mean b waited out the 15 s lease; "released" means it took the freed Lease.
     assert.is(acquired.reason, 'released');
