@@ -153,11 +153,22 @@ spec: { hostRef: { name: ${host} } }
   }
 
   /** Waits until the host's condition `type` has `status` (and `reason`, when given); returns it. */
-  waitCondition(name: string, type: string, status: string, reason?: string, timeoutMs = 60_000) {
-    return until(`${name} ${type}=${status}${reason ? ` (${reason})` : ''}`, async () => {
-      const c = condition(await this.host(name), type);
-      return c && c.status === status && (!reason || c.reason === reason) ? c : undefined;
-    }, timeoutMs, 200);
+  async waitCondition(name: string, type: string, status: string, reason?: string, timeoutMs = 60_000) {
+    try {
+      return await until(`${name} ${type}=${status}${reason ? ` (${reason})` : ''}`, async () => {
+        const c = condition(await this.host(name), type);
+        return c && c.status === status && (!reason || c.reason === reason) ? c : undefined;
+      }, timeoutMs, 200);
+    } catch (err) {
+      // Say what the host and the processes were doing: a bare timeout explains nothing.
+      const h = await this.host(name).catch(() => undefined);
+      throw new Error(`${(err as Error).message}\nconditions: ${JSON.stringify(h?.status?.conditions)}\n${this.tails()}`);
+    }
+  }
+
+  /** The end of every process's output, for failure messages. */
+  tails(chars = 2500): string {
+    return this.procs.map((p) => `--- ${p.name} (pid ${p.child.pid}):\n${p.output().slice(-chars)}`).join('\n');
   }
 
   /** The host's managed containers on the bed's dockerd: name → ID (running or not). */
