@@ -118,15 +118,33 @@ spec: { hostRef: { name: ${host} } }
 
   /** The token Secret's values: the JWT as the agent reads it, and the Secret's base64 as stored. */
   async tokenSecret(host: string, notJwt?: string): Promise<{ token: string; base64: string; url: string }> {
-    return until(`the token Secret of ${host}`, async () => {
-      const r = await kubectl(['-n', this.ns, 'get', 'secret', `${host}-agent-token`, '-o', 'json']);
-      if (r.code !== 0) return undefined;
-      const data = (JSON.parse(r.stdout) as { data?: Record<string, string> }).data ?? {};
-      if (!data.token) return undefined;
-      const token = Buffer.from(data.token, 'base64').toString();
-      if (token === notJwt) return undefined;
-      return { token, base64: data.token, url: Buffer.from(data.url ?? '', 'base64').toString() };
-    }, 30_000, 200);
+    let foreign = '';
+    try {
+      return await until(`the token Secret of ${host}`, async () => {
+        const r = await kubectl(['-n', this.ns, 'get', 'secret', `${host}-agent-token`, '-o', 'json']);
+        if (r.code !== 0) return undefined;
+        const data = (JSON.parse(r.stdout) as { data?: Record<string, string> }).data ?? {};
+        if (!data.token) return undefined;
+        const token = Buffer.from(data.token, 'base64').toString();
+        if (token === notJwt) return undefined;
+        // Signed with this namespace's key, i.e. by our controller: a controller watching ALL
+        // namespaces (another test running beside this one) would mint into our Secrets too.
+        const kid = (JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString()) as { kid?: string }).kid;
+        if (kid !== await this.signingKid()) { foreign = kid ?? '(none)'; return undefined; }
+        return { token, base64: data.token, url: Buffer.from(data.url ?? '', 'base64').toString() };
+      }, 30_000, 200);
+    } catch (err) {
+      throw new Error(foreign
+        ? `the token Secret of ${host} holds a token signed by key ${foreign}, not this namespace's key: another Berth controller watching all namespaces (a test without --namespace running at the same time?) is reconciling this test's objects`
+        : (err as Error).message);
+    }
+  }
+
+  private async signingKid(): Promise<string | undefined> {
+    const r = await kubectl(['-n', this.ns, 'get', 'secret', 'berth-signing-key', '-o', 'json']);
+    if (r.code !== 0) return undefined;
+    const [value] = Object.values((JSON.parse(r.stdout) as { data?: Record<string, string> }).data ?? {});
+    return value ? (JSON.parse(Buffer.from(value, 'base64').toString()) as { kid?: string }).kid : undefined;
   }
 
   /** Starts `berth agent` for `host` with the token now in its Secret, dialling `url`. */
