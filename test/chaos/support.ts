@@ -241,12 +241,8 @@ export class EventLog {
   stop(): void { if (this.child && this.child.exitCode === null) this.child.kill('SIGTERM'); }
 }
 
-/** Controller metric value (first sample of `name` with exactly these labels). */
-export async function metric(env: BerthEnv, name: string, labels = ''): Promise<number | undefined> {
-  const text = (await env.get<string>('/metrics')).body;
-  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels ? `{${labels}}` : ''} `));
-  return line ? Number(line.split(' ').pop()) : undefined;
-}
+/** Re-exported from test/support/metrics.ts (its home now): metric(env, name, labels), undefined when absent. */
+export { metric } from '../support/metrics.js';
 
 /** Where scenarios print their progress (console.log in tests and the long form). */
 export type Log = (line: string) => void;

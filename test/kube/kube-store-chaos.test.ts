@@ -12,6 +12,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { until } from '../support/wait.js';
 import { KubeStore } from '../../controller/store/kube/kube-store.js';
 import type { StoreChange } from '../../controller/store/store.js';
 import { installCrds } from '../support/berth.js';
@@ -25,15 +26,7 @@ let ns = '';
 const kc = new KubeConfig();
 const stores: KubeStore[] = [];
 
-async function waitFor<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitFor = <T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000) => until(what, fn, timeoutMs);
 
 const hostYaml = (name: string, image: string) => `
 apiVersion: berth.dev/v1alpha1

@@ -7,6 +7,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { until } from '../support/wait.js';
 import { KubeStore, type RequestRecord } from '../../controller/store/kube/kube-store.js';
 import type { StoreChange } from '../../controller/store/store.js';
 import { generateSigningKey } from '../../controller/tokens/signing-key.js';
@@ -28,15 +29,7 @@ const events: StoreChange[] = [];
 const allChanges: StoreChange[] = [];
 let store: KubeStore;
 
-async function waitFor<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitFor = <T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000) => until(what, fn, timeoutMs);
 
 function newStore(opts: Partial<ConstructorParameters<typeof KubeStore>[0]> = {}): KubeStore {
   const s = new KubeStore({ kubeConfig: kc, namespace: ns, controllerNamespace: ctrlNs, logger, ...opts });
