@@ -69,6 +69,7 @@ const leaders = (es: LeaderElector[]) => es.filter((e) => e.isLeader());
 function sampler(es: LeaderElector[], everyMs = 100) {
   const counts: number[] = [];
   const timer = setInterval(() => counts.push(leaders(es).length), everyMs);
+  timer.unref(); // a failed wait must not keep the test process alive past its report
   return {
     counts,
     stop() { clearInterval(timer); return counts; },
