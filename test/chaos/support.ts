@@ -212,7 +212,10 @@ export class EventLog {
   private child?: ChildProcess;
 
   async start(hostKey: string): Promise<void> {
-    const child = spawn('docker', ['events', '--filter', 'type=container', '--filter', `label=berth.dev/host=${hostKey}`, '--format', '{{json .}}'], {
+    // --since now: dockerd replays what happened from this instant on, so nothing is missed while the
+    // subscription is being set up (no sleep and hope it is up).
+    const since = (Date.now() / 1000).toFixed(3);
+    const child = spawn('docker', ['events', '--since', since, '--filter', 'type=container', '--filter', `label=berth.dev/host=${hostKey}`, '--format', '{{json .}}'], {
       env: { ...process.env, DOCKER_HOST: bed('DOCKER_HOST') }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
@@ -228,7 +231,6 @@ export class EventLog {
         } catch { /* not an event line */ }
       }
     });
-    await sleep(300);   // let the subscription reach dockerd before anything happens
   }
 
   /** How many `action` events each berth.dev/name had in [fromMs, toMs]. */
