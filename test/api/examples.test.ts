@@ -10,7 +10,7 @@ import { repoRoot } from '../support/paths.js';
 
 test.before(async () => { await installCrds(); });
 
-for (const example of ['local', 'gitops', 'kubernetes']) {
+for (const example of ['local', 'gitops', 'kubernetes', 'apps/web-pair']) {
   test(`examples/${example} passes berth validate`, async () => {
     const result = await berth(['validate', join(repoRoot, 'examples', example)]);
     assert.is(result.code, 0, result.stdout + result.stderr);
@@ -47,6 +47,19 @@ test('examples/local applies to the real apiserver', async () => {
     assert.is(applied.code, 0, applied.stderr);
     const got = JSON.parse((await kubectl(['-n', example.namespace('default'), 'get', 'ch', 'local', '-o', 'json'], { check: true })).stdout);
     assert.equal(got.spec.containers.map((c: { name: string }) => c.name), ['clock', 'ticker', 'web'].map(example.container));
+  } finally {
+    for (const ns of example.namespaces) await deleteTestNamespace(ns);
+  }
+});
+
+test('examples/apps/web-pair (networks, a files volume, dependsOn) applies to the real apiserver', async () => {
+  const example = uniqueExample(join(repoRoot, 'examples/apps/web-pair'), id);
+  try {
+    const applied = await kubectl(['apply', '-f', '-'], { input: example.yaml });
+    assert.is(applied.code, 0, applied.stderr);
+    const got = JSON.parse((await kubectl(['-n', example.namespace('default'), 'get', 'ch', 'web-pair', '-o', 'json'], { check: true })).stdout);
+    assert.equal(got.spec.networks.map((n: { name: string }) => n.name), ['web-pair']);
+    assert.equal(got.spec.containers[1].dependsOn, [{ name: example.container('web-pair-web'), condition: 'Healthy' }]);
   } finally {
     for (const ns of example.namespaces) await deleteTestNamespace(ns);
   }

@@ -34,6 +34,7 @@ let proxyUrl = '';
 let systemNs = '';
 const controllers: Array<{ child: ChildProcess; url: string }> = [];
 let agent: ChildProcess | undefined;
+let agentStartedAt = 0;
 
 const output = new OutputBuffer();
 const logs = { join: (_sep?: string) => output.text() };
@@ -70,13 +71,18 @@ async function ensureDemo(): Promise<{ url: string; token: string }> {
     if (r.code !== 0) return undefined;
     const data = (JSON.parse(r.stdout) as { data: Record<string, string> }).data;
     secret = { url: Buffer.from(data.url!, 'base64').toString(), token: Buffer.from(data.token!, 'base64').toString() };
+    const h = await hostJson();
+    // An agent whose host was deleted may be backing off for long; one not connected 20 s after it
+    // started (or the last check) is restarted too.
+    const stale = cond(h, 'AgentConnected') !== 'True' && Date.now() - agentStartedAt > 20_000;
     const current = agent && agent.exitCode === null && agent.signalCode === null && existsSync(tokenFile) && readFileSync(tokenFile, 'utf8') === secret.token;
-    if (!current) {
+    if (!current || stale) {
       await stopProcess(agent, 'SIGKILL');
       writeFileSync(tokenFile, secret.token, { mode: 0o600 });
       agent = spawnBerth(['agent', '--url', proxyUrl, '--token-file', tokenFile], { output }).child;
+      agentStartedAt = Date.now();
     }
-    return cond(await hostJson(), 'Ready') === 'True';
+    return cond(h, 'Ready') === 'True';
   }, 150_000, 1_000);
   const wait = await waitReady();
   assert.is(wait.code, 0, `${wait.stderr}\n${logs.join().slice(-3000)}`);

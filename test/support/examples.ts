@@ -1,7 +1,8 @@
 // An example directory made unique for one test run, so that tests applying the same example never
 // share a namespace, a container name, a named volume or a host port on the shared bed (the
 // examples name fixed ones: berth-demo, greeter, web, 18081, …). Everything else stays as the
-// example has it — that is what the test proves works.
+// example has it — that is what the test proves works. (Managed network names are kept: they are
+// per host; a test that runs an example on the shared dockerd must map them itself.)
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
@@ -18,7 +19,7 @@ export interface UniqueExample {
 }
 
 type Doc = { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string }; spec?: Record<string, unknown> };
-type Container = { name?: string; ports?: Array<{ hostPort?: number }>; volumes?: Array<{ volume?: string }> };
+type Container = { name?: string; ports?: Array<{ hostPort?: number }>; volumes?: Array<{ volume?: string }>; dependsOn?: Array<{ name?: string }> };
 
 function files(dir: string): string[] {
   return readdirSync(dir).sort().flatMap((n) => {
@@ -42,6 +43,7 @@ export function uniqueExample(dir: string, id: string, hostPort: (original: numb
     if (d.kind !== 'ContainerHost') continue;
     for (const c of (d.spec?.containers ?? []) as Container[]) {
       if (c.name) c.name = container(c.name);
+      for (const d of c.dependsOn ?? []) if (d.name) d.name = container(d.name);
       for (const v of c.volumes ?? []) if (v.volume) v.volume = container(v.volume);
       for (const p of c.ports ?? []) {
         if (p.hostPort === undefined) continue;
