@@ -7,6 +7,20 @@ import type { Progress } from './kstatus.js';
 import type { StatusInput } from './status.js';
 import { classifyFailure, splitFailure, STALLED_REASONS, type StalledReasonName } from './stall-reasons.js';
 
+/** The reasons `Reconciling` carries for a ContainerHost (True unless noted), documented per reason. */
+export const RECONCILING_REASONS: ReadonlyArray<{ reason: string; when: string }> = [
+  { reason: 'WaitingForAgent', when: 'no agent has connected for this host yet' },
+  { reason: 'AgentDisconnected', when: 'the agent went away; nothing is dispatched until it reconnects (routine during agent restarts and controller failover, so not Stalled)' },
+  { reason: 'DockerUnavailable', when: 'the agent is connected but cannot reach its Docker Engine' },
+  { reason: 'Progressing', when: 'containers are being created, recreated, started or stopped' },
+  { reason: 'Retrying', when: 'an action failed for a reason that may pass (a timeout, the network, the engine); it is retried with backoff' },
+  { reason: 'ContainersNotReady', when: 'every container matches its spec but one is not ready yet (e.g. its healthcheck is starting or failing)' },
+  { reason: 'CleaningUp / CleanupWaitingForAgent', when: 'the host is being deleted' },
+  { reason: 'Stalled', when: 'False: see Stalled' },
+  { reason: 'Paused', when: 'False: spec.paused; nothing is dispatched on purpose' },
+  { reason: 'Ready', when: 'False: converged and Ready' },
+];
+
 export interface HostFacts {
   input: StatusInput;
   containers: readonly ContainerStatus[];
