@@ -123,7 +123,7 @@ test.before(async () => {
 test.after(async () => {
   for (const p of [agent, controller]) if (p && p.exitCode === null) p.kill('SIGKILL');
   await cleanup();
-  await docker(['rm', '-f', ...['c-ready', 'c-starting', 'c-never', 'c-policy', 'c-auth', 'c-secret', 'c-back'].map((n) => `${ns}-${n}`)]);
+  await docker(['rm', '-f', ...['c-ready', 'c-starting', 'c-never', 'c-policy', 'c-auth', 'c-absent', 'c-port', 'c-secret', 'c-back'].map((n) => `${ns}-${n}`)]);
   for (const n of [ns, unwatched, systemNs]) if (n) await deleteTestNamespace(n);
   rmSync(tmp, { recursive: true, force: true });
 });
@@ -210,8 +210,26 @@ test('Stalled RegistryAuthFailed: wrong credentials for the bed registry', async
   await expectStalled('RegistryAuthFailed');
 });
 
+test('Stalled ImageNotFound: good credentials, but the bed registry has no such image', async () => {
+  const registry = bed('BERTH_TEST_REGISTRY');
+  const user = bed('BERTH_TEST_REGISTRY_USER');
+  const password = bed('BERTH_TEST_REGISTRY_PASSWORD');
+  const config = { auths: { [registry]: { username: user, password, auth: Buffer.from(`${user}:${password}`).toString('base64') } } };
+  await applyYaml(`apiVersion: v1\nkind: Secret\nmetadata: { name: regcred, namespace: ${ns} }\ntype: kubernetes.io/dockerconfigjson\ndata:\n  .dockerconfigjson: ${Buffer.from(JSON.stringify(config)).toString('base64')}\n`);
+  await declare({ imagePullSecrets: [{ name: 'regcred' }], containers: [container(`${ns}-c-absent`, { image: `${registry}/berth-test-gitops-absent/img:1`, imagePullPolicy: 'Always' })] });
+  await expectStalled('ImageNotFound');
+});
+
+test('Stalled PortInUse: the hostPort is published by a container Berth does not manage', async () => {
+  const holder = uniqueName();
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  await dockerOk(['run', '-d', '--name', holder, '-p', `${port}:80`, bed('BERTH_TEST_IMAGE'), 'sleep', '3600']);
+  await declare({ imagePullSecrets: null, containers: [container(`${ns}-c-port`, { ports: [{ containerPort: 80, hostPort: port }] })] });
+  await expectStalled('PortInUse');
+});
+
 test('Stalled SecretNotFound: env from a Secret that does not exist', async () => {
-  await declare({ imagePullSecrets: null, containers: [container(`${ns}-c-secret`, { env: [{ name: 'PW', valueFrom: { secretKeyRef: { name: 'nowhere', key: 'pw' } } }] })] });
+  await declare({ containers: [container(`${ns}-c-secret`, { env: [{ name: 'PW', valueFrom: { secretKeyRef: { name: 'nowhere', key: 'pw' } } }] })] });
   await expectStalled('SecretNotFound');
 });
 
