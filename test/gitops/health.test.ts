@@ -7,6 +7,7 @@
 // Scenarios change the spec (a new generation each) and use a new container name each time, so one
 // scenario's retry backoff never delays the next.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ import YAML from 'yaml';
 import { until } from '../support/berth-env.js';
 import { installCrds } from '../support/berth.js';
 import { cleanup, docker, dockerOk, uniqueName } from '../support/docker.js';
-import { applyYaml, createTestNamespace, deleteTestNamespace, kubeconfig, kubectl, run } from '../support/kube.js';
+import { applyYaml, createTestNamespace, deleteTestNamespace, kubectl, run } from '../support/kube.js';
 import { repoRoot } from '../support/paths.js';
 import { gitopsTools } from '../support/gitops.js';
 import { bed } from '../support/testbed.js';
@@ -101,11 +102,63 @@ function spawnBerth(args: string[]): ChildProcess {
   return child;
 }
 
+/**
+ * The bed is shared: other tests run controllers that watch every namespace as the bed's `admin`
+ * (test/kube/mode.test.ts does) and would write these hosts' status too. A ValidatingAdmissionPolicy
+ * refuses `admin`'s writes to Berth objects and Secrets in this test's namespaces; this test writes
+ * there as another system:masters identity (impersonation), its controller as a ServiceAccount.
+ */
+const AS_TEST = ['--as=berth-gitops-test', '--as-group=system:masters'];
+const fenceName = `berth-test-gitops-${randomBytes(4).toString('hex')}`;
+const asTest = (args: string[], input?: string) => kubectl([...AS_TEST, ...args], { check: true, ...(input === undefined ? {} : { input }) });
+const applyAsTest = (yaml: string) => asTest(['apply', '-f', '-'], yaml);
+
+async function fence(namespaces: string[]): Promise<void> {
+  await applyYaml(`apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: { name: ${fenceName} }
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    namespaceSelector: { matchExpressions: [{ key: kubernetes.io/metadata.name, operator: In, values: [${namespaces.join(', ')}] }] }
+    resourceRules:
+    - { apiGroups: [berth.dev], apiVersions: ["*"], operations: [CREATE, UPDATE], resources: [containerhosts, containerhosts/status, agenttokens, agenttokens/status] }
+    - { apiGroups: [""], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [secrets] }
+  validations:
+  - expression: "request.userInfo.username != 'admin'"
+    message: "this namespace belongs to test/gitops/health.test.ts; another Berth controller must not write here"
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: { name: ${fenceName} }
+spec: { policyName: ${fenceName}, validationActions: [Deny] }
+`);
+  await until('the namespace fence is in force', async () => {
+    const r = await kubectl(['-n', namespaces[0]!, 'create', 'secret', 'generic', 'fence-check', '--dry-run=server']);
+    return r.code !== 0 && /belongs to test\/gitops/.test(r.stderr);
+  }, 30_000);
+}
+
+/** A kubeconfig for a cluster-admin ServiceAccount in the controller namespace (not `admin`, so the fence lets it write). */
+async function controllerKubeconfig(): Promise<string> {
+  await kubectl(['-n', systemNs, 'create', 'serviceaccount', 'controller'], { check: true });
+  await kubectl(['create', 'clusterrolebinding', fenceName, '--clusterrole=cluster-admin', `--serviceaccount=${systemNs}:controller`], { check: true });
+  const token = (await kubectl(['-n', systemNs, 'create', 'token', 'controller', '--duration=1h'], { check: true })).stdout.trim();
+  const file = join(tmp, 'controller.kubeconfig');
+  writeFileSync(file, JSON.stringify({
+    apiVersion: 'v1', kind: 'Config', 'current-context': 'sa',
+    clusters: [{ name: 'bed', cluster: { server: bed('BERTH_TEST_APISERVER_URL'), 'certificate-authority': bed('BERTH_TEST_KUBE_CA') } }],
+    users: [{ name: 'sa', user: { token } }],
+    contexts: [{ name: 'sa', context: { cluster: 'bed', user: 'sa' } }],
+  }), { mode: 0o600 });
+  return file;
+}
+
 const container = (name: string, extra: Record<string, unknown> = {}) => ({ name, image: bed('BERTH_TEST_IMAGE'), imagePullPolicy: 'IfNotPresent', command: ['sleep', '3600'], ...extra });
 
 /** Replace the host's containers (and policy / pull secrets) with a merge patch: one new generation. */
 async function declare(spec: Record<string, unknown>): Promise<void> {
-  await kubectl(['-n', ns, 'patch', 'containerhost', 'box', '--type=merge', '-p', JSON.stringify({ spec })], { check: true });
+  await asTest(['-n', ns, 'patch', 'containerhost', 'box', '--type=merge', '-p', JSON.stringify({ spec })]);
 }
 
 test.before(async () => {
@@ -114,8 +167,9 @@ test.before(async () => {
   ns = await createTestNamespace('berth-t-gitops');
   unwatched = await createTestNamespace('berth-t-gitops-off');
   systemNs = await createTestNamespace('berth-t-gitops-sys');
+  await fence([ns, unwatched]);
   // Watching only its own namespace: this controller never touches other tests' hosts.
-  controller = spawnBerth(['controller', '--kube', '--kubeconfig', kubeconfig('admin'), '--namespace', ns, '--controller-namespace', systemNs,
+  controller = spawnBerth(['controller', '--kube', '--kubeconfig', await controllerKubeconfig(), '--namespace', ns, '--controller-namespace', systemNs,
     '--listen', '127.0.0.1:0', '--agent-url', 'ws://127.0.0.1:9/', '--log-level', 'info']);
   controllerUrl = await until('the controller serves', () => /"url":"(http:\/\/[^"]+)"/.exec(logs.join(''))?.[1], 30_000);
 });
@@ -124,6 +178,7 @@ test.after(async () => {
   for (const p of [agent, controller]) if (p && p.exitCode === null) p.kill('SIGKILL');
   await cleanup();
   await docker(['rm', '-f', ...['c-ready', 'c-starting', 'c-never', 'c-policy', 'c-auth', 'c-absent', 'c-port', 'c-secret', 'c-back'].map((n) => `${ns}-${n}`)]);
+  await kubectl(['delete', 'validatingadmissionpolicybinding,validatingadmissionpolicy,clusterrolebinding', fenceName, '--ignore-not-found']);
   for (const n of [ns, unwatched, systemNs]) if (n) await deleteTestNamespace(n);
   rmSync(tmp, { recursive: true, force: true });
 });
@@ -137,7 +192,7 @@ test('the shipped Argo CD script is the same in the .lua file, argocd-cm.yaml an
 });
 
 test('new: a host no controller has looked at is InProgress / Progressing, never Current', async () => {
-  await applyYaml(`apiVersion: berth.dev/v1alpha1\nkind: ContainerHost\nmetadata: { name: fresh, namespace: ${unwatched} }\nspec:\n  containers: [{ name: a, image: busybox:1 }]\n`);
+  await applyAsTest(`apiVersion: berth.dev/v1alpha1\nkind: ContainerHost\nmetadata: { name: fresh, namespace: ${unwatched} }\nspec:\n  containers: [{ name: a, image: busybox:1 }]\n`);
   const j = await judge(unwatched, 'fresh');
   assert.is(j.obj.status?.observedGeneration, 0, 'the CRD default, before any controller wrote status');
   assert.is(j.obj.status?.conditions, undefined);
@@ -145,7 +200,7 @@ test('new: a host no controller has looked at is InProgress / Progressing, never
 });
 
 test('first status: written at once, Reconciling (waiting for an agent)', async () => {
-  await applyYaml(`apiVersion: berth.dev/v1alpha1
+  await applyAsTest(`apiVersion: berth.dev/v1alpha1
 kind: ContainerHost
 metadata: { name: box, namespace: ${ns} }
 spec:
@@ -205,7 +260,7 @@ test('Stalled PolicyRefused: a bind mount that resolves outside the allowed host
 test('Stalled RegistryAuthFailed: wrong credentials for the bed registry', async () => {
   const registry = bed('BERTH_TEST_REGISTRY');
   const config = { auths: { [registry]: { username: bed('BERTH_TEST_REGISTRY_USER'), password: 'not-the-password', auth: Buffer.from(`${bed('BERTH_TEST_REGISTRY_USER')}:not-the-password`).toString('base64') } } };
-  await applyYaml(`apiVersion: v1\nkind: Secret\nmetadata: { name: regcred, namespace: ${ns} }\ntype: kubernetes.io/dockerconfigjson\ndata:\n  .dockerconfigjson: ${Buffer.from(JSON.stringify(config)).toString('base64')}\n`);
+  await applyAsTest(`apiVersion: v1\nkind: Secret\nmetadata: { name: regcred, namespace: ${ns} }\ntype: kubernetes.io/dockerconfigjson\ndata:\n  .dockerconfigjson: ${Buffer.from(JSON.stringify(config)).toString('base64')}\n`);
   await declare({ imagePullSecrets: [{ name: 'regcred' }], containers: [container(`${ns}-c-auth`, { image: `${registry}/berth-test-gitops/img:1`, imagePullPolicy: 'Always' })] });
   await expectStalled('RegistryAuthFailed');
 });
@@ -215,7 +270,7 @@ test('Stalled ImageNotFound: good credentials, but the bed registry has no such 
   const user = bed('BERTH_TEST_REGISTRY_USER');
   const password = bed('BERTH_TEST_REGISTRY_PASSWORD');
   const config = { auths: { [registry]: { username: user, password, auth: Buffer.from(`${user}:${password}`).toString('base64') } } };
-  await applyYaml(`apiVersion: v1\nkind: Secret\nmetadata: { name: regcred, namespace: ${ns} }\ntype: kubernetes.io/dockerconfigjson\ndata:\n  .dockerconfigjson: ${Buffer.from(JSON.stringify(config)).toString('base64')}\n`);
+  await applyAsTest(`apiVersion: v1\nkind: Secret\nmetadata: { name: regcred, namespace: ${ns} }\ntype: kubernetes.io/dockerconfigjson\ndata:\n  .dockerconfigjson: ${Buffer.from(JSON.stringify(config)).toString('base64')}\n`);
   await declare({ imagePullSecrets: [{ name: 'regcred' }], containers: [container(`${ns}-c-absent`, { image: `${registry}/berth-test-gitops-absent/img:1`, imagePullPolicy: 'Always' })] });
   await expectStalled('ImageNotFound');
 });
