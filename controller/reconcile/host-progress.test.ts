@@ -34,6 +34,7 @@ const ROWS: Array<[string, StatusInput, 'Reconciling' | 'Stalled' | 'neither', s
   ['a stalled failure with a newer attempt in flight is not (yet) stalled', input(hostWith(['a']), { inFlight: new Set(['a']), failures: new Map([['a', 'NameConflict: held']]) }), 'Reconciling', 'Progressing'],
   ['a failure reported before the agent went is not judged without it', input(hostWith(['a']), { agent: { connected: false, lastSeenAt: '2026-11-21T09:00:00Z' }, failures: new Map([['a', 'NameConflict: held']]) }), 'Reconciling', 'AgentDisconnected'],
   ['paused', input(hostWith(['a'], { paused: true }), connected([])), 'neither', 'Paused'],
+  ['a dependsOn cycle', input(hostWith(['a']), { ...connected([]), dependencyProblems: ['a: dependsOn cycle a → a'] }), 'Stalled', 'InvalidDependencies'],
   ['deleting', input(hostWith(['a'], {}, { deletionTimestamp: '2026-11-21T10:00:00Z' }), connected()), 'Reconciling', 'CleaningUp'],
 ];
 

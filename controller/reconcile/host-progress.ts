@@ -1,6 +1,6 @@
 // Where a ContainerHost stands for kstatus (see kstatus.ts): decided from the same facts as its
-// status, in this order — being deleted; paused; a container that cannot converge without an
-// outside change (stall-reasons.ts); no agent or no Docker to act through; converging; Ready.
+// status, in this order — being deleted; paused; invalid dependsOn; a container that cannot
+// converge without an outside change (stall-reasons.ts); no agent or no Docker to act through; converging; Ready.
 // Pure.
 import type { Condition, ContainerStatus } from '../api/types.js';
 import type { Progress } from './kstatus.js';
@@ -13,6 +13,7 @@ export const RECONCILING_REASONS: ReadonlyArray<{ reason: string; when: string }
   { reason: 'AgentDisconnected', when: 'the agent went away; nothing is dispatched until it reconnects (routine during agent restarts and controller failover, so not Stalled)' },
   { reason: 'DockerUnavailable', when: 'the agent is connected but cannot reach its Docker Engine' },
   { reason: 'Progressing', when: 'containers are being created, recreated, started or stopped' },
+  { reason: 'WaitingForDependencies', when: 'what is left to converge waits for its dependsOn containers' },
   { reason: 'Retrying', when: 'an action failed for a reason that may pass (a timeout, the network, the engine); it is retried with backoff' },
   { reason: 'ContainersNotReady', when: 'every container matches its spec but one is not ready yet (e.g. its healthcheck is starting or failing)' },
   { reason: 'CleaningUp / CleanupWaitingForAgent', when: 'the host is being deleted' },
@@ -49,6 +50,11 @@ export function hostProgress(facts: HostFacts): Progress {
   if (host.metadata.deletionTimestamp !== undefined) return { state: 'reconciling', reason: synced.reason, message: synced.message };
   if (host.spec.paused) return { state: 'settled', reason: 'Paused', message: `paused (spec.paused): nothing is dispatched; ${synced.message}` };
 
+  // A dependsOn cycle or unknown name holds its containers back until the spec changes.
+  const problems = input.dependencyProblems ?? [];
+  if (problems.length) {
+    return { state: 'stalled', reason: 'InvalidDependencies', message: `${problems.join('; ')} — ${STALLED_REASONS.InvalidDependencies.fix}` };
+  }
   const stalled = stalledContainers(facts);
   if (stalled.length) {
     const first = stalled[0]!;

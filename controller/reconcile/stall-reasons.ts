@@ -15,9 +15,11 @@ export const STALLED_REASONS = {
   NameConflict: { reason: 'NameConflict', when: 'the Docker container name is held by a container Berth does not manage (or another host\'s)', fix: 'rename or remove that container, or rename the container in the spec' },
   RegistryAuthFailed: { reason: 'RegistryAuthFailed', when: 'the registry refused the pull credentials (or asked for some and none were given)', fix: 'fix the imagePullSecrets Secret or the host\'s imagePullSecrets' },
   ImageNotFound: { reason: 'ImageNotFound', when: 'the registry answered that the image or tag does not exist', fix: 'push the image, or correct the reference' },
-  SecretNotFound: { reason: 'SecretNotFound', when: 'an env valueFrom.secretKeyRef names a Secret (or a key) that does not exist', fix: 'create the Secret or the key, or mark the reference optional' },
+  SecretNotFound: { reason: 'SecretNotFound', when: 'an env valueFrom.secretKeyRef, envFrom or files volume names a Secret (or a key) that does not exist', fix: 'create the Secret or the key, or mark the reference optional' },
+  ConfigMapNotFound: { reason: 'ConfigMapNotFound', when: 'an envFrom or files volume names a ConfigMap (or a key) that does not exist', fix: 'create the ConfigMap or the key, or mark the reference optional' },
   PortInUse: { reason: 'PortInUse', when: 'a hostPort is already taken on the host', fix: 'free the port, or choose another hostPort' },
   NetworkNotFound: { reason: 'NetworkNotFound', when: 'the container\'s network does not exist on the host', fix: 'create the Docker network, or change spec network' },
+  InvalidDependencies: { reason: 'InvalidDependencies', when: 'a dependsOn names a container the host does not declare, or the dependencies form a cycle (the containers concerned are held back)', fix: 'correct the dependsOn lists' },
   AgentRefused: { reason: 'AgentRefused', when: 'the agent refused the controller\'s request as invalid (usually an agent older than the controller)', fix: 'upgrade the agent' },
 } as const satisfies Record<string, StalledReason>;
 
@@ -41,6 +43,7 @@ const RULES: readonly Rule[] = [
   { code: 'PullFailed', match: /unauthorized|authentication required|no basic auth credentials|incorrect username or password|denied/i, reason: 'RegistryAuthFailed' },
   { code: 'PullFailed', match: /manifest unknown|not found|does not exist|name unknown/i, reason: 'ImageNotFound' },
   { code: 'SecretNotFound', reason: 'SecretNotFound' },
+  { code: 'ConfigMapNotFound', reason: 'ConfigMapNotFound' },
   { code: 'DockerError', match: /port is already allocated|address already in use/i, reason: 'PortInUse' },
   { code: 'DockerError', match: /network [^ ]+ not found|no such network/i, reason: 'NetworkNotFound' },
   { code: 'refused', reason: 'AgentRefused' },
