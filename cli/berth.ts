@@ -12,6 +12,8 @@ Commands:
   controller --dir PATH    run the controller on a directory of manifests
   agent --url URL          run the agent of one host on this machine
   validate <file|dir>...   check manifests against the CRD schemas and rules
+  restart NS/HOST [NAME]   restart a host's containers once, in place (declarative)
+  exec NS/HOST NAME -- CMD run a command in a managed container (-i stdin, -t TTY)
 
 Run 'berth <command> --help' for a command's options.`;
 
@@ -23,6 +25,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   controller: async () => { const { runController } = await import('./controller.js'); return (argv) => runController(argv); },
   agent: async () => { const { runAgent } = await import('./agent.js'); return (argv) => runAgent(argv); },
   validate: async () => (await import('./validate.js')).runValidate,
+  ...(await import('./operator-verbs.js')).OPERATOR_VERBS,
 };
 
 export async function main(argv: string[]): Promise<number> {
