@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
+import { STALLED_REASONS } from '../../controller/reconcile/stall-reasons.js';
 import { API_REFERENCE, crdTexts, REGENERATE, renderApiReference, type Schema } from '../tools/api-reference.js';
 
 test(`docs/api-reference.md is current with crds/ (else: ${REGENERATE})`, () => {
@@ -50,6 +51,11 @@ test('every spec and status field of every CRD has a row with its description', 
   }
   assert.match(doc, /\| `spec\.containers\[\]\.image` \| string \| required \|/);
   assert.match(doc, /privileged containers need spec\.policy\.allowPrivileged: true/, 'CEL rule messages are listed');
+});
+
+test('every Stalled reason the controller can set is documented with what to do', () => {
+  const doc = readFileSync(API_REFERENCE, 'utf8');
+  for (const r of Object.values(STALLED_REASONS)) assert.ok(doc.includes(`| \`${r.reason}\` | ${r.when}`), `Stalled reason ${r.reason}`);
 });
 
 test.run();
