@@ -1,0 +1,7 @@
+/**
+ * A failure the user can act on (the controller is unreachable, a host is not found, access is
+ * refused, a port is in use): printed as one line "berth VERB: MESSAGE", no stack trace.
+ */
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode = 1) { super(message); }
+}
