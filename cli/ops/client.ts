@@ -42,8 +42,16 @@ export class ApiClient {
     let res = await this.fetch(path);
     if (res.status === 401 && !this.tokenTried) { this.loadToken(); res = await this.fetch(path); }
     const text = await res.text();
-    if (!res.ok) throw new CliError(refusal(res.status, text, this.token !== undefined));
+    if (!res.ok) throw new CliError(refusal(res.status, text, this.token !== undefined), 1, res.status);
     try { return JSON.parse(text) as T; } catch { throw new CliError(`${this.server}${path}: the answer is not JSON — is --server a Berth controller?`); }
+  }
+
+  /** GET PATH as JSON, undefined when the controller answers 404. */
+  async find<T>(path: string): Promise<T | undefined> {
+    try { return await this.get<T>(path); } catch (err) {
+      if (err instanceof CliError && err.status === 404) return undefined;
+      throw err;
+    }
   }
 
   /** GET PATH as text (e.g. /healthz), undefined when it is not 200. */

@@ -3,5 +3,6 @@
  * refused, a port is in use): printed as one line "berth VERB: MESSAGE", no stack trace.
  */
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 1) { super(message); }
+  /** STATUS: the HTTP status of a refused API request. */
+  constructor(message: string, readonly exitCode = 1, readonly status?: number) { super(message); }
 }
