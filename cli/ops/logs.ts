@@ -27,15 +27,15 @@ Options:
 
 ${CONNECTION_HELP}
 
-Without -f, berth prints the lines the controller has (or the agent sends at once when no one was
-watching) and exits when they stop coming for a moment.
+Without -f, berth prints the lines logged up to the moment it started (by Docker's timestamps,
+compared with this machine's clock) and exits.
 
 Examples:
   berth logs shop/box-1 web --tail 50
   berth logs shop/box-1 web -f --since 10m --timestamps`;
 
-/** When non-follow output is done: this long without a message after the replay. */
-const SETTLE_MS = 800;
+/** Without -f: also done when nothing arrived for this long (a container that logs nothing new). */
+const SETTLE_MS = 1500;
 
 /** --since: "30s", "5m", "2h", "1h30m" or an RFC 3339 time → the RFC 3339 time lines must be after. */
 export function sinceTime(value: string, now = Date.now()): string {
@@ -63,8 +63,15 @@ export async function run(argv: string[], out: (text: string) => void = (t) => {
   const client = new ApiClient({ server: values.server, kubeconfig: values.kubeconfig });
   await client.ensureAccess();
   const url = new URL(LOGS_WS_PATH, client.server.replace(/^http/, 'ws'));
-  for (const [k, v] of Object.entries({ namespace, host: name, container, tail: String(tail) })) url.searchParams.set(k, v);
+  // Without -f, ask for more than --tail: lines stamped after the cut are dropped, and the last
+  // --tail of the rest are printed.
+  const ask = values.follow ? tail : Math.min(MAX_LOG_TAIL, tail + 100);
+  for (const [k, v] of Object.entries({ namespace, host: name, container, tail: String(ask) })) url.searchParams.set(k, v);
 
+  // Without -f the output ends at "now": the first line stamped later ends it (a fresh stream's
+  // tail and the live lines after it come in the same messages, with nothing between to tell them apart).
+  const cut = new Date().toISOString();
+  const kept: LogEntry[] = [];
   const print = (e: LogEntry) => {
     if (since && compareLogTime(e.t, since) <= 0) return;
     out(values.timestamps ? `${e.t} ${e.l}` : e.l);
@@ -76,6 +83,7 @@ export async function run(argv: string[], out: (text: string) => void = (t) => {
     const finish = (code: number) => {
       if (finished) return;
       finished = true;
+      for (const e of tail === 0 ? [] : kept.slice(-tail)) print(e);
       clearTimeout(settle);
       process.removeListener('SIGINT', onSigint);
       ws.close(1000);
@@ -98,7 +106,11 @@ export async function run(argv: string[], out: (text: string) => void = (t) => {
     ws.on('message', (data) => {
       const m = JSON.parse(data.toString()) as LogViewerMessage;
       if (m.type === 'ready') settleLater();
-      else if (m.type === 'lines') { for (const e of m.entries) print(e); settleLater(); }
+      else if (m.type === 'lines') {
+        if (values.follow) { for (const e of m.entries) print(e); return; }
+        for (const e of m.entries) { if (compareLogTime(e.t, cut) > 0) { finish(0); return; } kept.push(e); }
+        settleLater();
+      }
       else if (m.type === 'gap') console.error(`berth logs: ${m.dropped} lines skipped (this client fell behind)`);
       else if (m.type === 'waiting') { if (values.follow) console.error(`berth logs: waiting: ${m.reason}`); settleLater(); }
       else if (m.type === 'error') { console.error(`berth logs: ${m.message}`); finish(1); }
