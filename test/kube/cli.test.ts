@@ -123,10 +123,17 @@ test('RBAC: no rights is one line and exit 1; a Role granting get lets the user 
   assert.is(refused.code, 1);
   assert.match(refused.stderr, /^berth get: forbidden: alice may not get containerhosts/);
   assert.is(refused.stderr.trim().split('\n').length, 1);
+  const observed = () => fetch(`${url}/api/v1/hosts/${ns}/kbox/observed`, { headers: { Authorization: `Bearer ${kubeToken('alice')}` } });
+  assert.is((await observed()).status, 403, 'the planner input has the host\'s access rule');
   await applyYaml(`apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: { name: cli-read }\nrules:\n- { apiGroups: [berth.dev], resources: [containerhosts, containerhosts/logs], verbs: [get] }\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: { name: cli-read }\nroleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: cli-read }\nsubjects:\n- { apiGroup: rbac.authorization.k8s.io, kind: User, name: alice }\n`, { namespace: ns });
   // The controller caches decisions ~10 s.
   const allowed = await until('alice may list', async () => { const r = await berthAs(alice, ['get', 'hosts', '-n', ns]); return r.code === 0 ? r : undefined; }, 30_000, 1000);
   assert.match(allowed.stdout, /\nkbox\s+True/);
+  const view = await (await observed()).json() as { canAct: boolean; containers: Array<{ name: string; specHash: string }>; desired: Array<{ name: string; specHash: string }> };
+  assert.ok(view.canAct);
+  assert.equal(view.containers.map((c) => c.name).sort(), [a, b].sort());
+  assert.equal(view.desired.map((d) => d.specHash).sort(), view.containers.map((c) => c.specHash).sort(), 'converged: observed hashes are the desired ones');
+  assert.not.match(JSON.stringify(view), /kept-secret/);
   const logs = await berthAs(alice, ['logs', `${ns}/kbox`, a, '--tail', '2']);
   assert.is(logs.code, 0, logs.stderr);
   assert.equal(logs.stdout.trim().split('\n').map((l) => l.replace(/\d+$/, 'N')), [`${a} line N`, `${a} line N`]);
