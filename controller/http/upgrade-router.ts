@@ -1,8 +1,12 @@
 // One `upgrade` listener for the controller's HTTP server, routing WebSocket handshakes by path
 // (the agent endpoint, the log socket). Several listeners each answering "404" for paths they do
 // not own would race to write on the same socket; here exactly one handler, or the 404, answers.
-import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { refuseUpgrade } from '../lib/refuse-upgrade.js';
+
+// Every refusal of an upgrade (here, the agent endpoint's, the log socket's) has one format.
+export { refuseUpgrade };
 
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
@@ -25,23 +29,4 @@ export class UpgradeRouter {
     if (handler) { handler(req, socket, head); return; }
     refuseUpgrade(socket, 404, { error: 'NotFound', message: `no WebSocket endpoint at ${path.slice(0, 200)}` });
   };
-}
-
-/** Answer a handshake with a plain HTTP response (JSON body) instead of upgrading, then drop the socket. */
-export function refuseUpgrade(socket: Duplex, status: number, body: { error: string; message: string }, extraHeaders: string[] = []): void {
-  if (socket.destroyed) return;
-  socket.on('error', () => { /* the peer left while we answer */ });
-  const text = JSON.stringify({ error: body.error, message: body.message.replace(/[\r\n]+/g, ' ').slice(0, 1024) });
-  const head = [
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`,
-    'Connection: close',
-    'Content-Type: application/json; charset=utf-8',
-    'X-Content-Type-Options: nosniff',
-    `Content-Length: ${Buffer.byteLength(text)}`,
-    ...extraHeaders,
-  ].join('\r\n');
-  socket.once('finish', () => socket.destroy());
-  const t = setTimeout(() => socket.destroy(), 1000);
-  t.unref();
-  socket.end(`${head}\r\n\r\n${text}`);
 }

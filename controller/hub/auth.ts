@@ -5,7 +5,7 @@
 // Nothing here logs; nothing here ever puts a token in a reason.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { refuseUpgrade } from '../http/upgrade-router.js';
+import { refuseUpgrade } from '../lib/refuse-upgrade.js';
 
 /** What `authenticate` answers. `code` (bounded set) labels the auth-failure metric; `reason` is the 401 body. */
 export type AuthResult =

@@ -5,7 +5,6 @@
 // elector in controller/leader/ imports it from here.
 import { CoordinationV1Api, Observable, type KubeConfig, type V1Lease, type V1MicroTime } from '@kubernetes/client-node';
 import { withRbacHint } from '../rbac-hint.js';
-import type { LeaseRecord } from '../leader/decide.js';
 
 /** A Lease as read: the record plus what an optimistic update needs. */
 export interface LeaseSnapshot {
@@ -149,4 +148,14 @@ export class KubeLeaseClient implements LeaseClient {
       throw err;
     }
   }
+}
+
+/** The leader-election fields of a `coordination.k8s.io/v1` Lease spec. */
+export interface LeaseRecord {
+  holderIdentity?: string;
+  leaseDurationSeconds?: number;
+  /** RFC 3339 (MicroTime) as written by the holder; informational only, never compared to our clock. */
+  acquireTime?: string;
+  renewTime?: string;
+  leaseTransitions?: number;
 }

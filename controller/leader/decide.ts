@@ -2,16 +2,10 @@
 // last saw it change, and the local clock, decide what to do. No I/O, no timers, no wall clock —
 // every time here is a reading of ONE local monotonic clock (milliseconds), never a timestamp
 // written by another machine.
+import type { LeaseRecord } from '../kube/lease-client.js';
 
-/** The leader-election fields of a `coordination.k8s.io/v1` Lease spec. */
-export interface LeaseRecord {
-  holderIdentity?: string;
-  leaseDurationSeconds?: number;
-  /** RFC 3339 (MicroTime) as written by the holder; informational only, never compared to our clock. */
-  acquireTime?: string;
-  renewTime?: string;
-  leaseTransitions?: number;
-}
+// The record is the Lease client's (what it reads and writes); re-exported for the elector.
+export type { LeaseRecord };
 
 /** When this process last saw the record change (by its own clock), and what it saw. */
 export interface Observation {
