@@ -30,7 +30,11 @@ export interface TokenView {
 export interface SourceProblem { source: string; line?: number; message: string; since: string }
 
 /** One Kubernetes-style Event of a resource (GET /api/v1/hosts/NS/NAME, newest last). */
-export interface EventView { type: 'Normal' | 'Warning'; reason: string; message: string; time?: string }
+export interface EventView {
+  type: 'Normal' | 'Warning'; reason: string; message: string; time?: string;
+  /** Repeats are counted, as Kubernetes does (the stores' StoredEvent). */
+  count?: number; firstTimestamp?: string; lastTimestamp?: string;
+}
 
 /** GET /api/v1/hosts, /api/v1/tokens: the items in namespaces the caller may `get`. */
 export interface ListView<T> { items: T[] }

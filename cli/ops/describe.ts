@@ -1,6 +1,6 @@
 // `berth describe host NS/NAME`: one host as a person reads it, like kubectl describe.
 import { parseArgs } from 'node:util';
-import type { HostDetailView } from '../../protocol/api-views.js';
+import type { EventView, HostDetailView } from '../../protocol/api-views.js';
 import { UsageError } from '../usage.js';
 import { splitRef } from './args.js';
 import { ApiClient, CONNECTION_HELP, CONNECTION_OPTIONS } from './client.js';
@@ -54,7 +54,13 @@ export function formatHost(h: HostDetailView, now = Date.now()): string {
   ]))) : '  <none>');
   out.push('Events:');
   const events = h.events.slice(-20);
-  out.push(events.length ? indent(formatTable(['Type', 'Reason', 'Age', 'Message'], events.map((e) => [e.type, e.reason, e.time ? age(e.time, now) : '', e.message]))) : '  <none>');
+  // kubectl's "Age" of an event: since it last happened, "(xN over AGE)" when repeated.
+  const when = (e: EventView) => {
+    const last = e.lastTimestamp ?? e.time;
+    const base = last ? age(last, now) : '';
+    return e.count && e.count > 1 && e.firstTimestamp ? `${base} (x${e.count} over ${age(e.firstTimestamp, now)})` : base;
+  };
+  out.push(events.length ? indent(formatTable(['Type', 'Reason', 'Age', 'Message'], events.map((e) => [e.type, e.reason, when(e), e.message]))) : '  <none>');
   return out.join('\n');
 }
 

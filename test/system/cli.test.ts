@@ -111,7 +111,7 @@ test('describe host: spec summary, agent, conditions, containers, events', async
   for (const part of [`Name:            ${host}`, 'Removal policy:  Delete', 'Connected since', 'Declared containers:', 'Conditions:', 'Containers:', 'Events:']) assert.ok(r.stdout.includes(part), part);
   assert.match(r.stdout, /Ready\s+True\s/);
   assert.match(r.stdout, new RegExp(`${a}\\s+Running\\s+true`));
-  assert.match(r.stdout, /Normal\s+\w+/, 'at least one event');
+  assert.match(r.stdout, /Normal\s+\w+\s+\d+[smhd]\S*\s/, 'at least one event, with its age');
   const nf = await cli(['describe', 'host', `${env.namespace}/nope`]);
   assert.is(nf.code, 1);
   assert.match(nf.stderr, /^berth describe: ContainerHost .*\/nope not found\n$/);
