@@ -80,10 +80,13 @@ export async function run(argv: string[], out: (text: string) => void = (t) => {
     const ws = new WebSocket(url, { headers: client.headers(), perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
     let settle: NodeJS.Timeout | undefined;
     let finished = false;
+    let waitingFor: string | undefined;
     const finish = (code: number) => {
       if (finished) return;
       finished = true;
       for (const e of tail === 0 ? [] : kept.slice(-tail)) print(e);
+      // Nothing to show because the stream is not there: say why rather than print nothing.
+      if (!values.follow && kept.length === 0 && waitingFor) console.error(`berth logs: no lines: ${waitingFor}`);
       clearTimeout(settle);
       process.removeListener('SIGINT', onSigint);
       ws.close(1000);
@@ -112,7 +115,7 @@ export async function run(argv: string[], out: (text: string) => void = (t) => {
         settleLater();
       }
       else if (m.type === 'gap') console.error(`berth logs: ${m.dropped} lines skipped (this client fell behind)`);
-      else if (m.type === 'waiting') { if (values.follow) console.error(`berth logs: waiting: ${m.reason}`); settleLater(); }
+      else if (m.type === 'waiting') { waitingFor = m.reason; if (values.follow) console.error(`berth logs: waiting: ${m.reason}`); settleLater(); }
       else if (m.type === 'error') { console.error(`berth logs: ${m.message}`); finish(1); }
     });
     ws.on('close', (code, reason) => {

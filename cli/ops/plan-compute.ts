@@ -122,6 +122,7 @@ export function planHost(input: HostPlanInput): HostPlan {
     });
   }
 
+  if (live?.metadata.deletionTimestamp) result.notes.push(`the host is being deleted (since ${live.metadata.deletionTimestamp}): the controller is cleaning it up, not applying specs`);
   if (manifest.spec.paused) result.notes.push('spec.paused is true: the controller changes nothing on this host');
   if (!live) result.notes.push('a new host: nothing runs until its agent connects with its AgentToken');
   else if (!observed?.canAct) result.notes.push(observed?.containers ? 'its agent is not connected now: these actions wait until it is' : 'no agent has reported yet: planned against no containers');
