@@ -26,7 +26,7 @@ export class ApiClient {
 
   constructor(private readonly opts: ClientOptions = {}) {
     const env = opts.env ?? process.env;
-    const raw = opts.server ?? env.BERTH_SERVER ?? DEFAULT_SERVER;
+    const raw = opts.server || env.BERTH_SERVER || DEFAULT_SERVER;   // an empty BERTH_SERVER is unset
     let url: URL;
     try { url = new URL(raw); } catch { throw new CliError(`--server must be a URL such as ${DEFAULT_SERVER}, not "${raw}"`, 2); }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliError(`--server must be an http:// or https:// URL, not "${raw}"`, 2);
