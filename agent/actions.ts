@@ -12,8 +12,8 @@ export function performAction(frame: ApplyFrame | RemoveFrame, runtime: Containe
   const name = frame.type === 'apply' ? frame.container.name : frame.name;
   const started = Date.now();
   const run = frame.type === 'apply'
-    ? () => runtime.apply(frame.container, { policy: frame.policy, hostUid: frame.hostUid, ...(frame.pullAuth ? { pullAuth: frame.pullAuth } : {}) })
-    : () => runtime.remove(frame.name).then(() => undefined);
+    ? () => runtime.apply(frame.container, { policy: frame.policy, hostUid: frame.hostUid, ...(frame.pullAuth ? { pullAuth: frame.pullAuth } : {}), ...(frame.networks ? { networks: frame.networks } : {}) })
+    : () => runtime.remove(frame.name, frame.networks).then(() => undefined);
   executor.run(name, run).then(
     (container: ObservedContainer | undefined) => {
       log.info({ id: frame.id, action: frame.type, container: name, ms: Date.now() - started }, `${frame.type} done`);

@@ -2,6 +2,8 @@
 // Pure, so every field mapping is unit-tested without a daemon.
 import type Docker from 'dockerode';
 import { LABELS, type ContainerSpec, type PullAuth, type RestartPolicy } from '../protocol/container.js';
+import { filesVolumeName } from './docker-files.js';
+import { configOptions, hostConfigOptions } from './docker-run-options.js';
 
 const NS_PER_SECOND = 1_000_000_000;
 
@@ -52,8 +54,11 @@ export function toCreateOptions(spec: ContainerSpec, id: ManagedIdentity): Docke
 
   const binds: string[] = [];
   const mounts: Docker.MountSettings[] = [];
-  for (const v of spec.volumes) {
-    if (v.hostPath !== undefined) {
+  for (const [index, v] of spec.volumes.entries()) {
+    if (v.files !== undefined) {
+      // Filled by ensureFilesVolumes before the container is created (docker-files.ts); always read-only.
+      mounts.push({ Type: 'volume', Source: filesVolumeName(spec, index), Target: v.mountPath, ReadOnly: true });
+    } else if (v.hostPath !== undefined) {
       // Binds (the `-v` syntax) create a missing host directory, which operators expect; a path with
       // ':' cannot be written in that syntax and goes through Mounts (which needs it to exist).
       if (v.hostPath.includes(':') || v.mountPath.includes(':')) mounts.push({ Type: 'bind', Source: v.hostPath, Target: v.mountPath, ReadOnly: v.readOnly });
@@ -67,22 +72,28 @@ export function toCreateOptions(spec: ContainerSpec, id: ManagedIdentity): Docke
   const options: Docker.ContainerCreateOptions = {
     name: spec.name,
     Image: spec.image,
-    Labels: managedLabels(spec, id),
+    // User labels first: Berth's own always win (berth.dev/* user labels are refused at validation).
+    Labels: { ...(spec.labels ?? {}), ...managedLabels(spec, id) },
     Env: spec.env.map((e) => `${e.name}=${e.value}`),
     ExposedPorts: exposed,
     StopTimeout: spec.stopTimeoutSeconds,
+    ...configOptions(spec),
     HostConfig: {
       PortBindings: bindings,
       Binds: binds,
       Mounts: mounts,
       RestartPolicy: { Name: RESTART[spec.restartPolicy], MaximumRetryCount: 0 },
-      NetworkMode: spec.network,
+      // With `networks`, the first is the primary network; the others are connected before start.
+      NetworkMode: spec.networks?.length ? spec.networks[0]!.name : spec.network,
       Privileged: spec.privileged,
       LogConfig: { Type: 'json-file', Config: { 'max-size': String(spec.logging.maxSizeBytes), 'max-file': String(spec.logging.maxFiles) } },
       ...(spec.resources?.nanoCpus !== undefined ? { NanoCpus: spec.resources.nanoCpus } : {}),
       ...(spec.resources?.memoryBytes !== undefined ? { Memory: spec.resources.memoryBytes } : {}),
+      ...hostConfigOptions(spec),
     },
   };
+  const primary = spec.networks?.[0];
+  if (primary) options.NetworkingConfig = { EndpointsConfig: { [primary.name]: { Aliases: primary.aliases ?? [] } } };
   // command replaces the image's ENTRYPOINT and args its CMD (Kubernetes semantics). When only
   // command is given the image's CMD is dropped too: the engine does that when Entrypoint is set.
   if (spec.command !== undefined) options.Entrypoint = spec.command;

@@ -5,13 +5,15 @@ import Docker from 'dockerode';
 import { realpath } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { LABELS, type ContainerSpec, type DockerFacts, type DockerState, type HostPolicy, type ObservedContainer } from '../protocol/container.js';
+import { LABELS, type ContainerSpec, type DockerFacts, type DockerState, type HostPolicy, type NetworkSpec, type ObservedContainer } from '../protocol/container.js';
 import { policyViolations, underAllowedRoot } from '../protocol/policy.js';
 import { Backoff } from '../protocol/backoff.js';
 import { ignoring, orUndefinedOn404, statusOf, toRuntimeError, dockerMessage } from './docker-errors.js';
 import { watchEvents } from './docker-events.js';
 import { namedVolumes, toCreateOptions, volumeLabels, type ManagedIdentity } from './docker-options.js';
 import { ensureImage } from './docker-pull.js';
+import { ensureFilesVolumes, filesVolumeName, pruneFilesVolumes } from './docker-files.js';
+import { connectExtraNetworks, ensureNetworks, pruneNetworks } from './docker-networks.js';
 import { observedRunView, runStateAction, type RunStateAction } from '../protocol/run-state.js';
 import { isDockerZeroTime } from './docker-time.js';
 import { RuntimeError, type ApplyContext, type ContainerRuntime, type Watch } from './runtime.js';
@@ -107,6 +109,10 @@ export class DockerRuntime implements ContainerRuntime {
         step = `creating volume ${name}`;
         await this.ensureVolume(name, id);
       }
+      step = `writing the files volumes of ${spec.name}`;
+      await ensureFilesVolumes(this.docker, spec, id);
+      step = `creating the networks of ${spec.name}`;
+      await ensureNetworks(this.docker, spec, ctx.networks ?? [], id);
       if (existing) {
         step = `replacing container ${spec.name}`;
         await this.stopAndRemove(existing);
@@ -121,6 +127,10 @@ export class DockerRuntime implements ContainerRuntime {
         throw err;
       }
       this.log.info({ container: spec.name, id: created.id.slice(0, 12), specHash: spec.specHash, replaced: existing?.Id.slice(0, 12) }, existing ? 'container recreated' : 'container created');
+      step = `connecting container ${spec.name} to its networks`;
+      await connectExtraNetworks(this.docker, created.id, spec);
+      step = `cleaning up after container ${spec.name}`;
+      await this.afterAction(spec.name, ctx.networks, new Set(spec.volumes.flatMap((v, i) => (v.files ? [filesVolumeName(spec, i)] : []))));
       if (spec.state === 'Running') {
         step = `starting container ${spec.name}`;
         await ignoring([304], () => created.start());
@@ -131,13 +141,15 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  async remove(name: string): Promise<void> {
+  async remove(name: string, networks?: NetworkSpec[]): Promise<void> {
     try {
       const existing = await this.inspectByName(name);
-      if (!existing) return;
-      this.assertOurs(existing, name, 'remove');
-      await this.stopAndRemove(existing);
-      this.log.info({ container: name, id: existing.Id.slice(0, 12) }, 'container removed');
+      if (existing) {
+        this.assertOurs(existing, name, 'remove');
+        await this.stopAndRemove(existing);
+        this.log.info({ container: name, id: existing.Id.slice(0, 12) }, 'container removed');
+      }
+      await this.afterAction(name, networks, new Set());
     } catch (err) {
       throw toRuntimeError(err, `removing container ${name}`);
     }
@@ -169,6 +181,14 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   // ---- helpers
+
+  /** The files volumes container NAME no longer mounts, and the networks nobody needs, go. */
+  private async afterAction(name: string, networks: readonly NetworkSpec[] | undefined, keepVolumes: ReadonlySet<string>): Promise<void> {
+    const id: ManagedIdentity = { hostKey: this.hostKey, hostUid: '' };
+    await pruneFilesVolumes(this.docker, name, id, keepVolumes);
+    const removed = await pruneNetworks(this.docker, networks ?? [], id);
+    if (removed.length) this.log.info({ networks: removed }, 'managed networks removed (left the spec, unused)');
+  }
 
   private labelFilter(): string[] {
     return [`${LABELS.managed}=true`, `${LABELS.host}=${this.hostKey}`];

@@ -1,7 +1,7 @@
 // What the agent needs from a container engine. The WebSocket client only talks to this interface,
 // so a simulated runtime (for benchmarks of the controller and hub at scale) can stand in for Docker.
 // Nothing here names Docker types: specs and observations are the protocol's shapes.
-import type { ContainerSpec, DockerFacts, HostPolicy, ObservedContainer, PullAuth } from '../protocol/container.js';
+import type { ContainerSpec, DockerFacts, HostPolicy, NetworkSpec, ObservedContainer, PullAuth } from '../protocol/container.js';
 
 /**
  * Error codes an action can fail with; they travel to the controller in `result.error.code` and end
@@ -30,6 +30,8 @@ export interface ApplyContext {
   hostUid: string;
   /** Credentials for this pull, already chosen by the controller for the image's registry. */
   pullAuth?: PullAuth;
+  /** The host's declared networks (absent: none): created when joined, pruned once they leave. */
+  networks?: NetworkSpec[];
 }
 
 export interface Watch { close(): void }
@@ -57,7 +59,7 @@ export interface ContainerRuntime {
   apply(spec: ContainerSpec, ctx: ApplyContext): Promise<ObservedContainer>;
 
   /** Stop and remove the managed container NAME (volumes stay). A missing container is success. */
-  remove(name: string): Promise<void>;
+  remove(name: string, networks?: NetworkSpec[]): Promise<void>;
 
   /**
    * Call ONCHANGE (debounced) whenever a managed container of this host changes outside or inside

@@ -2,6 +2,7 @@
 // status page, agent WebSocket endpoint, log socket), the agent hub, the log fan-out, and two
 // reconcile loops (hosts, tokens). Everything that happens — a resource change, an agent
 // connecting, a result — only enqueues a key; the reconcilers do the rest, while we lead.
+import { wirePolicy } from '../protocol/policy.js';
 import { createServer, type Server } from 'node:http';
 import type { Express } from 'express';
 import type { AddressInfo } from 'node:net';
@@ -181,7 +182,7 @@ export class Controller {
       welcomeFor: (hostKey) => {
         const host = store.host(hostKey);
         if (!host) return undefined;
-        return { host: { ...splitKey(hostKey), uid: host.metadata.uid }, policy: host.spec.policy, resyncSeconds: 300 };
+        return { host: { ...splitKey(hostKey), uid: host.metadata.uid }, policy: wirePolicy(host.spec.policy), resyncSeconds: 300 };
       },
       ...this.opts.hubOptions,
     });
@@ -239,7 +240,7 @@ export class Controller {
     if (change.kind === 'ContainerHost') { this.hostLoop?.add(change.key); this.logFanout?.recheck(change.key); }
     else if (change.kind === 'AgentToken') this.tokenLoop?.add(change.key);
     else {
-      // A Secret changed: every host in its namespace that may reference it looks again.
+      // A Secret or ConfigMap changed: every host in its namespace that may reference it looks again.
       const { namespace } = splitKey(change.key);
       for (const h of store.hosts()) if (h.metadata.namespace === namespace) this.hostLoop?.add(keyOf(h.metadata));
     }

@@ -8,7 +8,11 @@ export const LABELS = {
   hostUid: 'berth.dev/host-uid',
   name: 'berth.dev/name',          // the container's name in the spec
   specHash: 'berth.dev/spec-hash',
+  files: 'berth.dev/files',        // on Berth-owned file volumes: the container they belong to
 } as const;
+
+/** The prefix of every label Berth reserves (user labels under it are refused). */
+export const RESERVED_LABEL_PREFIX = 'berth.dev/';
 
 export type PullPolicy = 'Always' | 'IfNotPresent' | 'Never';
 export type RestartPolicy = 'Always' | 'UnlessStopped' | 'OnFailure' | 'Never';
@@ -19,6 +23,36 @@ export interface HostPolicy {
   allowPrivileged: boolean;
   allowHostNetwork: boolean;
   allowedHostPaths: string[];
+  /** capAdd entries allowed ("ALL" allows every one). Absent: none. */
+  allowCapabilities?: string[];
+  /** Device paths under /dev allowed, or directories ending in "/*". Absent: none. */
+  allowDevices?: string[];
+  /** Sysctl names allowed, or prefixes ending in ".*" ("*" allows every one). Absent: none. */
+  allowSysctls?: string[];
+  allowGPUs?: boolean;
+}
+
+/** A network Berth creates on the host, as the agent gets it. */
+export interface NetworkSpec {
+  name: string;
+  driver: 'bridge';
+  internal?: boolean;
+  ipv6?: boolean;
+  subnet?: string;
+  labels?: Record<string, string>;
+}
+
+/** One file of a `files` volume, content included (base64, so binary keys survive JSON). */
+export interface FileItem { path: string; mode: number; contentBase64: string }
+
+/** One volume mount, with exactly one source. */
+export interface VolumeMount {
+  hostPath?: string;
+  volume?: string;
+  /** The files a `files` volume holds: the agent writes them into a Berth-owned volume, mounted read-only. */
+  files?: FileItem[];
+  mountPath: string;
+  readOnly: boolean;
 }
 
 /**
@@ -35,7 +69,7 @@ export interface ContainerSpec {
   args?: string[];
   env: Array<{ name: string; value: string }>;
   ports: Array<{ containerPort: number; hostPort?: number; protocol: 'TCP' | 'UDP' }>;
-  volumes: Array<{ hostPath?: string; volume?: string; mountPath: string; readOnly: boolean }>;
+  volumes: VolumeMount[];
   restartPolicy: RestartPolicy;
   healthcheck?: { exec: string[]; intervalSeconds: number; timeoutSeconds: number; retries: number; startPeriodSeconds: number };
   resources?: { nanoCpus?: number; memoryBytes?: number };
@@ -43,6 +77,25 @@ export interface ContainerSpec {
   privileged: boolean;
   stopTimeoutSeconds: number;
   logging: { maxSizeBytes: number; maxFiles: number };
+  // Issue 14: each present only when declared, so older specs, hashes and frames stay as they were.
+  networks?: Array<{ name: string; aliases?: string[] }>;
+  user?: string;
+  workingDir?: string;
+  hostname?: string;
+  labels?: Record<string, string>;
+  extraHosts?: Array<{ hostname: string; ip: string }>;
+  dns?: string[];
+  tmpfs?: Array<{ mountPath: string; sizeBytes?: number; mode?: number }>;
+  shmSizeBytes?: number;
+  init?: boolean;
+  readOnlyRootFilesystem?: boolean;
+  ulimits?: Array<{ name: string; soft: number; hard: number }>;
+  stopSignal?: string;
+  capAdd?: string[];
+  capDrop?: string[];
+  devices?: Array<{ hostPath: string; containerPath?: string; permissions?: string }>;
+  sysctls?: Array<{ name: string; value: string }>;
+  deviceRequests?: Array<{ driver?: string; count?: number; deviceIDs?: string[]; capabilities?: string[] }>;
   specHash: string;
 }
 

@@ -1,5 +1,5 @@
 // The frames of the agent <-> controller protocol (JSON text frames over one WebSocket).
-import type { AgentFacts, ContainerSpec, DockerFacts, HostPolicy, ObservedContainer, PullAuth } from './container.js';
+import type { AgentFacts, ContainerSpec, DockerFacts, HostPolicy, NetworkSpec, ObservedContainer, PullAuth } from './container.js';
 
 export const PROTOCOL_VERSION = 1;
 /** Largest frame either side accepts (ws maxPayload). */
@@ -49,8 +49,9 @@ export interface WelcomeFrame {
   /** Seconds between full `observed` reports. */
   resyncSeconds: number;
 }
-export interface ApplyFrame { type: 'apply'; id: string; container: ContainerSpec; policy: HostPolicy; hostUid: string; pullAuth?: PullAuth }
-export interface RemoveFrame { type: 'remove'; id: string; name: string }
+/** `networks`: the host's declared networks (absent: none); see controller/reconcile/networks.ts. */
+export interface ApplyFrame { type: 'apply'; id: string; container: ContainerSpec; policy: HostPolicy; hostUid: string; pullAuth?: PullAuth; networks?: NetworkSpec[] }
+export interface RemoveFrame { type: 'remove'; id: string; name: string; networks?: NetworkSpec[] }
 export interface LogsFrame {
   type: 'logs'; stream: string; name: string; tail: number; follow: boolean;
   /**

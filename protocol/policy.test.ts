@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ContainerSpec, HostPolicy } from './container.js';
-import { policyViolations, underAllowedRoot } from './policy.js';
+import { policyViolations, underAllowedRoot, wirePolicy } from './policy.js';
 
 const spec: ContainerSpec = {
   name: 'web', image: 'i', imagePullPolicy: 'IfNotPresent', state: 'Running', env: [], ports: [], volumes: [],
@@ -31,6 +31,25 @@ test('privileged, host network, paths outside the roots, non-normalized paths, c
   assert.match(policyViolations({ ...spec, volumes: [{ hostPath: '/srv/x', mountPath: '/e', readOnly: true }] }, { ...strict, allowedHostPaths: [] }).join(), /allowed: none/);
   assert.match(policyViolations({ ...spec, network: 'container:abc' }, strict).join(), /network "container:abc"/);
   assert.is(policyViolations({ ...spec, privileged: true, network: 'host' }, strict).length, 2);
+});
+
+test('gated run options: refused without the policy, allowed by exact names, prefixes and ALL', () => {
+  const gated = { ...spec, capAdd: ['CAP_NET_ADMIN'], devices: [{ hostPath: '/dev/dri/card0' }], sysctls: [{ name: 'net.ipv4.ip_forward', value: '1' }], deviceRequests: [{ count: 1 }] };
+  const refused = policyViolations(gated, strict).join('\n');
+  for (const field of ['allowCapabilities', 'allowDevices', 'allowSysctls', 'allowGPUs']) assert.match(refused, field);
+  assert.equal(policyViolations(gated, { ...strict, allowCapabilities: ['ALL'], allowDevices: ['/dev/dri/*'], allowSysctls: ['net.ipv4.*'], allowGPUs: true }), []);
+  assert.equal(policyViolations(gated, { ...strict, allowCapabilities: ['CAP_NET_ADMIN'], allowDevices: ['/dev/dri/card0'], allowSysctls: ['*'], allowGPUs: true }), []);
+  assert.is(policyViolations({ ...spec, sysctls: [{ name: 'kernel.msgmax', value: '1' }] }, { ...strict, allowSysctls: ['net.*'] }).length, 1);
+  assert.is(policyViolations({ ...spec, capDrop: ['ALL'] }, strict).length, 0, 'capDrop only narrows: never gated');
+  assert.match(policyViolations({ ...spec, networks: [{ name: 'host' }] }, strict).join(), /networks entry "host"/);
+  const file = (path: string) => ({ ...spec, volumes: [{ mountPath: '/c', readOnly: true, files: [{ path, mode: 0o644, contentBase64: '' }] }] });
+  for (const bad of ['../etc/passwd', '/etc/passwd', 'a/../../b', 'a//b', './a']) assert.match(policyViolations(file(bad), strict).join(), 'not a relative path', bad);
+  for (const good of ['a', 'conf/app.yaml', '.hidden', 'a/.b/c']) assert.equal(policyViolations(file(good), strict), [], good);
+});
+
+test('wirePolicy: the gated fields cross the wire only when they allow something', () => {
+  assert.equal(wirePolicy({ ...strict, allowCapabilities: [], allowGPUs: false }), strict);
+  assert.equal(wirePolicy({ ...strict, allowSysctls: ['net.*'] }), { ...strict, allowSysctls: ['net.*'] });
 });
 
 test.run();

@@ -23,7 +23,7 @@ export interface ContainerDecl {
   args?: string[];
   env?: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string; optional?: boolean } } }>;
   ports?: Array<{ containerPort: number; hostPort?: number; protocol: 'TCP' | 'UDP' }>;
-  volumes?: Array<{ hostPath?: string; volume?: string; mountPath: string; readOnly: boolean }>;
+  volumes?: Array<{ hostPath?: string; volume?: string; files?: FilesSource; mountPath: string; readOnly: boolean }>;
   restartPolicy: RestartPolicy;
   healthcheck?: { exec: string[]; intervalSeconds: number; timeoutSeconds: number; retries: number; startPeriodSeconds: number };
   resources?: { cpus?: number | string; memory?: number | string };
@@ -31,6 +31,44 @@ export interface ContainerDecl {
   privileged: boolean;
   stopTimeoutSeconds: number;
   logging: { maxSize: number | string; maxFiles: number };
+  // Issue 14's run options; all optional, and absent from the spec hash unless set.
+  networks?: Array<{ name: string; aliases?: string[] }>;
+  dependsOn?: Array<{ name: string; condition: 'Started' | 'Healthy' }>;
+  user?: string;
+  workingDir?: string;
+  hostname?: string;
+  labels?: Record<string, string>;
+  extraHosts?: Array<{ hostname: string; ip: string }>;
+  dns?: string[];
+  tmpfs?: Array<{ mountPath: string; size?: number | string; mode?: number }>;
+  shmSize?: number | string;
+  init?: boolean;
+  readOnlyRootFilesystem?: boolean;
+  ulimits?: Array<{ name: string; soft: number; hard: number }>;
+  envFrom?: Array<{ prefix?: string; configMapRef?: { name: string; optional?: boolean }; secretRef?: { name: string; optional?: boolean } }>;
+  stopSignal?: string;
+  capAdd?: string[];
+  capDrop?: string[];
+  devices?: Array<{ hostPath: string; containerPath?: string; permissions?: string }>;
+  sysctls?: Array<{ name: string; value: string }>;
+  deviceRequests?: Array<{ driver?: string; count?: number; deviceIDs?: string[]; capabilities?: string[] }>;
+}
+
+/** A volume's `files` source: keys of a ConfigMap or a Secret written as files. */
+export interface FilesSource {
+  configMap?: string;
+  secret?: string;
+  items?: Array<{ key: string; path: string; mode?: number }>;
+}
+
+/** A network Berth creates on the host (spec.networks). */
+export interface NetworkDecl {
+  name: string;
+  driver: 'bridge';
+  internal?: boolean;
+  ipv6?: boolean;
+  subnet?: string;
+  labels?: Record<string, string>;
 }
 
 export interface ContainerHostSpec {
@@ -38,6 +76,7 @@ export interface ContainerHostSpec {
   removalPolicy: 'Delete' | 'Orphan';
   policy: HostPolicy;
   imagePullSecrets?: Array<{ name: string }>;
+  networks?: NetworkDecl[];
   containers?: ContainerDecl[];
 }
 

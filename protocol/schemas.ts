@@ -14,7 +14,29 @@ const hostPolicy = obj({
   allowPrivileged: { type: 'boolean' },
   allowHostNetwork: { type: 'boolean' },
   allowedHostPaths: strings(32, 1024),
+  allowCapabilities: strings(64, 32), allowDevices: strings(64, 256), allowSysctls: strings(64, 253), allowGPUs: { type: 'boolean' },
 }, ['allowPrivileged', 'allowHostNetwork', 'allowedHostPaths']);
+
+const labels = { type: 'object', maxProperties: 64, additionalProperties: str(4096) } as const;
+const networkSpec = obj({
+  name: str(128), driver: { enum: ['bridge'] }, internal: { type: 'boolean' }, ipv6: { type: 'boolean' }, subnet: str(64), labels,
+}, ['name', 'driver']);
+const networks = { type: 'array', maxItems: 16, items: networkSpec } as const;
+const fileItem = obj({ path: str(1024), mode: int(0, 0o777), contentBase64: { type: 'string', maxLength: 700_000 } }, ['path', 'mode', 'contentBase64']);
+/** Issue 14's optional container fields (absent unless declared). */
+const runOptions = {
+  networks: { type: 'array', maxItems: 8, items: obj({ name: str(128), aliases: strings(16, 253) }, ['name']) },
+  user: str(256), workingDir: str(1024), hostname: str(63), labels,
+  extraHosts: { type: 'array', maxItems: 32, items: obj({ hostname: str(253), ip: str(64) }, ['hostname', 'ip']) },
+  dns: strings(8, 64),
+  tmpfs: { type: 'array', maxItems: 16, items: obj({ mountPath: str(1024), sizeBytes: int(1), mode: int(0, 4095) }, ['mountPath']) },
+  shmSizeBytes: int(1), init: { type: 'boolean' }, readOnlyRootFilesystem: { type: 'boolean' },
+  ulimits: { type: 'array', maxItems: 16, items: obj({ name: str(16), soft: int(), hard: int() }, ['name', 'soft', 'hard']) },
+  stopSignal: str(16), capAdd: strings(64, 32), capDrop: strings(64, 32),
+  devices: { type: 'array', maxItems: 16, items: obj({ hostPath: str(256), containerPath: str(256), permissions: str(3) }, ['hostPath']) },
+  sysctls: { type: 'array', maxItems: 32, items: obj({ name: str(253), value: str(256) }, ['name', 'value']) },
+  deviceRequests: { type: 'array', maxItems: 8, items: obj({ driver: str(64), count: int(-1, 1024), deviceIDs: strings(64, 128), capabilities: strings(8, 64) }) },
+} as const;
 
 const observedContainer = obj({
   name: str(255), containerID: str(128), image: str(1024), imageID: str(256),
@@ -38,7 +60,7 @@ const containerSpec = obj({
   command: strings(64), args: strings(256),
   env: { type: 'array', maxItems: 128, items: obj({ name: str(256), value: str(32768) }, ['name', 'value']) },
   ports: { type: 'array', maxItems: 10, items: obj({ containerPort: int(1, 65535), hostPort: int(1, 65535), protocol: { enum: ['TCP', 'UDP'] } }, ['containerPort', 'protocol']) },
-  volumes: { type: 'array', maxItems: 16, items: obj({ hostPath: str(1024), volume: str(255), mountPath: str(1024), readOnly: { type: 'boolean' } }, ['mountPath', 'readOnly']) },
+  volumes: { type: 'array', maxItems: 16, items: obj({ hostPath: str(1024), volume: str(255), files: { type: 'array', maxItems: 64, items: fileItem }, mountPath: str(1024), readOnly: { type: 'boolean' } }, ['mountPath', 'readOnly']) },
   restartPolicy: { enum: ['Always', 'UnlessStopped', 'OnFailure', 'Never'] },
   healthcheck: obj({ exec: strings(64), intervalSeconds: int(1, 3600), timeoutSeconds: int(1, 3600), retries: int(1, 100), startPeriodSeconds: int(0, 3600) },
     ['exec', 'intervalSeconds', 'timeoutSeconds', 'retries', 'startPeriodSeconds']),
@@ -46,6 +68,7 @@ const containerSpec = obj({
   network: str(128), privileged: { type: 'boolean' }, stopTimeoutSeconds: int(0, 3600),
   logging: obj({ maxSizeBytes: int(1), maxFiles: int(1, 100) }, ['maxSizeBytes', 'maxFiles']),
   specHash: str(128),
+  ...runOptions,
 }, ['name', 'image', 'imagePullPolicy', 'state', 'env', 'ports', 'volumes', 'restartPolicy', 'network', 'privileged', 'stopTimeoutSeconds', 'logging', 'specHash']);
 
 const pullAuth = obj({ serveraddress: str(512), username: str(512), password: str(4096), auth: str(8192), identitytoken: str(8192) }, ['serveraddress']);
@@ -73,8 +96,8 @@ export const CONTROLLER_FRAME_SCHEMAS: Record<string, object> = {
     protocolVersion: int(), policy: hostPolicy, resyncSeconds: int(1, 86400),
     host: obj({ namespace: str(63), name: str(253), uid: str(128) }, ['namespace', 'name', 'uid']),
   }, ['protocolVersion', 'host', 'policy', 'resyncSeconds']),
-  apply: frame('apply', { id, container: containerSpec, policy: hostPolicy, hostUid: str(128), pullAuth }, ['id', 'container', 'policy', 'hostUid']),
-  remove: frame('remove', { id, name: str(63) }, ['id', 'name']),
+  apply: frame('apply', { id, container: containerSpec, policy: hostPolicy, hostUid: str(128), pullAuth, networks }, ['id', 'container', 'policy', 'hostUid']),
+  remove: frame('remove', { id, name: str(63), networks }, ['id', 'name']),
   logs: frame('logs', { stream, name: str(63), tail: int(0, 100000), follow: { type: 'boolean' }, since: { type: 'string', minLength: 1, maxLength: 64 } }, ['stream', 'name', 'tail', 'follow']),
   logsCancel: frame('logsCancel', { stream }, ['stream']),
   error: frame('error', { id, code: str(64), message: str(8192) }, ['code', 'message']),

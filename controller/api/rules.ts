@@ -8,7 +8,9 @@
 import { parseDurationMs } from './duration.js';
 import { intOrQuantity, isQuantity, quantityValue } from './quantity.js';
 // The same path rules the agent enforces again; NORMALIZED_ABSOLUTE_PATH is the regex the CRD hands to CEL's matches().
-import { NORMALIZED_ABSOLUTE_PATH, underAllowedRoot } from '../../protocol/policy.js';
+import { NORMALIZED_ABSOLUTE_PATH, capabilityAllowed, deviceAllowed, sysctlAllowed, underAllowedRoot } from '../../protocol/policy.js';
+import { isIpAddress, isCidr } from './ip.js';
+import { DEPENDS_ON_TWINS } from './depends-on.js';
 
 export type PathSegment = string | number;
 export interface Violation { path: PathSegment[]; detail?: string }
@@ -35,6 +37,19 @@ function eachContainer(field: string, bad: (container: Json, spec: Json) => stri
 }
 
 const pass = (ok: boolean, path: PathSegment[] = []): Violation[] => (ok ? [] : [{ path }]);
+
+/** A twin that checks each entry of each container's list FIELD with `bad`, reporting the entry (or its SUB field). */
+function eachItem(field: string, bad: (item: unknown, spec: Json) => string | undefined, sub?: string): RuleTwin {
+  return (self) => {
+    const spec = obj(self);
+    const out: Violation[] = [];
+    list(spec.containers).forEach((c, i) => list(obj(c)[field]).forEach((item, j) => {
+      const detail = bad(item, spec);
+      if (detail !== undefined) out.push({ path: ['containers', i, field, j, ...(sub ? [sub] : [])], detail: `container "${String(obj(c).name)}": ${detail}` });
+    }));
+    return out;
+  };
+}
 
 export const RULE_TWINS: Readonly<Record<string, RuleTwin>> = {
   // ContainerHost spec: the host's policy, enforced on every container.
@@ -78,8 +93,54 @@ export const RULE_TWINS: Readonly<Record<string, RuleTwin>> = {
   'exactly one of value or valueFrom must be set': (self) =>
     pass(('value' in obj(self)) !== ('valueFrom' in obj(self))),
 
-  'exactly one of hostPath or volume must be set': (self) =>
-    pass(('hostPath' in obj(self)) !== ('volume' in obj(self))),
+  'exactly one of hostPath, volume or files must be set': (self) =>
+    pass(['hostPath', 'volume', 'files'].filter((k) => k in obj(self)).length === 1),
+
+  // Issue 14: the gated run options, enforced against the host policy like privileged.
+  'capAdd capabilities must be listed in spec.policy.allowCapabilities': eachItem('capAdd', (x, spec) =>
+    capabilityAllowed(String(x), list(obj(spec.policy).allowCapabilities).map(String)) ? undefined : String(x)),
+
+  'devices must be listed in spec.policy.allowDevices': eachItem('devices', (d, spec) =>
+    deviceAllowed(String(obj(d).hostPath), list(obj(spec.policy).allowDevices).map(String)) ? undefined : String(obj(d).hostPath), 'hostPath'),
+
+  'sysctls must be allowed by spec.policy.allowSysctls': eachItem('sysctls', (x, spec) =>
+    sysctlAllowed(String(obj(x).name), list(obj(spec.policy).allowSysctls).map(String)) ? undefined : String(obj(x).name), 'name'),
+
+  'deviceRequests (GPUs) need spec.policy.allowGPUs: true': eachContainer('deviceRequests', (c, spec) =>
+    list(c.deviceRequests).length > 0 && obj(spec.policy).allowGPUs !== true ? `container "${String(c.name)}"` : undefined),
+
+  'set either network or networks: with networks, leave network at its default (bridge)': eachContainer('network', (c) =>
+    list(c.networks).length > 0 && c.network !== 'bridge' ? `container "${String(c.name)}" has network "${String(c.network)}"` : undefined),
+
+  ...DEPENDS_ON_TWINS,
+
+  "host and none are not networks a container can join next to others; use network instead": (self) =>
+    pass(self !== 'host' && self !== 'none'),
+
+  "bridge, host, none and default are Docker's own networks": (self) =>
+    pass(!['bridge', 'host', 'none', 'default'].includes(String(self))),
+
+  'label keys must be at most 253 characters and not under berth.dev/ (reserved for Berth)': (self) =>
+    Object.keys(obj(self)).filter((k) => k.startsWith('berth.dev/') || k.length > 253).map((k) => ({ path: [k] })),
+
+  'must be an IP address or host-gateway': (self) => pass(self === 'host-gateway' || isIpAddress(String(self))),
+
+  'must be an IP address': (self) => pass(isIpAddress(String(self))),
+
+  'must be a subnet in CIDR notation, e.g. 172.30.0.0/24': (self) => pass(isCidr(String(self))),
+
+  'must be a positive quantity, e.g. 64Mi or 1048576': (self) =>
+    pass(typeof self === 'number' ? Number.isInteger(self) && self > 0 : typeof self === 'string' && isQuantity(self) && (quantityValue(self) ?? 0) > 0),
+
+  'soft must not exceed hard': (self) => pass(Number(obj(self).soft) <= Number(obj(self).hard), ['soft']),
+
+  'exactly one of configMapRef or secretRef must be set': (self) =>
+    pass(('configMapRef' in obj(self)) !== ('secretRef' in obj(self))),
+
+  'exactly one of configMap or secret must be set': (self) =>
+    pass(('configMap' in obj(self)) !== ('secret' in obj(self))),
+
+  'count and deviceIDs cannot both be set': (self) => pass(!('count' in obj(self) && 'deviceIDs' in obj(self))),
 
   'must be a positive quantity of cores, e.g. 0.5, 500m or 2': (self) =>
     pass(typeof self === 'number' ? Number.isInteger(self) && self > 0 : typeof self === 'string' && isQuantity(self) && (quantityValue(self) ?? 0) > 0),

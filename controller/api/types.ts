@@ -5,7 +5,7 @@
 import type { AgentTokenSpec, AgentTokenStatus, ContainerHostSpec, ContainerHostStatus } from '../../protocol/resources.js';
 
 export type {
-  AgentStatus, AgentTokenSpec, AgentTokenStatus, Condition, ContainerDecl, ContainerHostSpec, ContainerHostStatus,
+  AgentStatus, AgentTokenSpec, AgentTokenStatus, Condition, ContainerDecl, ContainerHostSpec, ContainerHostStatus, FilesSource, NetworkDecl,
   ContainerStatus, ContainerStatusState,
 } from '../../protocol/resources.js';
 
@@ -55,3 +55,6 @@ export function splitKey(key: ResourceKey): { namespace: string; name: string } 
   const i = key.indexOf('/');
   return { namespace: key.slice(0, i), name: key.slice(i + 1) };
 }
+
+/** A ConfigMap's data (data and binaryData merged, decoded). */
+export interface ConfigMapData { namespace: string; name: string; data: Record<string, Buffer> }

@@ -6,6 +6,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { loadResourceKinds, type ResourceKind, type SchemaNode } from './schemas.js';
 import { RULE_TWINS, type PathSegment } from './rules.js';
+import { dependencyIssues } from './depends-on.js';
 
 // ajv-formats is CommonJS; under NodeNext its default import is the module object.
 type AddFormats = (ajv: Ajv, formats: string[]) => Ajv;
@@ -28,6 +29,9 @@ const PATTERN_WORDS: Record<string, string> = {
   '^[-._a-zA-Z][-._a-zA-Z0-9]*$': "a variable name (letters, digits, '_', '-', '.'; not starting with a digit)",
   '^[-._a-zA-Z0-9]+$': "a key (letters, digits, '_', '-', '.')",
   '^[a-zA-Z0-9][a-zA-Z0-9_.-]*$': "a Docker name (letters, digits, '_', '.', '-', starting alphanumeric)",
+  '^([^/.][^/]*|[.][^/.][^/]*)(/([^/.][^/]*|[.][^/.][^/]*))*$': "a relative path without '.' or '..' segments, e.g. conf/app.yaml",
+  '^(ALL|CAP_[A-Z_]+)$': 'a capability such as CAP_NET_ADMIN, or ALL',
+  '^(SIG[A-Z0-9+]+|[0-9]{1,2})$': 'a signal name such as SIGTERM, or its number',
 };
 
 export function formatPath(path: readonly PathSegment[]): string {
@@ -143,6 +147,8 @@ export class ResourceValidator {
     const issues: FieldIssue[] = [];
     if (!entry.check(object)) issues.push(...(entry.check.errors ?? []).map(describeAjvError));
     walk(entry.kind.crdSchema, object, [], issues);
+    // The rules CEL cannot express within the apiserver's cost limits (see depends-on.ts).
+    if (entry.kind.kind === 'ContainerHost') issues.push(...dependencyIssues(object.spec));
     return { kind: entry.kind, issues: dedupe(issues), object: object as T };
   }
 }

@@ -2,6 +2,8 @@
 // result re-enqueues the host), and remembers per host what is in flight, the last failure of each
 // container, and when a failed container may be tried again (1 s doubling, capped at 5 min). It
 // records the Events for dispatched and failed actions and counts berth_actions_total.
+import { wirePolicy } from '../../protocol/policy.js';
+import { networksOf } from './networks.js';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import type { ContainerHost, ResourceKey } from '../api/types.js';
@@ -91,9 +93,9 @@ export class ActionDispatcher {
     this.opts.logger.info({ host: key, container: action.name, action: action.kind, why: action.why }, 'dispatching');
     this.opts.store.recordEvent('ContainerHost', key, eventFor(action));
     const frame = action.kind === 'apply'
-      ? { type: 'apply' as const, id, container: action.spec, policy: host.spec.policy, hostUid: host.metadata.uid,
+      ? { type: 'apply' as const, id, container: action.spec, policy: wirePolicy(host.spec.policy), hostUid: host.metadata.uid, ...networksOf(host),
         ...(() => { const auth = pullAuthFor(host, action.spec.image, (ns, n) => this.opts.store.secret(ns, n)); return auth ? { pullAuth: auth } : {}; })() }
-      : { type: 'remove' as const, id, name: action.name };
+      : { type: 'remove' as const, id, name: action.name, ...networksOf(host) };
     this.opts.hub.dispatch(key, frame, { timeoutMs: ACTION_TIMEOUT_MS }).then((res) => {
       if (res.ok) {
         h.failures.delete(action.name);

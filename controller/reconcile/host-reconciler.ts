@@ -3,6 +3,7 @@
 // inventory (hub notifications → the per-host observed view), the dispatcher (actions in flight,
 // their results, per-container retry backoff) and this reconciler, which decides and writes status.
 // Everything is level-triggered — any notification or result just says "look at this host again".
+import { dependencyInputs } from './dependencies.js';
 import type { Logger } from 'pino';
 import type { ObservedHostView } from '../../protocol/api-views.js';
 import { Counter, Gauge, type Registry } from 'prom-client';
@@ -42,7 +43,7 @@ export class HostReconciler implements Reconciler<ResourceKey> {
     registry: Registry,
     private readonly now: () => Date = () => new Date(),
   ) {
-    this.resolutions = new ResolutionCache((ns, name) => store.secret(ns, name));
+    this.resolutions = new ResolutionCache((ns, name) => store.secret(ns, name), (ns, name) => store.configMap(ns, name));
     this.statusWrites = new Counter({ name: 'berth_status_writes_total', help: 'ContainerHost status writes (only when changed)', registers: [registry] });
     this.dispatcher = new ActionDispatcher({
       hub, store, enqueue, logger, registry, now,
@@ -93,7 +94,9 @@ export class HostReconciler implements Reconciler<ResourceKey> {
     const backingOff = this.dispatcher.backingOff(key, nowMs);
     const docker = agent.docker;
     const canAct = agent.connected && (docker === undefined || docker.ok);
+    const deps = dependencyInputs(host);
     const result = plan({
+      ...deps.plan,
       desired, unresolved: new Set(unresolved.keys()),
       observed: canAct ? (agent.containers ?? []) : undefined,
       inFlight: this.dispatcher.inFlight(key), backingOff: new Set(backingOff.keys()),
@@ -106,6 +109,7 @@ export class HostReconciler implements Reconciler<ResourceKey> {
 
     const status = computeHostStatus({
       host, agent, desired, unresolved, inFlight, failures: this.dispatcher.failures(key), now: this.now().toISOString(),
+      waiting: result.waiting, dependencyProblems: deps.problems,
     });
     if (status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) this.ready.add(key);
     else this.ready.delete(key);

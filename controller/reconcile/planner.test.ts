@@ -111,7 +111,38 @@ test('deleting: Delete removes every managed container, then cleanup is done', (
 
 test('deleting: Orphan leaves everything and is done at once', () => {
   const p = plan(input({ deleting: true, removalPolicy: 'Orphan', observed: [seen('a')] }));
-  assert.equal(p, { actions: [], cleanupDone: true, backingOff: [] });
+  assert.equal(p, { actions: [], cleanupDone: true, backingOff: [], waiting: new Map() });
+});
+
+const deps = (name: string, on: string, condition: 'Started' | 'Healthy' = 'Started') => new Map([[name, [{ name: on, condition }]]]);
+
+test('dependsOn: a dependent waits until its dependency runs, with the reason', () => {
+  const p = plan(input({ desired: desired(spec('db'), spec('app')), observed: [], dependsOn: deps('app', 'db') }));
+  assert.equal(p.actions.map((a) => a.name), ['db']);
+  assert.equal([...p.waiting], [['app', 'waiting for "db" to start']]);
+  assert.equal(summary(input({ desired: desired(spec('db'), spec('app')), observed: [seen('db')], dependsOn: deps('app', 'db') })), ['apply app']);
+});
+
+test('dependsOn Healthy: held while the dependency is starting or unhealthy, released once healthy', () => {
+  const base = { desired: desired(spec('db'), spec('app')), dependsOn: deps('app', 'db', 'Healthy') };
+  const starting = plan(input({ ...base, observed: [seen('db', { health: 'starting' })] }));
+  assert.equal(starting.actions, []);
+  assert.equal(starting.waiting.get('app'), 'waiting for "db" to be healthy (it is starting)');
+  assert.equal(summary(input({ ...base, observed: [seen('db', { health: 'healthy' })] })), ['apply app']);
+});
+
+test('dependsOn: a dependency being recreated holds back the dependent; stopping never waits', () => {
+  const p = plan(input({ desired: desired(spec('db'), spec('app')), observed: [seen('db', { specHash: 'old' })], dependsOn: deps('app', 'db') }));
+  assert.equal(p.actions.map((a) => a.name), ['db']);
+  assert.match(p.waiting.get('app') ?? '', 'recreated');
+  const stop = plan(input({ desired: desired(spec('db'), spec('app', { state: 'Stopped' })), observed: [seen('app')], dependsOn: deps('app', 'db') }));
+  assert.equal(stop.actions.map((a) => a.name), ['db', 'app']);
+});
+
+test('dependsOn problems (cycles, unknown names) hold back the containers concerned', () => {
+  const p = plan(input({ desired: desired(spec('a'), spec('b')), observed: [], blocked: new Map([['a', 'held back: cycle']]) }));
+  assert.equal(p.actions.map((a) => a.name), ['b']);
+  assert.is(p.waiting.get('a'), 'held back: cycle');
 });
 
 test.run();

@@ -21,6 +21,10 @@ export interface PlanInput {
   paused: boolean;
   deleting: boolean;
   removalPolicy: 'Delete' | 'Orphan';
+  /** dependsOn per container (absent: no container has any). */
+  dependsOn?: ReadonlyMap<string, ReadonlyArray<{ name: string; condition: 'Started' | 'Healthy' }>>;
+  /** Containers held back for a problem in their dependsOn (unknown name, cycle), with the problem. */
+  blocked?: ReadonlyMap<string, string>;
 }
 
 export interface Plan {
@@ -29,26 +33,48 @@ export interface Plan {
   cleanupDone: boolean;
   /** Containers that need an action but wait out their retry backoff (not in flight: nothing was sent). */
   backingOff: string[];
+  /** Containers held back by dependsOn, with the reason (what they wait for), for status. */
+  waiting: Map<string, string>;
 }
 
 export function plan(input: PlanInput): Plan {
   const { observed } = input;
   // No agent, no actions: containers are left exactly as they are.
-  if (observed === undefined) return { actions: [], cleanupDone: false, backingOff: [] };
+  const waiting = new Map<string, string>();
+  if (observed === undefined) return { actions: [], cleanupDone: false, backingOff: [], waiting };
   // Deleting with Orphan: nothing to clean up.
-  if (input.deleting && input.removalPolicy === 'Orphan') return { actions: [], cleanupDone: true, backingOff: [] };
+  if (input.deleting && input.removalPolicy === 'Orphan') return { actions: [], cleanupDone: true, backingOff: [], waiting };
   // Paused: observe and report only.
-  if (!input.deleting && input.paused) return { actions: [], cleanupDone: false, backingOff: [] };
+  if (!input.deleting && input.paused) return { actions: [], cleanupDone: false, backingOff: [], waiting };
 
   // One action per container at a time; a container whose last action failed waits for its retry.
   const actions: Action[] = [];
   const backingOff: string[] = [];
   for (const action of input.deleting ? cleanupActions(observed) : convergeActions(input, observed)) {
     if (input.inFlight.has(action.name)) continue;
+    // Start order: a container that is to run waits until its dependencies are up (creating,
+    // recreating or starting it); stopping or removing never waits.
+    const wait = action.kind === 'apply' && action.spec.state === 'Running' ? holdBack(action.name, input, observed) : undefined;
+    if (wait !== undefined) { waiting.set(action.name, wait); continue; }
     if (input.backingOff.has(action.name)) backingOff.push(action.name);
     else actions.push(action);
   }
-  return { actions, cleanupDone: input.deleting && observed.length === 0, backingOff };
+  return { actions, cleanupDone: input.deleting && observed.length === 0, backingOff, waiting };
+}
+
+/** Why NAME must not be (re)created or started yet, or undefined when its dependencies are up. */
+function holdBack(name: string, input: PlanInput, observed: readonly ObservedContainer[]): string | undefined {
+  const problem = input.blocked?.get(name);
+  if (problem !== undefined) return problem;
+  const byName = new Map(observed.map((o) => [o.name, o]));
+  for (const dep of input.dependsOn?.get(name) ?? []) {
+    const o = byName.get(dep.name);
+    const spec = input.desired.get(dep.name);
+    if (!o || o.state !== 'running') return `waiting for "${dep.name}" to start`;
+    if (spec && o.specHash !== spec.specHash) return `waiting for "${dep.name}" to be recreated with its new spec`;
+    if (dep.condition === 'Healthy' && o.health !== 'healthy') return `waiting for "${dep.name}" to be healthy (it is ${o.health})`;
+  }
+  return undefined;
 }
 
 /** Deleting with removalPolicy Delete: every managed container goes. */

@@ -4,8 +4,8 @@
 // hosts × 10 containers that was the largest CPU cost of a cold start (bench/scale). Pure: the
 // secrets come in through the lookup, which both stores answer from memory.
 import type { ContainerSpec } from '../../protocol/container.js';
-import type { ContainerHost, ResourceKey, SecretData } from '../api/types.js';
-import { resolveContainer, type SecretLookup } from './resolve.js';
+import type { ConfigMapData, ContainerHost, ResourceKey, SecretData } from '../api/types.js';
+import { resolveContainer, type ConfigMapLookup, type SecretLookup } from './resolve.js';
 
 export interface Resolution {
   /** Resolved containers by name. */
@@ -19,12 +19,14 @@ interface Entry extends Resolution {
   generation: number;
   /** Every Secret lookup made while resolving, with the object it returned. */
   secrets: Array<{ namespace: string; name: string; data: SecretData | undefined }>;
+  /** Every ConfigMap lookup, likewise. */
+  configMaps: Array<{ namespace: string; name: string; data: ConfigMapData | undefined }>;
 }
 
 export class ResolutionCache {
   private readonly entries = new Map<ResourceKey, Entry>();
 
-  constructor(private readonly secrets: SecretLookup) {}
+  constructor(private readonly secrets: SecretLookup, private readonly configMaps: ConfigMapLookup = () => undefined) {}
 
   /**
    * The resolution of HOST, reused while its uid and generation (the spec) are the same and every
@@ -34,21 +36,28 @@ export class ResolutionCache {
   resolve(key: ResourceKey, host: ContainerHost): Resolution {
     const cached = this.entries.get(key);
     if (cached && cached.uid === host.metadata.uid && cached.generation === host.metadata.generation
-      && cached.secrets.every((s) => this.secrets(s.namespace, s.name) === s.data)) return cached;
+      && cached.secrets.every((s) => this.secrets(s.namespace, s.name) === s.data)
+      && cached.configMaps.every((c) => this.configMaps(c.namespace, c.name) === c.data)) return cached;
     const used: Entry['secrets'] = [];
     const lookup: SecretLookup = (namespace, name) => {
       const data = this.secrets(namespace, name);
       used.push({ namespace, name, data });
       return data;
     };
+    const usedMaps: Entry['configMaps'] = [];
+    const mapLookup: ConfigMapLookup = (namespace, name) => {
+      const data = this.configMaps(namespace, name);
+      usedMaps.push({ namespace, name, data });
+      return data;
+    };
     const desired = new Map<string, ContainerSpec>();
     const unresolved = new Map<string, string>();
     for (const decl of host.spec.containers ?? []) {
-      const resolved = resolveContainer(decl, host.metadata.namespace, lookup);
+      const resolved = resolveContainer(decl, host.metadata.namespace, lookup, mapLookup);
       if (resolved.ok) desired.set(decl.name, resolved.spec);
       else unresolved.set(decl.name, `${resolved.reason}: ${resolved.message}`);
     }
-    const entry: Entry = { uid: host.metadata.uid, generation: host.metadata.generation, secrets: used, desired, unresolved };
+    const entry: Entry = { uid: host.metadata.uid, generation: host.metadata.generation, secrets: used, configMaps: usedMaps, desired, unresolved };
     this.entries.set(key, entry);
     return entry;
   }

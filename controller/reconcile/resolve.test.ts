@@ -70,4 +70,35 @@ test('pull credentials come from the matching dockerconfigjson secret', () => {
   assert.is(registryOf('library/nginx'), 'docker.io');
 });
 
+test('files volumes: content from a ConfigMap or Secret, read-only, and only as a hash in the spec hash', () => {
+  const cm = { namespace: 'ns', name: 'conf', data: { 'app.conf': Buffer.from('port=80') } };
+  const maps = (ns: string, name: string) => (ns === cm.namespace && name === cm.name ? cm : undefined);
+  const d = decl({ volumes: [{ mountPath: '/etc/app', readOnly: false, files: { configMap: 'conf' } }, { mountPath: '/run/s', readOnly: false, files: { secret: 'pw', items: [{ key: 'password', path: 'db/pw', mode: 0o400 }] } }] });
+  const r = resolveContainer(d, 'ns', lookup(secret('pw', { password: 'hunter2-secret' })), maps);
+  assert.ok(r.ok);
+  if (!r.ok) return;
+  assert.equal(r.spec.volumes.map((v) => [v.mountPath, v.readOnly, v.files?.map((f) => [f.path, f.mode, Buffer.from(f.contentBase64, 'base64').toString()])]), [
+    ['/etc/app', true, [['app.conf', 0o644, 'port=80']]], ['/run/s', true, [['db/pw', 0o400, 'hunter2-secret']]]]);
+  const changed = resolveContainer(d, 'ns', lookup(secret('pw', { password: 'other' })), maps);
+  assert.ok(changed.ok && changed.spec.specHash !== r.spec.specHash, 'a content change is a spec change');
+  const missing = resolveContainer(d, 'ns', lookup(), maps);
+  assert.ok(!missing.ok && missing.reason === 'SecretNotFound');
+  assert.ok(!JSON.stringify(missing).includes('hunter2'));
+});
+
+test('envFrom: every key (prefixed), env entries win, Secret values hashed like secret env', () => {
+  const cm = { namespace: 'ns', name: 'env', data: { MODE: Buffer.from('prod'), 'bad key': Buffer.from('x'), LEVEL: Buffer.from('info') } };
+  const maps = (_ns: string, name: string) => (name === 'env' ? cm : undefined);
+  const r = resolveContainer(decl({ env: [{ name: 'LEVEL', value: 'debug' }], envFrom: [{ configMapRef: { name: 'env' } }, { prefix: 'DB_', secretRef: { name: 'db' } }, { secretRef: { name: 'gone', optional: true } }] }),
+    'ns', lookup(secret('db', { PASSWORD: 'pw' })), maps);
+  assert.ok(r.ok);
+  if (r.ok) assert.equal(r.spec.env, [{ name: 'MODE', value: 'prod' }, { name: 'DB_PASSWORD', value: 'pw' }, { name: 'LEVEL', value: 'debug' }]);
+});
+
+test('a container without the new fields resolves exactly as before (no new keys)', () => {
+  const r = resolveContainer(decl(), 'ns', lookup());
+  assert.ok(r.ok);
+  if (r.ok) assert.equal(Object.keys(r.spec).sort(), ['env', 'image', 'imagePullPolicy', 'logging', 'name', 'network', 'ports', 'privileged', 'restartPolicy', 'specHash', 'state', 'stopTimeoutSeconds', 'volumes']);
+});
+
 test.run();

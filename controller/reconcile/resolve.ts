@@ -5,10 +5,11 @@
 import { createHash } from 'node:crypto';
 import type { ContainerSpec, PullAuth, PullPolicy } from '../../protocol/container.js';
 import { intOrQuantity } from '../api/quantity.js';
-import type { ContainerDecl, ContainerHost, SecretData } from '../api/types.js';
+import type { ContainerDecl, ContainerHost } from '../api/types.js';
 import { canonicalJson } from '../lib/canonical-json.js';
+import { isFailure, resolveEnvFrom, resolveVolume, runOptions, type ConfigMapLookup, type SecretLookup } from './resolve-extras.js';
 
-export type SecretLookup = (namespace: string, name: string) => SecretData | undefined;
+export type { ConfigMapLookup, SecretLookup } from './resolve-extras.js';
 export type Resolved = { ok: true; spec: ContainerSpec } | { ok: false; reason: string; message: string };
 
 const sha256 = (text: string | Buffer): string => createHash('sha256').update(text).digest('hex');
@@ -31,12 +32,30 @@ export function effectivePullPolicy(image: string, declared?: PullPolicy): PullP
 export function specHash(spec: Omit<ContainerSpec, 'specHash'>, secretEnv: ReadonlySet<string>): string {
   const { state: _state, imagePullPolicy: _pull, ...identity } = spec;
   const env = identity.env.map((e) => (secretEnv.has(e.name) ? { name: e.name, valueSha256: sha256(e.value) } : e));
-  return sha256(canonicalJson({ ...identity, env })).slice(0, 32);
+  // File content enters as its SHA-256 (Secret files must never be in a hash in the clear); only
+  // `files` volumes carry it, so other mounts hash as they always did.
+  const volumes = identity.volumes.map((v) => (v.files
+    ? { ...v, files: v.files.map((f) => ({ path: f.path, mode: f.mode, contentSha256: sha256(Buffer.from(f.contentBase64, 'base64')) })) } : v));
+  return sha256(canonicalJson({ ...identity, env, volumes })).slice(0, 32);
 }
 
-export function resolveContainer(decl: ContainerDecl, namespace: string, secrets: SecretLookup): Resolved {
+const noConfigMaps: ConfigMapLookup = () => undefined;
+
+export function resolveContainer(decl: ContainerDecl, namespace: string, secrets: SecretLookup, configMaps: ConfigMapLookup = noConfigMaps): Resolved {
   const env: ContainerSpec['env'] = [];
   const secretEnv = new Set<string>();
+  // envFrom first, env after (Kubernetes' order: an env entry wins over the same name from envFrom).
+  const fromSources = resolveEnvFrom(decl, namespace, secrets, configMaps);
+  if (isFailure(fromSources)) return { ok: false, ...fromSources };
+  const explicit = new Set((decl.env ?? []).map((e) => e.name));
+  for (const e of fromSources.env) if (!explicit.has(e.name)) env.push(e);
+  for (const name of fromSources.secretNames) if (!explicit.has(name)) secretEnv.add(name);
+  const volumes: ContainerSpec['volumes'] = [];
+  for (const v of decl.volumes ?? []) {
+    const resolved = resolveVolume(v, namespace, secrets, configMaps);
+    if (isFailure(resolved)) return { ok: false, ...resolved };
+    volumes.push(resolved);
+  }
   for (const e of decl.env ?? []) {
     if (e.valueFrom) {
       const ref = e.valueFrom.secretKeyRef;
@@ -68,7 +87,7 @@ export function resolveContainer(decl: ContainerDecl, namespace: string, secrets
     ...(decl.args ? { args: decl.args } : {}),
     env,
     ports: (decl.ports ?? []).map((p) => ({ containerPort: p.containerPort, protocol: p.protocol, ...(p.hostPort ? { hostPort: p.hostPort } : {}) })),
-    volumes: (decl.volumes ?? []).map((v) => ({ mountPath: v.mountPath, readOnly: v.readOnly, ...(v.hostPath ? { hostPath: v.hostPath } : { volume: v.volume! }) })),
+    volumes,
     restartPolicy: decl.restartPolicy,
     ...(decl.healthcheck ? { healthcheck: decl.healthcheck } : {}),
     ...(resources ? { resources } : {}),
@@ -76,6 +95,7 @@ export function resolveContainer(decl: ContainerDecl, namespace: string, secrets
     privileged: decl.privileged,
     stopTimeoutSeconds: decl.stopTimeoutSeconds,
     logging: { maxSizeBytes: Math.round(intOrQuantity(decl.logging.maxSize) ?? 10 * 2 ** 20), maxFiles: decl.logging.maxFiles },
+    ...runOptions(decl),
   };
   return { ok: true, spec: { ...base, specHash: specHash(base, secretEnv) } };
 }

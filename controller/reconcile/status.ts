@@ -24,6 +24,10 @@ export interface StatusInput {
   inFlight: ReadonlySet<string>;
   /** The last failed action per container (cleared by a later success). */
   failures: ReadonlyMap<string, string>;
+  /** Containers held back by dependsOn, with what they wait for. */
+  waiting?: ReadonlyMap<string, string>;
+  /** Problems in dependsOn the apiserver cannot refuse (Kubernetes mode: cycles, unknown names). */
+  dependencyProblems?: readonly string[];
   now: string;
 }
 
@@ -41,6 +45,11 @@ function containerStatus(name: string, spec: ContainerSpec | undefined, o: Obser
   const failure = input.failures.get(name);
   if (failure && !input.inFlight.has(name)) return { name, ...observed, state: 'Failed', ready: false, message: failure };
   if (!spec) return { name, ...observed, state: o?.state === 'running' ? 'Running' : 'Stopped', ready: false, message: input.host.spec.removalPolicy === 'Orphan' ? 'not in spec; orphaned (removalPolicy Orphan)' : 'not in spec; being removed' };
+  const waiting = input.waiting?.get(name);
+  if (waiting !== undefined && !input.inFlight.has(name)) {
+    const state = o?.state === 'running' ? 'Running' : o?.state === 'exited' ? 'Exited' : 'Pending';
+    return { name, ...observed, state, ready: false, message: waiting };
+  }
   if (!o) return { name, state: input.inFlight.has(name) ? 'Pulling' : 'Pending', ready: false, message: input.inFlight.has(name) ? 'creating' : 'waiting to be created' };
   const current = o.specHash === spec.specHash;
   const state: ContainerStatus['state'] =
@@ -61,6 +70,15 @@ function condition(type: string, ok: boolean, reason: string, message: string, i
     type, status, reason, message, observedGeneration: input.host.metadata.generation,
     lastTransitionTime: before && before.status === status ? before.lastTransitionTime : input.now,
   };
+}
+
+/** DependenciesValid, on hosts that use dependsOn only (other hosts' status stays as it was). */
+function dependencyCondition(input: StatusInput, previous?: Condition[]): Condition[] {
+  if (!(input.host.spec.containers ?? []).some((c) => c.dependsOn?.length)) return [];
+  const problems = input.dependencyProblems ?? [];
+  return [problems.length
+    ? condition('DependenciesValid', false, 'InvalidDependencies', `${problems.join('; ')} (the containers concerned are held back)`, input, previous)
+    : condition('DependenciesValid', true, 'Valid', 'every dependsOn names a container of this host, without cycles', input, previous)];
 }
 
 export function computeHostStatus(input: StatusInput): ContainerHostStatus {
@@ -101,8 +119,11 @@ export function computeHostStatus(input: StatusInput): ContainerHostStatus {
     synced = condition('Synced', outOfSync.length === 0, 'Paused', outOfSync.length ? `paused; out of sync: ${outOfSync.map((c) => c.name).join(', ')}` : 'paused; in sync', input, previous);
   } else if (outOfSync.length) {
     const failed = outOfSync.filter((c) => c.state === 'Failed');
-    synced = condition('Synced', false, failed.length ? 'Failed' : 'Progressing',
-      failed.length ? failed.map((c) => `${c.name}: ${c.message ?? 'failed'}`).join('; ') : `converging: ${outOfSync.map((c) => c.name).join(', ')}`, input, previous);
+    const waiting = outOfSync.filter((c) => input.waiting?.has(c.name) && !input.inFlight.has(c.name));
+    synced = failed.length ? condition('Synced', false, 'Failed', failed.map((c) => `${c.name}: ${c.message ?? 'failed'}`).join('; '), input, previous)
+      // Everything left waits for its dependencies (dependsOn): say what each waits for.
+      : waiting.length === outOfSync.length ? condition('Synced', false, 'WaitingForDependencies', waiting.map((c) => `${c.name}: ${c.message}`).join('; '), input, previous)
+        : condition('Synced', false, 'Progressing', `converging: ${outOfSync.map((c) => c.name).join(', ')}`, input, previous);
   } else {
     synced = condition('Synced', true, 'Synced', 'every container matches its spec', input, previous);
   }
@@ -124,6 +145,6 @@ export function computeHostStatus(input: StatusInput): ContainerHostStatus {
     },
     containers,
     ready: `${readyCount}/${wanted.length}`,
-    conditions: [agentCondition, synced, ready],
+    conditions: [agentCondition, synced, ready, ...dependencyCondition(input, previous)],
   };
 }

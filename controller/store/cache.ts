@@ -9,7 +9,7 @@
 // Listeners are called synchronously, in the order they subscribed; one that throws is logged and
 // never stops the others nor fails the write that triggered it.
 import type { Logger } from 'pino';
-import { type AgentToken, type ContainerHost, type ResourceKey, type SecretData } from '../api/types.js';
+import { type AgentToken, type ConfigMapData, type ContainerHost, type ResourceKey, type SecretData } from '../api/types.js';
 import { byKey } from '../lib/objects.js';
 import type { StoreChange } from './store.js';
 
@@ -21,6 +21,7 @@ export class StoreCache {
   private readonly tokenMap = new Map<ResourceKey, AgentToken>();
   private readonly tokenKeyByUid = new Map<string, ResourceKey>();
   private readonly secretMap = new Map<ResourceKey, SecretData>();
+  private readonly configMapMap = new Map<ResourceKey, ConfigMapData>();
   /** Sorted by namespace/name, built on first read after a change (the API lists them often). */
   private hostList: ContainerHost[] | undefined;
   private tokenList: AgentToken[] | undefined;
@@ -40,6 +41,7 @@ export class StoreCache {
     return key === undefined ? undefined : this.tokenMap.get(key);
   }
   secret(namespace: string, name: string): SecretData | undefined { return this.secretMap.get(`${namespace}/${name}`); }
+  configMap(namespace: string, name: string): ConfigMapData | undefined { return this.configMapMap.get(`${namespace}/${name}`); }
   get counts(): { hosts: number; tokens: number; secrets: number } {
     return { hosts: this.hostMap.size, tokens: this.tokenMap.size, secrets: this.secretMap.size };
   }
@@ -74,6 +76,8 @@ export class StoreCache {
 
   setSecret(key: ResourceKey, secret: SecretData): void { this.secretMap.set(key, secret); }
   deleteSecret(key: ResourceKey): void { this.secretMap.delete(key); }
+  setConfigMap(key: ResourceKey, configMap: ConfigMapData): void { this.configMapMap.set(key, configMap); }
+  deleteConfigMap(key: ResourceKey): void { this.configMapMap.delete(key); }
 
   // ---------------------------------------------------------------- listeners
 

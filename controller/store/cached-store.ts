@@ -3,7 +3,7 @@
 // this and implement only how resources get into the cache (scans, informers) and how writes leave
 // it (files, the apiserver).
 import type { Logger } from 'pino';
-import type { AgentToken, AgentTokenStatus, ContainerHost, ContainerHostStatus, ResourceKey, SecretData } from '../api/types.js';
+import type { AgentToken, AgentTokenStatus, ConfigMapData, ContainerHost, ContainerHostStatus, ResourceKey, SecretData } from '../api/types.js';
 import { StoreCache } from './cache.js';
 import { EventLog } from './event-log.js';
 import type { EventRecord, SigningKeyMaterial, SourceProblem, Store, StoreChange, StoredEvent } from './store.js';
@@ -23,6 +23,7 @@ export abstract class CachedStore implements Store {
   token(key: ResourceKey): AgentToken | undefined { return this.cache.token(key); }
   tokenByUid(uid: string): AgentToken | undefined { return this.cache.tokenByUid(uid); }
   secret(namespace: string, name: string): SecretData | undefined { return this.cache.secret(namespace, name); }
+  configMap(namespace: string, name: string): ConfigMapData | undefined { return this.cache.configMap(namespace, name); }
   /** The last Events recorded about a resource (oldest first), for the HTTP API. */
   events(kind: 'ContainerHost' | 'AgentToken', key: ResourceKey): StoredEvent[] { return this.eventLog.events(kind, key); }
   subscribe(listener: (change: StoreChange) => void): () => void { return this.cache.subscribe(listener); }

@@ -1,13 +1,14 @@
 // The one interface between the reconcilers and where resources live. Two implementations: the
 // directory store (embedded default: YAML files + a state directory) and the Kubernetes store
 // (informers + the status subresource). The reconcilers cannot tell them apart.
-import type { AgentToken, AgentTokenStatus, ContainerHost, ContainerHostStatus, ResourceKey, SecretData } from '../api/types.js';
+import type { AgentToken, AgentTokenStatus, ConfigMapData, ContainerHost, ContainerHostStatus, ResourceKey, SecretData } from '../api/types.js';
 
 /** A change a Store reports to its listeners: which resource to look at again (level-triggered). */
 export type StoreChange =
   | { kind: 'ContainerHost'; key: ResourceKey }
   | { kind: 'AgentToken'; key: ResourceKey }
-  | { kind: 'Secret'; key: ResourceKey };
+  | { kind: 'Secret'; key: ResourceKey }
+  | { kind: 'ConfigMap'; key: ResourceKey };
 
 /** A source that could not be read or validated (directory mode: a file; its resources keep their last good version). */
 export interface SourceProblem { source: string; line?: number; message: string; since: string }
@@ -33,6 +34,8 @@ export interface Store {
   /** The AgentToken whose metadata.uid is `uid` (a JWT's jti), if it still exists. */
   tokenByUid(uid: string): AgentToken | undefined;
   secret(namespace: string, name: string): SecretData | undefined;
+  /** A v1 ConfigMap (files volumes, envFrom); directory mode reads them from the manifests like Secrets. */
+  configMap(namespace: string, name: string): ConfigMapData | undefined;
 
   /**
    * Called for every change from outside; the controller just enqueues the key (level-triggered).

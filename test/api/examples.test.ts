@@ -8,7 +8,7 @@ import { repoRoot } from '../support/paths.js';
 
 test.before(async () => { await installCrds(); });
 
-for (const example of ['local', 'gitops', 'kubernetes']) {
+for (const example of ['local', 'gitops', 'kubernetes', 'apps/web-pair']) {
   test(`examples/${example} passes berth validate`, async () => {
     const result = await berth(['validate', join(repoRoot, 'examples', example)]);
     assert.is(result.code, 0, result.stdout + result.stderr);
@@ -39,6 +39,19 @@ test('examples/local applies to the real apiserver', async () => {
     assert.equal(got.spec.containers.map((c: { name: string }) => c.name), ['clock', 'ticker', 'web']);
   } finally {
     await kubectl(['delete', '-R', '-f', file, '--ignore-not-found', '--wait=false']);
+  }
+});
+
+test('examples/apps/web-pair (networks, a files volume, dependsOn) applies to the real apiserver', async () => {
+  const dir = join(repoRoot, 'examples/apps/web-pair');
+  try {
+    const applied = await kubectl(['apply', '-R', '-f', dir]);
+    assert.is(applied.code, 0, applied.stderr);
+    const got = JSON.parse((await kubectl(['-n', 'default', 'get', 'ch', 'web-pair', '-o', 'json'], { check: true })).stdout);
+    assert.equal(got.spec.networks.map((n: { name: string }) => n.name), ['web-pair']);
+    assert.equal(got.spec.containers[1].dependsOn, [{ name: 'web-pair-web', condition: 'Healthy' }]);
+  } finally {
+    await kubectl(['delete', '-R', '-f', dir, '--ignore-not-found', '--wait=false']);
   }
 });
 

@@ -329,6 +329,7 @@ const cases: Record<string, RuleCase> = {
     setup: () => kubectl([...asTest, '-n', single.watch, 'patch', 'ch', 'probe', '--subresource=status', '--type=merge', '-p', '{"status":null}'], { check: true }),
   },
   'secrets (watched namespace)': { role: 'watch', match: (r) => r.resources.includes('secrets'), expect: /cannot list resource \\?"secrets\\?"/ },
+  'configmaps (files volumes, envFrom)': { role: 'watch', match: (r) => r.resources.includes('configmaps'), expect: /cannot list resource \\?"configmaps\\?"/ },
   'events': {
     role: 'watch', match: (r) => r.resources.includes('events'), expect: /cannot create resource \\?"events\\?"/, inSources: true,
     setup: () => kubectl([...asTest, '-n', single.watch, 'annotate', 'at', 'probe', `berth.dev/rotate=${Date.now()}`, '--overwrite'], { check: true }),

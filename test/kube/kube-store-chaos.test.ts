@@ -143,9 +143,9 @@ test('apiserver restart: the cache keeps serving, problems() reports it, and a c
   const after = store.informerStats();
   assert.ok(after.ContainerHost.watches > before.ContainerHost.watches, 'the watch was re-established');
   // The outage is visible: in problems() while it lasted, or at least as logged informer failures.
-  const failures = after.ContainerHost.failures + after.AgentToken.failures + after.Secret.failures;
+  const failures = after.ContainerHost.failures + after.AgentToken.failures + after.Secret.failures + after.ConfigMap.failures;
   assert.ok(problemSeen !== '' || failures > 0, 'the outage was noticed');
-  if (problemSeen) assert.match(problemSeen, /^kubernetes: (ContainerHost|AgentToken|Secret) informer: /);
+  if (problemSeen) assert.match(problemSeen, /^kubernetes: (ContainerHost|AgentToken|Secret|ConfigMap) informer: /);
 });
 
 test('a silent (half-open) watch connection is torn down by the watchdog; a change made meanwhile arrives', async () => {

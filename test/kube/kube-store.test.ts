@@ -367,6 +367,24 @@ test('Secrets: add, change and delete emit Secret events; secret() returns the n
   assert.is(eventsFor('Secret', key), afterChange + 1, 'a metadata-only change is not an event; the delete is');
 });
 
+test('ConfigMaps (files volumes, envFrom): add, change (data and binaryData) and delete emit ConfigMap changes; configMap() returns the new data', async () => {
+  const key = `${ns}/site`;
+  await kubectl(['create', 'configmap', 'site', '-n', ns, '--from-literal=index.html=one'], { check: true });
+  const c1 = await waitFor('the ConfigMap', () => store.configMap(ns, 'site'));
+  assert.is(c1.data['index.html']!.toString(), 'one');
+  await waitFor('an add change', () => eventsFor('ConfigMap', key) >= 1);
+  const before = eventsFor('ConfigMap', key);
+  await kubectl(['patch', 'configmap', 'site', '-n', ns, '--type=merge', '-p', JSON.stringify({ data: { 'index.html': 'two' }, binaryData: { logo: Buffer.from([0, 1, 2]).toString('base64') } })], { check: true });
+  await waitFor('the new data', () => store.configMap(ns, 'site')?.data['index.html']?.toString() === 'two' && store.configMap(ns, 'site')?.data.logo?.length === 3);
+  await waitFor('a change', () => eventsFor('ConfigMap', key) > before);
+  const afterChange = eventsFor('ConfigMap', key);
+  await kubectl(['label', 'configmap', 'site', '-n', ns, 'only=metadata'], { check: true });
+  await kubectl(['delete', 'configmap', 'site', '-n', ns], { check: true });
+  await waitFor('the ConfigMap gone', () => !store.configMap(ns, 'site'));
+  await waitFor('a delete change', () => eventsFor('ConfigMap', key) > afterChange);
+  assert.is(eventsFor('ConfigMap', key), afterChange + 1, 'a metadata-only change is not a change; the delete is');
+});
+
 test('AgentToken deletion removes it (and its uid lookup) and emits', async () => {
   const key = `${ns}/box-1`;
   const token = await waitFor('token', () => store.token(key));

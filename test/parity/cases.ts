@@ -8,6 +8,11 @@ export interface ParityCase {
   valid: boolean;
   /** For invalid cases: the one rule broken. */
   breaks?: string;
+  /**
+   * A rule CEL cannot express within the apiserver's cost limits (dependsOn cycles): the apiserver
+   * accepts the manifest, `berth validate` refuses it, and the controller reports it in status.
+   */
+  berthOnly?: true;
   doc: Record<string, unknown>;
 }
 
@@ -21,6 +26,72 @@ const srv = { policy: { allowedHostPaths: ['/srv'] } };
 
 const valid = (name: string, doc: Record<string, unknown>): ParityCase => ({ name, valid: true, doc });
 const invalid = (name: string, breaks: string, doc: Record<string, unknown>): ParityCase => ({ name, valid: false, breaks, doc });
+const berthOnly = (name: string, breaks: string, doc: Record<string, unknown>): ParityCase => ({ name, valid: false, breaks, berthOnly: true, doc });
+
+// Issue 14: a multi-container app and the run options.
+const api = (extra: Record<string, unknown> = {}) => ({ name: 'api', image: 'busybox:1.36', ...extra });
+const checked = { exec: ['true'] };
+const gated = { allowCapabilities: ['CAP_NET_ADMIN'], allowDevices: ['/dev/fuse', '/dev/dri/*'], allowSysctls: ['net.ipv4.*'], allowGPUs: true };
+const ISSUE_14: ParityCase[] = [
+  valid('multi-container app: networks, files, dependsOn', host({
+    networks: [{ name: 'app-net', driver: 'bridge', internal: true, ipv6: false, subnet: '172.30.7.0/24', labels: { team: 'web' } }],
+    containers: [
+      api({ networks: [{ name: 'app-net', aliases: ['backend'] }, { name: 'existing_net' }], healthcheck: checked,
+        volumes: [{ mountPath: '/etc/api', files: { configMap: 'api-config', items: [{ key: 'api.conf', path: 'conf/api.conf', mode: 0o600 }] } },
+          { mountPath: '/run/secrets/api', files: { secret: 'api-secrets' } }] }),
+      web({ networks: [{ name: 'app-net' }], dependsOn: [{ name: 'api', condition: 'Healthy' }] }),
+    ],
+  })),
+  valid('every ungated run option', one({
+    user: '1000:1000', workingDir: '/srv/app', hostname: 'web-1', labels: { 'com.example/team': 'web' },
+    extraHosts: [{ hostname: 'db.local', ip: '10.0.0.5' }, { hostname: 'gw', ip: 'host-gateway' }, { hostname: 'v6', ip: 'fd00::1' }],
+    dns: ['1.1.1.1', '2606:4700:4700::1111'], tmpfs: [{ mountPath: '/tmp', size: '64Mi', mode: 0o1777 }, { mountPath: '/run' }],
+    shmSize: '256Mi', init: true, readOnlyRootFilesystem: true, ulimits: [{ name: 'nofile', soft: 1024, hard: 4096 }],
+    envFrom: [{ configMapRef: { name: 'web-env' } }, { prefix: 'DB_', secretRef: { name: 'db', optional: true } }],
+    stopSignal: 'SIGQUIT', capDrop: ['ALL'],
+  })),
+  valid('every gated run option with policy', one({
+    capAdd: ['CAP_NET_ADMIN'], devices: [{ hostPath: '/dev/fuse' }, { hostPath: '/dev/dri/card0', containerPath: '/dev/dri/card0', permissions: 'rw' }],
+    sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '80' }], deviceRequests: [{ driver: 'nvidia', count: -1, capabilities: ['gpu'] }],
+  }, { policy: gated })),
+  valid('capAdd ALL with ALL allowed', one({ capAdd: ['ALL'] }, { policy: { allowCapabilities: ['ALL'] } })),
+  invalid('capAdd without policy', 'CEL allowCapabilities', one({ capAdd: ['CAP_NET_ADMIN'] })),
+  invalid('capAdd not in the allowed list', 'CEL allowCapabilities', one({ capAdd: ['CAP_SYS_ADMIN'] }, { policy: gated })),
+  invalid('device without policy', 'CEL allowDevices', one({ devices: [{ hostPath: '/dev/fuse' }] })),
+  invalid('device outside an allowed directory', 'CEL allowDevices', one({ devices: [{ hostPath: '/dev/sda' }] }, { policy: gated })),
+  invalid('sysctl without policy', 'CEL allowSysctls', one({ sysctls: [{ name: 'net.ipv4.ip_forward', value: '1' }] })),
+  invalid('sysctl outside an allowed prefix', 'CEL allowSysctls', one({ sysctls: [{ name: 'kernel.msgmax', value: '1' }] }, { policy: gated })),
+  invalid('GPUs without policy', 'CEL allowGPUs', one({ deviceRequests: [{ count: 1 }] })),
+  invalid('reserved user label', 'CEL reserved labels', one({ labels: { 'berth.dev/managed': 'false' } })),
+  invalid('reserved network label', 'CEL reserved labels', host({ networks: [{ name: 'n', labels: { 'berth.dev/host': 'x' } }] })),
+  berthOnly('dependsOn an unknown container', 'dependsOn names (berth validate only)', host({ containers: [web({ dependsOn: [{ name: 'db' }] })] })),
+  invalid('dependsOn itself', 'CEL self-dependency', host({ containers: [web({ dependsOn: [{ name: 'web' }] })] })),
+  berthOnly('Healthy dependency without a healthcheck', 'dependsOn Healthy (berth validate only)', host({ containers: [api(), web({ dependsOn: [{ name: 'api', condition: 'Healthy' }] })] })),
+  berthOnly('dependsOn cycle', 'dependsOn cycle (berth validate only)', host({ containers: [api({ dependsOn: [{ name: 'web' }] }), web({ dependsOn: [{ name: 'api' }] })] })),
+  invalid('unknown dependsOn condition', 'enum', host({ containers: [api(), web({ dependsOn: [{ name: 'api', condition: 'Ready' }] })] })),
+  invalid('network and networks both set', 'CEL network xor networks', one({ network: 'backend_net', networks: [{ name: 'app-net' }] })),
+  invalid('networks entry host', 'CEL networks entry', one({ networks: [{ name: 'host' }] })),
+  invalid('declared network named bridge', 'CEL Docker networks', host({ networks: [{ name: 'bridge' }] })),
+  invalid('network driver overlay', 'enum', host({ networks: [{ name: 'n', driver: 'overlay' }] })),
+  invalid('subnet not CIDR', 'CEL CIDR', host({ networks: [{ name: 'n', subnet: '172.30.0.0' }] })),
+  invalid('files with configMap and secret', 'CEL files source', one({ volumes: [{ mountPath: '/c', files: { configMap: 'a', secret: 'b' } }] })),
+  invalid('files and volume in one mount', 'CEL volume source', one({ volumes: [{ mountPath: '/c', volume: 'v', files: { configMap: 'a' } }] })),
+  invalid('files item path escaping', 'pattern', one({ volumes: [{ mountPath: '/c', files: { configMap: 'a', items: [{ key: 'k', path: '../etc/passwd' }] } }] })),
+  invalid('files item absolute path', 'pattern', one({ volumes: [{ mountPath: '/c', files: { configMap: 'a', items: [{ key: 'k', path: '/etc/passwd' }] } }] })),
+  invalid('extraHosts ip not an address', 'CEL IP', one({ extraHosts: [{ hostname: 'db', ip: 'db.example' }] })),
+  invalid('dns not an address', 'CEL IP', one({ dns: ['dns.example'] })),
+  invalid('relative workingDir', 'CEL normalized path', one({ workingDir: 'app' })),
+  invalid('tmpfs size zero', 'CEL positive quantity', one({ tmpfs: [{ mountPath: '/tmp', size: 0 }] })),
+  invalid('shmSize not a quantity', 'CEL positive quantity', one({ shmSize: 'big' })),
+  invalid('ulimit soft above hard', 'CEL ulimit', one({ ulimits: [{ name: 'nofile', soft: 10, hard: 5 }] })),
+  invalid('unknown ulimit', 'enum', one({ ulimits: [{ name: 'files', soft: 1, hard: 1 }] })),
+  invalid('envFrom with both sources', 'CEL envFrom source', one({ envFrom: [{ configMapRef: { name: 'a' }, secretRef: { name: 'b' } }] })),
+  invalid('stopSignal lowercase', 'pattern', one({ stopSignal: 'sigterm' })),
+  invalid('capability without CAP_ prefix', 'pattern', one({ capDrop: ['NET_RAW'] })),
+  invalid('device outside /dev', 'pattern', one({ devices: [{ hostPath: '/etc/passwd' }] }, { policy: { allowDevices: ['/dev/fuse'] } })),
+  invalid('deviceRequests with count and deviceIDs', 'CEL count xor deviceIDs', one({ deviceRequests: [{ count: 1, deviceIDs: ['0'] }] }, { policy: { allowGPUs: true } })),
+  invalid('hostname not a DNS label', 'pattern', one({ hostname: 'Web_1' })),
+];
 
 export const PARITY_CASES: ParityCase[] = [
   // ---- valid
@@ -88,4 +159,5 @@ export const PARITY_CASES: ParityCase[] = [
   invalid('agent token without hostRef', 'required', token({ ttl: '24h' })),
   invalid('agent token ttl below 1m', 'CEL duration', token({ hostRef: { name: 'box' }, ttl: '10s' })),
   invalid('agent token ttl not a duration', 'CEL duration', token({ hostRef: { name: 'box' }, ttl: 'forever' })),
+  ...ISSUE_14,
 ];

@@ -147,7 +147,8 @@ export class BerthEnv {
     return r.stdout.trim().split('\n').filter(Boolean).map((l) => { const [name, id, state] = l.split('\t'); return { name: name!, id: id!, state: state! }; });
   }
 
-  logs(): string { return this.output.join('').slice(-8000); }
+  /** The processes' output so far: the last MAX characters (Infinity: all of it). */
+  logs(max = 8000): string { return this.output.join('').slice(-max); }
 
   async cleanup(): Promise<void> {
     for (const a of this.agents.values()) await this.kill(a, 'SIGTERM');

@@ -256,14 +256,15 @@ export class DirectoryStore extends CachedStore {
   /** A resource appeared or its content changed (or, with silent, is being restored from state). */
   private upsert(r: SourceResource, silent: boolean): void {
     const key = `${r.namespace}/${r.name}`;
-    if (r.kind === 'Secret') {
-      const body = r.object as { type: string; data: Record<string, string> };
+    if (r.kind === 'Secret' || r.kind === 'ConfigMap') {
+      const body = r.object as { type?: string; data: Record<string, string> };
       const data: Record<string, Buffer> = {};
       for (const [k, v] of Object.entries(body.data)) data[k] = Buffer.from(v, 'base64');
-      this.cache.setSecret(key, { namespace: r.namespace, name: r.name, type: body.type, data });
+      if (r.kind === 'Secret') this.cache.setSecret(key, { namespace: r.namespace, name: r.name, type: body.type ?? 'Opaque', data });
+      else this.cache.setConfigMap(key, { namespace: r.namespace, name: r.name, data });
       if (!silent) {
-        this.log.info({ kind: 'Secret', key, source: r.file }, 'secret changed');
-        this.cache.changed({ kind: 'Secret', key });
+        this.log.info({ kind: r.kind, key, source: r.file }, `${r.kind} changed`);   // never its data
+        this.cache.changed({ kind: r.kind, key });
       }
       return;
     }
@@ -300,9 +301,10 @@ export class DirectoryStore extends CachedStore {
   private remove(id: string): void {
     const [kind, namespace, ...rest] = id.split('/') as [SourceKind, string, ...string[]];
     const key = `${namespace}/${rest.join('/')}`;
-    if (kind === 'Secret') {
-      this.cache.deleteSecret(key);
-      this.log.info({ kind, key }, 'secret removed');
+    if (kind === 'Secret' || kind === 'ConfigMap') {
+      if (kind === 'Secret') this.cache.deleteSecret(key);
+      else this.cache.deleteConfigMap(key);
+      this.log.info({ kind, key }, `${kind} removed`);
       this.cache.changed({ kind, key });
       return;
     }

@@ -48,6 +48,18 @@ test('scan: a Secret with bad base64 is an error that never shows the value', ()
   assert.equal(scan, { state: 'broken', issues: [{ line: 5, message: 'Secret s (document 1): data.k: must be base64-encoded' }] });
 });
 
+test('scan: v1 ConfigMaps (data plain, binaryData base64) are resources; a bad key is an error naming the field', () => {
+  const scan = scanManifestText('apiVersion: v1\nkind: ConfigMap\nmetadata: { name: site }\ndata: { index.html: "<h1>hi</h1>" }\nbinaryData: { logo: AAEC }\n', 'f.yaml', validator);
+  assert.is(scan.state, 'ok');
+  if (scan.state !== 'ok') return;
+  assert.equal(scan.resources.map((r) => r.id), ['ConfigMap/default/site']);
+  const data = (scan.resources[0]!.object as { data: Record<string, string> }).data;
+  assert.is(Buffer.from(data['index.html']!, 'base64').toString(), '<h1>hi</h1>');
+  assert.equal([...Buffer.from(data.logo!, 'base64')], [0, 1, 2]);
+  const bad = scanManifestText('apiVersion: v1\nkind: ConfigMap\nmetadata: { name: site }\nbinaryData:\n  logo: "not base64!"\n', 'f.yaml', validator);
+  assert.equal(bad, { state: 'broken', issues: [{ line: 5, message: 'ConfigMap site (document 1): binaryData.logo: must be base64-encoded' }] });
+});
+
 test('canonical JSON ignores key order', () => {
   assert.is(canonicalJson({ b: 1, a: { d: [1, { y: 1, x: 2 }], c: undefined } }), canonicalJson({ a: { d: [1, { x: 2, y: 1 }] }, b: 1 }));
 });

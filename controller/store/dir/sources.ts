@@ -18,7 +18,7 @@ import { canonicalJson } from '../../lib/canonical-json.js';
 import { parseManifestText } from '../../api/manifests.js';
 import type { ResourceValidator } from '../../api/validate.js';
 
-export type SourceKind = 'ContainerHost' | 'AgentToken' | 'Secret';
+export type SourceKind = 'ContainerHost' | 'AgentToken' | 'Secret' | 'ConfigMap';
 
 /** One resource as declared in a file: identity, where it came from, and its content. */
 export interface SourceResource {
@@ -35,6 +35,7 @@ export interface SourceResource {
    * ContainerHost/AgentToken: the defaulted resource (apiVersion, kind, metadata {name, namespace,
    * labels?, annotations?}, spec) — server-set metadata and `status` from the file are dropped.
    * Secret: { type, data } with data values base64 (stringData folded in, as the apiserver does).
+   * ConfigMap: { data } with data values base64 too (data and binaryData folded together).
    */
   object: Record<string, unknown>;
   /** Canonical JSON of `object`: equal content ⇔ equal string. */
@@ -63,8 +64,8 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return !!v && typeof v === 'object' && !Array.isArray(v);
 }
 
-/** Checks a core v1 Secret the way the apiserver would for the fields we use. */
-function checkSecret(value: Record<string, unknown>, namespaceDefault: string): { issues: Array<{ path: string[]; message: string }>; secret?: { namespace: string; name: string; object: Record<string, unknown> } } {
+/** Checks a core v1 Secret or ConfigMap the way the apiserver would for the fields we use. */
+function checkSecret(value: Record<string, unknown>, namespaceDefault: string, kind: 'Secret' | 'ConfigMap' = 'Secret'): { issues: Array<{ path: string[]; message: string }>; secret?: { namespace: string; name: string; object: Record<string, unknown> } } {
   const issues: Array<{ path: string[]; message: string }> = [];
   const meta = isRecord(value.metadata) ? value.metadata : {};
   const name = meta.name;
@@ -74,20 +75,23 @@ function checkSecret(value: Record<string, unknown>, namespaceDefault: string): 
   const type = value.type ?? 'Opaque';
   if (typeof type !== 'string') issues.push({ path: ['type'], message: 'must be of type string' });
   const data: Record<string, string> = {};
-  for (const field of ['data', 'stringData'] as const) {
+  // Secret: data is base64, stringData plain. ConfigMap: data is plain, binaryData base64.
+  const fields = kind === 'Secret' ? ['data', 'stringData'] as const : ['binaryData', 'data'] as const;
+  const encoded = kind === 'Secret' ? 'data' : 'binaryData';
+  for (const field of fields) {
     const section = value[field];
     if (section === undefined || section === null) continue;
     if (!isRecord(section)) { issues.push({ path: [field], message: 'must be a mapping of keys to strings' }); continue; }
     for (const [k, v] of Object.entries(section)) {
       if (!SECRET_KEY.test(k) || k.length > 253) issues.push({ path: [field, k], message: "must be a key (letters, digits, '_', '-', '.')" });
       else if (typeof v !== 'string') issues.push({ path: [field, k], message: 'must be of type string' });
-      else if (field === 'data' && !BASE64.test(v.replace(/\s+/g, ''))) issues.push({ path: [field, k], message: 'must be base64-encoded' });
+      else if (field === encoded && !BASE64.test(v.replace(/\s+/g, ''))) issues.push({ path: [field, k], message: 'must be base64-encoded' });
       // Messages name the field only — never the value.
-      else data[k] = field === 'data' ? v.replace(/\s+/g, '') : Buffer.from(v, 'utf8').toString('base64');
+      else data[k] = field === encoded ? v.replace(/\s+/g, '') : Buffer.from(v, 'utf8').toString('base64');
     }
   }
   if (issues.length || typeof name !== 'string' || typeof namespace !== 'string' || typeof type !== 'string') return { issues };
-  return { issues, secret: { namespace, name, object: { type, data } } };
+  return { issues, secret: { namespace, name, object: kind === 'Secret' ? { type, data } : { data } } };
 }
 
 /**
@@ -108,14 +112,15 @@ export function scanManifestText(text: string, file: string, validator: Resource
     }
     const value = doc.value as Record<string, unknown>;
     if (report.status === 'skipped') {
-      if (value.apiVersion !== 'v1' || value.kind !== 'Secret') continue;
-      const checked = checkSecret(value, namespaceDefault);
+      if (value.apiVersion !== 'v1' || (value.kind !== 'Secret' && value.kind !== 'ConfigMap')) continue;
+      const coreKind = value.kind;
+      const checked = checkSecret(value, namespaceDefault, coreKind);
       for (const i of checked.issues) {
-        issues.push({ line: doc.lineOf(i.path), message: `${describeResource({ kind: 'Secret', namespace: report.namespace, name: report.name })} (document ${doc.index}): ${i.path.join('.')}: ${i.message}` });
+        issues.push({ line: doc.lineOf(i.path), message: `${describeResource({ kind: coreKind, namespace: report.namespace, name: report.name })} (document ${doc.index}): ${i.path.join('.')}: ${i.message}` });
       }
       if (!checked.secret) continue;
       const { namespace, name, object } = checked.secret;
-      resources.push({ id: resourceId('Secret', namespace, name), kind: 'Secret', namespace, name, file, index: doc.index,
+      resources.push({ id: resourceId(coreKind, namespace, name), kind: coreKind, namespace, name, file, index: doc.index,
         line: doc.lineOf(['metadata', 'name']), object, content: canonicalJson(object) });
       continue;
     }

@@ -23,7 +23,7 @@ import type { EventRecord, SigningKeyMaterial, SourceProblem, StoredEvent } from
 import { EventRecorder } from './events.js';
 import {
   GROUP, PLURAL, rawKey, reconcileInputs, SECRET_FIELD_SELECTOR, SECRET_LABEL_SELECTOR, secretChanged, toAgentToken, toContainerHost,
-  toSecretData, VERSION, type RawObject,
+  toSecretData, toConfigMapData, configMapChanged, VERSION, type RawObject,
 } from './objects.js';
 import { addFinalizerOps, removeFinalizerOps, statusPatchBody, type JsonPatchOp } from './patch.js';
 import { Reflector, type ChangeType } from './reflector.js';
@@ -66,7 +66,7 @@ export class KubeStore extends CachedStore {
   private readonly api: KubeApi;
   private readonly recorder: EventRecorder;
   private readonly secrets: KubeSecrets;
-  private readonly reflectors: Record<Kind | 'Secret', Reflector>;
+  private readonly reflectors: Record<Kind | 'Secret' | 'ConfigMap', Reflector>;
   private readonly resyncMs: number;
   private resyncTimer: NodeJS.Timeout | undefined;
 
@@ -100,6 +100,8 @@ export class KubeStore extends CachedStore {
         ...common, kind: 'Secret', path: `/api/v1${ns}/secrets`, labelSelector: SECRET_LABEL_SELECTOR, fieldSelector: SECRET_FIELD_SELECTOR,
         onChange: (t, o, old) => this.onSecret(t, o, old),
       }),
+      // files volumes and envFrom read ConfigMaps; watched like Secrets, so a change recreates.
+      ConfigMap: new Reflector({ ...common, kind: 'ConfigMap', path: `/api/v1${ns}/configmaps`, onChange: (t, o, old) => this.onConfigMap(t, o, old) }),
     };
   }
 
@@ -147,9 +149,9 @@ export class KubeStore extends CachedStore {
   }
 
   /** Informer counters (lists, watches, stalls, failures) — for diagnostics and tests. */
-  informerStats(): Record<Kind | 'Secret', { lists: number; watches: number; stalls: number; failures: number }> {
+  informerStats(): Record<Kind | 'Secret' | 'ConfigMap', { lists: number; watches: number; stalls: number; failures: number }> {
     const s = (r: Reflector) => ({ ...r.stats });
-    return { ContainerHost: s(this.reflectors.ContainerHost), AgentToken: s(this.reflectors.AgentToken), Secret: s(this.reflectors.Secret) };
+    return { ContainerHost: s(this.reflectors.ContainerHost), AgentToken: s(this.reflectors.AgentToken), Secret: s(this.reflectors.Secret), ConfigMap: s(this.reflectors.ConfigMap) };
   }
 
   // ---------------------------------------------------------------- informer callbacks
@@ -204,6 +206,16 @@ export class KubeStore extends CachedStore {
     if (type !== 'update' || !old || secretChanged(old, obj)) {
       this.log.debug({ kind: 'Secret', key, change: type }, 'secret changed');   // never its data
       this.cache.changed({ kind: 'Secret', key });
+    }
+  }
+
+  private onConfigMap(type: ChangeType, obj: RawObject, old: RawObject | undefined): void {
+    const key = rawKey(obj);
+    if (type === 'delete') this.cache.deleteConfigMap(key);
+    else this.cache.setConfigMap(key, toConfigMapData(obj));
+    if (type !== 'update' || !old || configMapChanged(old, obj)) {
+      this.log.debug({ kind: 'ConfigMap', key, change: type }, 'config map changed');
+      this.cache.changed({ kind: 'ConfigMap', key });
     }
   }
 

@@ -1,6 +1,6 @@
 // Mapping between what the apiserver returns (plain JSON; already validated and defaulted by the CRD
 // schemas) and the store's types, plus the bodies the Kubernetes store writes. Pure; unit-tested.
-import { API_VERSION, type AgentToken, type ContainerHost, type ObjectMeta, type SecretData } from '../../api/types.js';
+import { API_VERSION, type AgentToken, type ConfigMapData, type ContainerHost, type ObjectMeta, type SecretData } from '../../api/types.js';
 import { canonicalJson } from '../../lib/canonical-json.js';
 import { defined } from '../../lib/objects.js';
 import type { SigningKeyMaterial } from '../store.js';
@@ -94,6 +94,21 @@ export function toSecretData(raw: RawObject): SecretData {
   const data: Record<string, Buffer> = {};
   for (const [k, v] of Object.entries(raw.data ?? {})) data[k] = Buffer.from(v, 'base64');
   return { namespace: raw.metadata.namespace ?? '', name: raw.metadata.name, type: raw.type ?? 'Opaque', data };
+}
+
+/** A v1 ConfigMap's data and binaryData, decoded into one map. */
+export function toConfigMapData(raw: RawObject): ConfigMapData {
+  const data: Record<string, Buffer> = {};
+  const body = raw as RawObject & { binaryData?: Record<string, string> };
+  for (const [k, v] of Object.entries(body.binaryData ?? {})) data[k] = Buffer.from(v, 'base64');
+  for (const [k, v] of Object.entries(raw.data ?? {})) data[k] = Buffer.from(v, 'utf8');
+  return { namespace: raw.metadata.namespace ?? '', name: raw.metadata.name, data };
+}
+
+/** Whether two versions of a ConfigMap differ in their content. */
+export function configMapChanged(a: RawObject, b: RawObject): boolean {
+  const bin = (r: RawObject) => (r as RawObject & { binaryData?: unknown }).binaryData ?? {};
+  return canonicalJson(a.data ?? {}) !== canonicalJson(b.data ?? {}) || canonicalJson(bin(a)) !== canonicalJson(bin(b));
 }
 
 /**
