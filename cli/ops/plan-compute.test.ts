@@ -72,6 +72,30 @@ test('Secret env: the controller\'s hash when unchanged, local Secret when given
   assert.match(unresolved.notes.join('\n'), /a: unresolved .*SecretNotFound/);
 });
 
+test('envFrom and files volumes: a ConfigMap or Secret unseen → may-change naming it; given in the files → exact', () => {
+  const live = hostWith(['a']);
+  const observed = observedFor(live);
+  const changed = hostWith(['a']);
+  changed.spec.containers![0]!.envFrom = [{ configMapRef: { name: 'cm' } }];
+  changed.spec.containers![0]!.volumes = [{ mountPath: '/etc/x', readOnly: true, files: { secret: 'tls' } }];
+  const may = planHost({ manifest: changed, live: view(live), observed, localSecrets: none });
+  assert.equal(kinds(may), ['may-change a']);
+  assert.match(may.changes[0]!.detail, /depends on ConfigMap ns\/cm, Secret ns\/tls/);
+  const exact = planHost({ manifest: changed, live: view(live), observed,
+    localSecrets: new Map([['ns/tls', { namespace: 'ns', name: 'tls', type: 'Opaque', data: { 'tls.crt': Buffer.from('x') } }]]),
+    localConfigMaps: new Map([['ns/cm', { namespace: 'ns', name: 'cm', data: { K: Buffer.from('v') } }]]) });
+  assert.equal(kinds(exact), ['recreate a']);
+});
+
+test('dependsOn problems hold a container back, and say so', () => {
+  const live = hostWith(['a']);
+  const m = hostWith(['a', 'b']);
+  m.spec.containers![1]!.dependsOn = [{ name: 'nope', condition: 'Started' }];
+  const p = planHost({ manifest: m, live: view(live), observed: observedFor(live), localSecrets: none });
+  assert.equal(kinds(p), []);
+  assert.match(p.notes.join('\n'), /b: .*nope.*held back/);
+});
+
 test('a new host: everything created, with a note that its agent must connect', () => {
   const p = planHost({ manifest: hostWith(['a', 'b']), live: undefined, observed: undefined, localSecrets: none });
   assert.ok(p.new);

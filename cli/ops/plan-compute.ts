@@ -2,14 +2,16 @@
 // (controller/reconcile/planner.ts) on the controller's own resolution (resolve.ts) against the live
 // observed state the API serves (GET /api/v1/hosts/NS/NAME/observed). Pure: every input comes in.
 //
-// Secrets: the CLI never sees a Secret's value. A container whose env reads a Secret gets its spec
-// hash from (1) a Secret in the given files (the files are what would be applied), else (2) the
-// controller's own hash of the live container when the declaration is unchanged in every hashed
-// field (then the hash cannot differ), else it is reported as "may change: depends on Secret X".
+// Secrets and ConfigMaps: the CLI never sees their values (the API serves neither). A container that
+// reads one (env valueFrom, envFrom, a `files` volume) gets its spec hash from (1) the Secret or
+// ConfigMap in the given files (the files are what would be applied), else (2) the controller's own
+// hash of the live container when the declaration is unchanged in every hashed field (then the hash
+// cannot differ), else it is reported as "may change: depends on Secret X".
 import type { ObservedHostView, HostView } from '../../protocol/api-views.js';
 import type { ContainerSpec } from '../../protocol/container.js';
-import type { ContainerDecl, ContainerHost, SecretData } from '../../controller/api/types.js';
+import type { ConfigMapData, ContainerDecl, ContainerHost, SecretData } from '../../controller/api/types.js';
 import { canonicalJson } from '../../controller/lib/canonical-json.js';
+import { dependencyInputs } from '../../controller/reconcile/dependencies.js';
 import { plan } from '../../controller/reconcile/planner.js';
 import { resolveContainer, type SecretLookup } from '../../controller/reconcile/resolve.js';
 
@@ -39,8 +41,10 @@ export interface HostPlanInput {
   /** The host as the controller has it now; undefined when it is new. */
   live: HostView | undefined;
   observed: ObservedHostView | undefined;
-  /** Secrets declared in the given files. */
+  /** Secrets declared in the given files, by "NS/NAME". */
   localSecrets: ReadonlyMap<string, SecretData>;
+  /** ConfigMaps declared in the given files, by "NS/NAME" (absent: none). */
+  localConfigMaps?: ReadonlyMap<string, ConfigMapData>;
 }
 
 /** Fields of a declaration that do not enter the spec hash (changing them never recreates). */
@@ -50,8 +54,15 @@ function identity(decl: ContainerDecl): string {
   return canonicalJson(Object.fromEntries(Object.entries(decl).filter(([k]) => !UNHASHED.has(k))));
 }
 
-const secretRefs = (decl: ContainerDecl): string[] =>
-  [...new Set((decl.env ?? []).flatMap((e) => (e.valueFrom ? [e.valueFrom.secretKeyRef.name] : [])))];
+/** The Secrets and ConfigMaps a declaration reads, as "Secret NAME" / "ConfigMap NAME". */
+export function sourceRefs(decl: ContainerDecl): string[] {
+  const refs = [
+    ...(decl.env ?? []).flatMap((e) => (e.valueFrom ? [`Secret ${e.valueFrom.secretKeyRef.name}`] : [])),
+    ...(decl.envFrom ?? []).map((f) => (f.secretRef ? `Secret ${f.secretRef.name}` : `ConfigMap ${f.configMapRef!.name}`)),
+    ...(decl.volumes ?? []).flatMap((v) => (v.files ? [v.files.secret !== undefined ? `Secret ${v.files.secret}` : `ConfigMap ${v.files.configMap!}`] : [])),
+  ];
+  return [...new Set(refs)];
+}
 
 /** The declared fields that differ between two declarations of a container, env by variable name. */
 export function changedFields(before: ContainerDecl, after: ContainerDecl): string[] {
@@ -90,11 +101,18 @@ export function planHost(input: HostPlanInput): HostPlan {
   const desired = new Map<string, ContainerSpec>();
   const unresolved = new Set<string>();
   const local: SecretLookup = (namespace, name) => input.localSecrets.get(`${namespace}/${name}`);
+  const localConfigMaps = input.localConfigMaps ?? new Map<string, ConfigMapData>();
+  const localCm = (namespace: string, name: string) => localConfigMaps.get(`${namespace}/${name}`);
+  const haveLocally = (ref: string) => {
+    const [kind, name] = ref.split(' ') as ['Secret' | 'ConfigMap', string];
+    return (kind === 'Secret' ? input.localSecrets : localConfigMaps).has(`${ns}/${name}`);
+  };
+  const blank = (name: string) => ({ namespace: ns, name, type: 'Opaque', data: new Proxy({}, { get: () => Buffer.alloc(0) }) as Record<string, Buffer> });
   for (const decl of manifest.spec.containers ?? []) {
-    const refs = secretRefs(decl);
-    const missing = refs.filter((r) => !input.localSecrets.has(`${ns}/${r}`));
+    const missing = sourceRefs(decl).filter((r) => !haveLocally(r));
+    const named = missing.map((m) => m.replace(' ', ` ${ns}/`)).join(', ');
     if (missing.length === 0) {
-      const r = resolveContainer(decl, ns, local);
+      const r = resolveContainer(decl, ns, local, localCm);
       if (r.ok) desired.set(decl.name, r.spec);
       else { unresolved.add(decl.name); result.notes.push(`${decl.name}: cannot be resolved from the given files (${r.message}): the controller would leave it as it is`); }
       continue;
@@ -105,19 +123,19 @@ export function planHost(input: HostPlanInput): HostPlan {
     if (same && hash) {
       // Unchanged in every hashed field: the controller's hash of the live spec is the hash. The
       // rest of the spec (state, restart policy) comes from resolving with blank secret values.
-      const shape = resolveContainer(decl, ns, () => ({ namespace: ns, name: '', type: 'Opaque', data: new Proxy({}, { get: () => Buffer.alloc(0) }) }));
+      const shape = resolveContainer(decl, ns, (_n, name) => blank(name), (_n, name) => blank(name));
       if (shape.ok) { desired.set(decl.name, { ...shape.spec, specHash: hash }); continue; }
     }
     unresolved.add(decl.name);
     const why = same && liveUnresolved.has(decl.name) ? ` (the controller cannot resolve it now: ${liveUnresolved.get(decl.name)})` : '';
     if (same && liveUnresolved.has(decl.name)) {
-      result.notes.push(`${decl.name}: unresolved${why}; left as it is until Secret ${missing.map((m) => `${ns}/${m}`).join(', ')} exists`);
+      result.notes.push(`${decl.name}: unresolved${why}; left as it is until ${named} exists`);
       continue;
     }
     const fields = before ? changedFields(before, decl) : [];
     result.changes.push({
       kind: 'may-change', container: decl.name,
-      detail: `${observedNames.has(decl.name) ? 'may be recreated' : 'would be created if it resolves'}: depends on Secret ${missing.map((m) => `${ns}/${m}`).join(', ')} (not in the given files)${fields.length ? `; changed: ${fields.join('; ')}` : ''}`,
+      detail: `${observedNames.has(decl.name) ? 'may be recreated' : 'would be created if it resolves'}: depends on ${named} (not in the given files)${fields.length ? `; changed: ${fields.join('; ')}` : ''}`,
       ...(fields.length ? { fields } : {}),
     });
   }
@@ -129,7 +147,12 @@ export function planHost(input: HostPlanInput): HostPlan {
 
   // The planner as the controller runs it; in-flight and backing-off actions are not held back
   // (they would happen once settled), so the plan is what converging will take.
+  // dependsOn only orders the actions (a dependent waits for its dependencies), so it is left out:
+  // the plan is the whole set. A container dependsOn holds back for good (unknown name, cycle) is kept.
+  const deps = dependencyInputs(manifest);
+  for (const problem of deps.problems) result.notes.push(`${problem}: held back until dependsOn is fixed`);
   const planned = plan({
+    ...(deps.plan.blocked?.size ? { blocked: deps.plan.blocked } : {}),
     desired, unresolved, observed: observed?.containers ?? [], inFlight: new Set(), backingOff: new Set(),
     paused: manifest.spec.paused, deleting: false, removalPolicy: manifest.spec.removalPolicy,
   });

@@ -19,9 +19,9 @@ recreate (and which fields changed), start, stop or remove — computed by the c
 planner against what the host's agent reports now (GET /api/v1/hosts/NS/NAME/observed). Nothing
 is changed. Directories are read recursively (*.yaml, *.yml), as by the directory store.
 
-Secrets: plan never sees a Secret's value. A container whose env reads a Secret is planned exactly
-when the Secret is among the given files, or when its declaration is unchanged; otherwise it is
-shown as "may change: depends on Secret NS/NAME".
+Secrets and ConfigMaps: plan never sees their values. A container that reads one (env, envFrom, a
+files volume) is planned exactly when it is among the given files, or when the container's
+declaration is unchanged; otherwise it is shown as "may change: depends on Secret NS/NAME".
 
   +  create      ~  recreate     >  start     .  stop
   -  remove      o  orphan (removalPolicy Orphan: left as it is)     ?  may change
@@ -85,6 +85,7 @@ export async function run(argv: string[], out: (text: string) => void = console.
   const hosts = resources.filter((r) => r.kind === 'ContainerHost').map((r) => r.object as unknown as ContainerHost);
   if (hosts.length === 0) throw new CliError('the given files declare no ContainerHost');
   const localSecrets = new Map(resources.filter((r) => r.kind === 'Secret').map((r) => [`${r.namespace}/${r.name}`, secretOf(r)]));
+  const localConfigMaps = new Map(resources.filter((r) => r.kind === 'ConfigMap').map((r) => [`${r.namespace}/${r.name}`, secretOf(r)]));
   const client = new ApiClient({ server: values.server, kubeconfig: values.kubeconfig });
   const plans: HostPlan[] = [];
   for (const manifest of hosts) {
@@ -92,7 +93,7 @@ export async function run(argv: string[], out: (text: string) => void = console.
     const live = await client.find<HostView>(path);
     const observed = live ? await client.find<ObservedHostView>(`${path}/observed`) : undefined;
     if (live && !observed) throw new CliError(`${client.server} does not serve ${path}/observed: the controller is older than this client (berth version)`);
-    plans.push(planHost({ manifest, live, observed, localSecrets }));
+    plans.push(planHost({ manifest, live, observed, localSecrets, localConfigMaps }));
   }
   out(values.output === 'json' ? JSON.stringify({ hosts: plans }, null, 2) : formatPlan(plans));
   return plans.some((p) => p.changes.length) ? 2 : 0;
