@@ -86,14 +86,21 @@ test.before(async () => {
     controller.once('exit', (code) => reject(new Error(`controller exited ${code}:\n${output.join('').slice(-4000)}`)));
     setTimeout(() => reject(new Error(`controller did not start:\n${output.join('').slice(-4000)}`)), 30_000).unref();
   });
-  const secret = await until('the token Secret', async () => {
-    const r = await kubectl(['-n', ns, 'get', 'secret', 'kbox-agent-token', '-o', 'json']);
-    return r.code === 0 ? JSON.parse(r.stdout) as { data: Record<string, string> } : undefined;
-  }, 30_000);
+  // The bed's apiserver is shared: another test's controller watching every namespace may also
+  // reconcile this AgentToken and write its own token into the Secret. The agent re-reads its token
+  // file on every connect, so the file follows the Secret until the host is Ready.
   const tokenFile = join(tmp, 'agent-token');
-  writeFileSync(tokenFile, Buffer.from(secret.data.token!, 'base64'), { mode: 0o600 });
+  const copyToken = async () => {
+    const r = await kubectl(['-n', ns, 'get', 'secret', 'kbox-agent-token', '-o', 'jsonpath={.data.token}']);
+    if (r.code === 0 && r.stdout) { writeFileSync(tokenFile, Buffer.from(r.stdout, 'base64'), { mode: 0o600 }); return true; }
+    return undefined;
+  };
+  await until('the token Secret', copyToken, 30_000);
+  let ready = false;
+  void (async () => { while (!ready) { await copyToken(); await new Promise((r) => setTimeout(r, 1000)); } })();
   spawnBerth(['agent', '--url', url.replace(/^http/, 'ws'), '--token-file', tokenFile]);
   const wait = await kubectl(['-n', ns, 'wait', '--for=condition=Ready', 'containerhost/kbox', '--timeout=120s'], { timeoutMs: 130_000 });
+  ready = true;
   assert.is(wait.code, 0, `${wait.stderr}\n${output.join('').slice(-3000)}`);
 });
 
