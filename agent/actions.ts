@@ -4,16 +4,18 @@
 // executor still finds the result sent before it closes the socket.
 import type { Logger } from 'pino';
 import type { ObservedContainer } from '../protocol/container.js';
-import type { ApplyFrame, RemoveFrame, ResultFrame } from '../protocol/frames.js';
+import type { ApplyFrame, RemoveFrame, RestartFrame, ResultFrame } from '../protocol/frames.js';
 import type { KeyedSerialQueue } from './executor.js';
 import { RuntimeError, errorMessage, type ContainerRuntime } from './runtime.js';
 
-export function performAction(frame: ApplyFrame | RemoveFrame, runtime: ContainerRuntime, executor: KeyedSerialQueue, log: Logger, done: (result: ResultFrame) => void): void {
+export function performAction(frame: ApplyFrame | RemoveFrame | RestartFrame, runtime: ContainerRuntime, executor: KeyedSerialQueue, log: Logger, done: (result: ResultFrame) => void): void {
   const name = frame.type === 'apply' ? frame.container.name : frame.name;
   const started = Date.now();
   const run = frame.type === 'apply'
     ? () => runtime.apply(frame.container, { policy: frame.policy, hostUid: frame.hostUid, ...(frame.pullAuth ? { pullAuth: frame.pullAuth } : {}), ...(frame.networks ? { networks: frame.networks } : {}) })
-    : () => runtime.remove(frame.name, frame.networks).then(() => undefined);
+    : frame.type === 'restart'
+      ? () => (runtime.restart ? runtime.restart(frame.name, frame.startedAt) : Promise.reject(new RuntimeError('DockerError', 'this agent cannot restart containers')))
+      : () => runtime.remove(frame.name, frame.networks).then(() => undefined);
   executor.run(name, run).then(
     (container: ObservedContainer | undefined) => {
       log.info({ id: frame.id, action: frame.type, container: name, ms: Date.now() - started }, `${frame.type} done`);

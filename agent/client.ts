@@ -8,12 +8,13 @@ import { pino, type Logger } from 'pino';
 import WebSocket, { type ClientOptions, type RawData } from 'ws';
 import type { AgentFacts } from '../protocol/container.js';
 import { controllerFrameDecoder, type DecodeResult } from '../protocol/codec.js';
-import { CLOSE, MAX_FRAME_BYTES, PROTOCOL_VERSION, type AgentFrame, type ApplyFrame, type ControllerFrame, type LogsFrame, type RemoveFrame, type ResultFrame, type WelcomeFrame } from '../protocol/frames.js';
+import { CLOSE, MAX_FRAME_BYTES, PROTOCOL_VERSION, type AgentFrame, type ApplyFrame, type ControllerFrame, type LogsFrame, type RemoveFrame, type RestartFrame, type ResultFrame, type WelcomeFrame } from '../protocol/frames.js';
 import { performAction } from './actions.js';
 import { Backoff } from '../protocol/backoff.js';
 import { closeVerdict } from './close-verdict.js';
 import { dial } from './dial.js';
 import { connectUrl } from './connect-url.js';
+import { RefusedExecs, type ExecSessions } from './exec.js';
 import { KeyedSerialQueue } from './executor.js';
 import { UnsupportedLogStreams, type LogStreams } from './log-streams.js';
 import { errorMessage, type ContainerRuntime, type Watch } from './runtime.js';
@@ -44,6 +45,8 @@ export interface AgentClientOptions {
   resyncSeconds?: number;
   executor?: KeyedSerialQueue;
   logs?: LogStreams;
+  /** `berth exec` (default: refused — the agent's owner enables it with --allow-exec). */
+  execs?: ExecSessions;
   /** Extra ws client options (e.g. `ca` for a private wss certificate). */
   wsOptions?: ClientOptions;
 }
@@ -69,6 +72,7 @@ export class AgentClient extends EventEmitter {
   private readonly backoff: Backoff;
   private readonly executor: KeyedSerialQueue;
   private readonly logs: LogStreams;
+  private readonly execs: ExecSessions;
   private readonly decoder = controllerFrameDecoder();
 
   private ws: WebSocket | undefined;
@@ -93,6 +97,7 @@ export class AgentClient extends EventEmitter {
     this.backoff = opts.backoff ?? new Backoff();
     this.executor = opts.executor ?? new KeyedSerialQueue();
     this.logs = opts.logs ?? new UnsupportedLogStreams();
+    this.execs = opts.execs ?? new RefusedExecs();
   }
 
   /** Whether a socket is open and `hello` went out on it. */
@@ -122,6 +127,7 @@ export class AgentClient extends EventEmitter {
         if (!await this.executor.drain(timeoutMs)) this.log.warn({ inFlight: this.executor.size, timeoutMs }, 'shutting down with actions still in flight; the controller will re-plan them');
       }
       this.logs.closeAll();
+      this.execs.closeAll();
       const ws = this.ws;
       if (ws && ws.readyState !== WebSocket.CLOSED) {
         const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
@@ -205,6 +211,7 @@ export class AgentClient extends EventEmitter {
     this.welcomeFrame = undefined;
     this.clearConnectionTimers();
     this.logs.closeAll();
+    this.execs.closeAll();
     this.backoff.disconnected();
     if (this.stopping) return;
 
@@ -282,6 +289,15 @@ export class AgentClient extends EventEmitter {
       case 'welcome': return this.onWelcome(frame);
       case 'apply': return this.onAction(frame);
       case 'remove': return this.onAction(frame);
+      case 'restart': return this.onAction(frame);
+      case 'execStart': {
+        const ws = this.ws;
+        return this.execs.start(frame, (f) => { if (this.ws === ws) this.send(f); });
+      }
+      case 'execInput': return this.execs.input(frame);
+      case 'execResize': return this.execs.resize(frame);
+      case 'execCredit': return this.execs.credit(frame);
+      case 'execCancel': return this.execs.cancel(frame);
       case 'logs': return this.openLogs(frame);
       case 'logsCancel': return this.logs.cancel(frame);
       case 'error':
@@ -313,7 +329,7 @@ export class AgentClient extends EventEmitter {
     if (this.helloSent) this.armResync();
   }
 
-  private onAction(frame: ApplyFrame | RemoveFrame): void {
+  private onAction(frame: ApplyFrame | RemoveFrame | RestartFrame): void {
     if (this.stopping) {
       this.sendResult({ type: 'result', id: frame.id, ok: false, error: { code: 'ShuttingDown', message: 'the agent is shutting down; retry after it reconnects' } });
       return;

@@ -141,6 +141,25 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
+  async restart(name: string, startedAt: string): Promise<ObservedContainer> {
+    try {
+      const existing = await this.inspectByName(name);
+      if (!existing) throw new RuntimeError('DockerError', `container ${name} does not exist; nothing to restart`);
+      this.assertOurs(existing, name, 'apply');
+      // Compare-and-swap on StartedAt: a repeated frame, or one that lost a race with Docker's own
+      // restart policy, restarts nothing.
+      if (existing.State.Running && existing.State.StartedAt === startedAt) {
+        await this.docker.getContainer(existing.Id).restart({ t: stopTimeoutOf(existing) });
+        this.log.info({ container: name, id: existing.Id.slice(0, 12) }, 'container restarted');
+      } else {
+        this.log.info({ container: name, startedAt: existing.State.StartedAt, expected: startedAt }, 'restart skipped: the container was (re)started since');
+      }
+      return await this.observeById(existing.Id);
+    } catch (err) {
+      throw toRuntimeError(err, `restarting container ${name}`);
+    }
+  }
+
   async remove(name: string, networks?: NetworkSpec[]): Promise<void> {
     try {
       const existing = await this.inspectByName(name);

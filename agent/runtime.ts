@@ -58,6 +58,14 @@ export interface ContainerRuntime {
    */
   apply(spec: ContainerSpec, ctx: ApplyContext): Promise<ObservedContainer>;
 
+  /**
+   * Restart the managed container NAME in place (stop with its stop timeout, start; same container
+   * ID) if it is running and Docker's StartedAt is still STARTEDAT — otherwise it was (re)started
+   * since the controller decided, and nothing is done. Resolves with what runs now. Optional: a
+   * simulated runtime may not restart.
+   */
+  restart?(name: string, startedAt: string): Promise<ObservedContainer>;
+
   /** Stop and remove the managed container NAME (volumes stay). A missing container is success. */
   remove(name: string, networks?: NetworkSpec[]): Promise<void>;
 

@@ -8,6 +8,7 @@ import { pino, type Logger } from 'pino';
 import type { Backoff } from '../protocol/backoff.js';
 import { AgentClient, connectUrl } from '../agent/client.js';
 import { DockerLogStreams } from '../agent/docker-logs.js';
+import { DockerExecs } from '../agent/exec.js';
 import { DockerRuntime } from '../agent/docker-runtime.js';
 import { readTokenClaims } from '../agent/token.js';
 import { packageRoot } from '../controller/package-root.js';
@@ -27,6 +28,10 @@ Options:
                        env BERTH_TOKEN_FILE, or the token itself in env BERTH_TOKEN
   --log-level LEVEL    trace, debug, info (default), warn, error; env BERTH_LOG_LEVEL
   --stop-timeout SECS  on SIGTERM, how long in-flight actions may finish (default 30)
+  --allow-exec         allow \`berth exec\` into this host's managed containers (off by default:
+                       the machine's owner decides, not the ContainerHost's author; every exec
+                       is still authorized by the controller and recorded as an Event);
+                       env BERTH_ALLOW_EXEC=true
   -h, --help           show this help
 
 The Docker Engine is the one DOCKER_HOST names (default unix:///var/run/docker.sock). Without it
@@ -56,7 +61,7 @@ export async function runAgent(argv: string[], opts: RunAgentOptions = {}): Prom
     args: argv, allowPositionals: true,
     options: {
       url: { type: 'string' }, 'token-file': { type: 'string' }, 'log-level': { type: 'string' },
-      'stop-timeout': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'stop-timeout': { type: 'string' }, 'allow-exec': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) { console.log(AGENT_HELP); return 0; }
@@ -89,8 +94,10 @@ export async function runAgent(argv: string[], opts: RunAgentOptions = {}): Prom
   const log = opts.log ?? pino({ level, base: { component: 'agent', host: hostKey } });
 
   const runtime = new DockerRuntime({ hostKey, log });
+  const allowExec = values['allow-exec'] === true || env.BERTH_ALLOW_EXEC === 'true';
   const client = new AgentClient({
     url, log, runtime, logs: new DockerLogStreams({ hostKey, log }),
+    ...(allowExec ? { execs: new DockerExecs({ hostKey, log }) } : {}),
     ...(opts.backoff ? { backoff: opts.backoff } : {}),
     token: () => {
       const token = readToken();
@@ -101,7 +108,7 @@ export async function runAgent(argv: string[], opts: RunAgentOptions = {}): Prom
     agent: { version: agentVersion(), hostname: hostname(), os: platform(), arch: arch() },
   });
 
-  log.info({ url: connectUrl(url), dockerHost: env.DOCKER_HOST ?? 'unix:///var/run/docker.sock' }, 'berth agent starting');
+  log.info({ url: connectUrl(url), allowExec, dockerHost: env.DOCKER_HOST ?? 'unix:///var/run/docker.sock' }, 'berth agent starting');
   client.start();
 
   const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];

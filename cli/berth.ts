@@ -23,6 +23,9 @@ const VERBS: Record<string, Entry> = {
   plan: { usage: 'plan <file|dir>...', summary: 'what applying these manifests would do to each host', load: () => import('./ops/plan.js') },
   version: { usage: 'version', summary: "this client's version and the controller's", load: () => import('./ops/version.js') },
   completion: { usage: 'completion bash|zsh', summary: 'shell completion script', load: () => import('./ops/completion.js') },
+  // Operator verbs that act (through the controller's operator surface, not the read-only API).
+  restart: { usage: 'restart NS/HOST [NAME]', summary: "restart a host's containers once, in place (declarative)", load: async () => ({ run: (await import('./restart.js')).runRestart }) },
+  exec: { usage: 'exec NS/HOST NAME -- CMD', summary: 'run a command in a managed container (-i stdin, -t TTY)', load: async () => ({ run: (argv) => import('./exec.js').then((m) => m.runExec(argv)) }) },
 };
 
 export const VERB_NAMES: readonly string[] = Object.keys(VERBS);

@@ -15,6 +15,10 @@ import { VERSION } from '../controller/version.js';
 import { checkLogLevel, parseListen } from './listen.js';
 import { CliError } from './ops/errors.js';
 import { UsageError } from './usage.js';
+import { join } from 'node:path';
+import { ensureUiToken, UI_TOKEN_FILE } from '../controller/operate/ui-token.js';
+import { kubeOperatorAccess, uiTokenAccess } from '../controller/operate/operator-access.js';
+import { RestartRequestFile } from '../controller/operate/restart-requests.js';
 
 export const CONTROLLER_HELP = `Usage: berth controller --dir PATH [--dir PATH...] [options]
        berth controller --kube [--namespace NS] [options]
@@ -133,7 +137,7 @@ export async function runController(argv: string[]): Promise<number> {
       const kubeAuth = new KubeAccessControl({ reviewer: kubeReviewer(kubeConfig) });
       auth = { access: kubeAuth, sessions: kubeAuth };
     } else logger.warn('--ui-auth=none: the status page, API and log tails are open to anyone who can reach the listen address');
-    controller = new Controller({ ...common, store, leadership, ...auth });
+    controller = new Controller({ ...common, store, leadership, ...auth, ...(auth.access ? { operator: { access: kubeOperatorAccess(auth.access) } } : {}) });
   } else {
     if (args.dirs.length === 0) throw new UsageError('name at least one --dir of manifests, or --kube');
     for (const d of args.dirs) if (!existsSync(d)) throw new UsageError(`no such file or directory: ${d}`);
@@ -141,7 +145,10 @@ export async function runController(argv: string[]): Promise<number> {
     if (!['127.0.0.1', '::1', 'localhost'].includes(args.listen.host)) {
       logger.warn({ listen: `${args.listen.host}:${args.listen.port}` }, 'directory mode is anonymous: the status page, API and log tails are open to anyone who can reach this address');
     }
-    controller = new Controller({ ...common, store });
+    // The UI token authorizes `berth exec` and `berth restart` (never anonymous, even on loopback).
+    const uiToken = await ensureUiToken(args.state);
+    logger.info({ file: join(args.state, UI_TOKEN_FILE) }, 'operator actions (berth exec, berth restart) need the UI token in this file');
+    controller = new Controller({ ...common, store, operator: { access: uiTokenAccess(() => uiToken), restarts: new RestartRequestFile(join(args.state, 'restarts.json')) } });
   }
   try { await controller.start(); } catch (err) {
     // A start-up failure is the operator's to fix (a port in use, the controller namespace missing,

@@ -7,6 +7,9 @@ import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { Controller } from '../controller/controller.js';
+import { uiTokenAccess } from '../controller/operate/operator-access.js';
+import { RestartRequestFile } from '../controller/operate/restart-requests.js';
+import { ensureUiToken } from '../controller/operate/ui-token.js';
 import { packageRoot } from '../controller/package-root.js';
 import { agentTokenSecretName } from '../controller/api/types.js';
 import { DirectoryStore } from '../controller/store/dir/dir-store.js';
@@ -28,6 +31,7 @@ Options:
   --state DIR        controller state: status, signing key, agent tokens (default .berth/state)
   --listen ADDR      status page, API and agent endpoint (default 127.0.0.1:7070)
   --no-agent         run the controller only
+  --allow-exec       let \`berth exec\` into this machine's managed containers (off by default)
   --log-level LEVEL  trace, debug, info, warn (default), error
   -h, --help         show this help`;
 
@@ -44,7 +48,7 @@ export async function runUp(argv: string[]): Promise<number> {
     args: argv, allowPositionals: true,
     options: {
       dir: { type: 'string', multiple: true }, state: { type: 'string' }, listen: { type: 'string' },
-      'no-agent': { type: 'boolean' }, 'log-level': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'no-agent': { type: 'boolean' }, 'allow-exec': { type: 'boolean' }, 'log-level': { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) { console.log(UP_HELP); return 0; }
@@ -57,7 +61,9 @@ export async function runUp(argv: string[]): Promise<number> {
   const logger = pino({ level, base: { component: 'controller' } });
 
   const store = new DirectoryStore({ paths: dirs, stateDir: state, logger: logger.child({ component: 'store' }) });
-  const controller = new Controller({ store, logger, version: VERSION, listen });
+  // `berth exec`/`berth restart` work here too, with the UI token from the state directory.
+  const uiToken = await ensureUiToken(state);
+  const controller = new Controller({ store, logger, version: VERSION, listen, operator: { access: uiTokenAccess(() => uiToken), restarts: new RestartRequestFile(join(state, 'restarts.json')) } });
   await controller.start();
 
   const stop = untilSignal();
@@ -68,7 +74,7 @@ export async function runUp(argv: string[]): Promise<number> {
       const file = join(state, 'tokens', token.metadata.namespace, `${agentTokenSecretName(token)}.token`);
       if (!(await waitForFile(file, 10_000))) { console.error(`berth up: no token was minted for AgentToken ${token.metadata.namespace}/${token.metadata.name} (${file})`); continue; }
       const host = `${token.metadata.namespace}/${token.spec.hostRef.name}`;
-      agents.push(runAgent(['--url', controller.agentUrl, '--token-file', file, '--log-level', level], {
+      agents.push(runAgent(['--url', controller.agentUrl, '--token-file', file, '--log-level', level, ...(values['allow-exec'] ? ['--allow-exec'] : [])], {
         until: stop, log: pino({ level, base: { component: 'agent', host } }),
       }));
       lines.push(`  agent:      host ${host} on ${process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'}`);

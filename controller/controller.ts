@@ -26,6 +26,11 @@ import { HostReconciler } from './reconcile/host-reconciler.js';
 import { ReconcileLoop, ReconcileMetrics } from './reconcile/loop.js';
 import { TokenReconciler } from './reconcile/token-reconciler.js';
 import type { Store, StoreChange } from './store/store.js';
+import { ExecRelay } from './operate/exec-relay.js';
+import { ExecSocket } from './operate/exec-socket.js';
+import { noOperatorAccess, type OperatorAccess } from './operate/operator-access.js';
+import type { RestartRequestFile } from './operate/restart-requests.js';
+import { handleRestart, RESTART_PATH } from './operate/restart-route.js';
 import { generateSigningKey, importSigningKey, importVerificationKey, type SigningKey, type VerificationKey } from './tokens/signing-key.js';
 import { verifyAgentToken } from './tokens/verify.js';
 
@@ -51,6 +56,12 @@ export interface ControllerOptions {
   sessions?: SessionAuthority;
   /** The built status page (default <package>/dist/web); false serves none. */
   webRoot?: string | false;
+  /**
+   * Operator actions (`berth exec`, and `berth restart` in directory mode): who may run them (the
+   * UI token, or RBAC `create containerhosts/exec`), and where directory mode keeps restart
+   * requests. Absent: every operator action is refused.
+   */
+  operator?: { access: OperatorAccess; restarts?: RestartRequestFile };
   /** Hub timings, for tests. */
   hubOptions?: { pingIntervalMs?: number; helloTimeoutMs?: number };
   /** Log fan-out tuning (docs/logs.md): grace after the last viewer, ring size, slow-viewer bound. */
@@ -71,6 +82,8 @@ export class Controller {
   private upgrades?: UpgradeRouter;
   private logFanout?: LogFanout;
   private logSocket?: LogSocket;
+  private execRelay?: ExecRelay;
+  private execSocket?: ExecSocket;
   private signing?: SigningKey;
   private verification?: VerificationKey;
   private hostLoop?: ReconcileLoop<ResourceKey>;
@@ -108,12 +121,24 @@ export class Controller {
     this.signing = await importSigningKey(material);
     this.verification = await importVerificationKey(material);
 
-    this.server = createServer(this.createHttpApp(store));
+    const app = this.createHttpApp(store);
+    // Operator actions live beside, not in, the read-only API the page uses (controller/operate/).
+    this.server = createServer((req, res) => {
+      if (req.url === RESTART_PATH || req.url?.startsWith(`${RESTART_PATH}?`)) {
+        handleRestart(req, res, {
+          access: this.operatorAccess, ...(this.opts.operator?.restarts ? { requests: this.opts.operator.restarts } : {}),
+          host: (key) => store.host(key), recordEvent: (key, e) => store.recordEvent('ContainerHost', key, e), enqueue: (key) => this.hostLoop?.add(key),
+        }).catch((err: unknown) => { logger.error({ err: (err as Error)?.message }, 'restart request failed'); if (!res.headersSent) { res.statusCode = 500; res.end(); } });
+        return;
+      }
+      app(req, res);
+    });
     // One upgrade router: the agent endpoint and the browsers' log socket share the server.
     this.upgrades = new UpgradeRouter(this.server);
     const hub = this.hub = this.createHub(store);
     this.upgrades.route(AGENT_CONNECT_PATH, hub.upgradeHandler);
     this.startLogs(store, hub, this.upgrades);
+    this.startExec(store, hub, this.upgrades);
     await this.listen();
 
     const loops = this.createLoops(store, hub);
@@ -146,6 +171,8 @@ export class Controller {
     const loopsStopped = Promise.all([this.hostLoop?.stop(), this.tokenLoop?.stop()]);
     this.upgrades?.close();
     await this.logSocket?.close();
+    this.execSocket?.close();
+    this.execRelay?.close();
     this.logFanout?.close();
     await this.hub?.close();
     await loopsStopped;
@@ -206,6 +233,24 @@ export class Controller {
     upgrades.route(this.logSocket.path, this.logSocket.handleUpgrade);
   }
 
+  private get operatorAccess(): OperatorAccess { return this.opts.operator?.access ?? noOperatorAccess; }
+
+  /** `berth exec`: the operator's socket and the relay to the agents (controller/operate/). */
+  private startExec(store: Store, hub: AgentHub, upgrades: UpgradeRouter): void {
+    const logger = this.opts.logger.child({ component: 'exec' });
+    this.execRelay = new ExecRelay(hub, logger);
+    this.execSocket = new ExecSocket({
+      relay: this.execRelay, access: this.operatorAccess, logger,
+      containersOf: (namespace, name) => {
+        const host = store.host(`${namespace}/${name}`);
+        return host ? (host.spec.containers ?? []).map((c) => c.name) : undefined;
+      },
+      isConnected: (key) => hub.isConnected(key),
+      recordEvent: (key, e) => store.recordEvent('ContainerHost', key, e),
+    });
+    upgrades.route(this.execSocket.path, this.execSocket.handleUpgrade);
+  }
+
   private async listen(): Promise<void> {
     const server = this.server!;
     await new Promise<void>((resolve, reject) => {
@@ -221,7 +266,9 @@ export class Controller {
     const { logger } = this.opts;
     const metrics = new ReconcileMetrics(this.registry);
     const common = { metrics, logger, resyncMs: this.opts.resyncMs ?? 5 * 60_000, ...(this.opts.leadership ? { isLeader: () => !this.standby } : {}) };
-    const hosts = new HostReconciler(store, hub, (k) => this.hostLoop?.add(k), logger.child({ component: 'hosts' }), this.registry);
+    const restarts = this.opts.operator?.restarts;
+    const hosts = new HostReconciler(store, hub, (k) => this.hostLoop?.add(k), logger.child({ component: 'hosts' }), this.registry, undefined,
+      restarts ? (key) => restarts.get(key) : undefined);
     this.hostReconciler = hosts;
     const tokens = new TokenReconciler(store, hub, () => this.signing!, () => this.agentUrl, logger.child({ component: 'tokens' }));
     this.hostLoop = new ReconcileLoop({

@@ -83,6 +83,32 @@ test('decoders are shared per direction, and one decode leaves nothing behind fo
   assert.equal(badAgain.ok ? undefined : badAgain.message, bad.ok ? undefined : bad.message);
 });
 
+test('exec and restart frames decode; bad data, sizes and credits are refused naming the field', () => {
+  const ok = (d: typeof agent | typeof controller, f: object) => assert.ok(d.decode(JSON.stringify(f)).ok, JSON.stringify(f));
+  const bad = (d: typeof agent | typeof controller, f: object, re: RegExp) => {
+    const r = d.decode(JSON.stringify(f));
+    assert.not.ok(r.ok);
+    if (!r.ok) assert.match(r.message, re);
+  };
+  ok(controller, { type: 'restart', id: 'r1', name: 'web', startedAt: '2026-12-01T08:00:00.123456789Z' });
+  ok(controller, { type: 'execStart', id: 'e1', container: 'web', cmd: ['sh', '-c', 'ls'], tty: true, stdin: true, rows: 24, cols: 80 });
+  ok(controller, { type: 'execInput', id: 'e1', data: Buffer.from('ls\n').toString('base64') });
+  ok(controller, { type: 'execInput', id: 'e1', eof: true });
+  ok(controller, { type: 'execResize', id: 'e1', rows: 40, cols: 120 });
+  ok(controller, { type: 'execCancel', id: 'e1' });
+  ok(controller, { type: 'execCredit', id: 'e1', bytes: 65536 });
+  ok(agent, { type: 'execOutput', id: 'e1', stream: 'err', data: Buffer.alloc(65536).toString('base64') });
+  ok(agent, { type: 'execEnd', id: 'e1', exitCode: 127 });
+  ok(agent, { type: 'execEnd', id: 'e1', error: { code: 'ExecDisabled', message: 'no' } });
+  ok(agent, { type: 'execCredit', id: 'e1', bytes: 1 });
+  bad(agent, { type: 'execOutput', id: 'e1', stream: 'out', data: 'not base64!' }, /execOutput\.data must match pattern/);
+  bad(agent, { type: 'execOutput', id: 'e1', stream: 'out', data: Buffer.alloc(65540).toString('base64') }, /execOutput\.data must NOT have more than/);
+  bad(controller, { type: 'execStart', id: 'e1', container: 'web', cmd: [], tty: false, stdin: false }, /execStart\.cmd must NOT have fewer than 1 items/);
+  bad(controller, { type: 'execCredit', id: 'e1', bytes: 0 }, /execCredit\.bytes must be >= 1/);
+  bad(controller, { type: 'execResize', id: 'e1', rows: 0, cols: 80 }, /execResize\.rows/);
+  bad(controller, { type: 'restart', id: 'r1', name: 'web' }, /must have required property 'startedAt'/);
+});
+
 test('random bytes never throw', () => {
   for (let i = 0; i < 2000; i++) {
     const raw = i % 2 ? randomBytes(i % 300) : `{"type":"${['hello', 'result', 'log'][i % 3]}",${randomBytes(20).toString('latin1')}}`;

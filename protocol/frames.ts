@@ -39,6 +39,9 @@ export interface ResultFrame { type: 'result'; id: string; ok: boolean; error?: 
 export interface LogEntry { t: string; s: 'out' | 'err'; l: string }
 export interface LogFrame { type: 'log'; stream: string; entries: LogEntry[] }
 export interface LogEndFrame { type: 'logEnd'; stream: string; reason?: string }
+// exec (protocol/exec.ts has the limits): output chunks and the end of one exec, and stdin credit.
+export interface ExecOutputFrame { type: 'execOutput'; id: string; stream: 'out' | 'err'; /** base64 */ data: string }
+export interface ExecEndFrame { type: 'execEnd'; id: string; exitCode?: number; error?: ErrorBody }
 
 // ---- controller -> agent
 export interface WelcomeFrame {
@@ -61,9 +64,26 @@ export interface LogsFrame {
   since?: string;
 }
 export interface LogsCancelFrame { type: 'logsCancel'; stream: string }
+/**
+ * Restart a managed container in place (stop + start, same container, same spec hash) — but only if
+ * it still has the StartedAt the controller saw: a compare-and-swap, so a repeated or late frame
+ * never restarts it twice, whatever the clocks say.
+ */
+export interface RestartFrame { type: 'restart'; id: string; name: string; startedAt: string }
+/** Run CMD in the managed container CONTAINER; output flows back as execOutput within the credit window. */
+export interface ExecStartFrame {
+  type: 'execStart'; id: string; container: string; cmd: string[]; tty: boolean; stdin: boolean;
+  rows?: number; cols?: number;
+}
+export interface ExecInputFrame { type: 'execInput'; id: string; /** base64 */ data?: string; eof?: boolean }
+export interface ExecResizeFrame { type: 'execResize'; id: string; rows: number; cols: number }
+export interface ExecCancelFrame { type: 'execCancel'; id: string }
 
 // ---- both ways: the reply to a frame that could not be accepted
 export interface ErrorFrame { type: 'error'; id?: string; code: string; message: string }
+/** Exec flow control, both ways: "I consumed BYTES (decoded) of what you sent for exec ID; send that much more". */
+export interface ExecCreditFrame { type: 'execCredit'; id: string; bytes: number }
 
-export type AgentFrame = HelloFrame | ObservedFrame | ResultFrame | LogFrame | LogEndFrame | ErrorFrame;
-export type ControllerFrame = WelcomeFrame | ApplyFrame | RemoveFrame | LogsFrame | LogsCancelFrame | ErrorFrame;
+export type AgentFrame = HelloFrame | ObservedFrame | ResultFrame | LogFrame | LogEndFrame | ExecOutputFrame | ExecEndFrame | ExecCreditFrame | ErrorFrame;
+export type ControllerFrame = WelcomeFrame | ApplyFrame | RemoveFrame | RestartFrame | LogsFrame | LogsCancelFrame
+  | ExecStartFrame | ExecInputFrame | ExecResizeFrame | ExecCancelFrame | ExecCreditFrame | ErrorFrame;

@@ -95,6 +95,8 @@ export interface ContainerStatus {
   finishedAt?: string;
   exitCode?: number;
   specHash?: string;
+  /** The restart request (an RFC 3339 time) the container was last restarted for (`berth restart`). */
+  restartedFor?: string;
   message?: string;
 }
 

@@ -1,11 +1,15 @@
 // JSON Schemas for every frame. Both ends validate every received frame against these before
 // acting on it; a frame that fails gets an `error` reply and is counted, never thrown.
+import { EXEC_CHUNK_BYTES, EXEC_WINDOW_BYTES } from './exec.js';
+
 const str = (maxLength = 1024) => ({ type: 'string', maxLength }) as const;
 const strings = (maxItems: number, maxLength = 4096) => ({ type: 'array', maxItems, items: str(maxLength) }) as const;
 const int = (minimum = 0, maximum = Number.MAX_SAFE_INTEGER) => ({ type: 'integer', minimum, maximum }) as const;
 const obj = (properties: Record<string, unknown>, required: string[] = []) =>
   ({ type: 'object', additionalProperties: false, properties, required }) as const;
 const id = str(128);
+/** Exec data: base64 of at most EXEC_CHUNK_BYTES (the pattern keeps anything else out). */
+const base64 = { type: 'string', maxLength: Math.ceil(EXEC_CHUNK_BYTES / 3) * 4, pattern: '^[A-Za-z0-9+/]*={0,2}$' } as const;
 const stream = { type: 'string', minLength: 1, maxLength: 128 } as const;
 
 const errorBody = obj({ code: str(64), message: str(8192) }, ['code', 'message']);
@@ -88,6 +92,9 @@ export const AGENT_FRAME_SCHEMAS: Record<string, object> = {
     stream, entries: { type: 'array', minItems: 1, maxItems: 10000, items: obj({ t: str(64), s: { enum: ['out', 'err'] }, l: str(65536) }, ['t', 's', 'l']) },
   }, ['stream', 'entries']),
   logEnd: frame('logEnd', { stream, reason: str(1024) }, ['stream']),
+  execOutput: frame('execOutput', { id, stream: { enum: ['out', 'err'] }, data: base64 }, ['id', 'stream', 'data']),
+  execEnd: frame('execEnd', { id, exitCode: int(-(2 ** 31), 2 ** 31), error: errorBody }, ['id']),
+  execCredit: frame('execCredit', { id, bytes: int(1, EXEC_WINDOW_BYTES) }, ['id', 'bytes']),
   error: frame('error', { id, code: str(64), message: str(8192) }, ['code', 'message']),
 };
 
@@ -100,5 +107,14 @@ export const CONTROLLER_FRAME_SCHEMAS: Record<string, object> = {
   remove: frame('remove', { id, name: str(63), networks }, ['id', 'name']),
   logs: frame('logs', { stream, name: str(63), tail: int(0, 100000), follow: { type: 'boolean' }, since: { type: 'string', minLength: 1, maxLength: 64 } }, ['stream', 'name', 'tail', 'follow']),
   logsCancel: frame('logsCancel', { stream }, ['stream']),
+  restart: frame('restart', { id, name: str(63), startedAt: { type: 'string', minLength: 1, maxLength: 64 } }, ['id', 'name', 'startedAt']),
+  execStart: frame('execStart', {
+    id, container: str(63), cmd: { type: 'array', minItems: 1, maxItems: 256, items: str(8192) },
+    tty: { type: 'boolean' }, stdin: { type: 'boolean' }, rows: int(1, 10000), cols: int(1, 10000),
+  }, ['id', 'container', 'cmd', 'tty', 'stdin']),
+  execInput: frame('execInput', { id, data: base64, eof: { type: 'boolean' } }, ['id']),
+  execResize: frame('execResize', { id, rows: int(1, 10000), cols: int(1, 10000) }, ['id', 'rows', 'cols']),
+  execCancel: frame('execCancel', { id }, ['id']),
+  execCredit: frame('execCredit', { id, bytes: int(1, EXEC_WINDOW_BYTES) }, ['id', 'bytes']),
   error: frame('error', { id, code: str(64), message: str(8192) }, ['code', 'message']),
 };

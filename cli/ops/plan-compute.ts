@@ -15,7 +15,7 @@ import { dependencyInputs } from '../../controller/reconcile/dependencies.js';
 import { plan } from '../../controller/reconcile/planner.js';
 import { resolveContainer, type SecretLookup } from '../../controller/reconcile/resolve.js';
 
-export type ChangeKind = 'create' | 'recreate' | 'start' | 'stop' | 'remove' | 'orphan' | 'may-change';
+export type ChangeKind = 'create' | 'recreate' | 'start' | 'stop' | 'restart' | 'remove' | 'orphan' | 'may-change';
 
 export interface ContainerChange {
   kind: ChangeKind;
@@ -159,6 +159,8 @@ export function planHost(input: HostPlanInput): HostPlan {
   const byName = new Map((observed?.containers ?? []).map((o) => [o.name, o]));
   for (const a of planned.actions) {
     if (a.kind === 'remove') { result.changes.push({ kind: 'remove', container: a.name, detail: 'no longer declared (removalPolicy Delete)' }); continue; }
+    // Not produced today (plan passes no restart requests: a `berth restart` is not a manifest change).
+    if (a.kind === 'restart') { result.changes.push({ kind: 'restart', container: a.name, detail: a.why }); continue; }
     const o = byName.get(a.name);
     if (!o) { result.changes.push({ kind: 'create', container: a.name, detail: a.spec.image }); continue; }
     if (o.specHash !== a.spec.specHash) {

@@ -35,7 +35,7 @@ ${CONNECTION_HELP}
 Exit status: 0 no change, 2 changes (for a CI step), 1 error (unreadable or invalid manifests,
 controller unreachable, access refused).`;
 
-const SIGN: Record<ChangeKind, string> = { create: '+', recreate: '~', start: '>', stop: '.', remove: '-', orphan: 'o', 'may-change': '?' };
+const SIGN: Record<ChangeKind, string> = { create: '+', recreate: '~', start: '>', stop: '.', restart: '*', remove: '-', orphan: 'o', 'may-change': '?' };
 
 function readSources(paths: string[]): SourceResource[] {
   const validator = new ResourceValidator();

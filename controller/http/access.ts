@@ -5,11 +5,13 @@
 //    with SubjectAccessReview (`get containerhosts`, `get containerhosts/logs`, `get agenttokens`).
 import type { IncomingMessage } from 'node:http';
 
-/** What a request wants to read, in Kubernetes RBAC terms (the verb is always `get`). */
+/** What a request wants, in Kubernetes RBAC terms (the verb is `get` unless it says otherwise). */
 export interface AccessRequest {
+  /** `create` only for `containerhosts/exec` (controller/operate/, never the page's read-only surface). */
+  verb?: 'get' | 'create';
   resource: 'containerhosts' | 'agenttokens';
-  /** `logs` for live log tails of a host's containers. */
-  subresource?: 'logs';
+  /** `logs` for live log tails of a host's containers; `exec` for `berth exec`. */
+  subresource?: 'logs' | 'exec';
   /** Absent: across namespaces (a list). */
   namespace?: string;
   name?: string;

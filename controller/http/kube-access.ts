@@ -38,7 +38,7 @@ const hash = (token: string) => createHash('sha256').update(token).digest('base6
 function describe(what: AccessRequest): string {
   const res = what.subresource ? `${what.resource}/${what.subresource}` : what.resource;
   const scope = what.namespace ? ` in the namespace "${what.namespace}"` : ' at the cluster scope';
-  return `get ${res}${what.name ? ` "${what.name}"` : ''}${scope}`;
+  return `${what.verb ?? 'get'} ${res}${what.name ? ` "${what.name}"` : ''}${scope}`;
 }
 
 /**
@@ -96,7 +96,7 @@ export class KubeAccessControl implements AccessControl, SessionAuthority {
     const who = await this.user(req);
     if (!who.ok) return { allowed: false, status: who.status, message: who.message };
     const u = who.user;
-    const key = JSON.stringify([u.username, u.uid ?? '', [...(u.groups ?? [])].sort(), u.extra ?? {}, what.resource, what.subresource ?? '', what.namespace ?? '', what.name ?? '']);
+    const key = JSON.stringify([u.username, u.uid ?? '', [...(u.groups ?? [])].sort(), u.extra ?? {}, what.verb ?? 'get', what.resource, what.subresource ?? '', what.namespace ?? '', what.name ?? '']);
     try {
       const d = await this.decisions.get(key, () => this.opts.reviewer.authorize(u, what));
       if (d.allowed) return { allowed: true, user: u.username };

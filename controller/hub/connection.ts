@@ -12,7 +12,7 @@ import type { DecodeResult, FrameDecoder } from '../../protocol/codec.js';
 import type { AgentFacts, DockerFacts } from '../../protocol/container.js';
 import {
   CLOSE, MAX_FRAME_BYTES, PROTOCOL_VERSION,
-  type AgentFrame, type ControllerFrame, type ErrorFrame, type HelloFrame, type LogEndFrame,
+  type AgentFrame, type ControllerFrame, type ErrorFrame, type ExecCreditFrame, type ExecEndFrame, type ExecOutputFrame, type HelloFrame, type LogEndFrame,
   type LogFrame, type ObservedFrame, type ResultFrame, type WelcomeFrame,
 } from '../../protocol/frames.js';
 import type { Authenticated } from './auth.js';
@@ -51,7 +51,7 @@ export interface ConnectionLimits {
 }
 
 /** The frames a ready connection passes on as they are (the hub turns them into notifications). */
-export type AgentReport = ObservedFrame | ResultFrame | LogFrame | LogEndFrame | ErrorFrame;
+export type AgentReport = ObservedFrame | ResultFrame | LogFrame | LogEndFrame | ExecOutputFrame | ExecEndFrame | ExecCreditFrame | ErrorFrame;
 
 /** What a connection needs from its hub. */
 export interface ConnectionHost {
@@ -312,6 +312,9 @@ export class AgentConnection {
         return this.host.report(this, frame);
       case 'log':
       case 'logEnd':
+      case 'execOutput':
+      case 'execEnd':
+      case 'execCredit':
         return this.host.report(this, frame);
     }
   }

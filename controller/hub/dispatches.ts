@@ -1,9 +1,9 @@
 // The dispatches one connection has sent and waits on: an `apply`/`remove` frame goes out with an
 // id, and the agent's `result` (or `error`) with that id settles it. Every dispatch settles exactly
 // once: result, refusal, timeout, failed send, or the connection ending.
-import type { ApplyFrame, ControllerFrame, RemoveFrame, ResultFrame } from '../../protocol/frames.js';
+import type { ApplyFrame, ControllerFrame, RemoveFrame, RestartFrame, ResultFrame } from '../../protocol/frames.js';
 
-export type DispatchFrame = (Omit<ApplyFrame, 'id'> | Omit<RemoveFrame, 'id'>) & { id?: string };
+export type DispatchFrame = (Omit<ApplyFrame, 'id'> | Omit<RemoveFrame, 'id'> | Omit<RestartFrame, 'id'>) & { id?: string };
 export type DispatchFailure = 'not_connected' | 'timeout' | 'disconnected' | 'refused' | 'send_failed' | 'duplicate_id';
 
 export class DispatchError extends Error {

@@ -11,8 +11,8 @@ export interface UserInfo { username: string; uid?: string; groups?: string[]; e
 
 export type TokenReviewResult = { authenticated: true; user: UserInfo } | { authenticated: false; message: string };
 
-/** What to authorize, in RBAC terms (always group berth.dev, verb get). */
-export interface ReviewAttributes { resource: string; subresource?: string; namespace?: string; name?: string }
+/** What to authorize, in RBAC terms (always group berth.dev; verb get unless given). */
+export interface ReviewAttributes { verb?: string; resource: string; subresource?: string; namespace?: string; name?: string }
 
 export interface Reviewer {
   /**
@@ -20,7 +20,7 @@ export interface Reviewer {
    * KubeError with status 403 (its message with the RBAC hint) when the controller may not ask.
    */
   authenticate(token: string): Promise<TokenReviewResult>;
-  /** Whether `user` may `get` the resource. Throws as authenticate() does. */
+  /** Whether `user` may `get` (or what.verb) the resource. Throws as authenticate() does. */
   authorize(user: UserInfo, what: ReviewAttributes): Promise<{ allowed: boolean; reason?: string }>;
 }
 
@@ -55,7 +55,7 @@ export function kubeReviewer(kc: KubeConfig, options: { timeoutMs?: number } = {
             ...(user.groups ? { groups: user.groups } : {}),
             ...(user.extra ? { extra: user.extra } : {}),
             resourceAttributes: {
-              group: 'berth.dev', verb: 'get', resource: what.resource,
+              group: 'berth.dev', verb: what.verb ?? 'get', resource: what.resource,
               ...(what.subresource ? { subresource: what.subresource } : {}),
               ...(what.namespace ? { namespace: what.namespace } : {}),
               ...(what.name ? { name: what.name } : {}),

@@ -29,6 +29,7 @@ interface HostActions {
 /** The Event a dispatched action records: what is about to happen to which container, and why. */
 export function eventFor(action: Action): EventRecord {
   if (action.kind === 'remove') return { type: 'Normal', reason: 'Removing', message: `${action.name}: ${action.why}` };
+  if (action.kind === 'restart') return { type: 'Normal', reason: 'Restarting', message: `${action.name}: ${action.why}; restarting in place (stop + start, same container)` };
   const pull = action.spec.imagePullPolicy === 'Always' ? 'pulling' : action.spec.imagePullPolicy === 'IfNotPresent' ? 'pulling if missing' : 'not pulling';
   if (action.why === 'missing') return { type: 'Normal', reason: 'Creating', message: `${action.name}: creating from ${action.spec.image} (${pull})` };
   if (action.why.startsWith('spec changed')) return { type: 'Normal', reason: 'Recreating', message: `${action.name}: ${action.why}; recreating from ${action.spec.image} (${pull})` };
@@ -40,6 +41,8 @@ export interface ActionDispatcherOptions {
   store: Pick<Store, 'recordEvent' | 'secret'>;
   /** A successful remove drops the container from the host's observed view at once. */
   dropObserved: (key: ResourceKey, name: string) => void;
+  /** A restart succeeded: the request it honoured is done (restarts.ts). */
+  restarted?: (key: ResourceKey, name: string, at: string) => void;
   /** Called when an action settled, whichever way: the host is looked at again. */
   enqueue: (key: ResourceKey) => void;
   logger: Logger;
@@ -95,19 +98,21 @@ export class ActionDispatcher {
     const frame = action.kind === 'apply'
       ? { type: 'apply' as const, id, container: action.spec, policy: wirePolicy(host.spec.policy), hostUid: host.metadata.uid, ...networksOf(host),
         ...(() => { const auth = pullAuthFor(host, action.spec.image, (ns, n) => this.opts.store.secret(ns, n)); return auth ? { pullAuth: auth } : {}; })() }
-      : { type: 'remove' as const, id, name: action.name, ...networksOf(host) };
+      : action.kind === 'restart' ? { type: 'restart' as const, id, name: action.name, startedAt: action.startedAt }
+        : { type: 'remove' as const, id, name: action.name, ...networksOf(host) };
     this.opts.hub.dispatch(key, frame, { timeoutMs: ACTION_TIMEOUT_MS }).then((res) => {
       if (res.ok) {
         h.failures.delete(action.name);
         h.retry.delete(action.name);
         if (action.kind === 'remove') this.opts.dropObserved(key, action.name);
+        if (action.kind === 'restart') this.opts.restarted?.(key, action.name, action.at);
         this.actions.inc({ kind: action.kind, result: 'ok' });
       } else {
         const message = `${res.error?.code ?? 'Error'}: ${res.error?.message ?? 'failed'}`;
         h.failures.set(action.name, message);
         this.backOff(h, action.name);
         this.actions.inc({ kind: action.kind, result: 'failed' });
-        this.opts.store.recordEvent('ContainerHost', key, { type: 'Warning', reason: action.kind === 'apply' ? 'ApplyFailed' : 'RemoveFailed', message: `${action.name}: ${message}` });
+        this.opts.store.recordEvent('ContainerHost', key, { type: 'Warning', reason: action.kind === 'apply' ? 'ApplyFailed' : action.kind === 'restart' ? 'RestartFailed' : 'RemoveFailed', message: `${action.name}: ${message}` });
       }
     }, (err: unknown) => {
       // A lost connection is not the container's fault: the reconnect re-plans it.

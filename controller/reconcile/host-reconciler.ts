@@ -10,6 +10,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { ANNOTATIONS, type ContainerHost, type ContainerHostStatus, type ResourceKey } from '../api/types.js';
 import type { AgentHub } from '../hub/hub.js';
 import type { Store } from '../store/store.js';
+import type { ObservedContainer } from '../../protocol/container.js';
 import { canonicalJson } from '../lib/canonical-json.js';
 import { ActionDispatcher } from './dispatcher.js';
 import { finalizer } from './finalizer.js';
@@ -17,6 +18,7 @@ import { AgentInventory } from './inventory.js';
 import type { Reconciler, ReconcileResult } from './loop.js';
 import { plan } from './planner.js';
 import { ResolutionCache } from './resolution-cache.js';
+import { RestartLedger, restartRequests, startedSince, type StoredRestartRequest } from './restarts.js';
 import { computeHostStatus } from './status.js';
 
 /** lastSeenAt alone does not justify a status write more often than this. */
@@ -34,6 +36,9 @@ export class HostReconciler implements Reconciler<ResourceKey> {
   private readonly ready = new Set<ResourceKey>();
   private readonly resolutions: ResolutionCache;
   private readonly statusWrites: Counter;
+  private readonly restarts = new RestartLedger();
+  /** Invalid restart annotations already reported, per host (reported again only when they change). */
+  private readonly reportedInvalid = new Map<ResourceKey, string>();
 
   constructor(
     private readonly store: Store,
@@ -42,12 +47,18 @@ export class HostReconciler implements Reconciler<ResourceKey> {
     logger: Logger,
     registry: Registry,
     private readonly now: () => Date = () => new Date(),
+    /** Directory mode's `berth restart` requests (the state directory's restart-requests file). */
+    private readonly storedRestarts?: (key: ResourceKey) => StoredRestartRequest[],
   ) {
     this.resolutions = new ResolutionCache((ns, name) => store.secret(ns, name), (ns, name) => store.configMap(ns, name));
     this.statusWrites = new Counter({ name: 'berth_status_writes_total', help: 'ContainerHost status writes (only when changed)', registers: [registry] });
     this.dispatcher = new ActionDispatcher({
       hub, store, enqueue, logger, registry, now,
       dropObserved: (key, name) => this.inventory.dropObserved(key, name),
+      restarted: (key, name, at) => {
+        this.restarts.mark(key, name, at);
+        store.recordEvent('ContainerHost', key, { type: 'Normal', reason: 'Restarted', message: `${name}: restarted for the request of ${at} (same container, spec unchanged)` });
+      },
     });
     this.inventory = new AgentInventory({
       hub, enqueue, now, recordEvent: (kind, key, event) => store.recordEvent(kind, key, event),
@@ -94,23 +105,24 @@ export class HostReconciler implements Reconciler<ResourceKey> {
     const backingOff = this.dispatcher.backingOff(key, nowMs);
     const docker = agent.docker;
     const canAct = agent.connected && (docker === undefined || docker.ok);
+    const restarts = this.pendingRestarts(key, host, canAct ? agent.containers : undefined);
     const deps = dependencyInputs(host);
     const result = plan({
       ...deps.plan,
       desired, unresolved: new Set(unresolved.keys()),
       observed: canAct ? (agent.containers ?? []) : undefined,
       inFlight: this.dispatcher.inFlight(key), backingOff: new Set(backingOff.keys()),
-      paused: host.spec.paused, deleting, removalPolicy: host.spec.removalPolicy,
+      paused: host.spec.paused, deleting, removalPolicy: host.spec.removalPolicy, restarts,
     });
     for (const action of result.actions) { signal.throwIfAborted(); this.dispatcher.dispatch(key, host, action); }
 
     const inFlight = this.dispatcher.inFlight(key);
     if (deleting && result.cleanupDone && inFlight.size === 0) return { done: true };
 
-    const status = computeHostStatus({
+    const status = this.restarts.annotate(key, computeHostStatus({
       host, agent, desired, unresolved, inFlight, failures: this.dispatcher.failures(key), now: this.now().toISOString(),
       waiting: result.waiting, dependencyProblems: deps.problems,
-    });
+    }), host.status);
     if (status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) this.ready.add(key);
     else this.ready.delete(key);
     if (this.statusChanged(host.status, status)) {
@@ -145,8 +157,27 @@ export class HostReconciler implements Reconciler<ResourceKey> {
     };
   }
 
+  /**
+   * Restart requests not yet done. A running container that started at or after its request (just
+   * created, or restarted by someone else) has it done without a restart.
+   */
+  private pendingRestarts(key: ResourceKey, host: ContainerHost, observed: readonly ObservedContainer[] | undefined): ReturnType<RestartLedger['pending']> {
+    const { requests, invalid } = restartRequests(host, this.storedRestarts?.(key));
+    const text = invalid.join('; ');
+    if (text && this.reportedInvalid.get(key) !== text) this.store.recordEvent('ContainerHost', key, { type: 'Warning', reason: 'InvalidRestartRequest', message: `ignored: ${text}` });
+    if (text) this.reportedInvalid.set(key, text); else this.reportedInvalid.delete(key);
+    const pending = this.restarts.pending(key, requests, host.status);
+    for (const [name, r] of pending) {
+      const o = observed?.find((c) => c.name === name);
+      if (o?.state === 'running' && startedSince(o, r)) { this.restarts.mark(key, name, r.at); pending.delete(name); }
+    }
+    return pending;
+  }
+
   /** The host is gone from the store, or cleaned up and about to be. */
   private forget(key: ResourceKey): void {
+    this.restarts.forget(key);
+    this.reportedInvalid.delete(key);
     this.inventory.forget(key);
     this.dispatcher.forget(key);
     this.ready.delete(key);

@@ -5,7 +5,12 @@ import { observedRunView, runStateAction } from '../../protocol/run-state.js';
 
 export type Action =
   | { kind: 'apply'; name: string; spec: ContainerSpec; why: string }
-  | { kind: 'remove'; name: string; why: string };
+  | { kind: 'remove'; name: string; why: string }
+  /** Restart in place (restarts.ts): only if the container still has this StartedAt. `at`: the request it honours. */
+  | { kind: 'restart'; name: string; startedAt: string; at: string; why: string };
+
+/** A restart request the planner honours (restarts.ts decides which are still pending). */
+export interface PlannedRestart { at: string; atMs: number; by?: string; source: string }
 
 export interface PlanInput {
   /** Resolved desired containers by name; a name whose spec failed to resolve is absent here and listed in `unresolved`. */
@@ -21,6 +26,8 @@ export interface PlanInput {
   paused: boolean;
   deleting: boolean;
   removalPolicy: 'Delete' | 'Orphan';
+  /** Pending restart requests by container (absent: none). */
+  restarts?: ReadonlyMap<string, PlannedRestart>;
   /** dependsOn per container (absent: no container has any). */
   dependsOn?: ReadonlyMap<string, ReadonlyArray<{ name: string; condition: 'Started' | 'Healthy' }>>;
   /** Containers held back for a problem in their dependsOn (unknown name, cycle), with the problem. */
@@ -95,6 +102,14 @@ function convergeActions(input: PlanInput, observed: readonly ObservedContainer[
       // The agent decides the same way (protocol/run-state.ts); 'wait' is a transition Docker owns.
       const step = runStateAction(spec.state, spec.restartPolicy, observedRunView(o));
       if (step !== 'none' && step !== 'wait') actions.push({ kind: 'apply', name, spec, why: `state ${o.state}, want ${spec.state}` });
+      else {
+        // A restart request for a running container that started before it: restart in place, once.
+        const r = input.restarts?.get(name);
+        const started = o.startedAt ? Date.parse(o.startedAt) : NaN;
+        if (r && step === 'none' && spec.state === 'Running' && o.state === 'running' && o.startedAt && Number.isFinite(started) && started < r.atMs) {
+          actions.push({ kind: 'restart', name, startedAt: o.startedAt, at: r.at, why: `restart requested for ${r.at}${r.by ? ` by ${r.by}` : ''} (${r.source})` });
+        }
+      }
     }
   }
   if (input.removalPolicy === 'Delete') {
