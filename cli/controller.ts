@@ -121,11 +121,30 @@ export function untilSignal(): Promise<NodeJS.Signals> {
   });
 }
 
-export async function runController(argv: string[]): Promise<number> {
+/**
+ * Timers a user has no flag for, shortened by the end-to-end tests' controller entry
+ * (test/support/controller-proc.ts) so a ping window or an access recheck takes a second, not 30 s.
+ * The same code path as `berth controller` otherwise.
+ */
+export interface RunControllerOptions {
+  /** The hub's ping interval (two missed pongs end a silent agent's connection). */
+  pingIntervalMs?: number;
+  /** How often a live log tail's access is asked again. */
+  accessRecheckMs?: number;
+  /** How long Kubernetes-mode access decisions are cached. */
+  accessCacheMs?: number;
+}
+
+export async function runController(argv: string[], seams: RunControllerOptions = {}): Promise<number> {
   const args = parseControllerArgs(argv);
   if (args.help) { console.log(CONTROLLER_HELP); return 0; }
   const logger = pino({ level: args.logLevel, base: { component: 'controller' } });
-  const common = { logger, version: VERSION, listen: args.listen, workers: args.workers, logs: { graceMs: args.logGraceMs }, ...(args.agentUrl ? { agentUrl: args.agentUrl } : {}) };
+  const common = {
+    logger, version: VERSION, listen: args.listen, workers: args.workers,
+    logs: { graceMs: args.logGraceMs, ...(seams.accessRecheckMs ? { accessRecheckMs: seams.accessRecheckMs } : {}) },
+    ...(seams.pingIntervalMs ? { hubOptions: { pingIntervalMs: seams.pingIntervalMs } } : {}),
+    ...(args.agentUrl ? { agentUrl: args.agentUrl } : {}),
+  };
   let controller: Controller;
   if (args.kube) {
     let kubeConfig;
@@ -134,7 +153,7 @@ export async function runController(argv: string[]): Promise<number> {
     const leadership = leaseLeadership({ kubeConfig, namespace: args.controllerNamespace, name: args.leaseName, logger: logger.child({ component: 'leader' }) });
     let auth: { access?: KubeAccessControl; sessions?: KubeAccessControl } = {};
     if (args.uiAuth === 'kubernetes') {
-      const kubeAuth = new KubeAccessControl({ reviewer: kubeReviewer(kubeConfig) });
+      const kubeAuth = new KubeAccessControl({ reviewer: kubeReviewer(kubeConfig), ...(seams.accessCacheMs ? { cacheMs: seams.accessCacheMs } : {}) });
       auth = { access: kubeAuth, sessions: kubeAuth };
     } else logger.warn('--ui-auth=none: the status page, API and log tails are open to anyone who can reach the listen address');
     controller = new Controller({ ...common, store, leadership, ...auth, ...(auth.access ? { operator: { access: kubeOperatorAccess(auth.access) } } : {}) });
