@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { until } from '../test/support/wait.js';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ContainerSpec, DockerFacts, ObservedContainer } from '../protocol/container.js';
 import { PROTOCOL_VERSION, type AgentFrame } from '../protocol/frames.js';
@@ -16,15 +17,7 @@ const TOKEN = `eyJhbGciOiJFZERTQSJ9.${Buffer.from(JSON.stringify({ sub: 'games/b
 const logLines: string[] = [];
 const log = pino({ level: 'debug' }, { write: (s: string) => { logLines.push(s); } });
 
-async function waitFor<T>(get: () => T | undefined | false, what: string, timeoutMs = 5000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = get();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const waitFor = <T>(get: () => T | undefined | false, what: string, timeoutMs = 5000) => until(what, get, timeoutMs);
 
 class FakeRuntime implements ContainerRuntime {
   readonly hostKey = 'games/box-1';

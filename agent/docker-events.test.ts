@@ -1,17 +1,12 @@
 import { PassThrough } from 'node:stream';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { until as wait } from '../test/support/wait.js';
 import { Backoff } from '../protocol/backoff.js';
 import { sinceOf, watchEvents } from './docker-events.js';
 
-/** Resolve once COND holds (checked every 5 ms), or fail after 5 s. */
-async function until(cond: () => boolean, what: string): Promise<void> {
-  const end = Date.now() + 5000;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+/** Resolve once COND holds, or fail after 5 s (the shared wait, test/support/wait.ts). */
+const until = (cond: () => boolean, what: string) => wait(what, cond, 5000);
 
 test('sinceOf keeps nanosecond precision', () => {
   assert.is(sinceOf({ time: 1700000000, timeNano: 1700000000123456789 }), '1700000000.123456768'); // float64 rounding of the JSON number

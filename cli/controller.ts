@@ -13,6 +13,7 @@ import { kubeReviewer } from '../controller/kube/review.js';
 import { KubeAccessControl } from '../controller/http/kube-access.js';
 import { VERSION } from '../controller/version.js';
 import { checkLogLevel, parseListen } from './listen.js';
+import { CliError } from './ops/errors.js';
 import { UsageError } from './usage.js';
 import { join } from 'node:path';
 import { ensureUiToken, UI_TOKEN_FILE } from '../controller/operate/ui-token.js';
@@ -100,6 +101,17 @@ export function parseControllerArgs(argv: string[]) {
   };
 }
 
+/** The one line that says why the controller could not start. */
+export function startError(err: unknown, listen: { host: string; port: number }): string {
+  const e = err as NodeJS.ErrnoException;
+  const where = `${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${listen.port}`;
+  if (e?.code === 'EADDRINUSE') return `--listen ${where}: the address is already in use (another controller or \`berth up\`?); choose another with --listen`;
+  if (e?.code === 'EADDRNOTAVAIL') return `--listen ${where}: no such address on this machine`;
+  if (e?.code === 'EACCES' && e.syscall === 'listen') return `--listen ${where}: permission denied (ports below 1024 need privileges)`;
+  if (e?.code === 'EACCES' || e?.code === 'EROFS') return `${e.path ?? 'the state directory'}: ${e.code === 'EROFS' ? 'read-only file system' : 'permission denied'} (--state)`;
+  return (e instanceof Error ? e.message : String(err)).split('\n')[0]!;
+}
+
 /** Resolves when SIGINT or SIGTERM arrives. */
 export function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolveSignal) => {
@@ -109,11 +121,30 @@ export function untilSignal(): Promise<NodeJS.Signals> {
   });
 }
 
-export async function runController(argv: string[]): Promise<number> {
+/**
+ * Timers a user has no flag for, shortened by the end-to-end tests' controller entry
+ * (test/support/controller-proc.ts) so a ping window or an access recheck takes a second, not 30 s.
+ * The same code path as `berth controller` otherwise.
+ */
+export interface RunControllerOptions {
+  /** The hub's ping interval (two missed pongs end a silent agent's connection). */
+  pingIntervalMs?: number;
+  /** How often a live log tail's access is asked again. */
+  accessRecheckMs?: number;
+  /** How long Kubernetes-mode access decisions are cached. */
+  accessCacheMs?: number;
+}
+
+export async function runController(argv: string[], seams: RunControllerOptions = {}): Promise<number> {
   const args = parseControllerArgs(argv);
   if (args.help) { console.log(CONTROLLER_HELP); return 0; }
   const logger = pino({ level: args.logLevel, base: { component: 'controller' } });
-  const common = { logger, version: VERSION, listen: args.listen, workers: args.workers, logs: { graceMs: args.logGraceMs }, ...(args.agentUrl ? { agentUrl: args.agentUrl } : {}) };
+  const common = {
+    logger, version: VERSION, listen: args.listen, workers: args.workers,
+    logs: { graceMs: args.logGraceMs, ...(seams.accessRecheckMs ? { accessRecheckMs: seams.accessRecheckMs } : {}) },
+    ...(seams.pingIntervalMs ? { hubOptions: { pingIntervalMs: seams.pingIntervalMs } } : {}),
+    ...(args.agentUrl ? { agentUrl: args.agentUrl } : {}),
+  };
   let controller: Controller;
   if (args.kube) {
     let kubeConfig;
@@ -122,7 +153,7 @@ export async function runController(argv: string[]): Promise<number> {
     const leadership = leaseLeadership({ kubeConfig, namespace: args.controllerNamespace, name: args.leaseName, logger: logger.child({ component: 'leader' }) });
     let auth: { access?: KubeAccessControl; sessions?: KubeAccessControl } = {};
     if (args.uiAuth === 'kubernetes') {
-      const kubeAuth = new KubeAccessControl({ reviewer: kubeReviewer(kubeConfig) });
+      const kubeAuth = new KubeAccessControl({ reviewer: kubeReviewer(kubeConfig), ...(seams.accessCacheMs ? { cacheMs: seams.accessCacheMs } : {}) });
       auth = { access: kubeAuth, sessions: kubeAuth };
     } else logger.warn('--ui-auth=none: the status page, API and log tails are open to anyone who can reach the listen address');
     controller = new Controller({ ...common, store, leadership, ...auth, ...(auth.access ? { operator: { access: kubeOperatorAccess(auth.access) } } : {}) });
@@ -138,7 +169,12 @@ export async function runController(argv: string[]): Promise<number> {
     logger.info({ file: join(args.state, UI_TOKEN_FILE) }, 'operator actions (berth exec, berth restart) need the UI token in this file');
     controller = new Controller({ ...common, store, operator: { access: uiTokenAccess(() => uiToken), restarts: new RestartRequestFile(join(args.state, 'restarts.json')) } });
   }
-  await controller.start();
+  try { await controller.start(); } catch (err) {
+    // A start-up failure is the operator's to fix (a port in use, the controller namespace missing,
+    // RBAC): one line and exit 1, not a stack trace. What did start is stopped (briefly awaited).
+    await Promise.race([controller.stop().catch(() => undefined), new Promise((r) => setTimeout(r, 3000).unref())]);
+    throw new CliError(`cannot start: ${startError(err, args.listen)}`);
+  }
   const signal = await untilSignal();
   logger.info({ signal }, 'stopping');
   await controller.stop();

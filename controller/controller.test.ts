@@ -7,14 +7,12 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { until } from '../test/support/wait.js';
 import { Controller } from './controller.js';
 import type { Leadership } from './leader/leadership.js';
 import { DirectoryStore } from './store/dir/dir-store.js';
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const until = async (what: string, cond: () => boolean, ms = 5000) => {
-  for (const end = Date.now() + ms; !cond(); await tick(10)) if (Date.now() > end) throw new Error(`timed out waiting: ${what}`);
-};
 
 const root = mkdtempSync(join(tmpdir(), 'berth-controller-'));
 const manifest = (image: string) => `apiVersion: berth.dev/v1alpha1\nkind: ContainerHost\nmetadata: { name: h, namespace: ns }\nspec: { containers: [ { name: c, image: ${image} } ] }\n`;

@@ -87,6 +87,8 @@ export class Controller {
   private signing?: SigningKey;
   private verification?: VerificationKey;
   private hostLoop?: ReconcileLoop<ResourceKey>;
+  /** The host reconciler, for the planner-input route (GET /api/v1/hosts/NS/NAME/observed). */
+  private hostReconciler?: HostReconciler;
   private tokenLoop?: ReconcileLoop<ResourceKey>;
   private unsubscribe?: () => void;
   private started = false;
@@ -191,6 +193,7 @@ export class Controller {
       ready: () => (!this.started ? { ok: false, reason: 'starting' }
         : this.standby ? { ok: false, reason: 'not the leader (standby)' } : { ok: true }),
       events: (kind, key) => store.events(kind, key),
+      observed: (key) => this.hostReconciler?.observed(key),
     });
   }
 
@@ -266,6 +269,7 @@ export class Controller {
     const restarts = this.opts.operator?.restarts;
     const hosts = new HostReconciler(store, hub, (k) => this.hostLoop?.add(k), logger.child({ component: 'hosts' }), this.registry, undefined,
       restarts ? (key) => restarts.get(key) : undefined);
+    this.hostReconciler = hosts;
     const tokens = new TokenReconciler(store, hub, () => this.signing!, () => this.agentUrl, logger.child({ component: 'tokens' }));
     this.hostLoop = new ReconcileLoop({
       ...common, kind: 'ContainerHost', queue: 'hosts', logKey: 'host', reconciler: hosts, workers: this.opts.workers ?? 4,

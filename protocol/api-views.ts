@@ -3,6 +3,7 @@
 // page feed (GET /api/v1/events, server-sent events). Defined once, here: the controller builds
 // these (controller/http/) and the page reads them (web/), so the two cannot drift apart. The log
 // socket's messages are in log-viewer.ts. Type-only: no runtime code, nothing of Kubernetes' client.
+import type { ObservedContainer } from './container.js';
 import type { AgentTokenSpec, AgentTokenStatus, ContainerHostSpec, ContainerHostStatus } from './resources.js';
 
 /** "<namespace>/<name>" of a resource (how deletions are named in `changes`). */
@@ -29,12 +30,38 @@ export interface TokenView {
 export interface SourceProblem { source: string; line?: number; message: string; since: string }
 
 /** One Kubernetes-style Event of a resource (GET /api/v1/hosts/NS/NAME, newest last). */
-export interface EventView { type: 'Normal' | 'Warning'; reason: string; message: string; time?: string }
+export interface EventView {
+  type: 'Normal' | 'Warning'; reason: string; message: string; time?: string;
+  /** Repeats are counted, as Kubernetes does (the stores' StoredEvent). */
+  count?: number; firstTimestamp?: string; lastTimestamp?: string;
+}
 
 /** GET /api/v1/hosts, /api/v1/tokens: the items in namespaces the caller may `get`. */
 export interface ListView<T> { items: T[] }
 /** GET /api/v1/hosts/NS/NAME */
 export type HostDetailView = HostView & { events: EventView[] };
+/**
+ * GET /api/v1/hosts/NS/NAME/observed: what the controller's planner sees for this host right now —
+ * the agent's inventory and the live spec as resolved — so `berth plan` runs the same planner on
+ * the same input. Spec hashes only: Secret values never leave the controller.
+ */
+export interface ObservedHostView {
+  namespace: string;
+  name: string;
+  /** The metadata.generation of the spec `desired` was resolved from. */
+  generation: number;
+  /** An agent is connected and its Docker answers: the planner acts (false: it leaves everything as it is). */
+  canAct: boolean;
+  /** The managed containers the agent last reported; null when no agent has reported (or this controller is a standby). */
+  containers: ObservedContainer[] | null;
+  /** The live spec's containers as the controller resolved them (Secrets filled in): their spec hashes. */
+  desired: Array<{ name: string; specHash: string }>;
+  /** Live containers that could not be resolved (e.g. a missing Secret), with "<reason>: <message>". */
+  unresolved: Array<{ name: string; message: string }>;
+  /** Containers with an action in flight, and those waiting out a retry backoff. */
+  inFlight: string[];
+  backingOff: string[];
+}
 /** GET /api/v1/sources */
 export interface SourcesView { problems: SourceProblem[] }
 

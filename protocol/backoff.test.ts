@@ -44,4 +44,29 @@ test('disconnected() without connected() changes nothing', () => {
   assert.is(b.attempts, 0);
 });
 
+test('after a stable connection is lost, windows stay at most 2 s for 30 s, then double again', () => {
+  let now = 0;
+  const b = new Backoff({ random: () => 0.999999, now: () => now });
+  b.connected();
+  now = 120_000;
+  b.disconnected();
+  // A leader failover: every attempt during the Lease's 15 s fails, yet no window passes 2 s.
+  const during: number[] = [];
+  while (now < 120_000 + 29_000) { const d = b.next(); during.push(b.window()); now += d; }
+  assert.ok(during.length >= 15, `attempts in the recovery period: ${during.length}`);
+  assert.ok(Math.max(...during) <= 2000, `largest window ${Math.max(...during)}`);
+  now = 120_000 + 30_001;
+  assert.ok(b.window() > 2000, 'after the recovery period the window doubles again');
+});
+
+test('a connection that never became stable gets no recovery period', () => {
+  let now = 0;
+  const b = new Backoff({ random: () => 0.999999, now: () => now });
+  for (let i = 0; i < 6; i++) b.next();
+  b.connected();
+  now = 1_000;
+  b.disconnected();
+  assert.is(b.window(), 30_000);
+});
+
 test.run();

@@ -4,7 +4,7 @@
 // browser presents into a session cookie (it changes no resource; see session.ts).
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Registry } from 'prom-client';
-import type { HostDetailView, ListView, SourcesView } from '../../protocol/api-views.js';
+import type { HostDetailView, ListView, ObservedHostView, SourcesView } from '../../protocol/api-views.js';
 import type { ResourceKey } from '../api/types.js';
 import type { EventRecord, Store } from '../store/store.js';
 import { anonymousAccess, type AccessControl } from './access.js';
@@ -24,6 +24,8 @@ export interface ApiOptions {
   /** Recent events of a resource, newest last (directory mode keeps them in memory). */
   events?: (kind: 'ContainerHost' | 'AgentToken', key: ResourceKey) => Array<EventRecord & { time?: string }>;
   version: string;
+  /** What the planner sees for a host (GET /api/v1/hosts/NS/NAME/observed; absent: 404). */
+  observed?: (key: ResourceKey) => ObservedHostView | undefined;
   /** Who may read what (default: anonymous, for directory mode on loopback). */
   access?: AccessControl;
   /** Kubernetes-mode page sign-in (absent: no sign-in, the page is anonymous). */
@@ -83,6 +85,16 @@ export function createApi(opts: ApiOptions): Express {
     const host = opts.store.host(key);
     if (!host) { res.status(404).json({ error: 'NotFound', message: `ContainerHost ${key} not found` }); return; }
     res.json({ ...hostView(host), events: opts.events?.('ContainerHost', key) ?? [] } satisfies HostDetailView);
+  });
+  // The planner's input for one host, for `berth plan`: the same access as the host itself.
+  app.get('/api/v1/hosts/:namespace/:name/observed', async (req, res) => {
+    const { namespace, name } = req.params as { namespace: string; name: string };
+    const decision = await access.check(req, { resource: 'containerhosts', namespace, name });
+    if (!decision.allowed) { refuse(res, decision); return; }
+    const key = `${namespace}/${name}`;
+    const view = opts.observed?.(key);
+    if (!view) { res.status(404).json({ error: 'NotFound', message: `ContainerHost ${key} not found` }); return; }
+    res.json(view satisfies ObservedHostView);
   });
   app.get('/api/v1/tokens', (req, res) => listVisible(req, res, 'agenttokens', opts.store.tokens(), tokenView));
   app.get('/api/v1/sources', async (req, res) => {

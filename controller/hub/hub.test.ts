@@ -12,6 +12,7 @@ import { mintAgentToken } from '../tokens/mint.js';
 import { generateSigningKey, importSigningKey } from '../tokens/signing-key.js';
 import { verifyAgentToken } from '../tokens/verify.js';
 import { startHubServer } from '../../test/support/hub-server.js';
+import { until } from '../../test/support/wait.js';
 import { DispatchError, type AgentHub, type AgentHubOptions, type ConnectionInfo } from './hub.js';
 
 const key = await importSigningKey(await generateSigningKey());
@@ -53,13 +54,6 @@ function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   ]);
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(pred: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 interface Bed {
   hub: AgentHub; registry: Registry; tokens: AgentToken[]; url: string;
@@ -88,12 +82,15 @@ type Frame = Record<string, unknown> & { type: string };
 class Agent {
   readonly ws: WebSocket;
   readonly frames: Frame[] = [];
+  /** Pings the hub sent this agent (answered or not). */
+  pings = 0;
   readonly opened: Promise<void>;
   readonly closed: Promise<{ code: number; reason: string }>;
   constructor(url: string, jwt?: string, options: ClientOptions = {}) {
     this.ws = new WebSocket(url, { ...options, headers: jwt ? { Authorization: `Bearer ${jwt}` } : {} });
     this.ws.on('error', () => { /* asserted through opened/closed */ });
     this.ws.on('message', (d) => { this.frames.push(JSON.parse(String(d)) as Frame); });
+    this.ws.on('ping', () => { this.pings++; });
     this.closed = new Promise((resolve) => this.ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
     this.opened = new Promise((resolve, reject) => {
       this.ws.once('open', () => resolve());
@@ -109,11 +106,11 @@ class Agent {
   send(frame: unknown): void { this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame)); }
   async next(type: string, ms = 3000): Promise<Frame> {
     let found: Frame | undefined;
-    await until(() => {
+    await until(`a ${type} frame`, () => {
       const i = this.frames.findIndex((f) => f.type === type);
       if (i >= 0) found = this.frames.splice(i, 1)[0];
       return found !== undefined;
-    }, ms, `a ${type} frame`);
+    }, ms);
     return found!;
   }
   async hello(over: Record<string, unknown> = {}): Promise<Frame> {
@@ -156,7 +153,7 @@ test('valid token: upgrade, hello -> welcome, connected event, connection info, 
   const agent = await Agent.open(b.url, await jwtFor(b.tokens[0]!));
   const welcome = await agent.hello();
   assert.equal(welcome, { type: 'welcome', protocolVersion: 1, host: { namespace: 'games', name: 'box-1', uid: 'uid-of-games/box-1' }, policy, resyncSeconds: 300 });
-  await until(() => b.events.some((e) => e[0] === 'connected'), 2000, 'connected event');
+  await until('connected event', () => b.events.some((e) => e[0] === 'connected'), 2000);
   const [, hostKey, hello, info] = b.events.find((e) => e[0] === 'connected')!;
   assert.is(hostKey, 'games/box-1');
   assert.equal((hello as typeof HELLO).agent, HELLO.agent);
@@ -172,17 +169,17 @@ test('valid token: upgrade, hello -> welcome, connected event, connection info, 
   assert.is(await counter(b.registry, 'berth_hub_frames_sent_total', { type: 'welcome' }), 1);
 
   agent.send(OBSERVED);
-  await until(() => b.events.some((e) => e[0] === 'observed'), 2000, 'observed event');
+  await until('observed event', () => b.events.some((e) => e[0] === 'observed'), 2000);
   agent.send({ type: 'log', stream: 's1', entries: [{ t: '2026-01-01T00:00:00Z', s: 'out', l: 'hi' }] });
   agent.send({ type: 'logEnd', stream: 's1' });
-  await until(() => b.events.some((e) => e[0] === 'logEnd'), 2000, 'logEnd event');
+  await until('logEnd event', () => b.events.some((e) => e[0] === 'logEnd'), 2000);
   assert.ok(b.events.some((e) => e[0] === 'log' && e[1] === 'games/box-1'));
   assert.ok(b.hub.send('games/box-1', { type: 'logsCancel', stream: 's1' }));
   assert.is((await agent.next('logsCancel')).stream, 's1');
   assert.not.ok(b.hub.send('games/box-2', { type: 'logsCancel', stream: 's1' }));
 
   agent.ws.close(1000, 'bye');
-  await until(() => b.events.some((e) => e[0] === 'disconnected'), 2000, 'disconnected event');
+  await until('disconnected event', () => b.events.some((e) => e[0] === 'disconnected'), 2000);
   assert.not.ok(b.hub.isConnected('games/box-1'));
   assert.is(await counter(b.registry, 'berth_hub_connected_agents'), 0);
 }));
@@ -265,7 +262,7 @@ test('a second connection for the same host supersedes the first (4001) and repo
   assert.is(conflict![1], 'games/box-1');
   assert.is((conflict![2] as { previous: ConnectionInfo }).previous.ready, true);
   await second.hello();
-  await until(() => b.events.filter((e) => e[0] === 'connected').length === 2, 2000, 'second connected');
+  await until('second connected', () => b.events.filter((e) => e[0] === 'connected').length === 2, 2000);
   const order = b.events.filter((e) => e[0] === 'connected' || e[0] === 'disconnected').map((e) => e[0]);
   assert.equal(order, ['connected', 'disconnected', 'connected'], 'the old connection ends before the new one is announced');
   assert.ok(b.hub.isConnected('games/box-1'));
@@ -299,7 +296,7 @@ test('invalid frames get an error reply and are counted; the connection stays op
   assert.is(await counter(b.registry, 'berth_hub_invalid_frames_total'), 6);
   // still open and served
   agent.send(OBSERVED);
-  await until(() => b.events.some((e) => e[0] === 'observed'), 2000, 'observed after invalid frames');
+  await until('observed after invalid frames', () => b.events.some((e) => e[0] === 'observed'), 2000);
   assert.is(agent.ws.readyState, WebSocket.OPEN);
   assert.ok(b.hub.isConnected('games/box-1'));
 }));
@@ -323,7 +320,7 @@ test('a flood of valid frames is throttled (socket paused), not dropped and not 
   const frames = 256;   // 4 MiB: a 1 MiB burst, then 1 MiB/s
   const started = Date.now();
   for (let i = 0; i < frames; i++) agent.send({ type: 'log', stream: `s${i}`, entries: [{ t: '2026-01-01T00:00:00Z', s: 'out', l: line }] });
-  await until(() => b.events.filter((e) => e[0] === 'log').length === frames, 15_000, 'every log frame delivered');
+  await until('every log frame delivered', () => b.events.filter((e) => e[0] === 'log').length === frames, 15_000);
   assert.ok(Date.now() - started >= 1000, 'delivery was paced by the limit');
   assert.ok(await counter(b.registry, 'berth_hub_throttled_total') >= 1);
   assert.is(agent.ws.readyState, WebSocket.OPEN);
@@ -337,7 +334,7 @@ test('oversized frame closes with 1009; the hub still serves new connections', (
   agent.send(JSON.stringify({ ...OBSERVED, pad: 'x'.repeat(MAX_FRAME_BYTES) }));
   const closed = await agent.closedWithin();
   assert.is(closed.code, 1009);
-  await until(() => !b.hub.isConnected('games/box-1'), 2000, 'connection gone');
+  await until('connection gone', () => !b.hub.isConnected('games/box-1'), 2000);
   const again = await Agent.open(b.url, await jwtFor(b.tokens[0]!));
   await again.hello();
   assert.ok(b.hub.isConnected('games/box-1'));
@@ -431,12 +428,14 @@ test('two missed pongs terminate a silent agent; a responsive one stays', () => 
   await good.hello();
   const silent = await Agent.open(b.url, await jwtFor(b.tokens[0]!), { autoPong: false });
   await silent.hello();
-  const started = Date.now();
   const closed = await silent.closedWithin(2000);
   assert.is(closed.code, 1006);
-  assert.ok(Date.now() - started < 1000, 'terminated within a few intervals');
-  await until(() => b.events.some((e) => e[0] === 'disconnected' && e[1] === 'games/box-1'), 2000, 'disconnected');
-  await sleep(400);
+  // Counted, not timed: terminated at the heartbeat after the second unanswered ping (missedPongLimit 2).
+  assert.is(silent.pings, 2, `pings the silent agent got before it was cut: ${silent.pings}`);
+  await until('disconnected', () => b.events.some((e) => e[0] === 'disconnected' && e[1] === 'games/box-1'), 2000);
+  // The responsive agent lives on past the point where the silent one was cut.
+  const pingsThen = good.pings;
+  await until('two more pings to the responsive agent', () => good.pings >= pingsThen + 2, 2000);
   assert.ok(b.hub.isConnected('games/box-2'));
   assert.is(good.ws.readyState, WebSocket.OPEN);
 }));
@@ -462,7 +461,7 @@ test('welcomeFor: an undeclared host is closed with 1008; an async welcome works
   a1.send(HELLO);
   a1.send(OBSERVED); // pipelined before the welcome: replayed once ready
   assert.is((await a1.next('welcome')).resyncSeconds, 60);
-  await until(() => b.events.some((e) => e[0] === 'observed'), 2000, 'pipelined observed');
+  await until('pipelined observed', () => b.events.some((e) => e[0] === 'observed'), 2000);
   const a2 = await Agent.open(b.url, await jwtFor(b.tokens[1]!));
   a2.send(HELLO);
   const closed = await a2.closedWithin();

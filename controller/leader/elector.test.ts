@@ -1,5 +1,7 @@
 // The elector's loop against an in-memory Lease with real resourceVersion semantics (409 on a stale
-// write), with real timers and short timings (lease 1 s / renew 0.6 s / retry 0.1 s). Each fake
+// write), on a FAKE clock (lease 1 s / renew 0.6 s / retry 0.1 s of virtual time): the elector's
+// sleeps, deadline timer and request bounds and the fake client's latency all run on it, so every
+// elapsed-time bound below is exact and no result depends on how loaded the machine is. Each fake
 // client can be partitioned (every request fails) or hung (requests never answer until aborted).
 // The real apiserver version of these scenarios is test/kube/leader.test.ts. Every wait is bounded.
 import { Writable } from 'node:stream';
@@ -7,7 +9,7 @@ import { pino } from 'pino';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { LeaseRecord } from './decide.js';
-import { LeaderElector, type LeaderElectorOptions } from './elector.js';
+import { LeaderElector, type ElectorTimers, type LeaderElectorOptions } from './elector.js';
 import { LeaseConflictError, type LeaseClient, type LeaseSnapshot } from '../kube/lease-client.js';
 
 const TIMINGS = { leaseDurationMs: 1_000, renewDeadlineMs: 600, retryPeriodMs: 100 };
@@ -15,11 +17,44 @@ const TIMINGS = { leaseDurationMs: 1_000, renewDeadlineMs: 600, retryPeriodMs: 1
 const logLines: string[] = [];
 const logger = pino({ level: 'debug' }, new Writable({ write(chunk, _enc, cb) { logLines.push(String(chunk)); if (process.env.BERTH_TEST_SHOW_LOGS) process.stderr.write(String(chunk)); cb(); } }));
 
+/**
+ * Virtual time: timers fire only when the test advances the clock, in order, each followed by a
+ * turn of the event loop so that the promise chains it started settle before the next one fires.
+ */
+class FakeClock implements ElectorTimers {
+  private t = 0;
+  private seq = 0;
+  private readonly pending = new Map<number, { at: number; fn: () => void }>();
+  now = () => this.t;
+  wallNow = () => new Date(Date.UTC(2026, 0, 1) + this.t);
+  setTimeout = (fn: () => void, ms: number) => { const id = ++this.seq; this.pending.set(id, { at: this.t + Math.max(0, ms), fn }); return id; };
+  clearTimeout = (handle: unknown) => { this.pending.delete(handle as number); };
+  sleep(ms: number): Promise<void> { return new Promise((r) => this.setTimeout(r, ms)); }
+  /** Runs every timer due within the next MS of virtual time. */
+  async advance(ms: number): Promise<void> {
+    const target = this.t + ms;
+    for (;;) {
+      await settle();
+      let next: [number, { at: number; fn: () => void }] | undefined;
+      for (const e of this.pending) if (e[1].at <= target && (!next || e[1].at < next[1].at || (e[1].at === next[1].at && e[0] < next[0]))) next = e;
+      if (!next) break;
+      this.pending.delete(next[0]);
+      this.t = next[1].at;
+      next[1].fn();
+    }
+    this.t = target;
+    await settle();
+  }
+}
+const settle = () => new Promise<void>((r) => setImmediate(r));
+
+let clock = new FakeClock();
+
 class FakeLease {
   rv = 0;
   record: LeaseRecord | undefined;
   writes = 0;
-  /** Date.now() of the last successful write. */
+  /** Virtual time of the last successful write. */
   lastWriteAt = 0;
 }
 
@@ -32,7 +67,7 @@ class FakeClient implements LeaseClient {
 
   private async io(signal: AbortSignal): Promise<void> {
     this.requests++;
-    await new Promise((r) => setTimeout(r, 2));
+    await clock.sleep(2);
     if (signal.aborted) throw signal.reason;
     if (this.mode === 'fail') throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:16443'), { code: 'ECONNREFUSED' });
     if (this.mode === 'hang') {
@@ -45,13 +80,13 @@ class FakeClient implements LeaseClient {
   async create(record: LeaseRecord, signal: AbortSignal) {
     await this.io(signal);
     if (this.store.record) throw new LeaseConflictError();
-    this.store.record = { ...record }; this.store.rv++; this.store.writes++; this.store.lastWriteAt = Date.now();
+    this.store.record = { ...record }; this.store.rv++; this.store.writes++; this.store.lastWriteAt = clock.now();
     return this.snap();
   }
   async replace(prev: LeaseSnapshot, record: LeaseRecord, signal: AbortSignal) {
     await this.io(signal);
     if (!this.store.record || prev.resourceVersion !== String(this.store.rv)) throw new LeaseConflictError();
-    this.store.record = { ...record }; this.store.rv++; this.store.writes++; this.store.lastWriteAt = Date.now();
+    this.store.record = { ...record }; this.store.rv++; this.store.writes++; this.store.lastWriteAt = clock.now();
     return this.snap();
   }
 }
@@ -63,7 +98,7 @@ function candidate(store: FakeLease, id: string, extra: Partial<LeaderElectorOpt
   const client = new FakeClient(store);
   const events: string[] = [];
   const elector = new LeaderElector({
-    namespace: 'ns', name: 'lease', identity: id, logger, client, ...TIMINGS,
+    namespace: 'ns', name: 'lease', identity: id, logger, client, timers: clock, ...TIMINGS,
     onStartedLeading: () => events.push('started'), onStoppedLeading: () => events.push('stopped'),
     ...extra,
   });
@@ -72,27 +107,39 @@ function candidate(store: FakeLease, id: string, extra: Partial<LeaderElectorOpt
   return c;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Lets MS of virtual time pass. */
+const sleep = (ms: number) => clock.advance(ms);
+/** Advances the clock 1 ms at a time until PRED holds; returns the virtual time it first held. */
 async function until(pred: () => boolean, ms: number, what: string): Promise<number> {
-  const start = Date.now();
+  const start = clock.now();
   while (!pred()) {
-    if (Date.now() - start > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(5);
+    if (clock.now() - start > ms) throw new Error(`timed out after ${ms} virtual ms waiting for ${what}`);
+    await clock.advance(1);
   }
-  return Date.now();
+  return clock.now();
 }
 const leaders = (cs: Candidate[]) => cs.filter((c) => c.elector.isLeader());
 
 /** Samples isLeader() of all candidates every `everyMs` for `ms`; returns the most leaders ever seen at once. */
-async function maxLeadersDuring(cs: Candidate[], ms: number, everyMs = 10): Promise<number> {
+async function maxLeadersDuring(cs: Candidate[], ms: number, everyMs = 1): Promise<number> {
   let max = 0;
-  const end = Date.now() + ms;
-  while (Date.now() < end) { max = Math.max(max, leaders(cs).length); await sleep(everyMs); }
+  const end = clock.now() + ms;
+  while (clock.now() < end) { max = Math.max(max, leaders(cs).length); await sleep(everyMs); }
   return max;
 }
 
+/** Runs F while the clock keeps moving (stop() and abandon() wait on timers of their own). */
+async function whileTicking<T>(f: Promise<T>): Promise<T> {
+  let done = false;
+  void f.finally(() => { done = true; });
+  while (!done) await clock.advance(1);
+  return f;
+}
+
+test.before.each(() => { clock = new FakeClock(); });
+
 test.after.each(async () => {
-  await Promise.all(all.splice(0).map((c) => c.elector.abandon()));
+  await whileTicking(Promise.all(all.splice(0).map((c) => c.elector.abandon())));
 });
 
 test('a lone elector creates the Lease, leads, and releases it on stop()', async () => {
@@ -109,8 +156,8 @@ test('a lone elector creates the Lease, leads, and releases it on stop()', async
   assert.equal(a.elector.leaderState(), { leader: true, holder: 'a', identity: 'a' });
   const writes = store.writes;
   await sleep(350);
-  assert.ok(store.writes >= writes + 2, `renews every retry period (${store.writes - writes} writes in 350 ms)`);
-  await a.elector.stop();
+  assert.ok(store.writes >= writes + 3, `renews every retry period (${store.writes - writes} writes in 350 ms)`);
+  await whileTicking(a.elector.stop());
   assert.not.ok(a.elector.isLeader());
   assert.equal(a.events, ['started', 'stopped']);
   assert.is(store.record?.holderIdentity, undefined, 'released');
@@ -127,10 +174,10 @@ test('two electors: exactly one leads; stop() of the leader hands over within ~1
   const [leader] = leaders(cs);
   const other = cs.find((c) => c !== leader)!;
   assert.is(store.record?.holderIdentity, leader!.elector.identity);
-  const stopped = Date.now();
-  await leader!.elector.stop();
+  const stopped = clock.now();
+  await whileTicking(leader!.elector.stop());
   const took = (await until(() => other.elector.isLeader(), 1_000, 'handover')) - stopped;
-  assert.ok(took <= TIMINGS.retryPeriodMs * 1.2 + 100, `handover took ${took} ms`);
+  assert.ok(took <= TIMINGS.retryPeriodMs * 1.2 + 10, `handover took ${took} ms`);
   assert.is(store.record?.holderIdentity, other.elector.identity);
   assert.is(store.record?.leaseTransitions, 1);
   assert.equal(other.events, ['started']);
@@ -144,14 +191,14 @@ test('abandon() leaves the Lease: the peer takes over only after the lease durat
   const b = candidate(store, 'b');
   b.elector.start();
   await sleep(300);
-  await a.elector.abandon();
+  await whileTicking(a.elector.abandon());
   const writtenAt = store.lastWriteAt; // a's last renewal: the last change b could see
   assert.equal(a.events, ['started', 'stopped']);
   assert.is(store.record?.holderIdentity, 'a', 'not released');
   const tookOver = await until(() => b.elector.isLeader(), 3_000, 'b to take over');
   const after = tookOver - writtenAt;
-  assert.ok(after >= TIMINGS.leaseDurationMs - 5, `b took over ${after} ms after a's last renewal`);
-  assert.ok(after <= TIMINGS.leaseDurationMs + 3 * TIMINGS.retryPeriodMs, `b took over ${after} ms after a's last renewal`);
+  assert.ok(after >= TIMINGS.leaseDurationMs, `b took over ${after} ms after a's last renewal`);
+  assert.ok(after <= TIMINGS.leaseDurationMs + TIMINGS.retryPeriodMs * 1.2 + 10, `b took over ${after} ms after a's last renewal`);
 });
 
 test('a partitioned leader steps down at its renew deadline, before the peer can take over', async () => {
@@ -163,22 +210,22 @@ test('a partitioned leader steps down at its renew deadline, before the peer can
   b.elector.start();
   await sleep(250);
   a.client.mode = 'fail';
-  const cut = Date.now();
+  const cut = clock.now();
   const lastRenewal = store.lastWriteAt;
   let down = 0;
   let up = 0;
   let overlap = 0;
-  while (Date.now() - cut < 2_000 && !up) {
+  while (clock.now() - cut < 2_000 && !up) {
     const la = a.elector.isLeader(); const lb = b.elector.isLeader();
     if (la && lb) overlap++;
-    if (!la && !down) down = Date.now();
-    if (lb && !up) up = Date.now();
-    await sleep(5);
+    if (!la && !down) down = clock.now();
+    if (lb && !up) up = clock.now();
+    await sleep(1);
   }
   assert.is(overlap, 0, 'never two leaders');
-  assert.ok(down > 0 && down - cut <= TIMINGS.renewDeadlineMs + 50, `a stepped down ${down - cut} ms after the cut`);
+  assert.ok(down > 0 && down - cut <= TIMINGS.renewDeadlineMs + 5, `a stepped down ${down - cut} ms after the cut`);
   assert.ok(up > down, 'b leads only after a stepped down');
-  assert.ok(up - lastRenewal >= TIMINGS.leaseDurationMs - 5, `b took over ${up - lastRenewal} ms after a's last renewal`);
+  assert.ok(up - lastRenewal >= TIMINGS.leaseDurationMs, `b took over ${up - lastRenewal} ms after a's last renewal`);
   assert.equal(a.events, ['started', 'stopped']);
   assert.ok(logLines.some((l) => l.includes('renew deadline passed')), 'logs why it stepped down');
   // Healed: a sees b's lease and does not lead again.
@@ -194,9 +241,9 @@ test('a hung renewal cannot stretch leadership: the deadline timer steps down wh
   a.elector.start();
   await until(() => a.elector.isLeader(), 1_000, 'a to lead');
   a.client.mode = 'hang';
-  const cut = Date.now();
+  const cut = clock.now();
   const down = await until(() => !a.elector.isLeader(), 1_500, 'a to stop leading');
-  assert.ok(down - cut <= TIMINGS.renewDeadlineMs + 50, `stopped leading ${down - cut} ms after requests hung`);
+  assert.ok(down - cut <= TIMINGS.renewDeadlineMs + 5, `stopped leading ${down - cut} ms after requests hung`);
   // onStoppedLeading comes from the deadline timer, not from the (still hanging) loop.
   await until(() => a.events.length === 2, 500, 'onStoppedLeading');
   assert.ok(a.client.requests > 0 && logLines.some((l) => l.includes('renew deadline passed')));
@@ -204,7 +251,7 @@ test('a hung renewal cannot stretch leadership: the deadline timer steps down wh
   a.client.mode = 'ok';
   await until(() => a.elector.isLeader(), 2_000, 'a to lead again');
   assert.equal(a.events, ['started', 'stopped', 'started']);
-  await a.elector.stop();
+  await whileTicking(a.elector.stop());
   assert.equal(a.events, ['started', 'stopped', 'started', 'stopped']);
 });
 
@@ -212,14 +259,14 @@ test('three electors racing through stops and crashes: never two leaders at once
   const store = new FakeLease();
   const cs = ['a', 'b', 'c'].map((id) => candidate(store, id));
   cs.forEach((c) => c.elector.start());
-  let max = await maxLeadersDuring(cs, 300, 5);
+  let max = await maxLeadersDuring(cs, 300);
   const first = leaders(cs)[0]!;
-  await first.elector.stop();
-  max = Math.max(max, await maxLeadersDuring(cs, 400, 5));
+  await whileTicking(first.elector.stop());
+  max = Math.max(max, await maxLeadersDuring(cs, 400));
   const second = leaders(cs)[0];
   assert.ok(second && second !== first, 'a new leader after the stop');
-  await second.elector.abandon();
-  max = Math.max(max, await maxLeadersDuring(cs, 1_600, 5));
+  await whileTicking(second.elector.abandon());
+  max = Math.max(max, await maxLeadersDuring(cs, 1_600));
   assert.is(max, 1);
   assert.is(leaders(cs).length, 1);
   assert.is(store.record?.leaseTransitions, 2);
@@ -235,7 +282,7 @@ test('a callback that throws does not stop the elector', async () => {
   await until(() => a.elector.isLeader(), 1_000, 'a to lead');
   await sleep(250);
   assert.ok(a.elector.isLeader(), 'still leading');
-  await a.elector.stop();
+  await whileTicking(a.elector.stop());
   assert.is(store.record?.holderIdentity, undefined, 'still released');
   assert.ok(logLines.some((l) => l.includes('onStartedLeading threw')));
   assert.ok(logLines.some((l) => l.includes('onStoppedLeading threw')));

@@ -41,8 +41,14 @@ export interface LeaderElectorOptions {
   onStartedLeading(): void;
   /** Called when it stops being the leader: lost, renew deadline passed, stop() or abandon(). */
   onStoppedLeading(): void;
-  /** A local monotonic clock in ms. Default `performance.now()` (immune to wall-clock steps). */
+  /** A local monotonic clock in ms. Default `timers.now`, else `performance.now()` (immune to wall-clock steps). */
   now?: () => number;
+  /**
+   * The clock and timers the loop waits on: retry sleeps, the renew-deadline timer and the bound on
+   * each request. Default the real ones; a test passes a fake clock so no assertion depends on how
+   * fast a loaded machine runs timers.
+   */
+  timers?: ElectorTimers;
   /** The Lease I/O; default a `KubeLeaseClient` on `kubeConfig`. */
   client?: LeaseClient;
   /** Jitter source in [0, 1). Default Math.random. */
@@ -56,6 +62,25 @@ export interface LeaderState {
   holder: string | undefined;
   identity: string;
 }
+
+/** A clock with timers; `realTimers` is the default. Handles are opaque to the elector. */
+export interface ElectorTimers {
+  now(): number;
+  /**
+   * The wall clock written into renewTime/acquireTime (never compared, but peers see a renewal as
+   * the record CHANGING, so successive writes must differ — a fake clock must move this one too).
+   * Default `new Date()`.
+   */
+  wallNow?(): Date;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const realTimers: ElectorTimers = {
+  now: () => performance.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
 
 type Phase = 'new' | 'running' | 'stopping' | 'stopped';
 
@@ -74,6 +99,7 @@ export class LeaderElector {
   private readonly client: LeaseClient;
   private readonly log: Logger;
   private readonly now: () => number;
+  private readonly timers: ElectorTimers;
   private readonly random: () => number;
   private readonly onStarted: () => void;
   private readonly onStopped: () => void;
@@ -85,7 +111,7 @@ export class LeaderElector {
   private leading = false;
   /** When the last successful create/acquire/renew request was SENT (local clock). */
   private lastRenewSentAt: number | undefined;
-  private deadlineTimer: NodeJS.Timeout | undefined;
+  private deadlineTimer: unknown;
   private observation: Observation | undefined;
   private lastLoggedHolder: string | undefined = '\0';
   private failures = 0;
@@ -102,7 +128,8 @@ export class LeaderElector {
     if (opts.client) this.client = opts.client;
     else if (opts.kubeConfig) this.client = new KubeLeaseClient(opts.kubeConfig, opts.namespace, opts.name);
     else throw new Error('LeaderElector needs kubeConfig (or client)');
-    this.now = opts.now ?? (() => performance.now());
+    this.timers = opts.timers ?? realTimers;
+    this.now = opts.now ?? (() => this.timers.now());
     this.random = opts.random ?? Math.random;
     this.onStarted = opts.onStartedLeading;
     this.onStopped = opts.onStoppedLeading;
@@ -176,7 +203,8 @@ export class LeaderElector {
 
   /** One round: read, decide, write. True when the Lease names us as of a write sent this round. */
   private async tryAcquireOrRenew(): Promise<boolean> {
-    const signal = AbortSignal.any([this.stopController.signal, AbortSignal.timeout(this.renewDeadlineMs)]);
+    const bound = this.timeout(this.renewDeadlineMs);
+    const signal = AbortSignal.any([this.stopController.signal, bound.signal]);
     try {
       const snap = await this.client.get(signal);
       const now = this.now();
@@ -193,14 +221,14 @@ export class LeaderElector {
           this.stepDown(`lease is now held by ${d.holder ?? 'nobody'}`);
           return false;
         case 'create': {
-          const created = await this.client.create(nextRecord('create', undefined, this.identity, this.leaseDurationMs, microTime()), signal);
+          const created = await this.client.create(nextRecord('create', undefined, this.identity, this.leaseDurationMs, this.wallTime()), signal);
           this.accept(created);
           return true;
         }
         case 'acquire':
         case 'renew': {
           const prev = snap as LeaseSnapshot;
-          const updated = await this.client.replace(prev, nextRecord(d.action, prev.record, this.identity, this.leaseDurationMs, microTime()), signal);
+          const updated = await this.client.replace(prev, nextRecord(d.action, prev.record, this.identity, this.leaseDurationMs, this.wallTime()), signal);
           if (d.action === 'acquire') this.log.info({ reason: d.reason, previousHolder: d.previousHolder, leaseTransitions: updated.record.leaseTransitions }, 'lease acquired');
           this.accept(updated);
           return true;
@@ -215,6 +243,8 @@ export class LeaderElector {
       }
       this.failed(err);
       return false;
+    } finally {
+      bound.dispose();
     }
   }
 
@@ -266,7 +296,7 @@ export class LeaderElector {
     this.clearDeadline();
     if (this.lastRenewSentAt === undefined) return;
     const ms = Math.max(0, this.lastRenewSentAt + this.renewDeadlineMs - this.now());
-    this.deadlineTimer = setTimeout(() => {
+    this.deadlineTimer = this.timers.setTimeout(() => {
       this.deadlineTimer = undefined;
       if (!this.leading) return;
       if (leadershipValid(this.lastRenewSentAt, this.now(), this.renewDeadlineMs)) this.armDeadline();
@@ -275,7 +305,7 @@ export class LeaderElector {
   }
 
   private clearDeadline(): void {
-    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
+    if (this.deadlineTimer !== undefined) this.timers.clearTimeout(this.deadlineTimer);
     this.deadlineTimer = undefined;
   }
 
@@ -299,12 +329,16 @@ export class LeaderElector {
 
   /** Clears the holder if the Lease (read fresh) still names us. Bounded; never throws. */
   private async release(): Promise<void> {
-    const signal = AbortSignal.timeout(this.renewDeadlineMs);
+    const bound = this.timeout(this.renewDeadlineMs);
+    try { await this.releaseWithin(bound.signal); } finally { bound.dispose(); }
+  }
+
+  private async releaseWithin(signal: AbortSignal): Promise<void> {
     for (let attempt = 1; attempt <= 2; attempt++) {
       try {
         const snap = await this.client.get(signal);
         if (!snap || snap.record.holderIdentity !== this.identity) return;
-        const released = await this.client.replace(snap, releasedRecord(snap.record, microTime()), signal);
+        const released = await this.client.replace(snap, releasedRecord(snap.record, this.wallTime()), signal);
         this.observation = observe(this.observation, released.record, this.now());
         this.log.info('lease released');
         return;
@@ -319,9 +353,18 @@ export class LeaderElector {
   private sleep(ms: number, signal: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       if (signal.aborted) { resolve(); return; }
-      const done = () => { clearTimeout(timer); signal.removeEventListener('abort', done); resolve(); };
-      const timer = setTimeout(done, ms);
+      const done = () => { this.timers.clearTimeout(timer); signal.removeEventListener('abort', done); resolve(); };
+      const timer = this.timers.setTimeout(done, ms);
       signal.addEventListener('abort', done, { once: true });
     });
+  }
+
+  private wallTime(): string { return microTime(this.timers.wallNow?.() ?? new Date()); }
+
+  /** AbortSignal.timeout on our timers (so a fake clock bounds requests too); dispose() when done. */
+  private timeout(ms: number): { signal: AbortSignal; dispose(): void } {
+    const ac = new AbortController();
+    const timer = this.timers.setTimeout(() => ac.abort(new DOMException(`request took longer than ${ms} ms`, 'TimeoutError')), ms);
+    return { signal: ac.signal, dispose: () => this.timers.clearTimeout(timer) };
   }
 }

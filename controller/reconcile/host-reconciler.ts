@@ -5,6 +5,7 @@
 // Everything is level-triggered — any notification or result just says "look at this host again".
 import { dependencyInputs } from './dependencies.js';
 import type { Logger } from 'pino';
+import type { ObservedHostView } from '../../protocol/api-views.js';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { ANNOTATIONS, type ContainerHost, type ContainerHostStatus, type ResourceKey } from '../api/types.js';
 import type { AgentHub } from '../hub/hub.js';
@@ -134,6 +135,26 @@ export class HostReconciler implements Reconciler<ResourceKey> {
     const nextRetry = Math.min(...[...backingOff.values()].map((at) => at - nowMs));
     const after = Math.min(settling, nextRetry);
     return { done: false, result: Number.isFinite(after) ? { requeueAfterMs: Math.max(1, after) } : {} };
+  }
+
+  /**
+   * What `pass` would plan from, for the read-only API (GET /api/v1/hosts/NS/NAME/observed): the
+   * agent's inventory and the live spec as resolved, spec hashes only. Undefined: no such host.
+   */
+  observed(key: ResourceKey): ObservedHostView | undefined {
+    const host = this.store.host(key);
+    if (!host) return undefined;
+    const agent = this.inventory.view(key);
+    const { desired, unresolved } = this.resolutions.resolve(key, host);
+    const canAct = agent.connected && (agent.docker === undefined || agent.docker.ok);
+    return {
+      namespace: host.metadata.namespace, name: host.metadata.name, generation: host.metadata.generation, canAct,
+      containers: agent.containers ? [...agent.containers] : null,
+      desired: [...desired.values()].map((s) => ({ name: s.name, specHash: s.specHash })),
+      unresolved: [...unresolved].map(([name, message]) => ({ name, message })),
+      inFlight: [...this.dispatcher.inFlight(key)],
+      backingOff: [...this.dispatcher.backingOff(key, this.now().getTime()).keys()],
+    };
   }
 
   /**

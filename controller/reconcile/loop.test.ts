@@ -1,13 +1,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { until } from '../../test/support/wait.js';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { ReconcileAborted, ReconcileLoop, ReconcileMetrics, type ReconcileLoopOptions, type ReconcileResult } from './loop.js';
 
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
-const until = async (cond: () => boolean, ms = 2000) => {
-  for (const end = Date.now() + ms; !cond(); await tick(2)) if (Date.now() > end) throw new Error('timed out waiting');
-};
 
 /** A loop around `reconcile`, with its own registry; everything but the reconciler has test defaults. */
 function loopOf(reconcile: (key: string, signal: AbortSignal) => Promise<ReconcileResult>, opts: Partial<ReconcileLoopOptions<string>> = {}) {
@@ -28,7 +26,7 @@ test('a throw backs the key off, doubling per failure; a success forgets it', as
   });
   loop.lead();
   loop.add('k');
-  await until(() => at.length === 3);
+  await until('at.length === 3', () => at.length === 3, 2000);
   const [a = 0, b = 0, c = 0] = at;
   assert.ok(b - a >= 18, `first retry after the base delay (${b - a} ms)`);
   assert.ok(c - b >= 38, `second retry after twice that (${c - b} ms)`);
@@ -42,7 +40,7 @@ test('requeueAfterMs brings the key back after that long', async () => {
   const { loop } = loopOf(async () => { at.push(Date.now()); return at.length === 1 ? { requeueAfterMs: 40 } : {}; });
   loop.lead();
   loop.add('k');
-  await until(() => at.length === 2);
+  await until('at.length === 2', () => at.length === 2, 2000);
   assert.ok((at[1] ?? 0) - (at[0] ?? 0) >= 38);
   await tick(80);
   assert.is(at.length, 2);
@@ -54,9 +52,9 @@ test('one reconcile per key at a time; adds meanwhile fold into one more', async
   const { loop } = loopOf(async () => { calls++; concurrent++; max = Math.max(max, concurrent); await tick(10); concurrent--; return {}; }, { workers: 4 });
   loop.lead();
   for (let i = 0; i < 10; i++) loop.add('same');
-  await until(() => concurrent === 1);
+  await until('concurrent === 1', () => concurrent === 1, 2000);
   for (let i = 0; i < 10; i++) loop.add('same');
-  await until(() => calls === 2 && concurrent === 0);
+  await until('calls === 2 && concurrent === 0', () => calls === 2 && concurrent === 0, 2000);
   await tick(30);
   assert.is(max, 1);
   assert.is(calls, 2, 'ten adds before and ten during the first reconcile: two reconciles');
@@ -71,14 +69,14 @@ test('a standby never reconciles: before the first lead, and after standing by',
   await tick(20);
   assert.equal(seen, [], 'no workers before lead()');
   loop.lead();
-  await until(() => seen.length === 2);
+  await until('seen.length === 2', () => seen.length === 2, 2000);
   assert.equal(seen.sort(), ['a', 'early'], 'queued keys and every key once leading');
   loop.standBy();
   loop.add('b');
   await tick(20);
   assert.is(seen.length, 2, 'dropped while standing by');
   loop.lead();
-  await until(() => seen.length === 3);
+  await until('seen.length === 3', () => seen.length === 3, 2000);
   assert.is(seen[2], 'a', 'lead() enqueues every key again');
   leader = false;
   loop.add('c');
@@ -98,7 +96,7 @@ test('losing the leadership aborts the reconciles in flight; no backoff, they co
     return {};
   }, { keys: () => ['k'] });
   loop.lead();
-  await until(() => signals.length === 1);
+  await until('signals.length === 1', () => signals.length === 1, 2000);
   loop.standBy('lost the lease');
   assert.ok(signals[0]?.aborted);
   assert.instance(signals[0]?.reason, ReconcileAborted);
@@ -106,7 +104,7 @@ test('losing the leadership aborts the reconciles in flight; no backoff, they co
   await tick(60);
   assert.is(signals.length, 1, 'not retried while standing by');
   loop.lead();
-  await until(() => signals.length === 2);
+  await until('signals.length === 2', () => signals.length === 2, 2000);
   assert.not.ok(signals[1]?.aborted, 'a new term has a fresh signal');
   const metrics = await registry.getSingleMetricAsString('berth_reconcile_duration_seconds');
   assert.match(metrics, 'berth_reconcile_duration_seconds_count{kind="Thing",result="error"} 1');
@@ -119,7 +117,7 @@ test('stop() aborts in flight and resolves once the workers returned', async () 
   const { loop } = loopOf(async (_key, s) => { signal = s; await new Promise((r) => s.addEventListener('abort', r)); return {}; });
   loop.lead();
   loop.add('k');
-  await until(() => signal !== undefined);
+  await until('signal !== undefined', () => signal !== undefined, 2000);
   await loop.stop();
   assert.ok(signal?.aborted);
   loop.lead();
@@ -131,7 +129,7 @@ test('resync enqueues every key on its timer while leading', async () => {
   const counts = new Map<string, number>();
   const { loop } = loopOf(async (key) => { counts.set(key, (counts.get(key) ?? 0) + 1); return {}; }, { keys: () => ['a', 'b'], resyncMs: 15 });
   loop.lead();
-  await until(() => (counts.get('a') ?? 0) >= 3 && (counts.get('b') ?? 0) >= 3);
+  await until('(counts.get("a") ?? 0) >= 3 && (counts.get("b") ?? 0) >= 3', () => (counts.get('a') ?? 0) >= 3 && (counts.get('b') ?? 0) >= 3, 2000);
   loop.standBy();
   await tick(20);
   const before = counts.get('a');
@@ -145,7 +143,7 @@ test('depth gauge: berth_workqueue_depth{queue} read at scrape time', async () =
   loop.add('x'); loop.add('y');
   assert.match(await registry.getSingleMetricAsString('berth_workqueue_depth'), 'berth_workqueue_depth{queue="things"} 2');
   loop.lead();
-  await until(() => loop.depth === 0);
+  await until('loop.depth === 0', () => loop.depth === 0, 2000);
   assert.match(await registry.getSingleMetricAsString('berth_workqueue_depth'), 'berth_workqueue_depth{queue="things"} 0');
   await loop.stop();
 });

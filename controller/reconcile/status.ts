@@ -4,6 +4,8 @@ import type { ContainerSpec, DockerFacts, ObservedContainer } from '../../protoc
 import type { AgentFacts } from '../../protocol/container.js';
 import type { Condition, ContainerHost, ContainerHostStatus, ContainerStatus } from '../api/types.js';
 import { runStateConverged } from '../../protocol/run-state.js';
+import { hostProgress } from './host-progress.js';
+import { progressConditions } from './kstatus.js';
 
 export interface AgentView {
   connected: boolean;
@@ -133,6 +135,8 @@ export function computeHostStatus(input: StatusInput): ContainerHostStatus {
     ? condition('Ready', true, 'Ready', `${readyCount}/${wanted.length} containers ready`, input, previous)
     : condition('Ready', false, synced.status !== 'True' ? synced.reason : 'ContainersNotReady',
       synced.status !== 'True' ? synced.message : `not ready: ${notReady.join(', ')}`, input, previous);
+  // kstatus' Reconciling/Stalled, from the same facts (host-progress.ts).
+  const kstatus = progressConditions(hostProgress({ input, containers, synced, ready }), host.metadata.generation, input.now, previous);
 
   return {
     observedGeneration: host.metadata.generation,
@@ -145,6 +149,6 @@ export function computeHostStatus(input: StatusInput): ContainerHostStatus {
     },
     containers,
     ready: `${readyCount}/${wanted.length}`,
-    conditions: [agentCondition, synced, ready, ...dependencyCondition(input, previous)],
+    conditions: [agentCondition, synced, ready, ...dependencyCondition(input, previous), ...kstatus],
   };
 }

@@ -7,6 +7,7 @@ import { CLOSE } from '../../protocol/frames.js';
 import { agentTokenSecretName, ANNOTATIONS, type AgentToken, type AgentTokenStatus, type Condition, type ResourceKey } from '../api/types.js';
 import type { AgentHub } from '../hub/hub.js';
 import type { Store } from '../store/store.js';
+import { progressConditions } from './kstatus.js';
 import type { Reconciler, ReconcileResult } from './loop.js';
 import { mintAgentToken } from '../tokens/mint.js';
 import type { SigningKey } from '../tokens/signing-key.js';
@@ -58,7 +59,11 @@ export class TokenReconciler implements Reconciler<ResourceKey> {
       ...(minted.expiresAt ? { expiresAt: minted.expiresAt } : {}),
       ...(status.lastUsedAt ? { lastUsedAt: status.lastUsedAt } : {}),
       ...(rotation ? { rotation } : {}),
-      conditions: [this.readyCondition(token, status.conditions)],
+      // kstatus: issued is settled. A failure to issue throws (the loop retries with backoff) and
+      // leaves the status as it was: a new token keeps the CRD's default observedGeneration 0, so
+      // kstatus tools see it InProgress, never Current, until it is issued.
+      conditions: [this.readyCondition(token, status.conditions),
+        ...progressConditions({ state: 'settled', reason: 'Issued', message: `token written to ${secretName}` }, token.metadata.generation, this.now().toISOString(), status.conditions)],
     };
     signal.throwIfAborted();
     await this.store.writeTokenStatus(key, next);

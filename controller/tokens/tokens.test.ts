@@ -38,8 +38,13 @@ const baseClaims = (over: Record<string, unknown> = {}) => ({
   iss: TOKEN_ISSUER, aud: TOKEN_AUDIENCE, sub: 'games/box-1', jti: 'uid-1', iat: Math.floor(T0 / 1000), ...over,
 });
 
-async function rejects(p: Promise<unknown>): Promise<void> {
-  try { await p; } catch { return; }
+/** P must reject with an Error whose message matches EXPECTED (not just any rejection, e.g. a TypeError from a bug). */
+async function rejects(p: Promise<unknown>, expected: RegExp): Promise<void> {
+  try { await p; } catch (err) {
+    assert.instance(err, Error);
+    assert.match((err as Error).message, expected);
+    return;
+  }
   assert.unreachable('expected a rejection');
 }
 
@@ -63,11 +68,11 @@ test('signing key: generated material round-trips; kid is the thumbprint', async
 });
 
 test('signing key: corrupted material is refused on import', async () => {
-  await rejects(importSigningKey({ ...material, kid: 'not-the-thumbprint' }));
+  await rejects(importSigningKey({ ...material, kid: 'not-the-thumbprint' }), /kid does not match the public key/);
   const m2 = await generateSigningKey();
-  await rejects(importSigningKey({ ...material, privateJwk: m2.privateJwk }));
-  await rejects(importVerificationKey({ kid: material.kid, publicJwk: material.privateJwk }));
-  await rejects(importVerificationKey({ kid: material.kid, publicJwk: { kty: 'RSA', n: 'x', e: 'AQAB' } }));
+  await rejects(importSigningKey({ ...material, privateJwk: m2.privateJwk }), /not one key pair/);
+  await rejects(importVerificationKey({ kid: material.kid, publicJwk: material.privateJwk }), /must not carry a private part/);
+  await rejects(importVerificationKey({ kid: material.kid, publicJwk: { kty: 'RSA', n: 'x', e: 'AQAB' } }), /not an Ed25519 \(OKP\) key/);
 });
 
 test('mint/verify round trip with ttl', async () => {
@@ -96,8 +101,8 @@ test('mint without ttl has no exp and stays valid', async () => {
 });
 
 test('mint refuses an invalid ttl', async () => {
-  await rejects(mintAgentToken(agentToken({ ttl: 'forever' }), key));
-  await rejects(mintAgentToken(agentToken({ ttl: '0s' }), key));
+  await rejects(mintAgentToken(agentToken({ ttl: 'forever' }), key), /invalid ttl "forever"/);
+  await rejects(mintAgentToken(agentToken({ ttl: '0s' }), key), /invalid ttl "0s"/);
 });
 
 test('refuses a token signed by another key (forged, same kid)', async () => {

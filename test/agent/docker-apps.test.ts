@@ -6,6 +6,7 @@
 import Docker from 'dockerode';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { until as wait } from '../support/wait.js';
 import type { ContainerSpec, HostPolicy, NetworkSpec } from '../../protocol/container.js';
 import { DockerRuntime } from '../../agent/docker-runtime.js';
 import { RuntimeError } from '../../agent/runtime.js';
@@ -42,15 +43,8 @@ async function inspectJson<T>(kind: string, name: string): Promise<T | undefined
   return r.code === 0 ? (JSON.parse(r.stdout) as T[])[0] : undefined;
 }
 const exec = (name: string, cmd: string[]) => docker(['exec', `${prefix}-${name}`, ...cmd]);
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+/** The shared wait (test/support/wait.ts) with this file's 20 s default. */
+const until = <T>(what: string, probe: () => Promise<T | undefined>, ms = 20_000) => wait(what, probe, ms, 250);
 
 test.before(async () => { await docker(['network', 'create', unmanaged]); });
 test.after(async () => {

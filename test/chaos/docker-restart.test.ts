@@ -11,7 +11,6 @@ test('dockerd restart: recovered with the same containers, no duplicates, and la
   const r = await dockerdRestart({ containers: 3, log: console.log });
   assert.ok(r.sameIds, 'no container was recreated');
   assert.is(r.duplicates, 0);
-  assert.ok(r.recoveredMs < 90_000);
 });
 
 test.run();

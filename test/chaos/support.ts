@@ -212,7 +212,10 @@ export class EventLog {
   private child?: ChildProcess;
 
   async start(hostKey: string): Promise<void> {
-    const child = spawn('docker', ['events', '--filter', 'type=container', '--filter', `label=berth.dev/host=${hostKey}`, '--format', '{{json .}}'], {
+    // --since now: dockerd replays what happened from this instant on, so nothing is missed while the
+    // subscription is being set up (no sleep and hope it is up).
+    const since = (Date.now() / 1000).toFixed(3);
+    const child = spawn('docker', ['events', '--since', since, '--filter', 'type=container', '--filter', `label=berth.dev/host=${hostKey}`, '--format', '{{json .}}'], {
       env: { ...process.env, DOCKER_HOST: bed('DOCKER_HOST') }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
@@ -228,7 +231,6 @@ export class EventLog {
         } catch { /* not an event line */ }
       }
     });
-    await sleep(300);   // let the subscription reach dockerd before anything happens
   }
 
   /** How many `action` events each berth.dev/name had in [fromMs, toMs]. */
@@ -241,12 +243,8 @@ export class EventLog {
   stop(): void { if (this.child && this.child.exitCode === null) this.child.kill('SIGTERM'); }
 }
 
-/** Controller metric value (first sample of `name` with exactly these labels). */
-export async function metric(env: BerthEnv, name: string, labels = ''): Promise<number | undefined> {
-  const text = (await env.get<string>('/metrics')).body;
-  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels ? `{${labels}}` : ''} `));
-  return line ? Number(line.split(' ').pop()) : undefined;
-}
+/** Re-exported from test/support/metrics.ts (its home now): metric(env, name, labels), undefined when absent. */
+export { metric } from '../support/metrics.js';
 
 /** Where scenarios print their progress (console.log in tests and the long form). */
 export type Log = (line: string) => void;

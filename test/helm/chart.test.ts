@@ -24,6 +24,9 @@ test.before(async () => {
   releaseNs = await createTestNamespace('bh-chart');
   watchNs = await createTestNamespace('bh-watch');
   namespaces.push(releaseNs, watchNs);
+  // The `helm test` Pod runs as the namespace's `default` ServiceAccount, which a real cluster's
+  // controller-manager creates (the bed has none); Pod admission refuses the Pod without it.
+  await kubectl(['-n', releaseNs, 'create', 'serviceaccount', 'default'], { check: true });
 });
 
 test.after(async () => {

@@ -372,9 +372,21 @@ test('every rule is needed: without it the controller names the verb and resourc
   };
   const read = async (role: RuleCase['role']) => JSON.parse((await kubectl(['get', '-o', 'json', ...roleRef[role]], { check: true })).stdout);
   const originals = { watch: await read('watch'), leader: await read('leader'), uiAuth: await read('uiAuth') };
-  // Every rule of both Roles and of the status page's ui-auth ClusterRole has a case.
-  const total = originals.watch.rules.length + originals.leader.rules.length + originals.uiAuth.rules.length;
-  assert.is(Object.keys(cases).length, total, 'one case per rule');
+  // Every rule of both Roles and of the status page's ui-auth ClusterRole has exactly one case, and
+  // every case picks exactly one rule (rule by rule: equal counts could hide a rule with no case
+  // behind a case matching two).
+  type Rule = { apiGroups?: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] };
+  for (const role of ['watch', 'leader', 'uiAuth'] as const) {
+    const rules = (originals[role] as { rules: Rule[] }).rules;
+    for (const rule of rules) {
+      const by = Object.entries(cases).filter(([, c]) => c.role === role && c.match(rule)).map(([n]) => n);
+      assert.is(by.length, 1, `${role} rule ${JSON.stringify(rule)} is removed by exactly one case (${by.join(', ') || 'none'})`);
+    }
+  }
+  for (const [name, c] of Object.entries(cases)) {
+    const hits = (originals[c.role] as { rules: Rule[] }).rules.filter(c.match).length;
+    assert.is(hits, 1, `${name} picks exactly one ${c.role} rule (${hits})`);
+  }
   const replace = (obj: { metadata: Record<string, unknown>; [field: string]: unknown }) => {
     const { resourceVersion: _rv, ...metadata } = obj.metadata;
     return kubectl(['replace', '-f', '-'], { input: JSON.stringify({ ...obj, metadata }), check: true });

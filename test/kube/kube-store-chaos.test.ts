@@ -12,6 +12,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { until } from '../support/wait.js';
 import { KubeStore } from '../../controller/store/kube/kube-store.js';
 import type { StoreChange } from '../../controller/store/store.js';
 import { installCrds } from '../support/berth.js';
@@ -25,15 +26,7 @@ let ns = '';
 const kc = new KubeConfig();
 const stores: KubeStore[] = [];
 
-async function waitFor<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitFor = <T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000) => until(what, fn, timeoutMs);
 
 const hostYaml = (name: string, image: string) => `
 apiVersion: berth.dev/v1alpha1
@@ -142,10 +135,11 @@ test('apiserver restart: the cache keeps serving, problems() reports it, and a c
   await waitFor('problems() to clear', () => store.problems().length === 0, 30_000);
   const after = store.informerStats();
   assert.ok(after.ContainerHost.watches > before.ContainerHost.watches, 'the watch was re-established');
-  // The outage is visible: in problems() while it lasted, or at least as logged informer failures.
+  // The outage is visible in problems() while it lasted (sampled every 50 ms; a failed attempt holds
+  // the problem through its backoff of 200 ms or more) and counted as informer failures.
   const failures = after.ContainerHost.failures + after.AgentToken.failures + after.Secret.failures + after.ConfigMap.failures;
-  assert.ok(problemSeen !== '' || failures > 0, 'the outage was noticed');
-  if (problemSeen) assert.match(problemSeen, /^kubernetes: (ContainerHost|AgentToken|Secret|ConfigMap) informer: /);
+  assert.ok(failures > 0, 'informer failures counted');
+  assert.match(problemSeen, /^kubernetes: (ContainerHost|AgentToken|Secret|ConfigMap) informer: /, 'problems() reported the outage');
 });
 
 test('a silent (half-open) watch connection is torn down by the watchdog; a change made meanwhile arrives', async () => {

@@ -7,6 +7,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { until } from '../support/wait.js';
 import { KubeStore, type RequestRecord } from '../../controller/store/kube/kube-store.js';
 import type { StoreChange } from '../../controller/store/store.js';
 import { generateSigningKey } from '../../controller/tokens/signing-key.js';
@@ -28,15 +29,7 @@ const events: StoreChange[] = [];
 const allChanges: StoreChange[] = [];
 let store: KubeStore;
 
-async function waitFor<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitFor = <T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000) => until(what, fn, timeoutMs);
 
 function newStore(opts: Partial<ConstructorParameters<typeof KubeStore>[0]> = {}): KubeStore {
   const s = new KubeStore({ kubeConfig: kc, namespace: ns, controllerNamespace: ctrlNs, logger, ...opts });
@@ -145,8 +138,11 @@ test('writeHostStatus replaces the status through /status with a merge patch; re
   const before = eventsFor('ContainerHost', key);
   await kubectl(['label', 'ch', 'box-2', '-n', ns, 'x=1'], { check: true });
   await waitFor('the label event', () => eventsFor('ContainerHost', key) > before);
-  await new Promise((r) => setTimeout(r, 300));
-  assert.is(eventsFor('ContainerHost', key), before + 1, 'exactly one event: the label, none for our status writes');
+  // A second label, waited for too: the watch delivers in order, so anything our status writes had
+  // caused would be here by now (observed, instead of sleeping and hoping).
+  await kubectl(['label', 'ch', 'box-2', '-n', ns, 'y=1'], { check: true });
+  await waitFor('the second label event', () => store.host(key)?.metadata.labels?.['y'] === '1' && eventsFor('ContainerHost', key) >= before + 2);
+  assert.is(eventsFor('ContainerHost', key), before + 2, 'exactly two events: the labels, none for our status writes');
 });
 
 test('status written by someone else emits an event, and our next write removes its stale fields even from a stale cache', async () => {
@@ -163,13 +159,26 @@ test('status written by someone else emits an event, and our next write removes 
   await waitFor('the cache settles on our status', () => canonicalJson(store.host(key)!.status) === canonicalJson(mine));
 });
 
-test('a stale status base conflicts (409) and is retried: the patch is conditional on resourceVersion', async () => {
-  // Prove the precondition itself: a merge patch carrying an old resourceVersion is refused.
-  const live = await getJson(['get', 'ch', 'box-2', '-n', ns]);
-  const stale = String(Number(live.metadata.resourceVersion) - 1);
-  const r = await kubectl(['patch', 'ch', 'box-2', '-n', ns, '--subresource=status', '--type=merge', '-p', JSON.stringify({ metadata: { resourceVersion: stale }, status: { ready: '1/1' } })]);
-  assert.is.not(r.code, 0);
-  assert.match(r.stderr, /Conflict|modified/i);
+test('a stale status base conflicts (409) and Berth retries: re-reads, recomputes the diff, writes', async () => {
+  await applyYaml(hostYaml('box-c'));
+  const key = `${ns}/box-c`;
+  await waitFor('box-c', () => store.host(key));
+  // A store whose cache is frozen (its informers stopped), so its copy is stale for certain.
+  const staleRequests: RequestRecord[] = [];
+  const stale = newStore({ onRequest: (r) => staleRequests.push(r) });
+  await stale.start();
+  await stale.stop();
+  assert.ok(stale.host(key), 'the frozen cache still holds box-c');
+  await kubectl(['patch', 'ch', 'box-c', '-n', ns, '--subresource=status', '--type=merge', '-p', '{"status":{"ready":"7/7","agent":{"hostname":"someone-else"}}}'], { check: true });
+  const mine: ContainerHostStatus = { observedGeneration: 4, agent: { connected: false } };
+  staleRequests.length = 0;
+  await stale.writeHostStatus(key, mine);
+  // The first PATCH carried the stale resourceVersion (409); then a GET and a second PATCH.
+  const calls = staleRequests.map((r) => `${r.method} ${r.url.endsWith('/status') ? 'status' : 'object'}`);
+  assert.equal(calls, ['PATCH status', 'GET object', 'PATCH status'], JSON.stringify(staleRequests));
+  assert.ok(logLines.some((l) => l.includes('status write conflicted; re-reading')), 'logged the conflict');
+  // Recomputed against the fresh object: the fields someone else wrote are removed, not kept.
+  assert.equal((await getJson(['get', 'ch', 'box-c', '-n', ns])).status, mine);
 });
 
 test('ensureFinalizer/removeFinalizer keep other parties\' finalizers (order too); removal lets a deleted host go', async () => {

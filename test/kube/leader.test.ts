@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LeaderElector } from '../../controller/leader/index.js';
+import { until } from '../support/wait.js';
 import { createTestNamespace, deleteTestNamespace, kubeconfig, kubectl, restartApiserver } from '../support/kube.js';
 
 const LEASE_MS = 3_000;
@@ -57,20 +58,18 @@ async function leaseSpec(lease: string): Promise<LeaseSpec> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(pred: () => boolean, ms: number, what: string): Promise<number> {
-  const start = Date.now();
-  while (!pred()) {
-    if (Date.now() - start > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(20);
-  }
-  return Date.now();
-}
+/** Waits (shared until) for PRED; resolves with the wall time at which it was first seen true. */
+const when = (what: string, pred: () => boolean, ms: number) => until(what, () => (pred() ? Date.now() : undefined), ms, 20);
+/** The "lease acquired" log line of IDENTITY on LEASE, if any (its reason says released or expired). */
+const acquiredLog = (lease: string, identity: string) => logLines.map((l) => JSON.parse(l) as { msg?: string; lease?: string; identity?: string; reason?: string; previousHolder?: string })
+  .find((l) => l.msg === 'lease acquired' && l.lease === `${namespace}/${lease}` && l.identity === identity);
 const leaders = (es: LeaderElector[]) => es.filter((e) => e.isLeader());
 
 /** Samples isLeader() of every elector each `everyMs` in the background until stopped. */
 function sampler(es: LeaderElector[], everyMs = 100) {
   const counts: number[] = [];
   const timer = setInterval(() => counts.push(leaders(es).length), everyMs);
+  timer.unref(); // a failed wait must not keep the test process alive past its report
   return {
     counts,
     stop() { clearInterval(timer); return counts; },
@@ -81,7 +80,7 @@ test('two electors: exactly one leader, and the Lease names it', async () => {
   const lease = newLeaseName();
   const es = [elector(lease, 'alpha'), elector(lease, 'beta')];
   es.forEach((e) => e.start());
-  await until(() => leaders(es).length === 1, LEASE_MS, 'a leader');
+  await when('a leader', () => leaders(es).length === 1, LEASE_MS);
   const s = sampler(es);
   await sleep(2_000);
   const counts = s.stop();
@@ -103,17 +102,20 @@ test('stop() of the leader releases the Lease: the other leads within ~1 retry p
   const events: string[] = [];
   const es = [elector(lease, 'alpha', events), elector(lease, 'beta', events)];
   es.forEach((e) => e.start());
-  await until(() => leaders(es).length === 1, LEASE_MS, 'a leader');
-  await sleep(800); // the follower has observed the Lease at least once
+  await when('a leader', () => leaders(es).length === 1, LEASE_MS);
   const leader = leaders(es)[0]!;
   const other = es.find((e) => e !== leader)!;
+  await when('the follower to have observed the Lease', () => other.leaderState().holder === leader.identity, LEASE_MS);
   const s = sampler(es, 20);
   const stopped = Date.now();
   await leader.stop();
-  const took = (await until(() => other.isLeader(), LEASE_MS, 'the other to lead')) - stopped;
+  const took = (await when('the other to lead', () => other.isLeader(), LEASE_MS)) - stopped;
   const counts = s.stop();
   assert.ok(counts.every((n) => n <= 1), 'never two leaders during the handover');
-  assert.ok(took <= POLL_MAX_MS, `handover took ${took} ms (retry period ${RETRY_MS} ms)`);
+  // Took over because the Lease was released, not because it ran out (no sub-second timing: the
+  // elector says why it acquired, and a lease that had to expire would take LEASE_MS at least).
+  assert.is(acquiredLog(lease, other.identity)?.reason, 'released', `handover after ${took} ms`);
+  assert.ok(took < LEASE_MS, `handover took ${took} ms, as long as an expiry (lease ${LEASE_MS} ms)`);
   const spec = await leaseSpec(lease);
   assert.is(spec.holderIdentity, other.identity);
   assert.is(spec.leaseTransitions, 1);
@@ -124,10 +126,13 @@ test('a leader that dies without releasing: the other takes over after the lease
   const lease = newLeaseName();
   const a = elector(lease, 'alpha');
   a.start();
-  await until(() => a.isLeader(), LEASE_MS, 'alpha to lead');
+  await when('alpha to lead', () => a.isLeader(), LEASE_MS);
   const b = elector(lease, 'beta');
   b.start();
-  await sleep(1_200); // beta is watching alpha renew
+  // beta is watching alpha's Lease (and, at the next renewal, sees it change).
+  await when('beta to observe alpha', () => b.leaderState().holder === 'alpha', LEASE_MS);
+  const seen = await leaseSpec(lease);
+  await until('alpha to renew once more', async () => (await leaseSpec(lease)).renewTime !== seen.renewTime, LEASE_MS, 50);
   await a.abandon();
   const died = Date.now();
   const spec = await leaseSpec(lease);
@@ -136,11 +141,13 @@ test('a leader that dies without releasing: the other takes over after the lease
   // the apiserver stored it later, and beta saw it later still.
   const lastRenewal = Date.parse(spec.renewTime ?? '');
   assert.ok(Number.isFinite(lastRenewal), `renewTime ${spec.renewTime}`);
-  assert.ok(died - lastRenewal < RETRY_MS + 300, `last renewal ${died - lastRenewal} ms before the crash`);
+  assert.ok(lastRenewal <= died, `last renewal ${died - lastRenewal} ms before the crash`);
   assert.not.ok(a.isLeader());
-  const tookOver = await until(() => b.isLeader(), LEASE_MS + 2_000, 'beta to take over');
+  const tookOver = await when('beta to take over', () => b.isLeader(), LEASE_MS + 2_000);
   assert.ok(tookOver - lastRenewal >= LEASE_MS, `beta took over ${tookOver - lastRenewal} ms after alpha's last renewal (lease ${LEASE_MS} ms)`);
-  assert.ok(tookOver - died <= LEASE_MS + POLL_MAX_MS + 200, `beta took over ${tookOver - died} ms after the crash`);
+  // Why beta took over: alpha's lease ran out (not a release, not a race).
+  const acquired = acquiredLog(lease, 'beta');
+  assert.equal([acquired?.reason, acquired?.previousHolder], ['expired', 'alpha'], `beta took over ${tookOver - died} ms after the crash`);
   const after = await leaseSpec(lease);
   assert.is(after.holderIdentity, 'beta');
   assert.is(after.leaseTransitions, 1);
@@ -150,7 +157,7 @@ test('three electors racing for a new Lease: exactly one leader at every sampled
   const lease = newLeaseName();
   const es = ['alpha', 'beta', 'gamma'].map((id) => elector(lease, id));
   es.forEach((e) => e.start()); // all three GET 404 and race to create it
-  await until(() => leaders(es).length === 1, LEASE_MS, 'a leader');
+  await when('a leader', () => leaders(es).length === 1, LEASE_MS);
   const first = leaders(es)[0]!;
   const s = sampler(es);
   await sleep(3_000);
@@ -162,7 +169,7 @@ test('three electors racing for a new Lease: exactly one leader at every sampled
   // Stop the leader: the two others race again; still never two.
   const s2 = sampler(es);
   await first.stop();
-  await until(() => leaders(es).length === 1, LEASE_MS, 'a new leader');
+  await when('a new leader', () => leaders(es).length === 1, LEASE_MS);
   await sleep(1_500);
   const counts2 = s2.stop();
   assert.ok(counts2.every((n) => n <= 1), `leaders per sample: ${counts2.join(',')}`);
@@ -177,14 +184,15 @@ test('apiserver restart while leading: leadership kept or re-acquired, never two
   const events: string[] = [];
   const es = [elector(lease, 'alpha', events), elector(lease, 'beta', events)];
   es.forEach((e) => e.start());
-  await until(() => leaders(es).length === 1, LEASE_MS, 'a leader');
+  await when('a leader', () => leaders(es).length === 1, LEASE_MS);
   await sleep(1_000);
+  const before = { identity: leaders(es)[0]!.identity, transitions: (await leaseSpec(lease)).leaseTransitions };
   const s = sampler(es);
   const restartStarted = Date.now();
   await restartApiserver();
   const restartMs = Date.now() - restartStarted;
   // Back: within a lease duration plus a couple of polls somebody leads again.
-  await until(() => leaders(es).length === 1, LEASE_MS + 3 * POLL_MAX_MS, 'a leader after the restart');
+  await when('a leader after the restart', () => leaders(es).length === 1, LEASE_MS + 3 * POLL_MAX_MS);
   await sleep(2_000);
   const counts = s.stop();
   assert.ok(counts.every((n) => n <= 1), `never two leaders (restart took ${restartMs} ms); leaders per sample: ${counts.join(',')}`);
@@ -196,9 +204,11 @@ test('apiserver restart while leading: leadership kept or re-acquired, never two
     const mine = events.filter((ev) => ev.startsWith(`${e.identity}:`)).map((ev) => ev.split(':')[1]);
     mine.forEach((ev, i) => assert.is(ev, i % 2 === 0 ? 'started' : 'stopped', `${e.identity}: ${mine.join(',')}`));
   }
-  if (restartMs > RENEW_MS) {
-    assert.ok(logLines.some((l) => l.includes('renew deadline passed')), 'an outage longer than the renew deadline makes the leader step down');
-  }
+  // Either way something is asserted: a leader that stepped down says why; one that did not still
+  // holds the Lease it held before the restart, with no transition.
+  const steppedDown = events.some((ev) => ev.endsWith(':stopped'));
+  if (steppedDown) assert.ok(logLines.some((l) => l.includes('renew deadline passed') || l.includes('lease is now held by')), `stepped down (restart took ${restartMs} ms) without saying why`);
+  else assert.equal([leader.identity, (await leaseSpec(lease)).leaseTransitions], [before.identity, before.transitions], `kept through a ${restartMs} ms restart`);
 });
 
 test.run();

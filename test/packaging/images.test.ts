@@ -39,10 +39,19 @@ async function build(kind: 'agent' | 'controller', tag: string): Promise<string>
   return r.stdout;
 }
 
+/** The agent image, built once per file by whichever test needs it first (tests run in any order or alone). */
+let agentBuild: Promise<string> | undefined;
+function agentImage(): Promise<string> {
+  agentBuild ??= (async () => {
+    // The production node_modules are prepared on the host: containers have no network to npm ci in.
+    await run('bash', [join(repoRoot, 'packaging/prepare-context.sh')], { check: true, timeoutMs: 180_000, env: { ...process.env, BERTH_SKIP_BUILD: '1' } });
+    return build('agent', IMAGE);
+  })();
+  return agentBuild;
+}
+
 test('the agent image builds from packaging/agent.Dockerfile on the local node base image', async () => {
-  // The production node_modules are prepared on the host: containers have no network to npm ci in.
-  await run('bash', [join(repoRoot, 'packaging/prepare-context.sh')], { check: true, timeoutMs: 180_000, env: { ...process.env, BERTH_SKIP_BUILD: '1' } });
-  const out = await build('agent', IMAGE);
+  const out = await agentImage();
   // The context holds what the image needs and not the dev dependencies.
   const context = /Sending build context to Docker daemon\s+([\d.]+)([kMG]B)/.exec(out);
   assert.ok(context, 'the legacy builder reports the context size');
@@ -55,7 +64,10 @@ test('the agent image builds from packaging/agent.Dockerfile on the local node b
 
 test('run with the Docker socket mounted and a token, the agent connects and runs the host\'s container', async () => {
   // Containers reach the host through the default bridge's gateway; the controller listens there.
-  const gateway = (await dockerOk(['network', 'inspect', 'bridge', '-f', '{{(index .IPAM.Config 0).Gateway}}'])) || '172.17.0.1';
+  await agentImage();
+  // No guessed fallback: a bridge without a gateway must fail here, not test some other address.
+  const gateway = await dockerOk(['network', 'inspect', 'bridge', '-f', '{{(index .IPAM.Config 0).Gateway}}']);
+  assert.match(gateway, /^\d+\.\d+\.\d+\.\d+$/, `the default bridge's gateway: ${JSON.stringify(gateway)}`);
   const web = env.name('web');
   env.write('host.yaml', env.hostYaml('imaged', `containers:\n- { name: ${web}, image: ${bed('BERTH_TEST_IMAGE')}, command: [sleep, "3600"] }`));
   await env.startController(['--listen', `${gateway}:0`]);

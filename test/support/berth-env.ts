@@ -1,14 +1,14 @@
 // A Berth installation for one system test: a temp manifest directory and state directory, the
 // real `berth controller` and `berth agent` as child processes (so tests can SIGKILL them), a unique
 // namespace and container-name prefix, and cleanup of every container and volume it made.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { docker } from './docker.js';
-import { repoRoot } from './paths.js';
-import { bed } from './testbed.js';
+import { OutputBuffer, spawnBerth, startBerthController } from './berth-process.js';
+import { until } from './wait.js';
 
 export interface HostView {
   metadata: { name: string; namespace: string; uid: string; generation: number };
@@ -21,25 +21,10 @@ export interface HostView {
   };
 }
 
-export async function until<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000, everyMs = 200): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try { const v = await probe(); if (v !== undefined && v !== false) return v as T; last = v; } catch (err) { last = err; }
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)?.slice(0, 2000)}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+/** Re-exported from wait.ts (its home now) so existing imports keep working; new code imports wait.js. */
+export { until } from './wait.js';
 
 export const condition = (h: HostView | undefined, type: string) => h?.status.conditions?.find((c) => c.type === type);
-
-/**
- * Every berth process a BerthEnv started in this test process and that is still running. A test
- * process that dies before its after-hook (an uncaught error) must not leave a controller and an
- * agent reconciling on the shared dockerd: they are killed when this process exits, however it exits.
- */
-const liveChildren = new Set<ChildProcess>();
-process.on('exit', () => { for (const c of liveChildren) { try { c.kill('SIGKILL'); } catch { /* gone */ } } });
 
 export class BerthEnv {
   readonly id = randomBytes(3).toString('hex');
@@ -50,7 +35,8 @@ export class BerthEnv {
   controller?: ChildProcess;
   readonly agents = new Map<string, ChildProcess>();
   url = '';
-  private readonly output: string[] = [];
+  /** Controller and agents share one buffer, so a failure shows them interleaved. */
+  private readonly output = new OutputBuffer();
 
   constructor() { mkdirSync(this.manifests, { recursive: true }); }
 
@@ -74,33 +60,15 @@ export class BerthEnv {
   }
 
   private spawnBerth(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-    const child = spawn(process.execPath, [join(repoRoot, 'bin/berth.js'), ...args], {
-      env: { ...process.env, DOCKER_HOST: bed('DOCKER_HOST'), ...env }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    liveChildren.add(child);
-    child.once('exit', () => liveChildren.delete(child));
-    const keep = (chunk: Buffer) => { this.output.push(chunk.toString()); if (this.output.length > 2000) this.output.splice(0, 1000); };
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', keep);
-    return child;
+    return spawnBerth(args, { env, output: this.output }).child;
   }
 
   /** Start (or restart) the controller; resolves once it serves. Keeps the port across restarts. */
   async startController(extra: string[] = []): Promise<void> {
     const listen = this.url ? this.url.replace(/^http:\/\//, '') : '127.0.0.1:0';
-    const child = this.spawnBerth(['controller', '--dir', this.manifests, '--state', this.state, '--listen', listen, '--log-level', 'info', ...extra]);
-    this.controller = child;
-    this.url = await new Promise<string>((resolve, reject) => {
-      let buf = '';
-      const onData = (chunk: Buffer) => {
-        buf += chunk.toString();
-        const m = /"url":"(http:\/\/[^"]+)"/.exec(buf);
-        if (m) { child.stdout!.off('data', onData); resolve(m[1]!); }
-      };
-      child.stdout!.on('data', onData);
-      child.once('exit', (code) => reject(new Error(`controller exited with ${code} before serving:\n${this.logs()}`)));
-      setTimeout(() => reject(new Error(`controller did not report its URL within 30 s (it must log at info):\n${this.logs()}`)), 30_000).unref();
-    });
+    const started = await startBerthController(['--dir', this.manifests, '--state', this.state, '--listen', listen, '--log-level', 'info', ...extra], { output: this.output });
+    this.controller = started.child;
+    this.url = started.url;
   }
 
   tokenFile(host: string): string { return join(this.state, 'tokens', this.namespace, `${host}-agent-token.token`); }
@@ -147,8 +115,8 @@ export class BerthEnv {
     return r.stdout.trim().split('\n').filter(Boolean).map((l) => { const [name, id, state] = l.split('\t'); return { name: name!, id: id!, state: state! }; });
   }
 
-  /** The processes' output so far: the last MAX characters (Infinity: all of it). */
-  logs(max = 8000): string { return this.output.join('').slice(-max); }
+  /** The processes' output so far: the last MAX characters (Infinity: all that is kept). */
+  logs(max = 8000): string { return this.output.text(max); }
 
   async cleanup(): Promise<void> {
     for (const a of this.agents.values()) await this.kill(a, 'SIGTERM');

@@ -88,16 +88,8 @@ export async function publishedPort(container: string, port: string): Promise<nu
   return Number(m[1]);
 }
 
-/** Retry FN until it returns without throwing or TIMEOUT_MS passes (then rethrows the last error). */
-export async function eventually<T>(fn: () => Promise<T>, timeoutMs = 10_000, intervalMs = 200): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try { return await fn(); } catch (err) {
-      if (Date.now() >= end) throw err;
-      await new Promise((r) => setTimeout(r, intervalMs));
-    }
-  }
-}
+/** Re-exported from wait.ts (its home now) so existing imports keep working; new code imports wait.js. */
+export { eventually } from './wait.js';
 
 /** Chaos: restart the bed's dockerd (only one the bed started) and wait until it answers again. */
 export async function restartDockerDaemon(): Promise<void> {

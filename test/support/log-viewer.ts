@@ -103,9 +103,5 @@ export async function refusal(url: string, headers?: Record<string, string>): Pr
   throw new Error(`expected ${url} to be refused, but it upgraded`);
 }
 
-/** One sample of a Prometheus metric from /metrics (no labels), or undefined. */
-export async function metric(base: string, name: string): Promise<number | undefined> {
-  const text = await (await fetch(`${base}/metrics`)).text();
-  const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
-  return m ? Number(m[1]) : undefined;
-}
+/** Re-exported from metrics.ts (its home now) so existing imports keep working: undefined when absent. */
+export { metric } from './metrics.js';

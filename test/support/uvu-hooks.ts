@@ -19,3 +19,9 @@ const { each: beforeEach } = t.before;
 const { each: afterEach } = t.after;
 t.before = Object.assign(printing(t.before, 'before'), { each: beforeEach });
 t.after = Object.assign(printing(t.after, 'after'), { each: afterEach });
+
+// `node dist/test/run.js --test NAME`: register only the tests whose name contains NAME.
+if (process.env.BERTH_TEST_FILTER) {
+  const { register } = await import('node:module');
+  register('./uvu-filter-loader.js', import.meta.url);
+}

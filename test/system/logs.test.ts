@@ -109,7 +109,8 @@ test('two viewers → one agent stream; a late viewer gets the ring replay; the 
   }
   const closedAt = Date.now();
   await until('the viewers gauge at 0', async () => (await metric(env.url, 'berth_log_viewers')) === 0, 5_000);
-  if (Date.now() - closedAt < GRACE_S * 1000 - 500) assert.is(await streamsNow(), 1, 'kept during the grace period');
+  // Kept during the grace period: proven by the bound below (the stream's end is polled every
+  // 100 ms at most, so an early cancel is seen early), on every run rather than only on a fast one.
   await until('the agent stream cancelled', async () => (await streamsNow()) === 0, GRACE_S * 1000 + 10_000);
   assert.ok(Date.now() - closedAt >= GRACE_S * 1000 - 200, `cancelled only after the ${GRACE_S} s grace (${Date.now() - closedAt} ms)`);
 });
@@ -118,15 +119,19 @@ test('a slow viewer gets a gap while a normal viewer receives every line', async
   const normal = await LogViewer.open(url(quiet, { tail: 0 }));
   const slow = await LogViewer.open(url(quiet, { tail: 0 }));
   try {
-    await until('one agent stream for the quiet container', async () => (await streamsNow()) !== undefined);
+    // The agent stream is live once a line written now reaches both viewers (a gauge that exists at
+    // 0 would not say so).
+    await dockerOk(['exec', quiet, 'sh', '-c', 'echo stream-is-live > /proc/1/fd/1']);
+    for (const v of [normal, slow]) await v.waitFor('the marker line', (x) => x.lines().some((e) => e.l === 'stream-is-live'), 20_000);
+    const before = { normal: normal.lineCount, slow: slow.lineCount };
     slow.pause();
     const dropped0 = (await metric(env.url, 'berth_log_lines_dropped_total')) ?? 0;
     // Write straight into the container's stdout (PID 1's fd 1) as fast as busybox can.
     const N = 120_000;
     const pad = 'x'.repeat(100);
     await dockerOk(['exec', quiet, 'sh', '-c', `seq 1 ${N} | sed 's/^/flood /;s/$/ ${pad}/' > /proc/1/fd/1`]);
-    await normal.waitFor(`all ${N} lines at the normal viewer`, (v) => v.lineCount >= N, 90_000);
-    const got = normal.lines().map((e) => Number(/^flood (\d+) /.exec(e.l)?.[1]));
+    await normal.waitFor(`all ${N} lines at the normal viewer`, (v) => v.lineCount - before.normal >= N, 90_000);
+    const got = normal.lines().slice(before.normal).map((e) => Number(/^flood (\d+) /.exec(e.l)?.[1]));
     assert.is(got.length, N);
     assert.ok(got.every((n, i) => n === i + 1), 'every line, in order, no duplicates');
     assert.is(normal.of('gap').length, 0, 'the normal viewer never had to skip');
@@ -134,8 +139,8 @@ test('a slow viewer gets a gap while a normal viewer receives every line', async
     slow.resume();
     const gap = await slow.waitFor('a gap at the slow viewer', (v) => v.of('gap')[0], 30_000);
     assert.ok(gap.dropped > 0);
-    await slow.waitFor('the slow viewer caught up', (v) => v.lineCount + gap.dropped >= N, 30_000);
-    assert.is(slow.lineCount + slow.of('gap').reduce((n, g) => n + g.dropped, 0), N, 'received + dropped = written');
+    await slow.waitFor('the slow viewer caught up', (v) => v.lineCount - before.slow + gap.dropped >= N, 30_000);
+    assert.is(slow.lineCount - before.slow + slow.of('gap').reduce((n, g) => n + g.dropped, 0), N, 'received + dropped = written');
   } finally {
     await normal.close();
     await slow.close();

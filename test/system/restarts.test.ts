@@ -65,7 +65,15 @@ test('an agent without Docker reports "Docker unavailable" and nothing is dispat
   assert.match(condition(h, 'Synced')?.message ?? '', /^Docker unavailable: /);
   assert.match(condition(h, 'Ready')?.message ?? '', /^Docker unavailable: /);
   assert.is((await docker(['ps', '-aq', '--filter', `name=${env.name('never')}`])).stdout.trim(), '');
-  await until('still connected a moment later', async () => condition(await env.host(lonely), 'AgentConnected')?.status === 'True');
+  // Still connected later: a spec change is reconciled (observedGeneration moves on) while the
+  // agent's AgentConnected condition stays True and never transitioned (no reconnect in between).
+  const connectedSince = (condition(h, 'AgentConnected') as { lastTransitionTime?: string } | undefined)?.lastTransitionTime;
+  assert.ok(connectedSince, 'AgentConnected has a lastTransitionTime');
+  env.write('nodocker.yaml', env.hostYaml(lonely, spec([env.name('never'), env.name('never2')])));
+  const later = await env.waitHost(lonely, 'the changed spec reconciled', (x) => ((x.status as { observedGeneration?: number }).observedGeneration ?? 0) > h.metadata.generation ? x : undefined);
+  const c = condition(later, 'AgentConnected') as { status: string; lastTransitionTime?: string } | undefined;
+  assert.equal([c?.status, c?.lastTransitionTime], ['True', connectedSince], 'the agent stayed connected');
+  assert.is((await docker(['ps', '-aq', '--filter', `name=${env.name('never')}`])).stdout.trim(), '', 'still nothing dispatched');
 });
 
 test.run();

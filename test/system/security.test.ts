@@ -12,6 +12,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { WebSocket } from 'ws';
 import { BerthEnv, condition, until } from '../support/berth-env.js';
+import { metric as readMetric } from '../support/metrics.js';
+import { agentHandshake } from '../support/ws-probe.js';
 
 const env = new BerthEnv();
 const host = 'box';       // a live agent stays connected for it; the attacks target it
@@ -55,28 +57,11 @@ async function claimsFor(name = host): Promise<JWTPayload> {
   return { iss: 'berth', aud: 'berth-agent', sub: `${env.namespace}/${name}`, jti: await tokenUid(name), iat: now, exp: now + 3600 };
 }
 
-interface Attempt { status: number; ws?: WebSocket; body?: string }
-
 /** Open the agent endpoint with a bearer token; resolves with the HTTP status (101 for an upgrade) and the refusal body. */
-function connect(token: string | undefined, path = '/agent/v1/connect'): Promise<Attempt> {
-  return new Promise((resolve) => {
-    const headers: Record<string, string> = token === undefined ? {} : { Authorization: `Bearer ${token}` };
-    const ws = new WebSocket(`${env.url.replace(/^http/, 'ws')}${path}`, { headers });
-    ws.once('open', () => resolve({ status: 101, ws }));
-    ws.once('unexpected-response', (_req, res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => { body += c.toString(); });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    ws.once('error', () => resolve({ status: 0 }));
-  });
-}
+const connect = (token: string | undefined, path?: string) => agentHandshake(env.url, token, path ? { path } : {});
 
-async function metric(name: string, labels = ''): Promise<number> {
-  const text = (await env.get<string>('/metrics')).body;
-  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels ? `{${labels}}` : ''} `));
-  return line ? Number(line.split(' ').pop()) : 0;
-}
+/** A counter or gauge of the controller; one never incremented is not exposed yet and counts as 0 here. */
+const metric = async (name: string, labels = ''): Promise<number> => (await readMetric(env, name, labels)) ?? 0;
 
 /**
  * The attack's token must be refused with 401 and `reason`, counted under `code`, never echoed, and

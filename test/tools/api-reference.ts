@@ -7,6 +7,8 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
+import { RECONCILING_REASONS } from '../../controller/reconcile/host-progress.js';
+import { STALLED_REASONS } from '../../controller/reconcile/stall-reasons.js';
 import { repoRoot } from '../support/paths.js';
 
 export const API_REFERENCE = join(repoRoot, 'docs/api-reference.md');
@@ -119,6 +121,30 @@ function section(crd: Crd): string {
   return lines.join('\n');
 }
 
+/** The kstatus conditions and their reasons, from the tables the controller decides with. */
+export function conditionsSection(): string {
+  const lines = [
+    '## Conditions for GitOps tools (kstatus)', '',
+    'Besides `AgentConnected`, `Synced` and `Ready`, a ContainerHost carries the two conditions kstatus',
+    '(Flux, kubectl/cli-utils waiters) and the shipped Argo CD health script read; an AgentToken carries them',
+    'False once its token is issued. Every condition and the status carry `observedGeneration`; until the',
+    'controller first writes status, the apiserver serves the default `observedGeneration: 0`, so a new',
+    'resource is InProgress, never Current. `Reconciling` and `Stalled` are never both True.', '',
+    '| tool | Stalled=True | Reconciling=True, or not Ready | Ready=True, observedGeneration current |', '|---|---|---|---|',
+    '| kstatus / Flux (default) | Failed | InProgress | Current |',
+    '| Argo CD (`examples/health-checks/argocd`) | Degraded | Progressing (`spec.paused`: Suspended) | Healthy |',
+    '| Flux `healthCheckExprs` (`examples/health-checks/flux`) | Failed | InProgress | Current |', '',
+    '`Stalled` is True when the controller keeps retrying but nothing will change until the spec or the',
+    'environment does. Its reason, for the first container so affected (the message names them all):', '',
+    '| reason | when | what to do |', '|---|---|---|',
+    ...Object.values(STALLED_REASONS).map((r) => `| \`${r.reason}\` | ${cell(r.when)} | ${cell(r.fix)} |`), '',
+    'Any other failure is transient (`Reconciling` with reason `Retrying`). `Reconciling` reasons:', '',
+    '| reason | when |', '|---|---|',
+    ...RECONCILING_REASONS.map((r) => `| \`${r.reason}\` | ${cell(r.when)} |`), '',
+  ];
+  return lines.join('\n');
+}
+
 /** The whole reference for the given CRD files' texts. */
 export function renderApiReference(crdTexts: string[]): string {
   const crds = crdTexts.map((t) => parse(t) as Crd).sort((a, b) => a.spec.names.kind.localeCompare(b.spec.names.kind));
@@ -130,9 +156,10 @@ export function renderApiReference(crdTexts: string[]): string {
     'Berth\'s resources, as their CustomResourceDefinitions in `crds/` define them. The same schemas are',
     'enforced by the Kubernetes apiserver and by `berth validate` / directory mode. Contents:',
     ...crds.map((c) => `[${c.spec.names.kind}](#${c.spec.names.kind.toLowerCase()})`).map((l) => `- ${l}`),
+    '- [Conditions for GitOps tools (kstatus)](#conditions-for-gitops-tools-kstatus)',
     '',
   ].join('\n');
-  return `${header}\n${crds.map(section).join('\n')}`;
+  return `${header}\n${crds.map(section).join('\n')}\n${conditionsSection()}`;
 }
 
 export function crdTexts(dir = join(repoRoot, 'crds')): string[] {

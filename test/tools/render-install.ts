@@ -39,7 +39,7 @@ export function installYaml(rendered: string): string {
 }
 
 export function renderInstall(helm: string = helmBinary(), env: NodeJS.ProcessEnv = process.env): string {
-  const out = execFileSync(helm, ['template', RELEASE, join(repoRoot, 'helm/berth'), '-n', NAMESPACE, '--include-crds'], { encoding: 'utf8', env, maxBuffer: 16 * 1024 * 1024 });
+  const out = execFileSync(helm, ['template', RELEASE, join(repoRoot, 'helm/berth'), '-n', NAMESPACE, '--include-crds', '--skip-tests'], { encoding: 'utf8', env, maxBuffer: 16 * 1024 * 1024 });
   return installYaml(out);
 }
 

@@ -3,24 +3,23 @@
 // granted here). The API answers 401/403, the page signs in through a token field (HttpOnly,
 // SameSite=Strict session cookie) and says when access is refused — for the hosts and for the log
 // socket — and the token never appears in the page.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { request } from 'node:http';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import type { Browser, Page } from 'playwright-core';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { until } from '../support/berth-env.js';
+import { OutputBuffer, startBerthController, stopProcess } from '../support/berth-process.js';
 import { installCrds } from '../support/berth.js';
 import { closeBrowsers, launchBrowser } from '../support/browser.js';
 import { applyYaml, createTestNamespace, deleteTestNamespace, kubeconfig, kubectl, kubeToken } from '../support/kube.js';
 import { deepContent, inPage, openPage, screenshot } from '../support/page.js';
-import { repoRoot } from '../support/paths.js';
+import { until } from '../support/wait.js';
+import { handshake } from '../support/ws-probe.js';
 
 let ns = '';
 let url = '';
 let controller: ChildProcess | undefined;
 let browser: Browser;
-const output: string[] = [];
+const output = new OutputBuffer();
 
 const hostYaml = (namespace: string) => `apiVersion: berth.dev/v1alpha1
 kind: ContainerHost
@@ -58,16 +57,8 @@ async function get(path: string, token?: string): Promise<{ status: number; body
 }
 
 /** The status of a WebSocket handshake to the log socket (101 = upgraded). */
-function logSocketStatus(cookie: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${url}/api/v1/logs/ws?namespace=${ns}&host=khost&container=c1`, {
-      headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', Cookie: cookie, Origin: url },
-    });
-    req.on('response', (res) => { res.resume(); resolve(res.statusCode ?? 0); });
-    req.on('upgrade', (res, socket) => { socket.destroy(); resolve(res.statusCode ?? 101); });
-    req.on('error', reject);
-    req.end();
-  });
+async function logSocketStatus(cookie: string): Promise<number> {
+  return (await handshake(`${url}/api/v1/logs/ws?namespace=${ns}&host=khost&container=c1`, { Cookie: cookie, Origin: url }, { close: true })).status;
 }
 
 async function signIn(page: Page, token: string): Promise<void> {
@@ -81,21 +72,17 @@ test.before(async () => {
   ns = await createTestNamespace('bw-auth');
   await applyYaml(hostYaml(ns), { namespace: ns });
   await applyYaml(role('berth-hosts-reader', ['containerhosts'], 'alice'), { namespace: ns });
-  controller = spawn(process.execPath, [join(repoRoot, 'bin/berth.js'), 'controller', '--kube', '--kubeconfig', kubeconfig('admin'),
-    '--namespace', ns, '--controller-namespace', ns, '--listen', '127.0.0.1:0', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const keep = (c: Buffer) => { output.push(c.toString()); if (output.length > 2000) output.splice(0, 1000); };
-  controller.stdout!.on('data', keep);
-  controller.stderr!.on('data', keep);
-  url = await until('controller URL', () => /"url":"(http:\/\/[^"]+)"/.exec(output.join(''))?.[1], 30_000, 100);
+  const started = await startBerthController(['--kube', '--kubeconfig', kubeconfig('admin'),
+    '--namespace', ns, '--controller-namespace', ns, '--listen', '127.0.0.1:0', '--log-level', 'info'], { output });
+  controller = started.child;
+  url = started.url;
   await until('controller ready', async () => (await fetch(`${url}/readyz`)).status === 200, 30_000);
   browser = await launchBrowser();
 });
 
 test.after(async () => {
   await closeBrowsers();
-  if (controller && controller.exitCode === null) {
-    await new Promise<void>((resolve) => { controller!.once('exit', () => resolve()); controller!.kill('SIGTERM'); });
-  }
+  await stopProcess(controller);
   if (ns) await deleteTestNamespace(ns);
 });
 
@@ -188,7 +175,7 @@ test('signing out ends the session', async () => {
 });
 
 test('the controller logs no token', async () => {
-  const logs = output.join('');
+  const logs = output.text(Infinity);
   assert.not.ok(logs.includes(kubeToken('alice')));
   assert.not.ok(logs.includes(kubeToken('bob')));
   // The cluster view agrees alice can read hosts there and bob cannot.

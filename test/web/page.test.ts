@@ -105,10 +105,8 @@ test('a container stopped out of band shows its new state within 2 s, with no re
   await inPage(page, 'window.__sameDocument = true');
   const stop = await docker(['stop', '-t', '1', quitter]);
   assert.is(stop.code, 0, stop.stderr);
-  const stoppedAt = Date.now();
-  await until('quitter shown Exited', async () => (await actual.innerText()).includes('Exited'), 2_000, 50);
-  const took = Date.now() - stoppedAt;
-  assert.ok(took <= 2_000, `took ${took} ms`);
+  // The 2 s bound is the wait's own timeout (an assertion repeating it added nothing).
+  await until('quitter shown Exited within 2 s', async () => (await actual.innerText()).includes('Exited'), 2_000, 50);
   assert.ok(await inPage(page, 'window.__sameDocument === true'), 'the page was not reloaded');
   await page.context().close();
 });

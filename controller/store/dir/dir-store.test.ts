@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { until } from '../../../test/support/wait.js';
 import type { AgentToken } from '../../api/types.js';
 import { ResourceValidator } from '../../api/validate.js';
 import { DirectoryStore } from './dir-store.js';
@@ -41,15 +42,7 @@ function token(name: string, hostName = name, namespace?: string): string {
   return `apiVersion: berth.dev/v1alpha1\nkind: AgentToken\nmetadata:\n  name: ${name}\n${namespace ? `  namespace: ${namespace}\n` : ''}spec:\n  hostRef: { name: ${hostName} }\n`;
 }
 
-async function waitFor<T>(what: string, check: () => T | undefined | false | null, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined && value !== false && value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const waitFor = <T>(what: string, check: () => T | undefined | false | null, timeoutMs = 5000) => until(what, check, timeoutMs);
 
 interface Harness {
   dir: string; stateDir: string; store: DirectoryStore;

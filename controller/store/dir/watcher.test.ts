@@ -3,13 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { until } from '../../../test/support/wait.js';
 import { DirWatcher } from './watcher.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function waitFor(what: string, check: () => boolean, ms = 3000): Promise<void> {
-  for (const end = Date.now() + ms; Date.now() < end; await sleep(10)) if (check()) return;
-  assert.unreachable(`timed out waiting for ${what}`);
-}
+const waitFor = (what: string, check: () => boolean, ms = 3000) => until(what, check, ms);
 
 test('a file replaced by rename again and again keeps being seen (what git and editors do)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'berth-watch-'));

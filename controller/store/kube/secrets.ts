@@ -86,7 +86,7 @@ export class KubeSecrets {
         return theirs;
       }
       if (e.notFound) {
-        throw new Error(`namespace "${ns}" does not exist: it is the controller namespace, where the signing key Secret ${SIGNING_KEY_SECRET} is kept — create it, or set --namespace / POD_NAMESPACE to the namespace the controller runs in`);
+        throw new Error(`namespace "${ns}" does not exist: it is the controller namespace, where the signing key Secret ${SIGNING_KEY_SECRET} is kept — create it, or set --controller-namespace / POD_NAMESPACE to the namespace the controller runs in`);
       }
       throw e;
     }

@@ -5,6 +5,7 @@
 #   build.sh k8s  v1.36.3 OUTDIR   -> OUTDIR/kube-apiserver, OUTDIR/kubectl
 #   build.sh etcd OUTDIR           -> OUTDIR/etcd   (version pinned in kube/etcd/go.mod, go.sum committed)
 #   build.sh helm OUTDIR           -> OUTDIR/helm   (version pinned in kube/helm/go.mod, go.sum committed)
+#   build.sh gitops OUTDIR         -> OUTDIR/{kstatus,lua,cel} (libraries pinned in kube/gitops/go.mod)
 #
 # The wrapper module is assembled in OUTDIR/../src (the cache, never the repo, so go may rewrite
 # go.mod/go.sum freely). Each binary is linked to a temp name and renamed on success, so a killed
@@ -38,10 +39,10 @@ tidy() { local start=$SECONDS
 # pinned GOMOD MODULE: the version a committed wrapper go.mod requires.
 pinned() { awk -v m="$2" '($1 == m || ($1 == "require" && $2 == m)) { print ($1 == m ? $2 : $3); exit }' "$1"; }
 
-what="${1:?usage: build.sh k8s VERSION OUTDIR | etcd OUTDIR | helm OUTDIR}"; shift
+what="${1:?usage: build.sh k8s VERSION OUTDIR | etcd OUTDIR | helm OUTDIR | gitops OUTDIR}"; shift
 case "$what" in
   k8s)  version="${1:?k8s version}"; out="${2:?out dir}" ;;
-  etcd|helm) out="${1:?out dir}" ;;
+  etcd|helm|gitops) out="${1:?out dir}" ;;
   *) echo "build.sh: unknown target $what" >&2; exit 2 ;;
 esac
 mkdir -p "$out"; work="$out/../src"
@@ -79,5 +80,11 @@ case "$what" in
         ld="$ld -X $p.k8sVersionMajor=1 -X $p.k8sVersionMinor=$kmin"
       done
       go_build "$work" "$out/helm" helm.sh/helm/v3/cmd/helm "$ld"
+    fi ;;
+  gitops)
+    if [ ! -x "$out/kstatus" ] || [ ! -x "$out/lua" ] || [ ! -x "$out/cel" ]; then
+      rm -rf "$work"; mkdir -p "$work"; cp -r "$here/gitops/." "$work/"
+      tidy "$work"
+      for tool in kstatus lua cel; do go_build "$work" "$out/$tool" "./$tool"; done
     fi ;;
 esac

@@ -1,9 +1,9 @@
-// <berth-conditions>: a host's conditions (AgentConnected, Synced, Ready) as labelled badges, with
-// the reason and — for anything not True — the message, because that is what an on-call engineer
+// <berth-conditions>: a host's conditions (AgentConnected, Synced, Ready, Reconciling, Stalled) as
+// labelled badges, with the reason and — for anything not in its good state — the message, because that is what an on-call engineer
 // needs to read ("Docker unavailable: …").
 import { css, html, LitElement, nothing } from 'lit';
 import type { Condition } from '../../../protocol/resources.js';
-import { statusClass } from '../lib/badges.js';
+import { conditionGood, statusClass } from '../lib/badges.js';
 import { base } from '../lib/styles.js';
 
 export class BerthConditions extends LitElement {
@@ -30,7 +30,7 @@ export class BerthConditions extends LitElement {
       ${this.conditions.map((c) => html`<li>
         <span class="badge ${statusClass(c)}">${c.type}: ${c.status}</span>
         ${c.reason ? html`<span class="reason">${c.reason}</span>` : nothing}
-        ${c.message && (!this.compact || c.status !== 'True') ? html`<span class="message">${c.message}</span>` : nothing}
+        ${c.message && (!this.compact || !conditionGood(c)) ? html`<span class="message">${c.message}</span>` : nothing}
       </li>`)}
     </ul>`;
   }

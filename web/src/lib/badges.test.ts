@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ContainerDecl, ContainerStatus } from '../../../protocol/resources.js';
-import { readyClass, stateClass, statusClass } from './badges.js';
+import { conditionGood, readyClass, stateClass, statusClass } from './badges.js';
 
 const cond = (status: 'True' | 'False' | 'Unknown') => ({ type: 'Ready', status, reason: 'R', message: '', lastTransitionTime: '2026-01-01T00:00:00Z' });
 const decl = (state: 'Running' | 'Stopped') => ({ name: 'c', image: 'i', state }) as ContainerDecl;
@@ -9,6 +9,12 @@ const actual = (state: ContainerStatus['state'], ready: boolean, health?: Contai
 
 test('conditions: True ok, False bad, Unknown warn, none plain', () => {
   assert.equal([statusClass(cond('True')), statusClass(cond('False')), statusClass(cond('Unknown')), statusClass(undefined)], ['ok', 'bad', 'warn', '']);
+});
+
+test('abnormal-true conditions: Stalled True bad, Reconciling True warn, both False ok', () => {
+  const c = (type: string, status: 'True' | 'False') => ({ ...cond(status), type });
+  assert.equal([statusClass(c('Stalled', 'True')), statusClass(c('Reconciling', 'True')), statusClass(c('Stalled', 'False')), statusClass(c('Reconciling', 'False'))], ['bad', 'warn', 'ok', 'ok']);
+  assert.equal([conditionGood(c('Stalled', 'False')), conditionGood(c('Ready', 'False')), conditionGood(c('Reconciling', 'True'))], [true, false, false]);
 });
 
 test('ready x/y: all ok, none bad, some warn, unknown plain', () => {

@@ -5,8 +5,17 @@ import { readyCounts } from './format.js';
 
 export type Badge = 'ok' | 'warn' | 'bad' | '';
 
-/** A condition: True ok, False bad, Unknown warn; none at all, no colour. */
-export const statusClass = (c: Condition | undefined): Badge => (!c ? '' : c.status === 'True' ? 'ok' : c.status === 'False' ? 'bad' : 'warn');
+/**
+ * Conditions whose True is the abnormal state (Kubernetes' "abnormal-true" polarity, kstatus'):
+ * Stalled True is a failure, Reconciling True work under way; False is fine for both.
+ */
+const ABNORMAL_TRUE: Readonly<Record<string, Badge>> = { Stalled: 'bad', Reconciling: 'warn' };
+
+/** Whether C is in its good state (True, or False for an abnormal-true condition). */
+export const conditionGood = (c: Condition): boolean => (c.type in ABNORMAL_TRUE ? c.status === 'False' : c.status === 'True');
+
+/** A condition: good ok, False bad (abnormal-true: True bad/warn), Unknown warn; none at all, no colour. */
+export const statusClass = (c: Condition | undefined): Badge => (!c ? '' : c.status === 'Unknown' ? 'warn' : conditionGood(c) ? 'ok' : ABNORMAL_TRUE[c.type] ?? 'bad');
 
 /** A host's "ready x/y": all ready ok, none bad, some warn. */
 export function readyClass(ready: string | undefined): Badge {
