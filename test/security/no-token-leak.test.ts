@@ -65,7 +65,13 @@ test('no JWT, token Secret value or signing key in Events, /metrics, the API, st
   await kb.waitCondition(host, 'Ready', 'True');
 
   await kubectl(['-n', kb.ns, 'annotate', 'agenttoken', host, 'berth.dev/rotate=leak-1'], { check: true });
-  const second = await kb.tokenSecret(host, first.token);
+  // Rotation itself is proven by test/kube/rotation.test.ts; this test needs a second token to look
+  // for. Once in a full-suite run the first annotation produced no new token within 30 s (an open
+  // flake, noted on issue 18); asking again with a new value keeps this test about leaks.
+  const second = await kb.tokenSecret(host, first.token).catch(async () => {
+    await kubectl(['-n', kb.ns, 'annotate', '--overwrite', 'agenttoken', host, 'berth.dev/rotate=leak-2'], { check: true });
+    return kb.tokenSecret(host, first.token);
+  });
   await until('the first agent cut', () => agent1.lines().some((l) => l.code === 4003), 20_000);
   await kb.stop(agent1);
   assert.is(await agentUpgradeStatus(controller.url, first.token), 401, 'the old token refused');
