@@ -25,6 +25,7 @@ import { packageRoot } from './package-root.js';
 import { HostReconciler } from './reconcile/host-reconciler.js';
 import { ReconcileLoop, ReconcileMetrics } from './reconcile/loop.js';
 import { TokenReconciler } from './reconcile/token-reconciler.js';
+import { conflictingTokens } from './reconcile/token-secret-owner.js';
 import type { Store, StoreChange } from './store/store.js';
 import { ExecRelay } from './operate/exec-relay.js';
 import { ExecSocket } from './operate/exec-socket.js';
@@ -285,7 +286,11 @@ export class Controller {
   /** A store change only enqueues the keys it concerns (level-triggered). */
   private onStoreChange(store: Store, change: StoreChange): void {
     if (change.kind === 'ContainerHost') { this.hostLoop?.add(change.key); this.logFanout?.recheck(change.key); }
-    else if (change.kind === 'AgentToken') this.tokenLoop?.add(change.key);
+    else if (change.kind === 'AgentToken') {
+      this.tokenLoop?.add(change.key);
+      // A token refused for another's secretName may take it now (token-secret-owner.ts).
+      for (const key of conflictingTokens(store.tokens(), splitKey(change.key).namespace)) this.tokenLoop?.add(key);
+    }
     else {
       // A Secret or ConfigMap changed: every host in its namespace that may reference it looks again.
       const { namespace } = splitKey(change.key);

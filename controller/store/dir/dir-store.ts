@@ -123,7 +123,7 @@ export class DirectoryStore extends CachedStore {
     this.stateDir = new StateDir(this.stateDirPath);
     this.stateFile = new StateFile(this.stateDir, this.log);
     this.statusFiles = new StatusFiles(this.stateDir, this.log, (work) => this.track(work));
-    this.tokenFiles = new TokenFiles(this.stateDir, this.log);
+    this.tokenFiles = new TokenFiles(this.stateDir, this.log, (uid) => this.cache.tokenByUid(uid) !== undefined);
   }
 
   // ---------------------------------------------------------------- lifecycle
