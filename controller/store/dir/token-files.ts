@@ -53,7 +53,7 @@ export class TokenFiles {
 
   /**
    * Remove the files of a deleted AgentToken: those written this run, and its current spec's — each
-   * only while it still holds this token's own jti (another AgentToken may have the name now).
+   * unless it holds another AgentToken's token (that one may own the name now).
    */
   async remove(key: ResourceKey, token: AgentToken | undefined): Promise<void> {
     const namespace = key.slice(0, key.indexOf('/'));
@@ -63,7 +63,7 @@ export class TokenFiles {
     for (const name of names) {
       if (!SAFE_NAME.test(name)) continue;
       const owner = await this.ownerOf(this.dir.path('tokens', namespace, `${name}.json`));
-      if (token ? owner !== token.metadata.uid : owner !== undefined && this.isLive(owner)) continue;
+      if (owner !== undefined && (token ? owner !== token.metadata.uid : this.isLive(owner))) continue;
       for (const ext of ['json', 'token']) {
         const path = this.dir.path('tokens', namespace, `${name}.${ext}`);
         await this.dir.run(path, () => fsp.rm(path, { force: true })).catch(() => undefined);
