@@ -34,6 +34,7 @@ import type { RestartRequestFile } from './operate/restart-requests.js';
 import { handleRestart, RESTART_PATH } from './operate/restart-route.js';
 import { generateSigningKey, importSigningKey, importVerificationKey, type SigningKey, type VerificationKey } from './tokens/signing-key.js';
 import { verifyAgentToken } from './tokens/verify.js';
+import { SessionRecheck } from './tokens/session-recheck.js';
 
 export interface ControllerOptions {
   store: Store;
@@ -63,6 +64,8 @@ export interface ControllerOptions {
    * requests. Absent: every operator action is refused.
    */
   operator?: { access: OperatorAccess; restarts?: RestartRequestFile };
+  /** How often live agent sessions are re-verified against their AgentTokens (default 30 s; also soon after every AgentToken change). */
+  sessionRecheckMs?: number;
   /** Hub timings, for tests. */
   hubOptions?: { pingIntervalMs?: number; helloTimeoutMs?: number };
   /** Log fan-out tuning (docs/logs.md): grace after the last viewer, ring size, slow-viewer bound. */
@@ -91,6 +94,7 @@ export class Controller {
   /** The host reconciler, for the planner-input route (GET /api/v1/hosts/NS/NAME/observed). */
   private hostReconciler?: HostReconciler;
   private tokenLoop?: ReconcileLoop<ResourceKey>;
+  private recheck?: SessionRecheck;
   private unsubscribe?: () => void;
   private started = false;
   private stopping = false;
@@ -138,6 +142,11 @@ export class Controller {
     this.upgrades = new UpgradeRouter(this.server);
     const hub = this.hub = this.createHub(store);
     this.upgrades.route(AGENT_CONNECT_PATH, hub.upgradeHandler);
+    this.recheck = new SessionRecheck({
+      revalidate: (check) => hub.revalidate(check), lookupTokenByUid: (uid) => store.tokenByUid(uid),
+      logger: this.opts.logger.child({ component: 'session-recheck' }), ...(this.opts.sessionRecheckMs ? { intervalMs: this.opts.sessionRecheckMs } : {}),
+    });
+    this.recheck.start();
     this.startLogs(store, hub, this.upgrades);
     this.startExec(store, hub, this.upgrades);
     await this.listen();
@@ -167,6 +176,7 @@ export class Controller {
     this.stopping = true;
     this.started = false;
     this.unsubscribe?.();
+    this.recheck?.stop();
     this.pageFeed?.close();
     // Aborts the reconciles in flight and takes no more keys; awaited once the hub is closed.
     const loopsStopped = Promise.all([this.hostLoop?.stop(), this.tokenLoop?.stop()]);
@@ -288,6 +298,7 @@ export class Controller {
     if (change.kind === 'ContainerHost') { this.hostLoop?.add(change.key); this.logFanout?.recheck(change.key); }
     else if (change.kind === 'AgentToken') {
       this.tokenLoop?.add(change.key);
+      this.recheck?.soon();
       // A token refused for another's secretName may take it now (token-secret-owner.ts).
       for (const key of conflictingTokens(store.tokens(), splitKey(change.key).namespace)) this.tokenLoop?.add(key);
     }

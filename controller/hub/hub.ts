@@ -187,6 +187,23 @@ export class AgentHub extends EventEmitter<HubNotifications> {
     return n;
   }
 
+  /**
+   * Re-verify live sessions: close (4003) every connection for which `check` answers a reason —
+   * revocation does not depend on who remembered what (controller/tokens/session-recheck.ts).
+   * Returns how many were closed.
+   */
+  revalidate(check: (session: ConnectionInfo) => string | undefined): number {
+    let n = 0;
+    for (const c of [...this.byHost.values()]) {
+      const reason = check(c.info());
+      if (reason === undefined) continue;
+      this.log.info({ host: c.hostKey, session: c.id, tokenUid: c.tokenUid, reason }, 'live agent session no longer authorized');
+      c.close(CLOSE.revoked, reason);
+      n++;
+    }
+    return n;
+  }
+
   /** Stop accepting agents and close every connection with 1001; resolves when all sockets are gone. */
   async close(): Promise<void> {
     if (this.closed) return;

@@ -114,12 +114,8 @@ export async function verifyAgentToken(jwt: string, opts: VerifyOptions): Promis
 
   let token: AgentToken | undefined;
   try { token = await opts.lookupTokenByUid(jti); } catch { return fail('revoked'); }
-  if (!token || token.metadata.uid !== jti || token.metadata.deletionTimestamp) return fail('revoked');
-  if (subjectOf(token) !== sub) return fail('wrong_host');
-
-  // Rotation: status.issuedAt records the latest mint (whole seconds, = that token's iat).
-  const lastIssued = token.status?.issuedAt ? Date.parse(token.status.issuedAt) : NaN;
-  if (Number.isFinite(lastIssued) && iat < Math.floor(lastIssued / 1000)) return fail('rotated');
+  const refused = checkAgainstToken(sub, jti, iat, token);
+  if (refused || !token) return fail(refused ?? 'revoked');
 
   return {
     ok: true,
@@ -129,4 +125,18 @@ export async function verifyAgentToken(jwt: string, opts: VerifyOptions): Promis
     issuedAt: new Date(iat * 1000),
     ...(typeof exp === 'number' ? { expiresAt: new Date(exp * 1000) } : {}),
   };
+}
+
+/**
+ * The part of verification that can change after a connection was admitted: the AgentToken behind
+ * `jti` must still exist (not being deleted), name the `sub` host, and not have been re-issued
+ * after `iat` (seconds). Used at the handshake and again on live sessions (session-recheck.ts).
+ */
+export function checkAgainstToken(sub: string, jti: string, iat: number, token: AgentToken | undefined): 'revoked' | 'wrong_host' | 'rotated' | undefined {
+  if (!token || token.metadata.uid !== jti || token.metadata.deletionTimestamp) return 'revoked';
+  if (subjectOf(token) !== sub) return 'wrong_host';
+  // Rotation: status.issuedAt records the latest mint (whole seconds, = that token's iat).
+  const lastIssued = token.status?.issuedAt ? Date.parse(token.status.issuedAt) : NaN;
+  if (Number.isFinite(lastIssued) && iat < Math.floor(lastIssued / 1000)) return 'rotated';
+  return undefined;
 }
