@@ -33,7 +33,7 @@ import { noOperatorAccess, type OperatorAccess } from './operate/operator-access
 import type { RestartRequestFile } from './operate/restart-requests.js';
 import { handleRestart, RESTART_PATH } from './operate/restart-route.js';
 import { generateSigningKey, importSigningKey, importVerificationKey, type SigningKey, type VerificationKey } from './tokens/signing-key.js';
-import { verifyAgentToken } from './tokens/verify.js';
+import { AgentAuthenticator } from './enrollment/agent-auth.js';
 import { SessionRecheck } from './tokens/session-recheck.js';
 
 export interface ControllerOptions {
@@ -209,13 +209,17 @@ export class Controller {
   }
 
   private createHub(store: Store): AgentHub {
+    // Verification, and enrollment for bootstrap tokens' join tokens (controller/enrollment/).
+    const agents = new AgentAuthenticator({
+      store, signingKey: () => this.signing!, verificationKeys: () => this.verification!, logger: this.opts.logger.child({ component: 'enrollment' }),
+    });
     return new AgentHub({
       logger: this.opts.logger.child({ component: 'hub' }), registry: this.registry,
-      authenticate: (jwt) => {
+      authenticate: (jwt, ctx) => {
         // A standby answers 503 (the hub's answer when authenticate throws): agents back off and the
         // Service, reading /readyz, sends them to the leader.
         if (this.standby) throw new Error('this controller is not the leader');
-        return verifyAgentToken(jwt, { publicKeys: this.verification!, lookupTokenByUid: (uid) => store.tokenByUid(uid) });
+        return agents.authenticate(jwt, ctx);
       },
       welcomeFor: (hostKey) => {
         const host = store.host(hostKey);

@@ -237,7 +237,7 @@ export class AgentHub extends EventEmitter<HubNotifications> {
     if (this.closed) return fail(503, 'shutting_down', 'controller shutting down');
     const token = bearerToken(req, url);
     if (typeof token !== 'string') return fail(token.status, token.code, token.reason);
-    const auth = await checkToken(token, this.authenticate);
+    const auth = await checkToken(token, this.authenticate, remoteAddress ? { remoteAddress } : {});
     if (!auth.ok && auth.cause !== undefined) {
       this.log.error({ err: auth.cause }, 'agent authentication errored');
       return fail(auth.status, auth.code, auth.reason);
