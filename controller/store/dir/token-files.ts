@@ -36,14 +36,18 @@ export class TokenFiles {
     if (!SAFE_NAME.test(namespace) || !SAFE_NAME.test(secretName)) throw new Error(`invalid token file name ${namespace}/${secretName}`);
     const json = this.dir.path('tokens', namespace, `${secretName}.json`);
     const plain = this.dir.path('tokens', namespace, `${secretName}.token`);
-    const owner = await this.ownerOf(json);
-    if (owner !== undefined && owner !== token.metadata.uid && this.isLive(owner)) {
-      throw new Error(`token file ${namespace}/${secretName} belongs to another AgentToken (uid ${owner}); choose another spec.secretName`);
-    }
-    await Promise.all([
-      this.dir.run(json, () => this.dir.writeFile(json, `${JSON.stringify({ token: jwt, url: agentUrl }, null, 2)}\n`)),
-      this.dir.run(plain, () => this.dir.writeFile(plain, jwt)),
-    ]);
+    // One queue per secret name (the .json's): the ownership check and the writes, or a removal's
+    // check and deletes, never interleave.
+    await this.dir.run(json, async () => {
+      const owner = await this.ownerOf(json);
+      if (owner !== undefined && owner !== token.metadata.uid && this.isLive(owner)) {
+        throw new Error(`token file ${namespace}/${secretName} belongs to another AgentToken (uid ${owner}); choose another spec.secretName`);
+      }
+      await Promise.all([
+        this.dir.writeFile(json, `${JSON.stringify({ token: jwt, url: agentUrl }, null, 2)}\n`),
+        this.dir.writeFile(plain, jwt),
+      ]);
+    });
     const key = keyOf(token.metadata);
     const names = this.written.get(key) ?? new Set<string>();
     names.add(secretName);
@@ -62,12 +66,12 @@ export class TokenFiles {
     if (token) names.add(agentTokenSecretName(token));
     for (const name of names) {
       if (!SAFE_NAME.test(name)) continue;
-      const owner = await this.ownerOf(this.dir.path('tokens', namespace, `${name}.json`));
-      if (owner !== undefined && (token ? owner !== token.metadata.uid : this.isLive(owner))) continue;
-      for (const ext of ['json', 'token']) {
-        const path = this.dir.path('tokens', namespace, `${name}.${ext}`);
-        await this.dir.run(path, () => fsp.rm(path, { force: true })).catch(() => undefined);
-      }
+      const json = this.dir.path('tokens', namespace, `${name}.json`);
+      await this.dir.run(json, async () => {
+        const owner = await this.ownerOf(json);
+        if (owner !== undefined && (token ? owner !== token.metadata.uid : this.isLive(owner))) return;
+        await Promise.all([json, this.dir.path('tokens', namespace, `${name}.token`)].map((path) => fsp.rm(path, { force: true })));
+      }).catch(() => undefined);
     }
   }
 }
