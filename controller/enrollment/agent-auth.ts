@@ -73,6 +73,14 @@ export class AgentAuthenticator {
       ...rest,
       enrollment: { joinIssuedAt: status.issuedAt, enrolledAt, credentialID, ...(ctx.remoteAddress ? { remoteAddress: ctx.remoteAddress } : {}) },
     });
+    // Fail closed: an apiserver whose AgentToken CRD predates status.enrollment prunes it silently,
+    // and a burn that was not stored would leave the join token reusable.
+    if (this.opts.store.tokenByUid(token.metadata.uid)?.status?.enrollment?.credentialID !== credentialID) {
+      const reason = 'enrollment could not be recorded (the AgentToken CRD lacks status.enrollment: apply the CRDs of this Berth version)';
+      this.opts.logger.error({ token: key }, reason);
+      this.opts.store.recordEvent('AgentToken', key, { type: 'Warning', reason: 'EnrollmentNotRecorded', message: reason });
+      return { ok: false, code: 'enrollment_unsaved', reason };
+    }
     const from = ctx.remoteAddress ?? 'an unknown address';
     this.opts.store.recordEvent('AgentToken', key, { type: 'Normal', reason: 'Enrolled', message: `agent of ${auth.hostKey} enrolled from ${from}; its join token is burned` });
     this.opts.logger.info({ token: key, host: auth.hostKey, remoteAddress: ctx.remoteAddress, credentialID }, 'agent enrolled: join token burned, credential issued');
