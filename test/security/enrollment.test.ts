@@ -41,7 +41,10 @@ async function freePort(): Promise<number> {
 
 const port = await freePort();
 const store = new DirectoryStore({ paths: [root], stateDir, logger: pino({ level: 'silent' }), debounceMs: 20 });
-const controller = new Controller({ store, logger: pino({ level: 'silent' }), version: 'test', listen: { host: '127.0.0.1', port }, webRoot: false });
+/** Every log line of the controller and the agents, at debug: no join token or credential may appear. */
+const logLines: string[] = [];
+const debugLog = () => pino({ level: 'debug' }, { write: (line: string) => { logLines.push(line); } });
+const controller = new Controller({ store, logger: debugLog(), version: 'test', listen: { host: '127.0.0.1', port }, webRoot: false });
 const base = `http://127.0.0.1:${port}`;
 
 /** A handshake with TOKEN from LOCAL_ADDRESS; the HTTP status and body (101 when upgraded). */
@@ -58,7 +61,7 @@ function handshakeFrom(token: string, localAddress: string): Promise<{ status: n
 function startAgent(): { stop: () => Promise<number> } {
   let release!: () => void;
   const stopped = new Promise<void>((r) => { release = r; });
-  const exit = runAgent(['--url', base, '--token-file', join(machine, 'box.token'), '--stop-timeout', '2'], { until: stopped, log: pino({ level: 'silent' }), env: {} });
+  const exit = runAgent(['--url', base, '--token-file', join(machine, 'box.token'), '--stop-timeout', '2'], { until: stopped, log: debugLog(), env: {} });
   return { stop: () => { release(); return exit; } };
 }
 
@@ -123,6 +126,16 @@ test('an expired join token is refused with a message saying so', async () => {
   const answer = await handshakeFrom(minted.jwt, '127.0.0.1');
   assert.is(answer.status, 401);
   assert.match(answer.body, /join token expired/);
+});
+
+test('neither the join token nor the credential appears in any log line (debug level)', () => {
+  const secrets = [readFileSync(join(machine, 'box.token'), 'utf8').trim(), readFileSync(join(machine, 'box.credential'), 'utf8').trim()];
+  assert.ok(logLines.length > 20, 'the logs were captured');
+  assert.ok(logLines.some((l) => /enrolled/.test(l)), 'enrollment is logged');
+  for (const secret of secrets) {
+    const signature = secret.split('.')[2]!;
+    assert.not.ok(logLines.some((l) => l.includes(signature)), 'a token signature in the logs');
+  }
 });
 
 test.run();
