@@ -36,6 +36,9 @@ test('the credential connects unless the token file holds a newer join token', (
   assert.is(connectToken(credential, () => jwt({ use: 'join', iat: 100 })), credential, 'the burned join token');
   const fresh = jwt({ use: 'join', iat: 300 });
   assert.is(connectToken(credential, () => fresh), fresh, 'a rotation gave the machine a new join token');
+  const plain = jwt({ iat: 400 });
+  assert.is(connectToken(credential, () => plain), plain, 'no longer a bootstrap token: its newer ordinary token');
+  assert.is(connectToken(credential, () => jwt({ iat: 150 })), credential, 'an older ordinary token');
   assert.is(connectToken(credential, () => { throw new Error('gone'); }), credential, 'the token file may be removed after enrolling');
 });
 

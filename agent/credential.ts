@@ -38,8 +38,9 @@ export async function storeCredential(path: string, credential: string): Promise
 }
 
 /**
- * Which token to connect with: the stored credential, unless the token file now holds a join token
- * minted after it (the AgentToken was rotated and the machine given its new join token: enroll again).
+ * Which token to connect with: the stored credential, unless the token file now holds a token
+ * minted after it — the AgentToken was rotated and the machine given its new join token (enroll
+ * again), or it stopped being a bootstrap token and its ordinary token took over.
  */
 export function connectToken(credential: string | undefined, token: () => string): string {
   if (credential === undefined) return token();
@@ -47,7 +48,7 @@ export function connectToken(credential: string | undefined, token: () => string
   try { fresh = token(); } catch { return credential; }
   try {
     const [c, t] = [readTokenClaims(credential), readTokenClaims(fresh)];
-    if (t.use === 'join' && (t.iat ?? 0) > (c.iat ?? 0)) return fresh;
+    if ((t.iat ?? 0) > (c.iat ?? 0)) return fresh;
   } catch { /* an unreadable token file: keep the credential */ }
   return credential;
 }
