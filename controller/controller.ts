@@ -156,7 +156,7 @@ export class Controller {
     const loops = this.createLoops(store, hub);
     this.unsubscribe = store.subscribe((change) => this.onStoreChange(store, change));
     this.started = true;
-    logger.info({ url: this.url, agentUrl: this.agentUrl }, 'controller started');
+    logger.info({ url: this.url, agentUrl: this.agentUrl, ...(this.agentServerUrl ? { agentListener: this.agentServerUrl } : {}) }, 'controller started');
     const lead = () => { for (const l of loops) l.lead(); };
     if (!this.opts.leadership) { lead(); return; }
     logger.info('waiting to become the leader');
