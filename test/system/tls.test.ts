@@ -77,6 +77,8 @@ test('an agent in another network namespace connects over wss with the generated
     await controller(s, ['--tls', 'auto', '--agent-listen', '127.0.0.1:0', '--agent-url', `wss://${hostAddr}:${port}`]);
     assert.match(s.url, /^https:\/\/127\.0\.0\.1:/, 'the page is HTTPS too');
     proxy.target = agentListener(s.out);
+    const onlyAgents = await httpsGet(`https://127.0.0.1:${proxy.target.port}/api/v1/hosts`, readFileSync(join(s.env.state, 'tls', 'ca.crt'), 'utf8'));
+    assert.is(onlyAgents.status, 404, 'the agent listener serves no page or API');
     const tokenFile = s.env.tokenFile('remote');
     await until('token and ca.crt files', () => existsSync(tokenFile) && existsSync(join(tokenFile, '..', 'ca.crt')), 15_000);
     s.ca = readFileSync(join(tokenFile, '..', 'ca.crt'), 'utf8');
