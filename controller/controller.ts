@@ -279,7 +279,12 @@ export class Controller {
     this.listeners.push(agents);
     const router = new UpgradeRouter(agents.server);
     router.route(AGENT_CONNECT_PATH, hub.upgradeHandler);
-    this.agentServerUrl = await listenOn(agents, at);
+    try { this.agentServerUrl = await listenOn(agents, at); } catch (err) {
+      // Say which listener: the CLI's start error otherwise names --listen.
+      const e = err as NodeJS.ErrnoException;
+      const why = e.code === 'EADDRINUSE' ? 'the address is already in use' : e.code === 'EADDRNOTAVAIL' ? 'no such address on this machine' : e.message;
+      throw new Error(`--agent-listen ${at.host.includes(':') ? `[${at.host}]` : at.host}:${at.port}: ${why}`);
+    }
   }
 
   /** The two reconcilers, each in its loop (which gates on leadership, backs off, resyncs, measures). */
