@@ -168,7 +168,7 @@ test('a machine in the middle with another certificate is refused, before the to
   }
 });
 
-test('certificate rotation: replaced files are served to new connections; the connected agent stays connected', async () => {
+test('certificate rotation: replaced files are served to new connections; the connected agents stay connected', async () => {
   const s: Setup = { env: new BerthEnv(), out: new OutputBuffer(), url: '', ca: '', agents: [] };
   const dir = join(s.env.root, 'pki');
   mkdirSync(dir);
@@ -178,15 +178,21 @@ test('certificate rotation: replaced files are served to new connections; the co
   write('tls.crt', first.certPem); write('tls.key', first.keyPem); write('ca.crt', ca.certPem);
   try {
     manifests(s.env, 'rotate');
+    s.env.write('rotate2.yaml', s.env.hostYaml('rotate2', 'containers: []'));
     await controller(s, ['--tls-cert', join(dir, 'tls.crt'), '--tls-key', join(dir, 'tls.key'), '--tls-ca', join(dir, 'ca.crt')]);
     s.ca = ca.certPem;
     const tokenFile = s.env.tokenFile('rotate');
     await until('ca.crt beside the token', () => existsSync(join(tokenFile, '..', 'ca.crt')), 15_000);
     assert.is(readFileSync(join(tokenFile, '..', 'ca.crt'), 'utf8'), ca.certPem, '--tls-ca is what goes beside the token');
     s.agents.push(spawnBerth(['agent', '--url', s.url, '--token-file', tokenFile, '--ca-file', join(dir, 'ca.crt')], { output: s.out }).child);
-    const before = await waitReady(s, 'rotate');
-    const connectedAt = (before.status as { agent?: { connectedAt?: string } }).agent?.connectedAt;
-    assert.ok(connectedAt);
+    // The second agent finds the CA beside its token (--tls-ca put it there).
+    const token2 = s.env.tokenFile('rotate2');
+    await until('the second token', () => existsSync(token2), 15_000);
+    s.agents.push(spawnBerth(['agent', '--url', s.url, '--token-file', token2], { output: s.out }).child);
+    const connectedAtOf = (h: HostView) => (h.status as { agent?: { connectedAt?: string } }).agent?.connectedAt;
+    const connectedAt = connectedAtOf(await waitReady(s, 'rotate'));
+    const connectedAt2 = connectedAtOf(await waitReady(s, 'rotate2'));
+    assert.ok(connectedAt && connectedAt2);
     assert.is((await httpsGet(`${s.url}/healthz`, ca.certPem)).fingerprint, new X509Certificate(first.certPem).fingerprint256);
 
     const second = issueServerCert(ca, 'localhost', ['localhost', '127.0.0.1'], year());
@@ -196,8 +202,12 @@ test('certificate rotation: replaced files are served to new connections; the co
     await until('the new certificate served', async () => (await httpsGet(`${s.url}/healthz`, ca.certPem)).fingerprint === fp2 || undefined, 10_000);
     assert.match(s.out.text(Infinity), /TLS certificate reloaded/);
     await new Promise((r) => setTimeout(r, 1500));   // a few pings: a dropped connection would show
-    const after = await waitReady(s, 'rotate');
-    assert.is((after.status as { agent?: { connectedAt?: string } }).agent?.connectedAt, connectedAt, 'the agent did not reconnect');
+    assert.is(connectedAtOf(await waitReady(s, 'rotate')), connectedAt, 'the first agent did not reconnect');
+    assert.is(connectedAtOf(await waitReady(s, 'rotate2')), connectedAt2, 'nor the second');
+    // A new connection after the rotation verifies the new certificate through the same CA.
+    await stopProcess(s.agents.pop(), 'SIGTERM');
+    s.agents.push(spawnBerth(['agent', '--url', s.url, '--token-file', token2], { output: s.out }).child);
+    await until('rotate2 reconnected', async () => { const h = await hostView(s, 'rotate2'); return h && connectedAtOf(h) !== connectedAt2 && condition(h, 'AgentConnected')?.status === 'True' || undefined; }, 30_000);
     assert.not.match(s.out.text(Infinity), /connection to the controller lost/);
   } finally {
     await cleanup(s);
