@@ -44,7 +44,7 @@ test('a write over a live token\'s file is refused; a deletion removes only its 
   const root = mkdtempSync(join(tmpdir(), 'berth-token-files-'));
   try {
     const live = new Set(['ua', 'ub']);
-    const files = new TokenFiles(new StateDir(root), pino({ level: 'silent' }), (uid) => live.has(uid));
+    const files = new TokenFiles(new StateDir(root), pino({ level: 'silent' }), undefined, (uid) => live.has(uid));
     const a = tok('a', 'ua', '2026-01-01T00:00:00Z', 'shared');
     const b = tok('b', 'ub', '2026-01-02T00:00:00Z', 'shared');
     await files.write(a, 'shared', jwtFor('ua'), 'ws://x');

@@ -1,6 +1,8 @@
 // Minted agent tokens in directory mode, where a Secret would be in Kubernetes mode:
 //   tokens/<ns>/<secretName>.json    {"token": "<jwt>", "url": "<agent url>"} (the Secret's keys)
 //   tokens/<ns>/<secretName>.token   just the JWT, for `berth agent --token-file`
+//   tokens/<ns>/ca.crt               the CA of the controller's certificate (with TLS), which the
+//                                    agent finds beside its token file (as in a mounted Secret)
 // Files 0600, written atomically. The tokens of a deleted AgentToken are useless (revoked); their
 // files are removed, as Kubernetes garbage-collects the Secret.
 //
@@ -20,8 +22,8 @@ export class TokenFiles {
   /** AgentToken key → the secret names written for it in this run. */
   private readonly written = new Map<ResourceKey, Set<string>>();
 
-  /** `isLive(uid)`: whether an AgentToken with this uid exists (its files must not be overwritten). */
-  constructor(private readonly dir: StateDir, private readonly log: Logger, private readonly isLive: (uid: string) => boolean = () => false) {}
+  /** `agentCa`: the CA written beside the tokens (TLS); `isLive(uid)`: whether an AgentToken with this uid exists (its files must not be overwritten). */
+  constructor(private readonly dir: StateDir, private readonly log: Logger, private readonly agentCa?: string, private readonly isLive: (uid: string) => boolean = () => false) {}
 
   /** The jti of the token in an existing `.json` file; undefined when there is none or it cannot be read. */
   private async ownerOf(json: string): Promise<string | undefined> {
@@ -38,16 +40,20 @@ export class TokenFiles {
     const plain = this.dir.path('tokens', namespace, `${secretName}.token`);
     // One queue per secret name (the .json's): the ownership check and the writes, or a removal's
     // check and deletes, never interleave.
-    await this.dir.run(json, async () => {
-      const owner = await this.ownerOf(json);
-      if (owner !== undefined && owner !== token.metadata.uid && this.isLive(owner)) {
-        throw new Error(`token file ${namespace}/${secretName} belongs to another AgentToken (uid ${owner}); choose another spec.secretName`);
-      }
-      await Promise.all([
-        this.dir.writeFile(json, `${JSON.stringify({ token: jwt, url: agentUrl }, null, 2)}\n`),
-        this.dir.writeFile(plain, jwt),
-      ]);
-    });
+    await Promise.all([
+      this.dir.run(json, async () => {
+        const owner = await this.ownerOf(json);
+        if (owner !== undefined && owner !== token.metadata.uid && this.isLive(owner)) {
+          throw new Error(`token file ${namespace}/${secretName} belongs to another AgentToken (uid ${owner}); choose another spec.secretName`);
+        }
+        await Promise.all([
+          this.dir.writeFile(json, `${JSON.stringify({ token: jwt, url: agentUrl, ...(this.agentCa ? { 'ca.crt': this.agentCa } : {}) }, null, 2)}\n`),
+          this.dir.writeFile(plain, jwt),
+        ]);
+      }),
+      // One CA for every token of the namespace; no secretName can collide with it (those end in .token/.json).
+      ...(this.agentCa ? [this.dir.run(this.dir.path('tokens', namespace, 'ca.crt'), () => this.dir.writeFile(this.dir.path('tokens', namespace, 'ca.crt'), this.agentCa!))] : []),
+    ]);
     const key = keyOf(token.metadata);
     const names = this.written.get(key) ?? new Set<string>();
     names.add(secretName);
