@@ -10,6 +10,9 @@ import { AgentClient, connectUrl } from '../agent/client.js';
 import { DockerLogStreams } from '../agent/docker-logs.js';
 import { DockerExecs } from '../agent/exec.js';
 import { DockerRuntime } from '../agent/docker-runtime.js';
+import { DockerStats } from '../agent/docker-stats.js';
+import { StatsReporter } from '../agent/stats-reporter.js';
+import { DEFAULT_STATS_INTERVAL_S, MAX_STATS_INTERVAL_S, MIN_STATS_INTERVAL_S } from '../protocol/stats.js';
 import { readTokenClaims } from '../agent/token.js';
 import { packageRoot } from '../controller/package-root.js';
 import { UsageError } from './usage.js';
@@ -32,6 +35,9 @@ Options:
                        the machine's owner decides, not the ContainerHost's author; every exec
                        is still authorized by the controller and recorded as an Event);
                        env BERTH_ALLOW_EXEC=true
+  --stats-interval SECS  seconds between two resource samples (CPU, memory, network, block
+                       I/O, pids) of each running managed container (default 10, ${MIN_STATS_INTERVAL_S}..${MAX_STATS_INTERVAL_S};
+                       0 sends none); env BERTH_STATS_INTERVAL
   -h, --help           show this help
 
 The Docker Engine is the one DOCKER_HOST names (default unix:///var/run/docker.sock). Without it
@@ -61,7 +67,7 @@ export async function runAgent(argv: string[], opts: RunAgentOptions = {}): Prom
     args: argv, allowPositionals: true,
     options: {
       url: { type: 'string' }, 'token-file': { type: 'string' }, 'log-level': { type: 'string' },
-      'stop-timeout': { type: 'string' }, 'allow-exec': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      'stop-timeout': { type: 'string' }, 'allow-exec': { type: 'boolean' }, 'stats-interval': { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) { console.log(AGENT_HELP); return 0; }
@@ -88,6 +94,12 @@ export async function runAgent(argv: string[], opts: RunAgentOptions = {}): Prom
   const stopTimeoutS = values['stop-timeout'] === undefined ? 30 : Number(values['stop-timeout']);
   if (!Number.isFinite(stopTimeoutS) || stopTimeoutS < 0) throw new UsageError('--stop-timeout must be a number of seconds');
 
+  const statsRaw = values['stats-interval'] ?? env.BERTH_STATS_INTERVAL;
+  const statsInterval = statsRaw === undefined ? DEFAULT_STATS_INTERVAL_S : Number(statsRaw);
+  if (!Number.isInteger(statsInterval) || (statsInterval !== 0 && (statsInterval < MIN_STATS_INTERVAL_S || statsInterval > MAX_STATS_INTERVAL_S))) {
+    throw new UsageError(`--stats-interval must be a whole number of seconds from ${MIN_STATS_INTERVAL_S} to ${MAX_STATS_INTERVAL_S}, or 0 for no stats (got "${statsRaw}")`);
+  }
+
   const level = values['log-level'] ?? env.BERTH_LOG_LEVEL ?? 'info';
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(level)) throw new UsageError(`unknown log level "${level}"`);
   // The token never reaches a log line: it only goes into the Authorization header.
@@ -99,6 +111,7 @@ export async function runAgent(argv: string[], opts: RunAgentOptions = {}): Prom
     url, log, runtime, logs: new DockerLogStreams({ hostKey, log }),
     ...(allowExec ? { execs: new DockerExecs({ hostKey, log }) } : {}),
     ...(opts.backoff ? { backoff: opts.backoff } : {}),
+    ...(statsInterval > 0 ? { stats: new StatsReporter(new DockerStats({ hostKey, log }), statsInterval, log) } : {}),
     token: () => {
       const token = readToken();
       const sub = readTokenClaims(token).sub;
@@ -108,7 +121,7 @@ export async function runAgent(argv: string[], opts: RunAgentOptions = {}): Prom
     agent: { version: agentVersion(), hostname: hostname(), os: platform(), arch: arch() },
   });
 
-  log.info({ url: connectUrl(url), allowExec, dockerHost: env.DOCKER_HOST ?? 'unix:///var/run/docker.sock' }, 'berth agent starting');
+  log.info({ url: connectUrl(url), allowExec, statsInterval, dockerHost: env.DOCKER_HOST ?? 'unix:///var/run/docker.sock' }, 'berth agent starting');
   client.start();
 
   const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
