@@ -117,6 +117,19 @@ export class StatsHistory {
     return page;
   }
 
+  /** Every container's latest sample, with its newest rates (the --container-metrics gauges read these at scrape time). */
+  *latestSamples(): Generator<{ hostKey: string; stats: ContainerStats; netRxBytesPerSec: number | null; netTxBytesPerSec: number | null }> {
+    for (const [hostKey, h] of this.hosts) {
+      for (let i = 0; i < h.names.length; i++) {
+        const stats = this.latest(h, i);
+        if (!stats || h.latest[i * LATEST + L_SLOT]! < h.head) continue;   // missed the newest slot: stale
+        const pos = h.head % this.capacity;
+        const rate = (f: number) => decode(h.data[(i * FIELDS + f) * this.capacity + pos]!, UNITS[f]);
+        yield { hostKey, stats, netRxBytesPerSec: rate(RX), netTxBytesPerSec: rate(TX) };
+      }
+    }
+  }
+
   /** The host's history is dropped (the ContainerHost was deleted). */
   forget(hostKey: string): void { this.hosts.delete(hostKey); }
 
