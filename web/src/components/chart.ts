@@ -55,9 +55,9 @@ export class BerthChart extends LitElement {
       ${limitY !== undefined ? svg`<line class="limit" x1="0" x2=${w} y1=${limitY} y2=${limitY}></line>` : nothing}
       <path class="line" d=${linePath(this.values, top, w, h)}></path>`;
     if (this.compact) {
-      return html`<svg viewBox="0 0 ${w} ${h}" preserveAspectRatio="none" role="img" aria-label=${words} data-latest=${s.latest ?? ''}>${plot}</svg>`;
+      return html`<svg viewBox="0 0 ${w} ${h}" preserveAspectRatio="none" role="img" aria-label=${words} data-latest=${s.latest ?? ''} data-points=${s.points}>${plot}</svg>`;
     }
-    return html`<figure data-latest=${s.latest ?? ''}>
+    return html`<figure data-latest=${s.latest ?? ''} data-points=${s.points}>
       <figcaption><span>${this.label}</span><span class="value">${this.format(s.latest)}</span>${s.points ? html`<span class="muted">min ${this.format(s.min)} · max ${this.format(s.max)}${this.limit ? html` · limit ${this.format(this.limit)}` : nothing}</span>` : nothing}</figcaption>
       <svg viewBox="0 0 ${w} ${h}" preserveAspectRatio="none" role="img" aria-label=${words}>${plot}</svg>
     </figure>`;
