@@ -41,7 +41,7 @@ export function cpuPercentOfLimit(s: Pick<ContainerStats, 'cpuPercent' | 'cpuLim
 /**
  * One container's history, oldest first, one point per sampling slot (null: no sample in that slot).
  * `t` are Unix milliseconds of the slots; the arrays are all as long as `t`. Stored values are
- * rounded to 16-bit logarithmic codes (at most 0.05 % off); `latest` is exact.
+ * rounded to 12-bit logarithmic codes (at most 0.45 % off); `latest` is exact.
  */
 export interface ContainerStatsSeries {
   name: string;

@@ -8,7 +8,7 @@ const c = (name: string, over: Partial<ContainerStats> = {}): ContainerStats => 
   name, cpuPercent: 10, memoryBytes: 100 * 1024 * 1024, netRxBytes: 0, netTxBytes: 0, blockReadBytes: 0, blockWriteBytes: 0, pids: 3, ...over,
 });
 const frame = (...containers: ContainerStats[]): StatsFrame => ({ type: 'stats', intervalSeconds: 10, containers });
-const near = (a: number | null | undefined, b: number, rel = 0.001) => { assert.ok(a !== null && a !== undefined && Math.abs(a - b) <= Math.abs(b) * rel + 1e-6, `${a} ≉ ${b}`); };
+const near = (a: number | null | undefined, b: number, rel = 0.005) => { assert.ok(a !== null && a !== undefined && Math.abs(a - b) <= Math.abs(b) * rel + 1e-6, `${a} ≉ ${b}`); };
 const T0 = 1_700_000_000_000;
 
 test('samples land in consecutive slots despite jitter; rates from the counters; totals per slot', () => {
@@ -47,7 +47,7 @@ test('?container= and ?since= narrow the answer; an unknown host is empty', () =
   const q = h.query('ns/a', { container: 'db', sinceMs: T0 + 25_000 });
   assert.equal(q.t, [T0 + 30_000, T0 + 40_000]);
   assert.equal(q.containers.map((s) => s.name), ['db']);
-  near(q.totals.memoryBytes[0], 2 * 100 * 1024 * 1024, 0.001);
+  near(q.totals.memoryBytes[0], 2 * 100 * 1024 * 1024);
   assert.equal(h.query('ns/none').t, []);
 });
 
@@ -63,10 +63,10 @@ test('two samples in one slot keep the later; a clock going back never rewrites 
   near(q.containers[0]!.cpuPercent[1], 4);
 });
 
-test('memory: 8 bytes per container and slot in the ring, plus the latest sample', () => {
+test('memory: 6 bytes per container and slot in the ring, plus the latest sample', () => {
   const h = new StatsHistory({ resolutionSeconds: 10, windowSeconds: 3600 });
   h.record('ns/a', frame(...Array.from({ length: 10 }, (_, i) => c(`c${i}`))), T0);
-  assert.is(h.bytes, 10 * 360 * 8 + 10 * 11 * 8);
+  assert.is(h.bytes, 10 * 360 * 6 + 10 * 11 * 8);
   h.forget('ns/a');
   assert.is(h.bytes, 0);
 });

@@ -1,14 +1,14 @@
 // The controller's compact per-container resource history: for each host, a ring of time slots
 // (default 360 slots of 10 s = 1 h) held in one Uint16Array per host — 4 values per container and
-// slot (CPU %, memory working set, network rx/tx bytes/s) as 16-bit log codes (log16.ts) — plus
-// the exact latest sample of each container in a Float64Array. At 5,000 hosts x 10 containers that
-// is 5,000 x 10 x 360 x 8 B = 137 MiB (bench/scale.ts --stats measures the process's RSS).
+// slot (CPU %, memory working set, network rx/tx bytes/s) as 12-bit log codes packed into 3 words
+// (log12.ts) — plus the exact latest sample of each container in a Float64Array. At 5,000 hosts x
+// 10 containers that is 5,000 x 10 x 360 x 6 B = 103 MiB (bench/stats-history.ts measures the RSS).
 // Pure apart from the clock the caller passes in. Slots are anchored at the host's first sample
 // and a sample goes to the nearest slot, so the agent's timer jitter never leaves holes; two samples
 // in one slot (an agent sampling faster than the resolution) keep the later one.
 import type { StatsFrame } from '../../protocol/frames.js';
 import type { ContainerStats, ContainerStatsSeries, HostStatsView, PageStats } from '../../protocol/stats.js';
-import { MISSING, decode, encode } from './log16.js';
+import { MISSING, decode, encode, pack4, unpack } from './log12.js';
 
 export interface StatsHistoryOptions {
   /** Seconds per slot (default 10). */
@@ -17,8 +17,8 @@ export interface StatsHistoryOptions {
   windowSeconds?: number;
 }
 
-// The ring's values per container and slot, and their log16 units.
-const CPU = 0, MEM = 1, RX = 2, TX = 3, FIELDS = 4;
+// The ring's values per container and slot, and their log12 units.
+const CPU = 0, MEM = 1, RX = 2, TX = 3, WORDS = 3;
 const UNITS = [0.001, 1, 1, 1];
 // The latest sample per container (exact).
 const L_TIME = 0, L_SLOT = 1, L_CPU = 2, L_CPU_LIMIT = 3, L_MEM = 4, L_MEM_LIMIT = 5, L_RX = 6, L_TX = 7, L_BR = 8, L_BW = 9, L_PIDS = 10, LATEST = 11;
@@ -37,12 +37,12 @@ class HostSeries {
   /** Keep only the containers in KEEP (their order), adding the new ones: one copy per change. */
   reshape(keep: string[]): void {
     const cap = this.capacity;
-    const data = new Uint16Array(keep.length * FIELDS * cap).fill(MISSING);
+    const data = new Uint16Array(keep.length * WORDS * cap).fill(0xffff);   // all four codes MISSING
     const latest = new Float64Array(keep.length * LATEST).fill(Number.NaN);
     keep.forEach((name, i) => {
       const old = this.index.get(name);
       if (old === undefined) return;
-      data.set(this.data.subarray(old * FIELDS * cap, (old + 1) * FIELDS * cap), i * FIELDS * cap);
+      data.set(this.data.subarray(old * WORDS * cap, (old + 1) * WORDS * cap), i * WORDS * cap);
       latest.set(this.latest.subarray(old * LATEST, (old + 1) * LATEST), i * LATEST);
     });
     this.names = keep;
@@ -53,7 +53,7 @@ class HostSeries {
 
   clearSlot(slot: number): void {
     const pos = slot % this.capacity;
-    for (let i = 0; i < this.names.length; i++) for (let f = 0; f < FIELDS; f++) this.data[(i * FIELDS + f) * this.capacity + pos] = MISSING;
+    for (let i = 0; i < this.names.length; i++) this.data.fill(0xffff, (i * this.capacity + pos) * WORDS, (i * this.capacity + pos + 1) * WORDS);
   }
 }
 
@@ -104,13 +104,12 @@ export class StatsHistory {
       const rate = (cur: number, prev: number) => (dt > 0 && cur >= prev ? (cur - prev) / dt : null);   // NaN prev (first sample): null
       const rx = Number.isNaN(prevTime) ? null : rate(c.netRxBytes, h.latest[l + L_RX]!);
       const tx = Number.isNaN(prevTime) ? null : rate(c.netTxBytes, h.latest[l + L_TX]!);
-      const at = (f: number) => (i * FIELDS + f) * this.capacity + pos;
-      h.data[at(CPU)] = encode(c.cpuPercent, UNITS[CPU]);
-      h.data[at(MEM)] = encode(c.memoryBytes, UNITS[MEM]);
-      h.data[at(RX)] = rx === null ? MISSING : encode(rx, UNITS[RX]);
-      h.data[at(TX)] = tx === null ? MISSING : encode(tx, UNITS[TX]);
-      h.latest.set([now, slot, c.cpuPercent, c.cpuLimitCores ?? Number.NaN, c.memoryBytes, c.memoryLimitBytes ?? Number.NaN,
-        c.netRxBytes, c.netTxBytes, c.blockReadBytes, c.blockWriteBytes, c.pids], l);
+      pack4(h.data, (i * this.capacity + pos) * WORDS, encode(c.cpuPercent, UNITS[CPU]), encode(c.memoryBytes, UNITS[MEM]),
+        rx === null ? MISSING : encode(rx, UNITS[RX]), tx === null ? MISSING : encode(tx, UNITS[TX]));
+      const L = h.latest;   // field by field: no temporary array per sample
+      L[l + L_TIME] = now; L[l + L_SLOT] = slot; L[l + L_CPU] = c.cpuPercent; L[l + L_CPU_LIMIT] = c.cpuLimitCores ?? Number.NaN;
+      L[l + L_MEM] = c.memoryBytes; L[l + L_MEM_LIMIT] = c.memoryLimitBytes ?? Number.NaN; L[l + L_RX] = c.netRxBytes; L[l + L_TX] = c.netTxBytes;
+      L[l + L_BR] = c.blockReadBytes; L[l + L_BW] = c.blockWriteBytes; L[l + L_PIDS] = c.pids;
       page.containers.push({ name: c.name, cpuPercent: c.cpuPercent, memoryBytes: c.memoryBytes,
         ...(c.memoryLimitBytes !== undefined ? { memoryLimitBytes: c.memoryLimitBytes } : {}), netRxBytesPerSec: rx, netTxBytesPerSec: tx });
     }
@@ -124,7 +123,7 @@ export class StatsHistory {
         const stats = this.latest(h, i);
         if (!stats || h.latest[i * LATEST + L_SLOT]! < h.head) continue;   // missed the newest slot: stale
         const pos = h.head % this.capacity;
-        const rate = (f: number) => decode(h.data[(i * FIELDS + f) * this.capacity + pos]!, UNITS[f]);
+        const rate = (f: number) => decode(unpack(h.data, (i * this.capacity + pos) * WORDS, f), UNITS[f]);
         yield { hostKey, stats, netRxBytesPerSec: rate(RX), netTxBytesPerSec: rate(TX) };
       }
     }
@@ -142,7 +141,7 @@ export class StatsHistory {
     if (opts.sinceMs !== undefined) first = Math.max(first, Math.ceil((opts.sinceMs - h.anchor) / this.resolutionMs));
     const slots: number[] = [];
     for (let s = first; s <= h.head; s++) slots.push(s);
-    const column = (i: number, f: number) => slots.map((s) => decode(h.data[(i * FIELDS + f) * this.capacity + (s % this.capacity)]!, UNITS[f]));
+    const column = (i: number, f: number) => slots.map((s) => decode(unpack(h.data, (i * this.capacity + (s % this.capacity)) * WORDS, f), UNITS[f]));
     const containers: ContainerStatsSeries[] = [];
     const all: ContainerStatsSeries[] = [];
     h.names.forEach((name, i) => {
