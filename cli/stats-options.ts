@@ -10,7 +10,7 @@ export const STATS_HELP = `  --stats-history SECS  how much container resource h
                        one history point per this many seconds (default 10; agents sample
                        every 10 s unless their --stats-interval says otherwise)
   --container-metrics  export per-container gauges on /metrics (berth_container_*; six series
-                       per container: mind the cardinality of large fleets, docs/metrics.md)`;
+                       per container: mind the cardinality of large fleets, docs/stats.md)`;
 
 export interface StatsFlags { resolutionSeconds: number; windowSeconds: number; containerMetrics: boolean }
 

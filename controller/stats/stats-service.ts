@@ -15,7 +15,7 @@ export interface StatsServiceOptions extends StatsHistoryOptions {
   /** Where new samples go for the page (the page feed). */
   onSample?: (sample: PageStats) => void;
   registry: Registry;
-  /** Per-container gauges (docs/metrics.md: one series per host × container × gauge). */
+  /** Per-container gauges (docs/stats.md: one series per host × container × gauge). */
   containerMetrics?: boolean;
   logger?: Logger;
   now?: () => number;
