@@ -66,7 +66,7 @@ export class BerthHostDetail extends LitElement {
       <table aria-labelledby="containers-h">
         <thead><tr>
           <th scope="col">Container</th><th scope="col">Desired</th><th scope="col">Actual</th><th scope="col">Health</th>
-          <th scope="col">Restarts</th><th scope="col">CPU · memory</th><th scope="col">Image</th><th scope="col">Last message</th>
+          <th scope="col">Restarts</th><th scope="col">Image</th><th scope="col">Last message</th><th scope="col">CPU · memory</th>
         </tr></thead>
         <tbody>${names.map((n) => this.row(n, decls.find((d) => d.name === n), statuses.get(n)))}</tbody>
       </table>`}`;
@@ -90,9 +90,9 @@ export class BerthHostDetail extends LitElement {
       <td data-label="Actual" class="actual"><span class="badge ${stateClass(d, s)}">${s?.state ?? 'not reported'}</span>${s?.exitCode !== undefined && s.state !== 'Running' ? html` <span class="muted">exit ${s.exitCode}</span>` : nothing}</td>
       <td data-label="Health">${s?.health && s.health !== 'none' ? html`<span class="badge ${s.health === 'healthy' ? 'ok' : s.health === 'unhealthy' ? 'bad' : 'warn'}">${s.health}</span>` : html`<span class="muted">—</span>`}</td>
       <td data-label="Restarts">${s?.restartCount ?? 0}</td>
-      <td data-label="CPU · memory">${this.usage(name)}</td>
       <td data-label="Image"><div><div class="mono">${s?.image ?? d?.image ?? '—'}</div><div class="mono muted" title=${s?.imageID ?? ''}>${shortId(s?.imageID)}</div></div></td>
       <td data-label="Last message" class="message">${s?.message ?? html`<span class="muted">—</span>`}</td>
+      <td data-label="CPU · memory">${this.usage(name)}</td>
     </tr>`;
   }
 }
