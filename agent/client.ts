@@ -307,6 +307,12 @@ export class AgentClient extends EventEmitter {
       case 'logsCancel': return this.logs.cancel(frame);
       case 'error':
         // Never answered: two peers replying to each other's errors would loop.
+        if (frame.code === 'unknown_type' && frame.message.includes('"stats"') && this.opts.stats) {
+          // A controller older than stats (agents upgraded first): stop sending them on this connection.
+          this.opts.stats.stop();
+          this.log.info('the controller does not take stats frames (an older version); not sending them until the next connection');
+          return;
+        }
         this.log.warn({ id: frame.id, code: frame.code, message: frame.message }, 'the controller reported an error');
         return;
     }
