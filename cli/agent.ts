@@ -35,7 +35,8 @@ Options:
                        the machine's owner decides, not the ContainerHost's author; every exec
                        is still authorized by the controller and recorded as an Event);
                        env BERTH_ALLOW_EXEC=true
-  --stats-interval SECS  seconds between two resource samples (CPU, memory, network, block
+  --stats-interval SECS
+                       seconds between two resource samples (CPU, memory, network, block
                        I/O, pids) of each running managed container (default 10, ${MIN_STATS_INTERVAL_S}..${MAX_STATS_INTERVAL_S};
                        0 sends none); env BERTH_STATS_INTERVAL
   -h, --help           show this help

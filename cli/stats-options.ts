@@ -5,7 +5,8 @@ export const STATS_OPTIONS = {
   'stats-history': { type: 'string' }, 'stats-resolution': { type: 'string' }, 'container-metrics': { type: 'boolean' },
 } as const;
 
-export const STATS_HELP = `  --stats-history SECS  how much container resource history to keep in memory (default 3600)
+export const STATS_HELP = `  --stats-history SECS
+                       how much container resource history to keep in memory (default 3600)
   --stats-resolution SECS
                        one history point per this many seconds (default 10; agents sample
                        every 10 s unless their --stats-interval says otherwise)
