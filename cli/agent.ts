@@ -14,6 +14,7 @@ import { DockerStats } from '../agent/docker-stats.js';
 import { StatsReporter } from '../agent/stats-reporter.js';
 import { DEFAULT_STATS_INTERVAL_S, MAX_STATS_INTERVAL_S, MIN_STATS_INTERVAL_S } from '../protocol/stats.js';
 import { readTokenClaims } from '../agent/token.js';
+import { checkPlaintext, findCaFile, readCaFile } from '../agent/transport-security.js';
 import { packageRoot } from '../controller/package-root.js';
 import { UsageError } from './usage.js';
 
@@ -24,8 +25,15 @@ WebSocket, reports the containers Berth manages here, and creates, starts, stops
 the local Docker Engine as the controller asks. It reconnects forever, with backoff.
 
 Options:
-  --url URL            the controller's agent URL (wss://, ws://, https:// or http://);
-                       env BERTH_URL
+  --url URL            the controller's agent URL (wss:// or https://; ws:// and http:// only to
+                       this machine, or with --insecure-plaintext); env BERTH_URL
+  --ca-file FILE       the CA to verify the controller's certificate with (PEM); default: ca.crt
+                       beside the token file when there is one (the controller writes it there
+                       with --tls auto / --tls-ca), else the system's CAs. The certificate is
+                       always verified; env BERTH_CA_FILE
+  --insecure-plaintext allow ws:// to another machine: the token, secret values and every
+                       command travel in the clear (only on a network you trust completely);
+                       env BERTH_INSECURE_PLAINTEXT=true
   --token-file FILE    file holding the agent token (the AgentToken's Secret, key "token");
                        re-read on every reconnect, so a rotated token is picked up;
                        env BERTH_TOKEN_FILE, or the token itself in env BERTH_TOKEN
@@ -68,7 +76,8 @@ export async function runAgent(argv: string[], opts: RunAgentOptions = {}): Prom
     args: argv, allowPositionals: true,
     options: {
       url: { type: 'string' }, 'token-file': { type: 'string' }, 'log-level': { type: 'string' },
-      'stop-timeout': { type: 'string' }, 'allow-exec': { type: 'boolean' }, 'stats-interval': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'stop-timeout': { type: 'string' }, 'allow-exec': { type: 'boolean' }, 'ca-file': { type: 'string' }, 'insecure-plaintext': { type: 'boolean' },
+      'stats-interval': { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) { console.log(AGENT_HELP); return 0; }
@@ -76,7 +85,8 @@ export async function runAgent(argv: string[], opts: RunAgentOptions = {}): Prom
 
   const url = values.url ?? env.BERTH_URL;
   if (!url) throw new UsageError('the controller URL is missing: pass --url or set BERTH_URL');
-  try { connectUrl(url); } catch (err) { throw new UsageError((err as Error).message); }
+  const insecurePlaintext = values['insecure-plaintext'] === true || env.BERTH_INSECURE_PLAINTEXT === 'true';
+  try { checkPlaintext(connectUrl(url), insecurePlaintext); } catch (err) { throw new UsageError((err as Error).message); }
 
   const tokenFile = values['token-file'] ?? env.BERTH_TOKEN_FILE;
   const inlineToken = env.BERTH_TOKEN;
@@ -91,6 +101,11 @@ export async function runAgent(argv: string[], opts: RunAgentOptions = {}): Prom
   try { hostKey = readTokenClaims(readToken()).sub; } catch (err) {
     throw new UsageError(tokenFile && (err as NodeJS.ErrnoException).code ? `cannot read the token file ${tokenFile}: ${(err as Error).message}` : (err as Error).message);
   }
+
+  // The CA is read once: a controller CA is long-lived (a rotated server certificate keeps its CA).
+  const caFile = findCaFile(values['ca-file'] ?? env.BERTH_CA_FILE, tokenFile);
+  let ca: string | undefined;
+  if (caFile) { try { ca = readCaFile(caFile); } catch (err) { throw new UsageError((err as Error).message); } }
 
   const stopTimeoutS = values['stop-timeout'] === undefined ? 30 : Number(values['stop-timeout']);
   if (!Number.isFinite(stopTimeoutS) || stopTimeoutS < 0) throw new UsageError('--stop-timeout must be a number of seconds');
@@ -113,6 +128,8 @@ export async function runAgent(argv: string[], opts: RunAgentOptions = {}): Prom
     ...(allowExec ? { execs: new DockerExecs({ hostKey, log }) } : {}),
     ...(opts.backoff ? { backoff: opts.backoff } : {}),
     ...(statsInterval > 0 ? { stats: new StatsReporter(new DockerStats({ hostKey, log }), statsInterval, log) } : {}),
+    // rejectUnauthorized stays at its default (true): there is no flag that turns verification off.
+    ...(ca ? { wsOptions: { ca } } : {}),
     token: () => {
       const token = readToken();
       const sub = readTokenClaims(token).sub;
@@ -122,7 +139,7 @@ export async function runAgent(argv: string[], opts: RunAgentOptions = {}): Prom
     agent: { version: agentVersion(), hostname: hostname(), os: platform(), arch: arch() },
   });
 
-  log.info({ url: connectUrl(url), allowExec, statsInterval, dockerHost: env.DOCKER_HOST ?? 'unix:///var/run/docker.sock' }, 'berth agent starting');
+  log.info({ url: connectUrl(url), caFile: caFile ?? (url.startsWith('ws:') || url.startsWith('http:') ? undefined : 'system CAs'), allowExec, statsInterval, dockerHost: env.DOCKER_HOST ?? 'unix:///var/run/docker.sock' }, 'berth agent starting');
   client.start();
 
   const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
