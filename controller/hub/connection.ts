@@ -13,7 +13,7 @@ import type { AgentFacts, DockerFacts } from '../../protocol/container.js';
 import {
   CLOSE, MAX_FRAME_BYTES, PROTOCOL_VERSION,
   type AgentFrame, type ControllerFrame, type ErrorFrame, type ExecCreditFrame, type ExecEndFrame, type ExecOutputFrame, type HelloFrame, type LogEndFrame,
-  type LogFrame, type ObservedFrame, type ResultFrame, type WelcomeFrame,
+  type LogFrame, type ObservedFrame, type StatsFrame, type ResultFrame, type WelcomeFrame,
 } from '../../protocol/frames.js';
 import type { Authenticated } from './auth.js';
 import { PendingDispatches, type DispatchFrame } from './dispatches.js';
@@ -51,7 +51,7 @@ export interface ConnectionLimits {
 }
 
 /** The frames a ready connection passes on as they are (the hub turns them into notifications). */
-export type AgentReport = ObservedFrame | ResultFrame | LogFrame | LogEndFrame | ExecOutputFrame | ExecEndFrame | ExecCreditFrame | ErrorFrame;
+export type AgentReport = ObservedFrame | ResultFrame | LogFrame | LogEndFrame | ExecOutputFrame | ExecEndFrame | ExecCreditFrame | StatsFrame | ErrorFrame;
 
 /** What a connection needs from its hub. */
 export interface ConnectionHost {
@@ -318,6 +318,7 @@ export class AgentConnection {
       case 'execOutput':
       case 'execEnd':
       case 'execCredit':
+      case 'stats':
         return this.host.report(this, frame);
     }
   }
