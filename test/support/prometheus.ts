@@ -19,7 +19,7 @@ import { until } from './wait.js';
  * by a checkout whose bed has no `prometheus` component yet, from the component's own env function
  * (read-only: it prints paths). Missing binaries then fail with the command that builds them.
  */
-export function prometheusTool(name: 'BERTH_TEST_PROMETHEUS' | 'BERTH_TEST_PROMTOOL'): string {
+export function prometheusTool(name: 'BERTH_TEST_PROMETHEUS' | 'BERTH_TEST_PROMTOOL' | 'BERTH_TEST_PROMETHEUS_OPERATOR_CRDS'): string {
   let value = testbedEnv()[name];
   if (!value) {
     const out = execFileSync('bash', ['-c', 'set -euo pipefail; source test/env/lib.sh; source test/env/prometheus.sh; prometheus_env'], { cwd: repoRoot, encoding: 'utf8' });
