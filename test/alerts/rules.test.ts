@@ -80,4 +80,14 @@ test('for durations and thresholds come from values (the end-to-end test shorten
   assert.is(short[0]!.rules.find((r) => r.alert === 'BerthAgentDisconnected')?.for, '5s');
 });
 
+test('alertLabels reach every alert, beside its severity, and the result is still a valid rule file', async () => {
+  const labelled = await chartRuleGroups(helm, 'rel', 'default', ['prometheusRule.alertLabels.team=platform']);
+  for (const r of labelled.flatMap((g) => g.rules)) {
+    assert.is(r.labels?.team, 'platform', `${r.alert} carries team`);
+    assert.ok(r.labels?.severity, `${r.alert} keeps its severity`);
+  }
+  const r = await promtool(['check', 'rules', writeRuleFile(dir, labelled, 'labelled.yaml')]);
+  assert.is(r.code, 0, r.stdout + r.stderr);
+});
+
 test.run();
