@@ -60,4 +60,17 @@ test('the ServiceMonitor selects the headless metrics Service (every replica), n
   assert.is(sm.spec.endpoints[0]!.honorLabels, true, "a host's namespace label stays namespace");
 });
 
+test('with TLS in the controller the ServiceMonitor scrapes https, verifying the Secret CA by the Service name', async () => {
+  const { yaml, objects } = await helm.template('rel', ns, ['serviceMonitor.enabled=true', 'tls.secretName=berth-tls']);
+  const sm = find(objects, 'ServiceMonitor') as K8sObject & { spec: { endpoints: Array<{ scheme?: string; tlsConfig?: { serverName?: string; ca?: { secret?: { name: string; key: string } } } }> } };
+  assert.is(sm.spec.endpoints[0]!.scheme, 'https');
+  assert.is(sm.spec.endpoints[0]!.tlsConfig?.serverName, `rel-berth.${ns}.svc`);
+  assert.equal(sm.spec.endpoints[0]!.tlsConfig?.ca?.secret, { name: 'berth-tls', key: 'ca.crt' });
+  const only = yaml.split(/^---$/m).filter((doc) => /kind: ServiceMonitor/.test(doc)).join('\n---\n');
+  const r = await kubectl(['apply', '--dry-run=server', '-n', ns, '-f', '-'], { input: only });
+  assert.is(r.code, 0, r.stderr + r.stdout);
+  const plain = find((await helm.template('rel', ns, ['serviceMonitor.enabled=true'])).objects, 'ServiceMonitor') as typeof sm;
+  assert.is(plain.spec.endpoints[0]!.scheme, undefined, 'no TLS: plain http');
+});
+
 test.run();
