@@ -12,6 +12,9 @@ import { DockerExecs } from '../agent/exec.js';
 import { DockerRuntime } from '../agent/docker-runtime.js';
 import { readTokenClaims } from '../agent/token.js';
 import { packageRoot } from '../controller/package-root.js';
+import { CEILING_HELP, CEILING_OPTIONS } from '../agent/ceiling-config.js';
+import { describeCeiling } from '../agent/ceiling.js';
+import { agentCeilingFromCli, HOST_ROOT_HELP } from './agent-ceiling.js';
 import { UsageError } from './usage.js';
 
 export const AGENT_HELP = `Usage: berth agent --url URL --token-file FILE [options]
@@ -32,7 +35,10 @@ Options:
                        the machine's owner decides, not the ContainerHost's author; every exec
                        is still authorized by the controller and recorded as an Event);
                        env BERTH_ALLOW_EXEC=true
+${HOST_ROOT_HELP}
   -h, --help           show this help
+
+${CEILING_HELP}
 
 The Docker Engine is the one DOCKER_HOST names (default unix:///var/run/docker.sock). Without it
 the agent still connects and reports "Docker unavailable", and keeps retrying.
@@ -62,6 +68,7 @@ export async function runAgent(argv: string[], opts: RunAgentOptions = {}): Prom
     options: {
       url: { type: 'string' }, 'token-file': { type: 'string' }, 'log-level': { type: 'string' },
       'stop-timeout': { type: 'string' }, 'allow-exec': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      ...CEILING_OPTIONS, 'host-root': { type: 'string' },
     },
   });
   if (values.help) { console.log(AGENT_HELP); return 0; }
@@ -93,7 +100,9 @@ export async function runAgent(argv: string[], opts: RunAgentOptions = {}): Prom
   // The token never reaches a log line: it only goes into the Authorization header.
   const log = opts.log ?? pino({ level, base: { component: 'agent', host: hostKey } });
 
-  const runtime = new DockerRuntime({ hostKey, log });
+  // The machine owner's ceiling: default deny; the ContainerHost's policy can only narrow it.
+  const { ceiling, hostView } = agentCeilingFromCli(values, env);
+  const runtime = new DockerRuntime({ hostKey, log, ceiling, hostView });
   const allowExec = values['allow-exec'] === true || env.BERTH_ALLOW_EXEC === 'true';
   const client = new AgentClient({
     url, log, runtime, logs: new DockerLogStreams({ hostKey, log }),
@@ -108,7 +117,7 @@ export async function runAgent(argv: string[], opts: RunAgentOptions = {}): Prom
     agent: { version: agentVersion(), hostname: hostname(), os: platform(), arch: arch() },
   });
 
-  log.info({ url: connectUrl(url), allowExec, dockerHost: env.DOCKER_HOST ?? 'unix:///var/run/docker.sock' }, 'berth agent starting');
+  log.info({ url: connectUrl(url), allowExec, ceiling: describeCeiling(ceiling), hostView, dockerHost: env.DOCKER_HOST ?? 'unix:///var/run/docker.sock' }, 'berth agent starting');
   client.start();
 
   const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
