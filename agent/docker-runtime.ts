@@ -6,7 +6,8 @@ import { pino, type Logger } from 'pino';
 import { LABELS, type ContainerSpec, type DockerFacts, type DockerState, type HostPolicy, type NetworkSpec, type ObservedContainer } from '../protocol/container.js';
 import { policyViolations } from '../protocol/policy.js';
 import { ceilingViolations, type AgentCeiling } from './ceiling.js';
-import { checkHostPaths, ON_HOST, type HostView } from './host-paths.js';
+import { checkHostPaths, type HostView } from './host-paths.js';
+import { detectHostView } from './host-view.js';
 import { Backoff } from '../protocol/backoff.js';
 import { ignoring, orUndefinedOn404, statusOf, toRuntimeError, dockerMessage } from './docker-errors.js';
 import { watchEvents } from './docker-events.js';
@@ -38,7 +39,7 @@ export interface DockerRuntimeOptions {
    * policy applies (embedders and tests that own both sides).
    */
   ceiling?: AgentCeiling;
-  /** Where the host's filesystem is visible, for the host-path check (default: "/", on the host). */
+  /** Where the host's filesystem is visible, for the host-path check (default: detected, host-view.ts). */
   hostView?: HostView;
 }
 
@@ -51,6 +52,7 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly docker: Docker;
   private readonly log: Logger;
   private readonly opts: DockerRuntimeOptions;
+  private detectedView: Promise<HostView> | undefined;
 
   constructor(opts: DockerRuntimeOptions) {
     this.opts = opts;
@@ -99,7 +101,7 @@ export class DockerRuntime implements ContainerRuntime {
     const spec = await checkHostPaths(declared, [
       { roots: ctx.policy.allowedHostPaths, source: 'the host policy' },
       ...(ceiling ? [{ roots: ceiling.allowedHostPaths, source: "this agent's policy ceiling" }] : []),
-    ], this.opts.hostView ?? ON_HOST);
+    ], await this.hostView());
 
     const id: ManagedIdentity = { hostKey: this.hostKey, hostUid: ctx.hostUid };
     let step = `inspecting container ${spec.name}`;
@@ -253,6 +255,16 @@ export class DockerRuntime implements ContainerRuntime {
 
   private async observeById(id: string): Promise<ObservedContainer> {
     return observe(await this.docker.getContainer(id).inspect());
+  }
+
+  /** The configured host view, else the detected one (detected once, on the first host path). */
+  private hostView(): Promise<HostView> {
+    if (this.opts.hostView) return Promise.resolve(this.opts.hostView);
+    this.detectedView ??= detectHostView({
+      info: () => this.docker.info() as Promise<{ DockerRootDir?: string }>,
+      mountsOf: async (name) => (await orUndefinedOn404(() => this.docker.getContainer(name).inspect()))?.Mounts,
+    }).then((v) => { this.log.info({ hostView: v }, 'host filesystem view'); return v; }, (err: unknown) => { this.detectedView = undefined; throw toRuntimeError(err, 'finding out whether this agent sees the host filesystem'); });
+    return this.detectedView;
   }
 
   private async converge(info: Docker.ContainerInspectInfo, action: Exclude<RunStateAction, 'recreate'>): Promise<void> {

@@ -102,7 +102,7 @@ export async function runAgent(argv: string[], opts: RunAgentOptions = {}): Prom
 
   // The machine owner's ceiling: default deny; the ContainerHost's policy can only narrow it.
   const { ceiling, hostView } = agentCeilingFromCli(values, env);
-  const runtime = new DockerRuntime({ hostKey, log, ceiling, hostView });
+  const runtime = new DockerRuntime({ hostKey, log, ceiling, ...(hostView ? { hostView } : {}) });
   const allowExec = values['allow-exec'] === true || env.BERTH_ALLOW_EXEC === 'true';
   const client = new AgentClient({
     url, log, runtime, logs: new DockerLogStreams({ hostKey, log }),
@@ -117,7 +117,7 @@ export async function runAgent(argv: string[], opts: RunAgentOptions = {}): Prom
     agent: { version: agentVersion(), hostname: hostname(), os: platform(), arch: arch() },
   });
 
-  log.info({ url: connectUrl(url), allowExec, ceiling: describeCeiling(ceiling), hostView, dockerHost: env.DOCKER_HOST ?? 'unix:///var/run/docker.sock' }, 'berth agent starting');
+  log.info({ url: connectUrl(url), allowExec, ceiling: describeCeiling(ceiling), hostRoot: hostView ? (hostView.kind === 'root' ? hostView.root : 'none') : 'detect', dockerHost: env.DOCKER_HOST ?? 'unix:///var/run/docker.sock' }, 'berth agent starting');
   client.start();
 
   const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
