@@ -3,8 +3,9 @@
 // way docs/quick-start.md says — Docker socket mounted, its group added, token in the environment —
 // against a directory-mode controller on the host. It must connect and drive the host's Docker.
 // The controller's: built the same way, runs as non-root on a read-only root filesystem.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { issueCa, issueServerCert } from '../../controller/tls/x509.js';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -20,6 +21,8 @@ const IMAGE = 'berth-test/agent:dev';
 const CONTROLLER_IMAGE = 'berth-test/controller:dev';
 const env = new BerthEnv();
 const agentName = env.name('agent');
+/** The agent link (wss URL + CA mount) the first agent test sets up, for the later ones' agents. */
+let agentLink: string[] = [];
 const socket = bed('DOCKER_HOST').replace(/^unix:\/\//, '');
 
 test.after(async () => {
@@ -71,12 +74,23 @@ test('run with the Docker socket mounted and a token, the agent connects and run
   assert.match(gateway, /^\d+\.\d+\.\d+\.\d+$/, `the default bridge's gateway: ${JSON.stringify(gateway)}`);
   const web = env.name('web');
   env.write('host.yaml', env.hostYaml('imaged', `containers:\n- { name: ${web}, image: ${bed('BERTH_TEST_IMAGE')}, command: [sleep, "3600"] }`));
-  await env.startController(['--listen', `${gateway}:0`]);
+  // wss, as the docs' docker run line: the agent endpoint on its own TLS listener at the gateway
+  // (the page stays on loopback), its CA mounted into the agent container (readable by its user).
+  const pki = join(env.root, 'pki');
+  mkdirSync(pki);
+  const ca = issueCa('Packaging test CA', new Date(Date.now() + 86_400_000));
+  const srv = issueServerCert(ca, gateway, [gateway], new Date(Date.now() + 86_400_000));
+  writeFileSync(join(pki, 'tls.crt'), srv.certPem); writeFileSync(join(pki, 'tls.key'), srv.keyPem, { mode: 0o600 });
+  writeFileSync(join(pki, 'ca.crt'), ca.certPem); chmodSync(join(pki, 'ca.crt'), 0o644);
+  await env.startController(['--agent-listen', `${gateway}:0`, '--agent-tls-cert', join(pki, 'tls.crt'), '--agent-tls-key', join(pki, 'tls.key')]);
+  const agentUrl = await until('the agent listener', () => /"agentListener":"https:\/\/([^"]+)"/.exec(env.logs(Infinity))?.[1], 10_000);
+  agentLink = ['-v', `${join(pki, 'ca.crt')}:/etc/berth/ca.crt:ro`, '-e', 'BERTH_CA_FILE=/etc/berth/ca.crt', '-e', `BERTH_URL=wss://${agentUrl}`];
   await until('token file', () => existsSync(env.tokenFile('imaged')), 15_000);
   const socketGid = (await run('stat', ['-c', '%g', socket], { check: true })).stdout.trim();
   // The token goes in through the CLI's environment (`-e BERTH_TOKEN` without a value), never argv.
   const started = await docker(['run', '-d', '--name', agentName, '--group-add', socketGid,
-    '-v', `${socket}:/var/run/docker.sock`, '-e', 'BERTH_TOKEN', '-e', `BERTH_URL=${env.url.replace(/^http/, 'ws')}`, IMAGE],
+    '-v', `${socket}:/var/run/docker.sock`, '-v', `${join(pki, 'ca.crt')}:/etc/berth/ca.crt:ro`, '-e', 'BERTH_CA_FILE=/etc/berth/ca.crt',
+    '-e', 'BERTH_TOKEN', '-e', `BERTH_URL=wss://${agentUrl}`, IMAGE],
     { env: { BERTH_TOKEN: readFileSync(env.tokenFile('imaged'), 'utf8').trim() } });
   assert.is(started.code, 0, started.stderr);
   const agentId = started.stdout.trim();
@@ -94,6 +108,7 @@ test('run with the Docker socket mounted and a token, the agent connects and run
 
 test('in the container, host paths are checked on the host: refused clearly without its root, resolved in it with -v /:/host:ro', async () => {
   // The agent of the previous test, now with a host path its ceiling allows (issue 12 item 6).
+  assert.ok(agentLink.length, 'the previous test set up the agent link');
   const shared = mkdtempSync(join(tmpdir(), 'berth-img-hostpath-'));
   chmodSync(shared, 0o755);   // the agent runs as 65532 and must be able to look inside
   mkdirSync(join(shared, 'ok'), { mode: 0o755 });
@@ -105,7 +120,7 @@ test('in the container, host paths are checked on the host: refused clearly with
   const startAgent = async (extra: string[]) => {
     await docker(['rm', '-f', agentName]);
     const r = await docker(['run', '-d', '--name', agentName, '--group-add', socketGid, '-v', `${socket}:/var/run/docker.sock`, ...extra,
-      '-e', 'BERTH_TOKEN', '-e', `BERTH_URL=${env.url.replace(/^http/, 'ws')}`, '-e', `BERTH_ALLOWED_HOST_PATHS=${shared}`, IMAGE],
+      '-e', 'BERTH_TOKEN', ...agentLink, '-e', `BERTH_ALLOWED_HOST_PATHS=${shared}`, IMAGE],
     { env: { BERTH_TOKEN: readFileSync(env.tokenFile('imaged'), 'utf8').trim() } });
     assert.is(r.code, 0, r.stderr);
   };
