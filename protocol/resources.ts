@@ -212,8 +212,12 @@ export interface SetRolloutState {
   failedHost?: string;
   failedContainer?: string;
   message?: string;
-  /** The canary value this rollout was paused at (a new value resumes it). */
+  /** The canary value this rollout paused at: a new spec value resumes it. */
   canaryHosts?: number;
+  /** The metadata.generation the canary pause began at: a later spec with paused false resumes it. */
+  pausedGeneration?: number;
+  /** The canary step is over (resumed): the rest of the hosts follow. */
+  canaryReleased?: boolean;
   startedAt?: string;
 }
 
