@@ -7,6 +7,7 @@ import type { Registry } from 'prom-client';
 import type { HostDetailView, ListView, ObservedHostView, SourcesView } from '../../protocol/api-views.js';
 import type { ResourceKey } from '../api/types.js';
 import type { EventRecord, Store } from '../store/store.js';
+import type { EventKind } from '../store/event-log.js';
 import { anonymousAccess, type AccessControl } from './access.js';
 import type { PageFeed } from './page-feed.js';
 import type { SessionAuthority } from './kube-access.js';
@@ -22,7 +23,7 @@ export interface ApiOptions {
   /** Whether this controller is ready to serve (store synced; in Kubernetes mode, the leader). */
   ready: () => { ok: boolean; reason?: string };
   /** Recent events of a resource, newest last (directory mode keeps them in memory). */
-  events?: (kind: 'ContainerHost' | 'AgentToken', key: ResourceKey) => Array<EventRecord & { time?: string }>;
+  events?: (kind: EventKind, key: ResourceKey) => Array<EventRecord & { time?: string }>;
   version: string;
   /** What the planner sees for a host (GET /api/v1/hosts/NS/NAME/observed; absent: 404). */
   observed?: (key: ResourceKey) => ObservedHostView | undefined;
