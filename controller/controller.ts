@@ -24,6 +24,8 @@ import { LogSocket } from './http/log-socket.js';
 import { packageRoot } from './package-root.js';
 import { HostReconciler } from './reconcile/host-reconciler.js';
 import { ReconcileLoop, ReconcileMetrics } from './reconcile/loop.js';
+import { SetReconciler } from './reconcile/set-reconciler.js';
+import { routeSetChange } from './reconcile/set-routing.js';
 import { TokenReconciler } from './reconcile/token-reconciler.js';
 import type { Store, StoreChange } from './store/store.js';
 import { ExecRelay } from './operate/exec-relay.js';
@@ -90,6 +92,8 @@ export class Controller {
   /** The host reconciler, for the planner-input route (GET /api/v1/hosts/NS/NAME/observed). */
   private hostReconciler?: HostReconciler;
   private tokenLoop?: ReconcileLoop<ResourceKey>;
+  private setLoop?: ReconcileLoop<ResourceKey>;
+  private unwatchSets?: () => void;
   private unsubscribe?: () => void;
   private started = false;
   private stopping = false;
@@ -143,6 +147,8 @@ export class Controller {
 
     const loops = this.createLoops(store, hub);
     this.unsubscribe = store.subscribe((change) => this.onStoreChange(store, change));
+    // Sets and hosts also hear each other's status writes (assignments, health): watchAll.
+    this.unwatchSets = store.watchAll((change) => routeSetChange(store, change, (k) => this.setLoop?.add(k), (k) => this.hostLoop?.add(k)));
     this.started = true;
     logger.info({ url: this.url, agentUrl: this.agentUrl }, 'controller started');
     const lead = () => { for (const l of loops) l.lead(); };
@@ -166,9 +172,10 @@ export class Controller {
     this.stopping = true;
     this.started = false;
     this.unsubscribe?.();
+    this.unwatchSets?.();
     this.pageFeed?.close();
     // Aborts the reconciles in flight and takes no more keys; awaited once the hub is closed.
-    const loopsStopped = Promise.all([this.hostLoop?.stop(), this.tokenLoop?.stop()]);
+    const loopsStopped = Promise.all([this.hostLoop?.stop(), this.tokenLoop?.stop(), this.setLoop?.stop()]);
     this.upgrades?.close();
     await this.logSocket?.close();
     this.execSocket?.close();
@@ -279,13 +286,19 @@ export class Controller {
       ...common, kind: 'AgentToken', queue: 'tokens', logKey: 'token', reconciler: tokens, workers: TOKEN_WORKERS,
       keys: () => store.tokens().map((t) => keyOf(t.metadata)),
     });
-    return [this.hostLoop, this.tokenLoop];
+    const sets = new SetReconciler(store, (k) => this.hostLoop?.add(k), logger.child({ component: 'sets' }), this.registry);
+    this.setLoop = new ReconcileLoop({
+      ...common, kind: 'ContainerSet', queue: 'sets', logKey: 'set', reconciler: sets, workers: 2,
+      keys: () => store.sets().map((s) => keyOf(s.metadata)),
+    });
+    return [this.hostLoop, this.tokenLoop, this.setLoop];
   }
 
   /** A store change only enqueues the keys it concerns (level-triggered). */
   private onStoreChange(store: Store, change: StoreChange): void {
     if (change.kind === 'ContainerHost') { this.hostLoop?.add(change.key); this.logFanout?.recheck(change.key); }
     else if (change.kind === 'AgentToken') this.tokenLoop?.add(change.key);
+    else if (change.kind === 'ContainerSet') this.setLoop?.add(change.key);   // its hosts: routeSetChange
     else {
       // A Secret or ConfigMap changed: every host in its namespace that may reference it looks again.
       const { namespace } = splitKey(change.key);
