@@ -26,6 +26,8 @@ import { HostReconciler } from './reconcile/host-reconciler.js';
 import { ReconcileLoop, ReconcileMetrics } from './reconcile/loop.js';
 import { SetReconciler } from './reconcile/set-reconciler.js';
 import { routeSetChange } from './reconcile/set-routing.js';
+import { DigestPoller } from './images/digest-poller.js';
+import { registryResolver } from './images/registry-digest.js';
 import { TokenReconciler } from './reconcile/token-reconciler.js';
 import type { Store, StoreChange } from './store/store.js';
 import { ExecRelay } from './operate/exec-relay.js';
@@ -94,6 +96,7 @@ export class Controller {
   private tokenLoop?: ReconcileLoop<ResourceKey>;
   private setLoop?: ReconcileLoop<ResourceKey>;
   private unwatchSets?: () => void;
+  private digests?: DigestPoller;
   private unsubscribe?: () => void;
   private started = false;
   private stopping = false;
@@ -173,6 +176,7 @@ export class Controller {
     this.started = false;
     this.unsubscribe?.();
     this.unwatchSets?.();
+    this.digests?.stop();
     this.pageFeed?.close();
     // Aborts the reconciles in flight and takes no more keys; awaited once the hub is closed.
     const loopsStopped = Promise.all([this.hostLoop?.stop(), this.tokenLoop?.stop(), this.setLoop?.stop()]);
@@ -286,7 +290,14 @@ export class Controller {
       ...common, kind: 'AgentToken', queue: 'tokens', logKey: 'token', reconciler: tokens, workers: TOKEN_WORKERS,
       keys: () => store.tokens().map((t) => keyOf(t.metadata)),
     });
-    const sets = new SetReconciler(store, (k) => this.hostLoop?.add(k), logger.child({ component: 'sets' }), this.registry);
+    // imageUpdates.policy: Poll — tags resolved from their registries; a moved digest re-reconciles its sets.
+    const digestLog = logger.child({ component: 'image-digests' });
+    this.digests = new DigestPoller({
+      resolve: registryResolver(), log: (line) => digestLog.info(line),
+      onChange: (owners) => { for (const o of owners) if (o.startsWith('ContainerSet/')) this.setLoop?.add(o.slice('ContainerSet/'.length)); },
+    });
+    this.digests.start();
+    const sets = new SetReconciler(store, (k) => this.hostLoop?.add(k), logger.child({ component: 'sets' }), this.registry, undefined, this.digests);
     this.setLoop = new ReconcileLoop({
       ...common, kind: 'ContainerSet', queue: 'sets', logKey: 'set', reconciler: sets, workers: 2,
       keys: () => store.sets().map((s) => keyOf(s.metadata)),

@@ -14,6 +14,13 @@ import { hostHealth } from './set-health.js';
 import { collisionsOf, revisionOf, setContainer, setSelectsHost } from './set-merge.js';
 import { stepRollout, type HostHealth } from './set-rollout.js';
 import { setConditions } from './set-status.js';
+import { imagesToWatch, pinTemplate } from '../images/pin-template.js';
+import type { ImageDigests, WatchedImage } from '../images/digest-poller.js';
+
+/** The digest poller as the set reconciler uses it (controller/images/digest-poller.ts). */
+export interface SetImageDigests extends ImageDigests {
+  track(owner: string, images: WatchedImage[]): void;
+}
 
 /** While hosts converge, look again at least this often (host status changes also enqueue the set). */
 const CONVERGING_RECHECK_MS = 5000;
@@ -30,6 +37,8 @@ export class SetReconciler implements Reconciler<ResourceKey> {
     private readonly logger: Logger,
     registry: Registry,
     private readonly now: () => Date = () => new Date(),
+    /** imageUpdates.policy: Poll — a revision pins each tag's digest (absent: tags are not followed). */
+    private readonly images?: SetImageDigests,
   ) {
     this.degraded = new Gauge({
       name: 'berth_containerset_degraded', help: 'Whether a ContainerSet reports Degraded=True (a rollout failed: rolled back or paused), 1 or 0',
@@ -44,7 +53,14 @@ export class SetReconciler implements Reconciler<ResourceKey> {
     const sets = this.store.sets();
     const hosts = this.store.hosts().filter((h) => setSelectsHost(set, h));
     const byName = new Map(hosts.map((h) => [h.metadata.name, h]));
-    const template = set.spec.template;
+    const pinned = this.pinned(key, set);
+    if (!pinned.ok) {
+      // No digest yet for some tag: never roll out an unpinned template; the last revision stays.
+      this.logger.debug({ set: key, message: pinned.message }, 'holding the set until its image digests are known');
+      if (!set.status?.updateRevision) return { requeueAfterMs: CONVERGING_RECHECK_MS };
+    }
+    const held = !pinned.ok ? set.status?.revisions?.find((r) => r.name === set.status?.updateRevision)?.template : undefined;
+    const template = pinned.ok ? pinned.template : held ?? set.spec.template;
     const updateRevision = revisionOf(template);
     const expected = this.expectedHashes(set, updateRevision);
     const collisions = new Map(hosts.map((h) => [h.metadata.name, collisionsOf(set, h, sets)]));
@@ -85,6 +101,17 @@ export class SetReconciler implements Reconciler<ResourceKey> {
     return Number.isFinite(after) ? { requeueAfterMs: after } : {};
   }
 
+  /** The template a revision is made of: the spec's, with tags pinned to digests under imageUpdates Poll. */
+  private pinned(key: ResourceKey, set: ContainerSet): { ok: true; template: ContainerSet['spec']['template'] } | { ok: false; message: string } {
+    const owner = `ContainerSet/${key}`;
+    const poll = set.spec.imageUpdates?.policy === 'Poll' && this.images;
+    if (!poll) { this.images?.track(owner, []); return { ok: true, template: set.spec.template }; }
+    const intervalSeconds = set.spec.imageUpdates!.intervalSeconds;
+    this.images!.track(owner, imagesToWatch(set.spec.template.containers).map((image) => ({ image, intervalSeconds })));
+    const p = pinTemplate(set.spec.template.containers, this.images!);
+    return p.ok ? { ok: true, template: { containers: p.containers } } : { ok: false, message: p.message };
+  }
+
   /** The spec hash each revision's container has once labelled and resolved (the same for every host of the namespace). */
   private expectedHashes(set: ContainerSet, _update: string): (revision: string, decl: ContainerSet['spec']['template']['containers'][number]) => { hash: string } | { message: string } {
     const memo = new Map<string, { hash: string } | { message: string }>();
@@ -109,6 +136,7 @@ export class SetReconciler implements Reconciler<ResourceKey> {
   }
 
   private forget(key: ResourceKey, set: ContainerSet | undefined): void {
+    this.images?.track(`ContainerSet/${key}`, []);
     const { namespace, name } = { namespace: key.slice(0, key.indexOf('/')), name: key.slice(key.indexOf('/') + 1) };
     this.degraded.remove({ namespace, name });
     for (const id of [...this.firstReady.keys()]) if (id.startsWith(`${key}/`)) this.firstReady.delete(id);
