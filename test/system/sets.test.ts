@@ -29,7 +29,7 @@ interface SetView {
 function hostDoc(name: string, labels: Record<string, string>, own = ''): string {
   return `apiVersion: berth.dev/v1alpha1\nkind: ContainerHost\nmetadata: { name: ${name}, namespace: ${env.namespace}, labels: ${JSON.stringify(labels)} }\nspec:\n  containers: [${own}]\n---\napiVersion: berth.dev/v1alpha1\nkind: AgentToken\nmetadata: { name: ${name}, namespace: ${env.namespace} }\nspec: { hostRef: { name: ${name} } }\n`;
 }
-function setDoc(opts: { marker: string; command?: string; maxUnavailable?: number; minReadySeconds?: number; restartPolicy?: string; deadline?: number }): string {
+function setDoc(opts: { marker: string; command?: string; maxUnavailable?: number; minReadySeconds?: number; restartPolicy?: string; deadline?: number; extra?: string; paused?: boolean }): string {
   const command = opts.command ?? `echo ${opts.marker}; while true; do sleep 1; done`;
   return `apiVersion: berth.dev/v1alpha1
 kind: ContainerSet
@@ -48,6 +48,8 @@ spec:
   updateStrategy:
     rollingUpdate: { maxUnavailable: ${opts.maxUnavailable ?? 1}, minReadySeconds: ${opts.minReadySeconds ?? 0} }
     progressDeadlineSeconds: ${opts.deadline ?? 60}
+${opts.extra ?? ''}
+  paused: ${opts.paused ?? false}
 `;
 }
 
@@ -135,6 +137,24 @@ test('a name the host already uses is not applied there; both sides say so', asy
   assert.equal(s.status.hostStatuses!.find((e) => e.host === 'e2')!.collisions, [web]);
   env.write('e2.yaml', hostDoc('e2', { tier: 'edge' }));
   await until('set container back on e2', async () => (await onEngine(1))?.marker === 'v4', 60_000);
+});
+
+test('canary: one host, a pause, then paused true → false releases the rest', async () => {
+  await waitSet('settled', (x) => cond(x, 'Ready')?.status === 'True');
+  const canary = '    canary: { hosts: 1, pause: true }';
+  env.write('set.yaml', setDoc({ marker: 'c1', extra: canary }));
+  await waitSet('canary paused', (x) => x.status.rollout?.phase === 'Paused' && x);
+  await new Promise((r) => setTimeout(r, 2000));
+  const markers = await Promise.all([0, 1, 2].map(async (i) => (await onEngine(i))?.marker));
+  assert.is(markers.filter((m) => m === 'c1').length, 1, `one canary host: ${markers.join(',')}`);
+  const before = (await env.get<{ metadata: { generation: number } }>(`/api/v1/sets/${env.namespace}/app`)).body.metadata.generation;
+  env.write('set.yaml', setDoc({ marker: 'c1', extra: canary, paused: true }));
+  // The controller must see paused: true (a new generation observed) before it is cleared again.
+  await waitSet('paused seen', (x) => (x as SetView & { metadata: { generation: number } }).metadata.generation > before
+    && (x.status as { observedGeneration?: number }).observedGeneration === (x as SetView & { metadata: { generation: number } }).metadata.generation);
+  env.write('set.yaml', setDoc({ marker: 'c1', extra: canary, paused: false }));
+  await waitSet('released and complete', (x) => x.status.rollout?.phase === 'Complete' && x.status.updatedHosts === 3);
+  for (let i = 0; i < 3; i++) assert.is((await onEngine(i))!.marker, 'c1');
 });
 
 test('a controller SIGKILL mid-rollout resumes from status without updating a host twice', async () => {
