@@ -3,9 +3,10 @@
 // reconcile loops (hosts, tokens). Everything that happens — a resource change, an agent
 // connecting, a result — only enqueues a key; the reconcilers do the rest, while we lead.
 import { wirePolicy } from '../protocol/policy.js';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { Express } from 'express';
-import type { AddressInfo } from 'node:net';
+import { createListener, listenOn, type Listener } from './tls/servers.js';
+import type { TlsFiles } from './tls/tls-files.js';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { keyOf, splitKey, type ResourceKey } from './api/types.js';
@@ -29,6 +30,7 @@ import { routeSetChange } from './reconcile/set-routing.js';
 import { DigestPoller } from './images/digest-poller.js';
 import { registryResolver } from './images/registry-digest.js';
 import { TokenReconciler } from './reconcile/token-reconciler.js';
+import { conflictingTokens } from './reconcile/token-secret-owner.js';
 import type { Store, StoreChange } from './store/store.js';
 import { ExecRelay } from './operate/exec-relay.js';
 import { ExecSocket } from './operate/exec-socket.js';
@@ -36,7 +38,8 @@ import { noOperatorAccess, type OperatorAccess } from './operate/operator-access
 import type { RestartRequestFile } from './operate/restart-requests.js';
 import { handleRestart, RESTART_PATH } from './operate/restart-route.js';
 import { generateSigningKey, importSigningKey, importVerificationKey, type SigningKey, type VerificationKey } from './tokens/signing-key.js';
-import { verifyAgentToken } from './tokens/verify.js';
+import { AgentAuthenticator } from './enrollment/agent-auth.js';
+import { SessionRecheck } from './tokens/session-recheck.js';
 
 export interface ControllerOptions {
   store: Store;
@@ -44,8 +47,15 @@ export interface ControllerOptions {
   version: string;
   /** Where the API, the web page and the agent endpoint listen. */
   listen: { host: string; port: number };
-  /** The URL agents dial (written into token Secrets/files); default ws://<listen address>. */
+  /** The URL agents dial (written into token Secrets/files); default ws(s)://<agent listen address>. */
   agentUrl?: string;
+  /** HTTPS on `listen` (the page, API and agent endpoint), reloaded when its files change. */
+  tls?: TlsFiles;
+  /**
+   * A second listener for the agent endpoint only (and /healthz, /readyz), so it can face the
+   * network while the page stays on loopback; TLS: its own, else `tls`.
+   */
+  agentListen?: { host: string; port: number; tls?: TlsFiles };
   workers?: number;
   /** Full resync of every resource (default 5 min). */
   resyncMs?: number;
@@ -66,6 +76,8 @@ export interface ControllerOptions {
    * requests. Absent: every operator action is refused.
    */
   operator?: { access: OperatorAccess; restarts?: RestartRequestFile };
+  /** How often live agent sessions are re-verified against their AgentTokens (default 30 s; also soon after every AgentToken change). */
+  sessionRecheckMs?: number;
   /** Hub timings, for tests. */
   hubOptions?: { pingIntervalMs?: number; helloTimeoutMs?: number };
   /** Log fan-out tuning (docs/logs.md): grace after the last viewer, ring size, slow-viewer bound. */
@@ -82,6 +94,8 @@ const TOKEN_WORKERS = 8;
 export class Controller {
   readonly registry: Registry;
   private server?: Server;
+  private listeners: Listener[] = [];
+  private agentServerUrl?: string;
   private hub?: AgentHub;
   private upgrades?: UpgradeRouter;
   private logFanout?: LogFanout;
@@ -97,6 +111,7 @@ export class Controller {
   private setLoop?: ReconcileLoop<ResourceKey>;
   private unwatchSets?: () => void;
   private digests?: DigestPoller;
+  private recheck?: SessionRecheck;
   private unsubscribe?: () => void;
   private started = false;
   private stopping = false;
@@ -110,7 +125,7 @@ export class Controller {
 
   /** The http://host:port the controller serves on (after start). */
   get address(): string { return this.url; }
-  get agentUrl(): string { return this.opts.agentUrl ?? this.url.replace(/^http/, 'ws'); }
+  get agentUrl(): string { return this.opts.agentUrl ?? (this.agentServerUrl ?? this.url).replace(/^http/, 'ws'); }
   /** The express app of the HTTP surface (after start), for the test that enumerates its routes. */
   get httpApp(): Express | undefined { return this.app; }
   /** The access control every read goes through (the log socket takes it too). */
@@ -130,7 +145,7 @@ export class Controller {
 
     const app = this.createHttpApp(store);
     // Operator actions live beside, not in, the read-only API the page uses (controller/operate/).
-    this.server = createServer((req, res) => {
+    const main = createListener((req, res) => {
       if (req.url === RESTART_PATH || req.url?.startsWith(`${RESTART_PATH}?`)) {
         handleRestart(req, res, {
           access: this.operatorAccess, ...(this.opts.operator?.restarts ? { requests: this.opts.operator.restarts } : {}),
@@ -139,21 +154,28 @@ export class Controller {
         return;
       }
       app(req, res);
-    });
+    }, this.opts.tls);
+    this.listeners.push(main);
+    this.server = main.server;
     // One upgrade router: the agent endpoint and the browsers' log socket share the server.
     this.upgrades = new UpgradeRouter(this.server);
     const hub = this.hub = this.createHub(store);
     this.upgrades.route(AGENT_CONNECT_PATH, hub.upgradeHandler);
+    this.recheck = new SessionRecheck({
+      revalidate: (check) => hub.revalidate(check), lookupTokenByUid: (uid) => store.tokenByUid(uid),
+      logger: this.opts.logger.child({ component: 'session-recheck' }), ...(this.opts.sessionRecheckMs ? { intervalMs: this.opts.sessionRecheckMs } : {}),
+    });
+    this.recheck.start();
     this.startLogs(store, hub, this.upgrades);
     this.startExec(store, hub, this.upgrades);
-    await this.listen();
+    await this.listen(main, app, hub);
 
     const loops = this.createLoops(store, hub);
     this.unsubscribe = store.subscribe((change) => this.onStoreChange(store, change));
     // Sets and hosts also hear each other's status writes (assignments, health): watchAll.
     this.unwatchSets = store.watchAll((change) => routeSetChange(store, change, (k) => this.setLoop?.add(k), (k) => this.hostLoop?.add(k)));
     this.started = true;
-    logger.info({ url: this.url, agentUrl: this.agentUrl }, 'controller started');
+    logger.info({ url: this.url, agentUrl: this.agentUrl, ...(this.agentServerUrl ? { agentListener: this.agentServerUrl } : {}) }, 'controller started');
     const lead = () => { for (const l of loops) l.lead(); };
     if (!this.opts.leadership) { lead(); return; }
     logger.info('waiting to become the leader');
@@ -177,10 +199,12 @@ export class Controller {
     this.unsubscribe?.();
     this.unwatchSets?.();
     this.digests?.stop();
+    this.recheck?.stop();
     this.pageFeed?.close();
     // Aborts the reconciles in flight and takes no more keys; awaited once the hub is closed.
     const loopsStopped = Promise.all([this.hostLoop?.stop(), this.tokenLoop?.stop(), this.setLoop?.stop()]);
     this.upgrades?.close();
+    for (const l of this.listeners) l.close();
     await this.logSocket?.close();
     this.execSocket?.close();
     this.execRelay?.close();
@@ -189,7 +213,7 @@ export class Controller {
     await loopsStopped;
     // Release the lease only once nothing of ours acts any more, so leaders never overlap.
     await this.opts.leadership?.stop();
-    await new Promise<void>((resolve) => { if (!this.server) resolve(); else { this.server.close(() => resolve()); this.server.closeAllConnections(); } });
+    await Promise.all(this.listeners.map((l) => new Promise<void>((resolve) => { l.server.close(() => resolve()); l.server.closeAllConnections(); })));
     await this.opts.store.stop();
   }
 
@@ -209,13 +233,17 @@ export class Controller {
   }
 
   private createHub(store: Store): AgentHub {
+    // Verification, and enrollment for bootstrap tokens' join tokens (controller/enrollment/).
+    const agents = new AgentAuthenticator({
+      store, signingKey: () => this.signing!, verificationKeys: () => this.verification!, logger: this.opts.logger.child({ component: 'enrollment' }),
+    });
     return new AgentHub({
       logger: this.opts.logger.child({ component: 'hub' }), registry: this.registry,
-      authenticate: (jwt) => {
+      authenticate: (jwt, ctx) => {
         // A standby answers 503 (the hub's answer when authenticate throws): agents back off and the
         // Service, reading /readyz, sends them to the leader.
         if (this.standby) throw new Error('this controller is not the leader');
-        return verifyAgentToken(jwt, { publicKeys: this.verification!, lookupTokenByUid: (uid) => store.tokenByUid(uid) });
+        return agents.authenticate(jwt, ctx);
       },
       welcomeFor: (hostKey) => {
         const host = store.host(hostKey);
@@ -262,14 +290,27 @@ export class Controller {
     upgrades.route(this.execSocket.path, this.execSocket.handleUpgrade);
   }
 
-  private async listen(): Promise<void> {
-    const server = this.server!;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.opts.listen.port, this.opts.listen.host, () => resolve());
-    });
-    const addr = server.address() as AddressInfo;
-    this.url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  private async listen(main: Listener, app: Express, hub: AgentHub): Promise<void> {
+    this.url = await listenOn(main, this.opts.listen);
+    const at = this.opts.agentListen;
+    if (!at) return;
+    // The agent listener answers the agent endpoint and health only: nothing of the page or API.
+    const agents = createListener((req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      if (path === '/healthz' || path === '/readyz') { app(req, res); return; }
+      res.statusCode = 404;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ error: 'NotFound', message: 'this listener serves the agent endpoint only' }));
+    }, at.tls ?? this.opts.tls);
+    this.listeners.push(agents);
+    const router = new UpgradeRouter(agents.server);
+    router.route(AGENT_CONNECT_PATH, hub.upgradeHandler);
+    try { this.agentServerUrl = await listenOn(agents, at); } catch (err) {
+      // Say which listener: the CLI's start error otherwise names --listen.
+      const e = err as NodeJS.ErrnoException;
+      const why = e.code === 'EADDRINUSE' ? 'the address is already in use' : e.code === 'EADDRNOTAVAIL' ? 'no such address on this machine' : e.message;
+      throw new Error(`--agent-listen ${at.host.includes(':') ? `[${at.host}]` : at.host}:${at.port}: ${why}`);
+    }
   }
 
   /** The two reconcilers, each in its loop (which gates on leadership, backs off, resyncs, measures). */
@@ -308,7 +349,12 @@ export class Controller {
   /** A store change only enqueues the keys it concerns (level-triggered). */
   private onStoreChange(store: Store, change: StoreChange): void {
     if (change.kind === 'ContainerHost') { this.hostLoop?.add(change.key); this.logFanout?.recheck(change.key); }
-    else if (change.kind === 'AgentToken') this.tokenLoop?.add(change.key);
+    else if (change.kind === 'AgentToken') {
+      this.tokenLoop?.add(change.key);
+      this.recheck?.soon();
+      // A token refused for another's secretName may take it now (token-secret-owner.ts).
+      for (const key of conflictingTokens(store.tokens(), splitKey(change.key).namespace)) this.tokenLoop?.add(key);
+    }
     else if (change.kind === 'ContainerSet') this.setLoop?.add(change.key);   // its hosts: routeSetChange
     else {
       // A Secret or ConfigMap changed: every host in its namespace that may reference it looks again.
