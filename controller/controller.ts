@@ -23,6 +23,9 @@ import { LogFanout } from './logs/fanout.js';
 import { LogSocket } from './http/log-socket.js';
 import { packageRoot } from './package-root.js';
 import { HostReconciler } from './reconcile/host-reconciler.js';
+import { DigestPoller } from './images/digest-poller.js';
+import { HostImageFollower } from './images/host-follower.js';
+import { registryResolver } from './images/registry-digest.js';
 import { ReconcileLoop, ReconcileMetrics } from './reconcile/loop.js';
 import { TokenReconciler } from './reconcile/token-reconciler.js';
 import type { Store, StoreChange } from './store/store.js';
@@ -90,6 +93,15 @@ export class Controller {
   /** The host reconciler, for the planner-input route (GET /api/v1/hosts/NS/NAME/observed). */
   private hostReconciler?: HostReconciler;
   private tokenLoop?: ReconcileLoop<ResourceKey>;
+  /**
+   * Issue 13: the tags followed by digest (hosts' and sets' imageUpdates.policy: Poll). Owners are
+   * "ContainerHost/<ns>/<name>" (and the set reconciler's own); a moved tag enqueues them.
+   */
+  readonly imageDigests = new DigestPoller({
+    resolve: registryResolver(),
+    onChange: (owners) => { for (const k of HostImageFollower.hostKeys(owners)) this.hostLoop?.add(k); },
+    log: (line) => this.opts.logger.info({ component: 'images' }, line),
+  });
   private unsubscribe?: () => void;
   private started = false;
   private stopping = false;
@@ -169,6 +181,7 @@ export class Controller {
     this.pageFeed?.close();
     // Aborts the reconciles in flight and takes no more keys; awaited once the hub is closed.
     const loopsStopped = Promise.all([this.hostLoop?.stop(), this.tokenLoop?.stop()]);
+    this.imageDigests.stop();
     this.upgrades?.close();
     await this.logSocket?.close();
     this.execSocket?.close();
@@ -268,7 +281,8 @@ export class Controller {
     const common = { metrics, logger, resyncMs: this.opts.resyncMs ?? 5 * 60_000, ...(this.opts.leadership ? { isLeader: () => !this.standby } : {}) };
     const restarts = this.opts.operator?.restarts;
     const hosts = new HostReconciler(store, hub, (k) => this.hostLoop?.add(k), logger.child({ component: 'hosts' }), this.registry, undefined,
-      restarts ? (key) => restarts.get(key) : undefined);
+      restarts ? (key) => restarts.get(key) : undefined, new HostImageFollower(this.imageDigests, (ns, name) => store.secret(ns, name)));
+    this.imageDigests.start();
     this.hostReconciler = hosts;
     const tokens = new TokenReconciler(store, hub, () => this.signing!, () => this.agentUrl, logger.child({ component: 'tokens' }));
     this.hostLoop = new ReconcileLoop({

@@ -20,6 +20,8 @@ import { plan } from './planner.js';
 import { ResolutionCache } from './resolution-cache.js';
 import { RestartLedger, restartRequests, startedSince, type StoredRestartRequest } from './restarts.js';
 import { computeHostStatus } from './status.js';
+import type { HostImageFollower } from '../images/host-follower.js';
+import type { Resolution } from './resolution-cache.js';
 
 /** lastSeenAt alone does not justify a status write more often than this. */
 const LAST_SEEN_WRITE_MS = 60_000;
@@ -49,6 +51,8 @@ export class HostReconciler implements Reconciler<ResourceKey> {
     private readonly now: () => Date = () => new Date(),
     /** Directory mode's `berth restart` requests (the state directory's restart-requests file). */
     private readonly storedRestarts?: (key: ResourceKey) => StoredRestartRequest[],
+    /** Issue 13: hosts' image updates by digest (spec.imageUpdates). */
+    private readonly images?: HostImageFollower,
   ) {
     this.resolutions = new ResolutionCache((ns, name) => store.secret(ns, name), (ns, name) => store.configMap(ns, name));
     this.statusWrites = new Counter({ name: 'berth_status_writes_total', help: 'ContainerHost status writes (only when changed)', registers: [registry] });
@@ -98,7 +102,7 @@ export class HostReconciler implements Reconciler<ResourceKey> {
   private async pass(key: ResourceKey, host: ContainerHost, signal: AbortSignal): Promise<Pass> {
     const deleting = host.metadata.deletionTimestamp !== undefined;
     const agent = this.inventory.view(key);
-    const { desired, unresolved } = this.resolutions.resolve(key, host);
+    const { desired, unresolved } = this.resolve(key, host, agent.containers);
 
     // Containers whose last action failed wait out their backoff before the next try.
     const nowMs = this.now().getTime();
@@ -145,7 +149,7 @@ export class HostReconciler implements Reconciler<ResourceKey> {
     const host = this.store.host(key);
     if (!host) return undefined;
     const agent = this.inventory.view(key);
-    const { desired, unresolved } = this.resolutions.resolve(key, host);
+    const { desired, unresolved } = this.resolve(key, host, agent.containers);
     const canAct = agent.connected && (agent.docker === undefined || agent.docker.ok);
     return {
       namespace: host.metadata.namespace, name: host.metadata.name, generation: host.metadata.generation, canAct,
@@ -175,7 +179,19 @@ export class HostReconciler implements Reconciler<ResourceKey> {
   }
 
   /** The host is gone from the store, or cleaned up and about to be. */
+  /** The host's containers resolved, followed images pinned; one waiting for its digest is held as unresolved. */
+  private resolve(key: ResourceKey, host: ContainerHost, observed: readonly ObservedContainer[] | undefined): Resolution {
+    if (!this.images) return this.resolutions.resolve(key, host);
+    const pins = this.images.pins(key, host, observed);
+    const resolution = this.resolutions.resolve(key, pins.host, pins.variant);
+    if (pins.pending.size === 0) return resolution;
+    const desired = new Map(resolution.desired);
+    for (const name of pins.pending.keys()) desired.delete(name);
+    return { desired, unresolved: new Map([...resolution.unresolved, ...pins.pending]) };
+  }
+
   private forget(key: ResourceKey): void {
+    this.images?.forget(key);
     this.restarts.forget(key);
     this.reportedInvalid.delete(key);
     this.inventory.forget(key);

@@ -17,6 +17,8 @@ export interface Resolution {
 interface Entry extends Resolution {
   uid: string;
   generation: number;
+  /** What else the host was resolved with (the image pins of issue 13's image updates). */
+  variant: string;
   /** Every Secret lookup made while resolving, with the object it returned. */
   secrets: Array<{ namespace: string; name: string; data: SecretData | undefined }>;
   /** Every ConfigMap lookup, likewise. */
@@ -29,13 +31,13 @@ export class ResolutionCache {
   constructor(private readonly secrets: SecretLookup, private readonly configMaps: ConfigMapLookup = () => undefined) {}
 
   /**
-   * The resolution of HOST, reused while its uid and generation (the spec) are the same and every
+   * The resolution of HOST, reused while its uid, generation (the spec) and VARIANT are the same and every
    * Secret it looked up is still the same object — the stores replace a Secret's object when it
    * changes, and a missing Secret that appears is a different answer.
    */
-  resolve(key: ResourceKey, host: ContainerHost): Resolution {
+  resolve(key: ResourceKey, host: ContainerHost, variant = ''): Resolution {
     const cached = this.entries.get(key);
-    if (cached && cached.uid === host.metadata.uid && cached.generation === host.metadata.generation
+    if (cached && cached.uid === host.metadata.uid && cached.generation === host.metadata.generation && cached.variant === variant
       && cached.secrets.every((s) => this.secrets(s.namespace, s.name) === s.data)
       && cached.configMaps.every((c) => this.configMaps(c.namespace, c.name) === c.data)) return cached;
     const used: Entry['secrets'] = [];
@@ -57,7 +59,7 @@ export class ResolutionCache {
       if (resolved.ok) desired.set(decl.name, resolved.spec);
       else unresolved.set(decl.name, `${resolved.reason}: ${resolved.message}`);
     }
-    const entry: Entry = { uid: host.metadata.uid, generation: host.metadata.generation, secrets: used, configMaps: usedMaps, desired, unresolved };
+    const entry: Entry = { uid: host.metadata.uid, generation: host.metadata.generation, variant, secrets: used, configMaps: usedMaps, desired, unresolved };
     this.entries.set(key, entry);
     return entry;
   }
