@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The Berth test bed: real dockerd (+ three extra engines for multi-host tests), registry, kube-apiserver (+etcd, kubectl), helm, the GitOps
-# health judges (kstatus, gopher-lua, cel-go) and chromium,
+# The Berth test bed: real dockerd (+ three extra engines for multi-host tests), registry,
+# kube-apiserver (+etcd, kubectl), helm, the GitOps health judges (kstatus, gopher-lua, cel-go),
+# chromium and a network namespace (netns),
 # from Debian packages and the Go module proxy only. Idempotent: `up` checks each component and
 # starts only what is missing. See test/env/README.md.
 #
@@ -11,7 +12,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-COMPONENTS=(docker engines registry kube helm gitops browser)
+COMPONENTS=(docker engines registry kube helm gitops browser netns)
 for c in "${COMPONENTS[@]}"; do source "$TB_ENV_DIR/$c.sh"; done
 
 # env.sh is the union; env.d/<component>.sh holds each component's own lines too, because the run
