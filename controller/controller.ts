@@ -29,6 +29,7 @@ import { HostImageFollower } from './images/host-follower.js';
 import { registryResolver } from './images/registry-digest.js';
 import { ReconcileLoop, ReconcileMetrics } from './reconcile/loop.js';
 import { TokenReconciler } from './reconcile/token-reconciler.js';
+import { conflictingTokens } from './reconcile/token-secret-owner.js';
 import type { Store, StoreChange } from './store/store.js';
 import { ExecRelay } from './operate/exec-relay.js';
 import { ExecSocket } from './operate/exec-socket.js';
@@ -36,7 +37,8 @@ import { noOperatorAccess, type OperatorAccess } from './operate/operator-access
 import type { RestartRequestFile } from './operate/restart-requests.js';
 import { handleRestart, RESTART_PATH } from './operate/restart-route.js';
 import { generateSigningKey, importSigningKey, importVerificationKey, type SigningKey, type VerificationKey } from './tokens/signing-key.js';
-import { verifyAgentToken } from './tokens/verify.js';
+import { AgentAuthenticator } from './enrollment/agent-auth.js';
+import { SessionRecheck } from './tokens/session-recheck.js';
 
 export interface ControllerOptions {
   store: Store;
@@ -73,6 +75,8 @@ export interface ControllerOptions {
    * requests. Absent: every operator action is refused.
    */
   operator?: { access: OperatorAccess; restarts?: RestartRequestFile };
+  /** How often live agent sessions are re-verified against their AgentTokens (default 30 s; also soon after every AgentToken change). */
+  sessionRecheckMs?: number;
   /** Hub timings, for tests. */
   hubOptions?: { pingIntervalMs?: number; helloTimeoutMs?: number };
   /** Log fan-out tuning (docs/logs.md): grace after the last viewer, ring size, slow-viewer bound. */
@@ -112,6 +116,7 @@ export class Controller {
     onChange: (owners) => { for (const k of HostImageFollower.hostKeys(owners)) this.hostLoop?.add(k); },
     log: (line) => this.opts.logger.info({ component: 'images' }, line),
   });
+  private recheck?: SessionRecheck;
   private unsubscribe?: () => void;
   private started = false;
   private stopping = false;
@@ -161,6 +166,11 @@ export class Controller {
     this.upgrades = new UpgradeRouter(this.server);
     const hub = this.hub = this.createHub(store);
     this.upgrades.route(AGENT_CONNECT_PATH, hub.upgradeHandler);
+    this.recheck = new SessionRecheck({
+      revalidate: (check) => hub.revalidate(check), lookupTokenByUid: (uid) => store.tokenByUid(uid),
+      logger: this.opts.logger.child({ component: 'session-recheck' }), ...(this.opts.sessionRecheckMs ? { intervalMs: this.opts.sessionRecheckMs } : {}),
+    });
+    this.recheck.start();
     this.startLogs(store, hub, this.upgrades);
     this.startExec(store, hub, this.upgrades);
     await this.listen(main, app, hub);
@@ -190,6 +200,7 @@ export class Controller {
     this.stopping = true;
     this.started = false;
     this.unsubscribe?.();
+    this.recheck?.stop();
     this.pageFeed?.close();
     // Aborts the reconciles in flight and takes no more keys; awaited once the hub is closed.
     const loopsStopped = Promise.all([this.hostLoop?.stop(), this.tokenLoop?.stop()]);
@@ -224,13 +235,17 @@ export class Controller {
   }
 
   private createHub(store: Store): AgentHub {
+    // Verification, and enrollment for bootstrap tokens' join tokens (controller/enrollment/).
+    const agents = new AgentAuthenticator({
+      store, signingKey: () => this.signing!, verificationKeys: () => this.verification!, logger: this.opts.logger.child({ component: 'enrollment' }),
+    });
     return new AgentHub({
       logger: this.opts.logger.child({ component: 'hub' }), registry: this.registry,
-      authenticate: (jwt) => {
+      authenticate: (jwt, ctx) => {
         // A standby answers 503 (the hub's answer when authenticate throws): agents back off and the
         // Service, reading /readyz, sends them to the leader.
         if (this.standby) throw new Error('this controller is not the leader');
-        return verifyAgentToken(jwt, { publicKeys: this.verification!, lookupTokenByUid: (uid) => store.tokenByUid(uid) });
+        return agents.authenticate(jwt, ctx);
       },
       welcomeFor: (hostKey) => {
         const host = store.host(hostKey);
@@ -325,7 +340,12 @@ export class Controller {
   /** A store change only enqueues the keys it concerns (level-triggered). */
   private onStoreChange(store: Store, change: StoreChange): void {
     if (change.kind === 'ContainerHost') { this.hostLoop?.add(change.key); this.logFanout?.recheck(change.key); }
-    else if (change.kind === 'AgentToken') this.tokenLoop?.add(change.key);
+    else if (change.kind === 'AgentToken') {
+      this.tokenLoop?.add(change.key);
+      this.recheck?.soon();
+      // A token refused for another's secretName may take it now (token-secret-owner.ts).
+      for (const key of conflictingTokens(store.tokens(), splitKey(change.key).namespace)) this.tokenLoop?.add(key);
+    }
     else {
       // A Secret or ConfigMap changed: every host in its namespace that may reference it looks again.
       const { namespace } = splitKey(change.key);

@@ -51,6 +51,11 @@ export interface WelcomeFrame {
   policy: HostPolicy;
   /** Seconds between full `observed` reports. */
   resyncSeconds: number;
+  /**
+   * Enrollment: the long-lived credential for this host, sent once, to the agent that connected with
+   * its one-time join token; the agent stores it (0600) and connects with it from then on.
+   */
+  credential?: string;
 }
 /** `networks`: the host's declared networks (absent: none); see controller/reconcile/networks.ts. */
 export interface ApplyFrame { type: 'apply'; id: string; container: ContainerSpec; policy: HostPolicy; hostUid: string; pullAuth?: PullAuth; networks?: NetworkSpec[] }

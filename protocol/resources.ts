@@ -131,10 +131,14 @@ export interface AgentTokenStatus {
   expiresAt?: string;
   lastUsedAt?: string;
   rotation?: string;
+  /** A bootstrap token's enrollment: the join token issued at joinIssuedAt was burned for the credential credentialID. */
+  enrollment?: AgentEnrollment;
   conditions?: Condition[];
 }
 
-export interface AgentTokenSpec { hostRef: { name: string }; ttl?: string; secretName?: string }
+export interface AgentEnrollment { joinIssuedAt: string; enrolledAt: string; remoteAddress?: string; credentialID: string }
+
+export interface AgentTokenSpec { hostRef: { name: string }; ttl?: string; secretName?: string; bootstrap?: boolean }
 
 // ---- ContainerSet (issue 13): one template on every ContainerHost a selector picks, rolled out
 // host by host, gated by the health Berth reports.

@@ -102,6 +102,7 @@ export const CONTROLLER_FRAME_SCHEMAS: Record<string, object> = {
   welcome: frame('welcome', {
     protocolVersion: int(), policy: hostPolicy, resyncSeconds: int(1, 86400),
     host: obj({ namespace: str(63), name: str(253), uid: str(128) }, ['namespace', 'name', 'uid']),
+    credential: str(8192),
   }, ['protocolVersion', 'host', 'policy', 'resyncSeconds']),
   apply: frame('apply', { id, container: containerSpec, policy: hostPolicy, hostUid: str(128), pullAuth, networks }, ['id', 'container', 'policy', 'hostUid']),
   remove: frame('remove', { id, name: str(63), networks }, ['id', 'name']),

@@ -99,11 +99,14 @@ export class AgentConnection {
   /** The one timer that resumes reading (re-armed whenever the pause grows). */
   private resumeTimer: NodeJS.Timeout | undefined;
   private readonly log: Logger;
+  /** An enrolling agent's new credential (auth.ts), sent once in `welcome` and then forgotten. */
+  private credential: string | undefined;
 
   constructor(private readonly ws: WebSocket, auth: Authenticated, remoteAddress: string | undefined, private readonly host: ConnectionHost) {
     this.hostKey = auth.hostKey;
     this.tokenUid = auth.tokenUid;
     this.tokenIssuedAt = auth.issuedAt;
+    this.credential = auth.credential;
     this.remoteAddress = remoteAddress;
     this.pending = new PendingDispatches(auth.hostKey);
     this.log = host.log;
@@ -333,7 +336,9 @@ export class AgentConnection {
     }
     if (this.state !== 'welcoming') return;
     if (!welcome) return this.close(CLOSE.policyViolation, `host ${this.hostKey} is not declared`);
-    if (!this.send({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, ...welcome })) {
+    const credential = this.credential;
+    this.credential = undefined;
+    if (!this.send({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, ...welcome, ...(credential ? { credential } : {}) })) {
       return this.close(CLOSE.internalError, 'could not send welcome');
     }
     this.state = 'ready';

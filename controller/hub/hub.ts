@@ -187,6 +187,23 @@ export class AgentHub extends EventEmitter<HubNotifications> {
     return n;
   }
 
+  /**
+   * Re-verify live sessions: close (4003) every connection for which `check` answers a reason —
+   * revocation does not depend on who remembered what (controller/tokens/session-recheck.ts).
+   * Returns how many were closed.
+   */
+  revalidate(check: (session: ConnectionInfo) => string | undefined): number {
+    let n = 0;
+    for (const c of [...this.byHost.values()]) {
+      const reason = check(c.info());
+      if (reason === undefined) continue;
+      this.log.info({ host: c.hostKey, session: c.id, tokenUid: c.tokenUid, reason }, 'live agent session no longer authorized');
+      c.close(CLOSE.revoked, reason);
+      n++;
+    }
+    return n;
+  }
+
   /** Stop accepting agents and close every connection with 1001; resolves when all sockets are gone. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -220,7 +237,7 @@ export class AgentHub extends EventEmitter<HubNotifications> {
     if (this.closed) return fail(503, 'shutting_down', 'controller shutting down');
     const token = bearerToken(req, url);
     if (typeof token !== 'string') return fail(token.status, token.code, token.reason);
-    const auth = await checkToken(token, this.authenticate);
+    const auth = await checkToken(token, this.authenticate, remoteAddress ? { remoteAddress } : {});
     if (!auth.ok && auth.cause !== undefined) {
       this.log.error({ err: auth.cause }, 'agent authentication errored');
       return fail(auth.status, auth.code, auth.reason);
