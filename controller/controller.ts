@@ -28,6 +28,8 @@ import { DigestPoller } from './images/digest-poller.js';
 import { HostImageFollower } from './images/host-follower.js';
 import { registryResolver } from './images/registry-digest.js';
 import { ReconcileLoop, ReconcileMetrics } from './reconcile/loop.js';
+import { SetReconciler } from './reconcile/set-reconciler.js';
+import { routeSetChange } from './reconcile/set-routing.js';
 import { TokenReconciler } from './reconcile/token-reconciler.js';
 import { conflictingTokens } from './reconcile/token-secret-owner.js';
 import type { Store, StoreChange } from './store/store.js';
@@ -108,15 +110,21 @@ export class Controller {
   private hostReconciler?: HostReconciler;
   private tokenLoop?: ReconcileLoop<ResourceKey>;
   /**
-   * Issue 13: the tags followed by digest (hosts' and sets' imageUpdates.policy: Poll). Owners are
-   * "ContainerHost/<ns>/<name>" (and the set reconciler's own); a moved tag enqueues them.
+   * Issue 13: the tags followed by digest (hosts' and sets' imageUpdates.policy: Poll), one poller
+   * for both. Owners are "ContainerHost/<ns>/<name>" and "ContainerSet/<ns>/<name>"; a moved tag
+   * enqueues them.
    */
   readonly imageDigests = new DigestPoller({
     resolve: registryResolver(),
-    onChange: (owners) => { for (const k of HostImageFollower.hostKeys(owners)) this.hostLoop?.add(k); },
-    log: (line) => this.opts.logger.info({ component: 'images' }, line),
+    onChange: (owners) => {
+      for (const k of HostImageFollower.hostKeys(owners)) this.hostLoop?.add(k);
+      for (const o of owners) if (o.startsWith('ContainerSet/')) this.setLoop?.add(o.slice('ContainerSet/'.length));
+    },
+    log: (line) => this.opts.logger.info({ component: 'image-digests' }, line),
   });
   private recheck?: SessionRecheck;
+  private setLoop?: ReconcileLoop<ResourceKey>;
+  private unwatchSets?: () => void;
   private unsubscribe?: () => void;
   private started = false;
   private stopping = false;
@@ -177,6 +185,8 @@ export class Controller {
 
     const loops = this.createLoops(store, hub);
     this.unsubscribe = store.subscribe((change) => this.onStoreChange(store, change));
+    // Sets and hosts also hear each other's status writes (assignments, health): watchAll.
+    this.unwatchSets = store.watchAll((change) => routeSetChange(store, change, (k) => this.setLoop?.add(k), (k) => this.hostLoop?.add(k)));
     this.started = true;
     logger.info({ url: this.url, agentUrl: this.agentUrl, ...(this.agentServerUrl ? { agentListener: this.agentServerUrl } : {}) }, 'controller started');
     const lead = () => { for (const l of loops) l.lead(); };
@@ -201,10 +211,11 @@ export class Controller {
     this.started = false;
     this.unsubscribe?.();
     this.recheck?.stop();
+    this.unwatchSets?.();
+    this.imageDigests.stop();
     this.pageFeed?.close();
     // Aborts the reconciles in flight and takes no more keys; awaited once the hub is closed.
-    const loopsStopped = Promise.all([this.hostLoop?.stop(), this.tokenLoop?.stop()]);
-    this.imageDigests.stop();
+    const loopsStopped = Promise.all([this.hostLoop?.stop(), this.tokenLoop?.stop(), this.setLoop?.stop()]);
     this.upgrades?.close();
     for (const l of this.listeners) l.close();
     await this.logSocket?.close();
@@ -334,7 +345,13 @@ export class Controller {
       ...common, kind: 'AgentToken', queue: 'tokens', logKey: 'token', reconciler: tokens, workers: TOKEN_WORKERS,
       keys: () => store.tokens().map((t) => keyOf(t.metadata)),
     });
-    return [this.hostLoop, this.tokenLoop];
+    // imageUpdates.policy: Poll — the one poller (imageDigests) re-reconciles the sets whose tags moved.
+    const sets = new SetReconciler(store, (k) => this.hostLoop?.add(k), logger.child({ component: 'sets' }), this.registry, undefined, this.imageDigests);
+    this.setLoop = new ReconcileLoop({
+      ...common, kind: 'ContainerSet', queue: 'sets', logKey: 'set', reconciler: sets, workers: 2,
+      keys: () => store.sets().map((s) => keyOf(s.metadata)),
+    });
+    return [this.hostLoop, this.tokenLoop, this.setLoop];
   }
 
   /** A store change only enqueues the keys it concerns (level-triggered). */
@@ -346,6 +363,7 @@ export class Controller {
       // A token refused for another's secretName may take it now (token-secret-owner.ts).
       for (const key of conflictingTokens(store.tokens(), splitKey(change.key).namespace)) this.tokenLoop?.add(key);
     }
+    else if (change.kind === 'ContainerSet') this.setLoop?.add(change.key);   // its hosts: routeSetChange
     else {
       // A Secret or ConfigMap changed: every host in its namespace that may reference it looks again.
       const { namespace } = splitKey(change.key);

@@ -25,6 +25,7 @@ function setup(initial: ContainerHost, images?: HostImageFollower) {
   const store = {
     host: () => current,
     hosts: () => (current ? [current] : []),
+    sets: () => [],
     secret: () => undefined,
     recordEvent: (_kind: string, _key: string, e: EventRecord) => { events.push(e); },
     ensureFinalizer: async () => { calls.push('ensureFinalizer'); },

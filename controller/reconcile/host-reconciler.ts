@@ -22,6 +22,8 @@ import { RestartLedger, restartRequests, startedSince, type StoredRestartRequest
 import { computeHostStatus } from './status.js';
 import type { HostImageFollower } from '../images/host-follower.js';
 import type { Resolution } from './resolution-cache.js';
+import { mergeSetContainers } from './set-merge.js';
+import { withSetCollisions } from './set-collisions.js';
 
 /** lastSeenAt alone does not justify a status write more often than this. */
 const LAST_SEEN_WRITE_MS = 60_000;
@@ -99,10 +101,13 @@ export class HostReconciler implements Reconciler<ResourceKey> {
   }
 
   /** Resolve → plan → dispatch → status. */
-  private async pass(key: ResourceKey, host: ContainerHost, signal: AbortSignal): Promise<Pass> {
+  private async pass(key: ResourceKey, declared: ContainerHost, signal: AbortSignal): Promise<Pass> {
+    // The host's own containers plus those its ContainerSets gave it (at the revision each gave it).
+    const merged = mergeSetContainers(declared, this.store.sets());
+    const host = merged.host;
     const deleting = host.metadata.deletionTimestamp !== undefined;
     const agent = this.inventory.view(key);
-    const { desired, unresolved } = this.resolve(key, host, agent.containers);
+    const { desired, unresolved } = this.resolve(key, host, agent.containers, merged.fingerprint);
 
     // Containers whose last action failed wait out their backoff before the next try.
     const nowMs = this.now().getTime();
@@ -123,10 +128,10 @@ export class HostReconciler implements Reconciler<ResourceKey> {
     const inFlight = this.dispatcher.inFlight(key);
     if (deleting && result.cleanupDone && inFlight.size === 0) return { done: true };
 
-    const status = this.restarts.annotate(key, computeHostStatus({
+    const status = withSetCollisions(this.restarts.annotate(key, computeHostStatus({
       host, agent, desired, unresolved, inFlight, failures: this.dispatcher.failures(key), now: this.now().toISOString(),
       waiting: result.waiting, dependencyProblems: deps.problems,
-    }), host.status);
+    }), host.status), merged.collisions, host.metadata.generation, this.now().toISOString(), host.status);
     if (status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) this.ready.add(key);
     else this.ready.delete(key);
     if (this.statusChanged(host.status, status)) {
@@ -146,10 +151,12 @@ export class HostReconciler implements Reconciler<ResourceKey> {
    * agent's inventory and the live spec as resolved, spec hashes only. Undefined: no such host.
    */
   observed(key: ResourceKey): ObservedHostView | undefined {
-    const host = this.store.host(key);
-    if (!host) return undefined;
+    const declared = this.store.host(key);
+    if (!declared) return undefined;
+    const merged = mergeSetContainers(declared, this.store.sets());
+    const host = merged.host;
     const agent = this.inventory.view(key);
-    const { desired, unresolved } = this.resolve(key, host, agent.containers);
+    const { desired, unresolved } = this.resolve(key, host, agent.containers, merged.fingerprint);
     const canAct = agent.connected && (agent.docker === undefined || agent.docker.ok);
     return {
       namespace: host.metadata.namespace, name: host.metadata.name, generation: host.metadata.generation, canAct,
@@ -180,10 +187,10 @@ export class HostReconciler implements Reconciler<ResourceKey> {
 
   /** The host is gone from the store, or cleaned up and about to be. */
   /** The host's containers resolved, followed images pinned; one waiting for its digest is held as unresolved. */
-  private resolve(key: ResourceKey, host: ContainerHost, observed: readonly ObservedContainer[] | undefined): Resolution {
-    if (!this.images) return this.resolutions.resolve(key, host);
+  private resolve(key: ResourceKey, host: ContainerHost, observed: readonly ObservedContainer[] | undefined, variant: string): Resolution {
+    if (!this.images) return this.resolutions.resolve(key, host, variant);
     const pins = this.images.pins(key, host, observed);
-    const resolution = this.resolutions.resolve(key, pins.host, pins.variant);
+    const resolution = this.resolutions.resolve(key, pins.host, pins.variant ? `${variant}|${pins.variant}` : variant);
     if (pins.pending.size === 0) return resolution;
     const desired = new Map(resolution.desired);
     for (const name of pins.pending.keys()) desired.delete(name);

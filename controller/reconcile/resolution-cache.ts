@@ -17,7 +17,8 @@ export interface Resolution {
 interface Entry extends Resolution {
   uid: string;
   generation: number;
-  /** What else the host was resolved with (the image pins of issue 13's image updates). */
+  /** What else the host was resolved with: the set revisions it carried (set-merge.ts; a rollout step changes
+   * the containers, not the generation) and the image pins of imageUpdates. */
   variant: string;
   /** Every Secret lookup made while resolving, with the object it returned. */
   secrets: Array<{ namespace: string; name: string; data: SecretData | undefined }>;

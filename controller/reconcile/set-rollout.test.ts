@@ -93,6 +93,13 @@ test('hosts already unavailable count against maxUnavailable and are updated fir
   assert.equal(out.assigned.map((a) => a.host), ['h002']);
 });
 
+test('hosts running but not yet past minReadySeconds are not replaced for free', () => {
+  const f = new Fleet(hosts(3), spec());
+  f.run('r1');
+  f.health = () => ({ state: 'ready', availableAt: f.now + 60_000 });
+  assert.is(f.step('r2').assigned.length, 0);
+});
+
 test('Recreate updates every host at once', () => {
   const f = new Fleet(hosts(6), spec({ type: 'Recreate' }));
   f.run('r1');

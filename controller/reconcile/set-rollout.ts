@@ -138,12 +138,15 @@ export function stepRollout(input: RolloutInput): RolloutOutput {
     let unavailable = [...entries.values()].filter((e) => e.health.state !== 'available').length;
     let onTarget = [...entries.values()].filter((e) => e.revision === rollout.target).length;
     const behind = [...entries].filter(([, e]) => e.revision !== rollout.target);
-    // Hosts already unavailable first: updating them costs no availability (as DaemonSet does).
-    behind.sort(([a, x], [b, y]) => Number(x.health.state === 'available') - Number(y.health.state === 'available') || (a < b ? -1 : 1));
+    // Hosts whose set containers do not run anyway (not created, failing) first: updating them
+    // costs no availability (as DaemonSet does). A host running but still waiting out
+    // minReadySeconds is not free: replacing it would take a running container away.
+    const free = (e: { health: HostHealth }) => e.health.state === 'progressing' || e.health.state === 'failed';
+    behind.sort(([a, x], [b, y]) => Number(free(y)) - Number(free(x)) || (a < b ? -1 : 1));
     for (const [host, e] of behind) {
       if (onTarget >= canaryLimit) break;
       const wasAvailable = e.health.state === 'available';
-      if (wasAvailable && unavailable >= budget) break;
+      if (!free(e) && unavailable >= budget) break;
       entries.set(host, { revision: rollout.target, since: now, health: { state: 'progressing', message: 'given its revision' }, fresh: true });
       const already = assigned.findIndex((a) => a.host === host);
       if (already >= 0) assigned.splice(already, 1);
@@ -153,9 +156,11 @@ export function stepRollout(input: RolloutInput): RolloutOutput {
     }
   }
 
-  // Where that leaves the rollout.
+  // Where that leaves the rollout. A completed one that is no longer done (a host joined, or one
+  // became unavailable) is in progress again, towards the same revision.
   const all = [...entries.values()];
   const done = all.every((e) => e.revision === rollout.target && e.health.state === 'available');
+  if (rollout.phase === 'Complete' && !done) rollout = { phase: 'Progressing', target: rollout.target, ...(rollout.startedAt ? { startedAt: rollout.startedAt } : {}), canaryReleased: true };
   if (rollout.phase === 'Progressing' && canaryLimit < hosts.length && canary?.pause && all.filter((e) => e.revision === rollout.target).length >= canaryLimit && !done) {
     rollout = { ...rollout, phase: 'Paused', canaryHosts: canary.hosts, pausedGeneration: input.generation };
     transition = { type: 'Normal', reason: 'CanaryPaused', message: `${canary.hosts} canary host(s) on revision ${numberOf(rollout.target)}: paused; resume with spec.paused true then false, or a new canary.hosts` };
