@@ -25,11 +25,12 @@ import { LogSocket } from './http/log-socket.js';
 import { registerFleetMetrics } from './metrics/fleet-metrics.js';
 import { packageRoot } from './package-root.js';
 import { HostReconciler } from './reconcile/host-reconciler.js';
+import { DigestPoller } from './images/digest-poller.js';
+import { HostImageFollower } from './images/host-follower.js';
+import { registryResolver } from './images/registry-digest.js';
 import { ReconcileLoop, ReconcileMetrics } from './reconcile/loop.js';
 import { SetReconciler } from './reconcile/set-reconciler.js';
 import { routeSetChange } from './reconcile/set-routing.js';
-import { DigestPoller } from './images/digest-poller.js';
-import { registryResolver } from './images/registry-digest.js';
 import { TokenReconciler } from './reconcile/token-reconciler.js';
 import { conflictingTokens } from './reconcile/token-secret-owner.js';
 import type { Store, StoreChange } from './store/store.js';
@@ -112,10 +113,22 @@ export class Controller {
   /** The host reconciler, for the planner-input route (GET /api/v1/hosts/NS/NAME/observed). */
   private hostReconciler?: HostReconciler;
   private tokenLoop?: ReconcileLoop<ResourceKey>;
+  /**
+   * Issue 13: the tags followed by digest (hosts' and sets' imageUpdates.policy: Poll), one poller
+   * for both. Owners are "ContainerHost/<ns>/<name>" and "ContainerSet/<ns>/<name>"; a moved tag
+   * enqueues them.
+   */
+  readonly imageDigests = new DigestPoller({
+    resolve: registryResolver(),
+    onChange: (owners) => {
+      for (const k of HostImageFollower.hostKeys(owners)) this.hostLoop?.add(k);
+      for (const o of owners) if (o.startsWith('ContainerSet/')) this.setLoop?.add(o.slice('ContainerSet/'.length));
+    },
+    log: (line) => this.opts.logger.info({ component: 'image-digests' }, line),
+  });
+  private recheck?: SessionRecheck;
   private setLoop?: ReconcileLoop<ResourceKey>;
   private unwatchSets?: () => void;
-  private digests?: DigestPoller;
-  private recheck?: SessionRecheck;
   private unsubscribe?: () => void;
   private started = false;
   private stopping = false;
@@ -204,9 +217,9 @@ export class Controller {
     this.stopping = true;
     this.started = false;
     this.unsubscribe?.();
-    this.unwatchSets?.();
-    this.digests?.stop();
     this.recheck?.stop();
+    this.unwatchSets?.();
+    this.imageDigests.stop();
     this.pageFeed?.close();
     // Aborts the reconciles in flight and takes no more keys; awaited once the hub is closed.
     const loopsStopped = Promise.all([this.hostLoop?.stop(), this.tokenLoop?.stop(), this.setLoop?.stop()]);
@@ -333,7 +346,8 @@ export class Controller {
     const common = { metrics, logger, resyncMs: this.opts.resyncMs ?? 5 * 60_000, ...(this.opts.leadership ? { isLeader: () => !this.standby } : {}) };
     const restarts = this.opts.operator?.restarts;
     const hosts = new HostReconciler(store, hub, (k) => this.hostLoop?.add(k), logger.child({ component: 'hosts' }), this.registry, undefined,
-      restarts ? (key) => restarts.get(key) : undefined);
+      restarts ? (key) => restarts.get(key) : undefined, new HostImageFollower(this.imageDigests, (ns, name) => store.secret(ns, name)));
+    this.imageDigests.start();
     this.hostReconciler = hosts;
     const tokens = new TokenReconciler(store, hub, () => this.signing!, () => this.agentUrl, logger.child({ component: 'tokens' }));
     this.hostLoop = new ReconcileLoop({
@@ -344,14 +358,8 @@ export class Controller {
       ...common, kind: 'AgentToken', queue: 'tokens', logKey: 'token', reconciler: tokens, workers: TOKEN_WORKERS,
       keys: () => store.tokens().map((t) => keyOf(t.metadata)),
     });
-    // imageUpdates.policy: Poll — tags resolved from their registries; a moved digest re-reconciles its sets.
-    const digestLog = logger.child({ component: 'image-digests' });
-    this.digests = new DigestPoller({
-      resolve: registryResolver(), log: (line) => digestLog.info(line),
-      onChange: (owners) => { for (const o of owners) if (o.startsWith('ContainerSet/')) this.setLoop?.add(o.slice('ContainerSet/'.length)); },
-    });
-    this.digests.start();
-    const sets = new SetReconciler(store, (k) => this.hostLoop?.add(k), logger.child({ component: 'sets' }), this.registry, undefined, this.digests);
+    // imageUpdates.policy: Poll — the one poller (imageDigests) re-reconciles the sets whose tags moved.
+    const sets = new SetReconciler(store, (k) => this.hostLoop?.add(k), logger.child({ component: 'sets' }), this.registry, undefined, this.imageDigests);
     this.setLoop = new ReconcileLoop({
       ...common, kind: 'ContainerSet', queue: 'sets', logKey: 'set', reconciler: sets, workers: 2,
       keys: () => store.sets().map((s) => keyOf(s.metadata)),

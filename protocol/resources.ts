@@ -78,6 +78,8 @@ export interface ContainerHostSpec {
   imagePullSecrets?: Array<{ name: string }>;
   networks?: NetworkDecl[];
   containers?: ContainerDecl[];
+  /** Issue 13: follow the tags of the Always-pulled containers by digest (recreate when a tag moves). */
+  imageUpdates?: { policy: 'Poll' | 'None'; intervalSeconds: number };
 }
 
 export type ContainerStatusState = 'Pending' | 'Pulling' | 'Running' | 'Stopped' | 'Exited' | 'Restarting' | 'Failed' | 'Unknown';

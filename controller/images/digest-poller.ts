@@ -60,6 +60,10 @@ export class DigestPoller implements ImageDigests {
   /** OWNER ("kind/ns/name") now watches IMAGES (replacing what it watched); [] stops watching. */
   track(owner: string, images: WatchedImage[]): void {
     const wanted = images.filter((w) => !isPinned(w.image));
+    // Called on every pass of every host: the common cases (nothing followed, nothing changed) are O(1).
+    const before = this.watches.get(owner);
+    if (!before && wanted.length === 0) return;
+    if (before && JSON.stringify(before) === JSON.stringify(wanted)) return;
     if (wanted.length === 0) this.watches.delete(owner); else this.watches.set(owner, wanted);
     for (const w of wanted) if (!this.entries.has(w.image)) this.entries.set(w.image, { due: 0, inFlight: false });
     const live = new Set([...this.watches.values()].flat().map((w) => w.image));

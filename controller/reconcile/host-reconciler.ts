@@ -20,6 +20,8 @@ import { plan } from './planner.js';
 import { ResolutionCache } from './resolution-cache.js';
 import { RestartLedger, restartRequests, startedSince, type StoredRestartRequest } from './restarts.js';
 import { computeHostStatus } from './status.js';
+import type { HostImageFollower } from '../images/host-follower.js';
+import type { Resolution } from './resolution-cache.js';
 import { mergeSetContainers } from './set-merge.js';
 import { withSetCollisions } from './set-collisions.js';
 
@@ -51,6 +53,8 @@ export class HostReconciler implements Reconciler<ResourceKey> {
     private readonly now: () => Date = () => new Date(),
     /** Directory mode's `berth restart` requests (the state directory's restart-requests file). */
     private readonly storedRestarts?: (key: ResourceKey) => StoredRestartRequest[],
+    /** Issue 13: hosts' image updates by digest (spec.imageUpdates). */
+    private readonly images?: HostImageFollower,
   ) {
     this.resolutions = new ResolutionCache((ns, name) => store.secret(ns, name), (ns, name) => store.configMap(ns, name));
     this.statusWrites = new Counter({ name: 'berth_status_writes_total', help: 'ContainerHost status writes (only when changed)', registers: [registry] });
@@ -104,7 +108,7 @@ export class HostReconciler implements Reconciler<ResourceKey> {
     const host = merged.host;
     const deleting = host.metadata.deletionTimestamp !== undefined;
     const agent = this.inventory.view(key);
-    const { desired, unresolved } = this.resolutions.resolve(key, host, merged.fingerprint);
+    const { desired, unresolved } = this.resolve(key, host, agent.containers, merged.fingerprint);
 
     // Containers whose last action failed wait out their backoff before the next try.
     const nowMs = this.now().getTime();
@@ -153,7 +157,7 @@ export class HostReconciler implements Reconciler<ResourceKey> {
     const merged = mergeSetContainers(declared, this.store.sets());
     const host = merged.host;
     const agent = this.inventory.view(key);
-    const { desired, unresolved } = this.resolutions.resolve(key, host, merged.fingerprint);
+    const { desired, unresolved } = this.resolve(key, host, agent.containers, merged.fingerprint);
     const canAct = agent.connected && (agent.docker === undefined || agent.docker.ok);
     return {
       namespace: host.metadata.namespace, name: host.metadata.name, generation: host.metadata.generation, canAct,
@@ -183,7 +187,19 @@ export class HostReconciler implements Reconciler<ResourceKey> {
   }
 
   /** The host is gone from the store, or cleaned up and about to be. */
+  /** The host's containers resolved, followed images pinned; one waiting for its digest is held as unresolved. */
+  private resolve(key: ResourceKey, host: ContainerHost, observed: readonly ObservedContainer[] | undefined, variant: string): Resolution {
+    if (!this.images) return this.resolutions.resolve(key, host, variant);
+    const pins = this.images.pins(key, host, observed);
+    const resolution = this.resolutions.resolve(key, pins.host, pins.variant ? `${variant}|${pins.variant}` : variant);
+    if (pins.pending.size === 0) return resolution;
+    const desired = new Map(resolution.desired);
+    for (const name of pins.pending.keys()) desired.delete(name);
+    return { desired, unresolved: new Map([...resolution.unresolved, ...pins.pending]) };
+  }
+
   private forget(key: ResourceKey): void {
+    this.images?.forget(key);
     this.restarts.forget(key);
     this.reportedInvalid.delete(key);
     this.inventory.forget(key);

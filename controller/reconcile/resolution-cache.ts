@@ -17,7 +17,8 @@ export interface Resolution {
 interface Entry extends Resolution {
   uid: string;
   generation: number;
-  /** The set revisions the host carried (set-merge.ts): a rollout step changes the containers, not the generation. */
+  /** What else the host was resolved with: the set revisions it carried (set-merge.ts; a rollout step changes
+   * the containers, not the generation) and the image pins of imageUpdates. */
   variant: string;
   /** Every Secret lookup made while resolving, with the object it returned. */
   secrets: Array<{ namespace: string; name: string; data: SecretData | undefined }>;
@@ -31,7 +32,7 @@ export class ResolutionCache {
   constructor(private readonly secrets: SecretLookup, private readonly configMaps: ConfigMapLookup = () => undefined) {}
 
   /**
-   * The resolution of HOST, reused while its uid and generation (the spec) are the same and every
+   * The resolution of HOST, reused while its uid, generation (the spec) and VARIANT are the same and every
    * Secret it looked up is still the same object — the stores replace a Secret's object when it
    * changes, and a missing Secret that appears is a different answer.
    */

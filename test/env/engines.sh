@@ -18,11 +18,11 @@
 
 ENGINES_TB_COUNT=3
 ENGINES_TB_DIR="$BERTH_TESTBED_RUN/engines"
-# Engine N: bridge br-berthN at 10.200.N.1/24; user-defined networks from 10.20N.0.0/16 in /24s.
+# Engine N: bridge br-berthN at 10.200.N.1/24; user-defined networks from 10.21N.0.0/16 in /24s.
 _engines_bridge()  { printf 'br-berth%s\n' "$1"; }
 _engines_bip()     { printf '10.200.%s.1/24\n' "$1"; }
 _engines_subnet()  { printf '10.200.%s.0/24\n' "$1"; }
-_engines_pool()    { printf '10.20%s.0.0/16\n' "$1"; }
+_engines_pool()    { printf '10.21%s.0.0/16\n' "$1"; }   # not 10.201.0.0/30: the netns component's
 _engines_dir()     { printf '%s/e%s\n' "$ENGINES_TB_DIR" "$1"; }
 _engines_sock()    { printf '%s/docker.sock\n' "$(_engines_dir "$1")"; }
 _engines_host()    { printf 'unix://%s\n' "$(_engines_sock "$1")"; }
@@ -162,7 +162,11 @@ _engines_smoke() {
 engines_up() {
   _docker_answers || tb_fail engines "the first engine (component docker) must be up first"
   mkdir -p "$ENGINES_TB_DIR" || tb_fail engines "cannot create $ENGINES_TB_DIR"
-  local n fresh
+  local n fresh old
+  # Pools were 10.20N.0.0/16 at first, which overlaps the netns component: drop their old rules.
+  for old in 10.201.0.0/16 10.202.0.0/16 10.203.0.0/16; do
+    while iptables -C DOCKER-USER -s "$old" -d "$old" -j ACCEPT 2>/dev/null; do iptables -D DOCKER-USER -s "$old" -d "$old" -j ACCEPT || break; done
+  done
   for n in $(seq 1 "$ENGINES_TB_COUNT"); do
     fresh=0
     _engines_bridge_up "$n" || tb_fail engines "cannot create bridge $(_engines_bridge "$n") with $(_engines_bip "$n")"
