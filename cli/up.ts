@@ -16,7 +16,8 @@ import { DirectoryStore } from '../controller/store/dir/dir-store.js';
 import { VERSION } from '../controller/version.js';
 import { runAgent } from './agent.js';
 import { untilSignal } from './controller.js';
-import { checkLogLevel, parseListen } from './listen.js';
+import { checkLogLevel, isLoopback, parseListen } from './listen.js';
+import { HostAllowlist } from '../controller/http/host-allowlist.js';
 import { UsageError } from './usage.js';
 
 export const UP_HELP = `Usage: berth up [options]
@@ -57,13 +58,15 @@ export async function runUp(argv: string[]): Promise<number> {
   for (const d of dirs) if (!existsSync(d)) throw new UsageError(`no such file or directory: ${d}`);
   const state = resolve(values.state ?? '.berth/state');
   const listen = parseListen(values.listen ?? '127.0.0.1:7070');
+  // `berth up` has no sign-in: it serves this machine only (multi-machine: `berth controller --ui-auth token`).
+  if (!isLoopback(listen.host)) throw new UsageError(`--listen ${values.listen ?? ''}: berth up serves loopback only (it has no sign-in); to reach the page from other machines run \`berth controller --ui-auth token\` (docs/quick-start.md)`);
   const level = checkLogLevel(values['log-level'] ?? 'warn');
   const logger = pino({ level, base: { component: 'controller' } });
 
   const store = new DirectoryStore({ paths: dirs, stateDir: state, logger: logger.child({ component: 'store' }) });
   // `berth exec`/`berth restart` work here too, with the UI token from the state directory.
   const uiToken = await ensureUiToken(state);
-  const controller = new Controller({ store, logger, version: VERSION, listen, operator: { access: uiTokenAccess(() => uiToken), restarts: new RestartRequestFile(join(state, 'restarts.json')) } });
+  const controller = new Controller({ store, logger, version: VERSION, listen, hostAllowlist: new HostAllowlist({ listenHost: listen.host }), operator: { access: uiTokenAccess(() => uiToken), restarts: new RestartRequestFile(join(state, 'restarts.json')) } });
   await controller.start();
 
   const stop = untilSignal();

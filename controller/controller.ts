@@ -15,6 +15,7 @@ import { createApi } from './http/api.js';
 import { PageFeed } from './http/page-feed.js';
 import type { SessionAuthority } from './http/kube-access.js';
 import { UpgradeRouter } from './http/upgrade-router.js';
+import type { HostAllowlist } from './http/host-allowlist.js';
 import { AgentHub } from './hub/hub.js';
 import { AGENT_CONNECT_PATH } from '../protocol/connect.js';
 import { CLOSE } from '../protocol/frames.js';
@@ -62,6 +63,11 @@ export interface ControllerOptions {
    * requests. Absent: every operator action is refused.
    */
   operator?: { access: OperatorAccess; restarts?: RestartRequestFile };
+  /**
+   * The names the controller answers to (Host header); anything else gets 421 on every route and
+   * upgrade (DNS rebinding). Directory mode always sets it; absent: any Host is answered.
+   */
+  hostAllowlist?: HostAllowlist;
   /** Hub timings, for tests. */
   hubOptions?: { pingIntervalMs?: number; helloTimeoutMs?: number };
   /** Log fan-out tuning (docs/logs.md): grace after the last viewer, ring size, slow-viewer bound. */
@@ -123,7 +129,9 @@ export class Controller {
 
     const app = this.createHttpApp(store);
     // Operator actions live beside, not in, the read-only API the page uses (controller/operate/).
+    const allowlist = this.opts.hostAllowlist;
     this.server = createServer((req, res) => {
+      if (allowlist && !allowlist.checkRequest(req, res)) return;
       if (req.url === RESTART_PATH || req.url?.startsWith(`${RESTART_PATH}?`)) {
         handleRestart(req, res, {
           access: this.operatorAccess, ...(this.opts.operator?.restarts ? { requests: this.opts.operator.restarts } : {}),
@@ -134,7 +142,7 @@ export class Controller {
       app(req, res);
     });
     // One upgrade router: the agent endpoint and the browsers' log socket share the server.
-    this.upgrades = new UpgradeRouter(this.server);
+    this.upgrades = new UpgradeRouter(this.server, allowlist ? (req, socket) => allowlist.checkUpgrade(req, socket) : undefined);
     const hub = this.hub = this.createHub(store);
     this.upgrades.route(AGENT_CONNECT_PATH, hub.upgradeHandler);
     this.startLogs(store, hub, this.upgrades);
