@@ -30,7 +30,8 @@ export class UiTokenAccessControl implements AccessControl, SessionAuthority {
   constructor(private readonly opts: UiTokenAccessOptions) {
     this.sessions = new BrowserSessionStore({
       ...(opts.sessionTtlMs ? { ttlMs: opts.sessionTtlMs } : {}), ...(opts.now ? { now: opts.now } : {}),
-      ...(opts.maxSessions ? { maxSessions: opts.maxSessions } : {}), ...(opts.maxPerUser ? { maxPerUser: opts.maxPerUser } : {}),
+      // Every browser signed in with the UI token is the same user: room for a team's browsers.
+      ...(opts.maxSessions ? { maxSessions: opts.maxSessions } : {}), maxPerUser: opts.maxPerUser ?? 64,
     });
   }
 

@@ -70,7 +70,8 @@ test('run with the Docker socket mounted and a token, the agent connects and run
   assert.match(gateway, /^\d+\.\d+\.\d+\.\d+$/, `the default bridge's gateway: ${JSON.stringify(gateway)}`);
   const web = env.name('web');
   env.write('host.yaml', env.hostYaml('imaged', `containers:\n- { name: ${web}, image: ${bed('BERTH_TEST_IMAGE')}, command: [sleep, "3600"] }`));
-  await env.startController(['--listen', `${gateway}:0`]);
+  // Off loopback, directory mode needs sign-in (the test's API reads send the UI token).
+  await env.startController(['--listen', `${gateway}:0`, '--ui-auth', 'token']);
   await until('token file', () => existsSync(env.tokenFile('imaged')), 15_000);
   const socketGid = (await run('stat', ['-c', '%g', socket], { check: true })).stdout.trim();
   // The token goes in through the CLI's environment (`-e BERTH_TOKEN` without a value), never argv.
