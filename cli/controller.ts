@@ -130,6 +130,8 @@ export function startError(err: unknown, listen: { host: string; port: number })
   if (e?.code === 'EADDRINUSE') return `--listen ${where}: the address is already in use (another controller or \`berth up\`?); choose another with --listen`;
   if (e?.code === 'EADDRNOTAVAIL') return `--listen ${where}: no such address on this machine`;
   if (e?.code === 'EACCES' && e.syscall === 'listen') return `--listen ${where}: permission denied (ports below 1024 need privileges)`;
+  if (e?.code === 'ENOTDIR' || (e?.code === 'EEXIST' && e.syscall === 'mkdir')) return `${e.path ?? 'the state directory'}: a file where the state directory (or a directory in it) should be (--state)`;
+  if (e?.code === 'EISDIR') return `${e.path ?? 'a state file'}: a directory where a file of the state directory should be (--state)`;
   if (e?.code === 'EACCES' || e?.code === 'EROFS') return `${e.path ?? 'the state directory'}: ${e.code === 'EROFS' ? 'read-only file system' : 'permission denied'} (--state)`;
   return (e instanceof Error ? e.message : String(err)).split('\n')[0]!;
 }
@@ -189,7 +191,7 @@ export async function runController(argv: string[], seams: RunControllerOptions 
     const store = new DirectoryStore({ paths: args.dirs, stateDir: args.state, logger: logger.child({ component: 'store' }) });
     // The UI token authorizes `berth exec` and `berth restart` (never anonymous, even on loopback),
     // and with --ui-auth token the page, API and log tails too.
-    const uiToken = await ensureUiToken(args.state);
+    const uiToken = await ensureUiToken(args.state).catch((err: unknown) => { throw new CliError(`cannot start: ${startError(err, args.listen)}`); });
     const tokenFile = join(args.state, UI_TOKEN_FILE);
     const pageAuth = args.uiAuth === 'token' ? new UiTokenAccessControl({ token: () => uiToken }) : undefined;
     if (pageAuth) logger.info({ file: tokenFile }, 'the status page and API ask for the UI token in this file (--ui-auth token)');

@@ -15,6 +15,7 @@ import { BerthEnv } from '../support/berth-env.js';
 import { launchBrowser, closeBrowsers } from '../support/browser.js';
 import { repoRoot } from '../support/paths.js';
 import { join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { handshake } from '../support/ws-probe.js';
 
 const env = new BerthEnv();
@@ -59,6 +60,24 @@ test('without sign-in, directory mode refuses to listen off loopback and names -
   assert.match(r.stderr, /without sign-in, directory mode serves loopback only/);
   assert.match(r.stderr, /--ui-auth token/);
   assert.not.match(r.stderr, /at .*\.js:\d+/, 'a message, not a stack trace');
+});
+
+test('a malformed state directory: the controller exits with one line naming the file and field, never a TypeError', () => {
+  const bad = join(env.root, 'bad-state');
+  mkdirSync(bad);
+  writeFileSync(join(bad, 'state.json'), '{"version": 1, "resourceVersion": 3, "files": {}, "held": {}, "meta": {}, "tombstones": []}');
+  const berth = (state: string) => spawnSync(process.execPath, [join(repoRoot, 'bin/berth.js'), 'controller', '--dir', env.manifests, '--state', state, '--listen', '127.0.0.1:0'], { encoding: 'utf8', timeout: 20_000 });
+  const shape = berth(bad);
+  assert.is(shape.status, 1, shape.stderr);
+  assert.match(shape.stderr, /state file .*bad-state\/state\.json is not a Berth state file \(held: must be a list of resources\)/);
+  assert.not.match(shape.stderr, /TypeError|at .*\.js:\d+/);
+  assert.match(readFileSync(join(bad, 'state.json'), 'utf8'), /"held": \{\}/, 'left as it was');
+  const file = join(env.root, 'state-is-a-file');
+  writeFileSync(file, 'x');
+  const notDir = berth(file);
+  assert.is(notDir.status, 1, notDir.stderr);
+  assert.match(notDir.stderr, /state-is-a-file: a file where the state directory .* should be \(--state\)/);
+  assert.not.match(notDir.stderr, /at .*\.js:\d+/);
 });
 
 test('DNS rebinding: a foreign Host is answered 421 on every route; the loopback names and --public-name are served', async () => {
