@@ -34,6 +34,7 @@ import type { RestartRequestFile } from './operate/restart-requests.js';
 import { handleRestart, RESTART_PATH } from './operate/restart-route.js';
 import { generateSigningKey, importSigningKey, importVerificationKey, type SigningKey, type VerificationKey } from './tokens/signing-key.js';
 import { verifyAgentToken } from './tokens/verify.js';
+import { specHashKey } from './tokens/spec-hash-key.js';
 
 export interface ControllerOptions {
   store: Store;
@@ -92,6 +93,8 @@ export class Controller {
   private execSocket?: ExecSocket;
   private signing?: SigningKey;
   private verification?: VerificationKey;
+  /** The spec hashes' HMAC key, derived from the signing key (tokens/spec-hash-key.ts). */
+  private hashKey?: Buffer;
   private hostLoop?: ReconcileLoop<ResourceKey>;
   /** The host reconciler, for the planner-input route (GET /api/v1/hosts/NS/NAME/observed). */
   private hostReconciler?: HostReconciler;
@@ -125,6 +128,7 @@ export class Controller {
     await store.start();
     const material = await store.signingKey(generateSigningKey);
     this.signing = await importSigningKey(material);
+    this.hashKey = specHashKey(material);
     this.verification = await importVerificationKey(material);
 
     const app = this.createHttpApp(store);
@@ -276,7 +280,7 @@ export class Controller {
     const common = { metrics, logger, resyncMs: this.opts.resyncMs ?? 5 * 60_000, ...(this.opts.leadership ? { isLeader: () => !this.standby } : {}) };
     const restarts = this.opts.operator?.restarts;
     const hosts = new HostReconciler(store, hub, (k) => this.hostLoop?.add(k), logger.child({ component: 'hosts' }), this.registry, undefined,
-      restarts ? (key) => restarts.get(key) : undefined);
+      restarts ? (key) => restarts.get(key) : undefined, this.hashKey);
     this.hostReconciler = hosts;
     const tokens = new TokenReconciler(store, hub, () => this.signing!, () => this.agentUrl, logger.child({ component: 'tokens' }));
     this.hostLoop = new ReconcileLoop({

@@ -17,6 +17,7 @@ import { finalizer } from './finalizer.js';
 import { AgentInventory } from './inventory.js';
 import type { Reconciler, ReconcileResult } from './loop.js';
 import { plan } from './planner.js';
+import { adoptLegacyHashes, showKeyed } from './legacy-hashes.js';
 import { ResolutionCache } from './resolution-cache.js';
 import { RestartLedger, restartRequests, startedSince, type StoredRestartRequest } from './restarts.js';
 import { computeHostStatus } from './status.js';
@@ -49,8 +50,10 @@ export class HostReconciler implements Reconciler<ResourceKey> {
     private readonly now: () => Date = () => new Date(),
     /** Directory mode's `berth restart` requests (the state directory's restart-requests file). */
     private readonly storedRestarts?: (key: ResourceKey) => StoredRestartRequest[],
+    /** The spec hashes' HMAC key (tokens/spec-hash-key.ts); absent: the unkeyed hashes of earlier releases. */
+    hashKey?: Buffer,
   ) {
-    this.resolutions = new ResolutionCache((ns, name) => store.secret(ns, name), (ns, name) => store.configMap(ns, name));
+    this.resolutions = new ResolutionCache((ns, name) => store.secret(ns, name), (ns, name) => store.configMap(ns, name), hashKey);
     this.statusWrites = new Counter({ name: 'berth_status_writes_total', help: 'ContainerHost status writes (only when changed)', registers: [registry] });
     this.dispatcher = new ActionDispatcher({
       hub, store, enqueue, logger, registry, now,
@@ -98,7 +101,10 @@ export class HostReconciler implements Reconciler<ResourceKey> {
   private async pass(key: ResourceKey, host: ContainerHost, signal: AbortSignal): Promise<Pass> {
     const deleting = host.metadata.deletionTimestamp !== undefined;
     const agent = this.inventory.view(key);
-    const { desired, unresolved } = this.resolutions.resolve(key, host);
+    const resolution = this.resolutions.resolve(key, host);
+    const { unresolved } = resolution;
+    // Containers of an earlier release keep their unkeyed hash until their spec changes.
+    const { desired, keyedFor } = adoptLegacyHashes(resolution.desired, resolution.legacy, agent.containers);
 
     // Containers whose last action failed wait out their backoff before the next try.
     const nowMs = this.now().getTime();
@@ -119,10 +125,11 @@ export class HostReconciler implements Reconciler<ResourceKey> {
     const inFlight = this.dispatcher.inFlight(key);
     if (deleting && result.cleanupDone && inFlight.size === 0) return { done: true };
 
-    const status = this.restarts.annotate(key, computeHostStatus({
+    const computed = computeHostStatus({
       host, agent, desired, unresolved, inFlight, failures: this.dispatcher.failures(key), now: this.now().toISOString(),
       waiting: result.waiting, dependencyProblems: deps.problems,
-    }), host.status);
+    });
+    const status = this.restarts.annotate(key, computed.containers ? { ...computed, containers: showKeyed(computed.containers, keyedFor) } : computed, host.status);
     if (status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) this.ready.add(key);
     else this.ready.delete(key);
     if (this.statusChanged(host.status, status)) {
@@ -145,12 +152,15 @@ export class HostReconciler implements Reconciler<ResourceKey> {
     const host = this.store.host(key);
     if (!host) return undefined;
     const agent = this.inventory.view(key);
-    const { desired, unresolved } = this.resolutions.resolve(key, host);
+    const resolution = this.resolutions.resolve(key, host);
+    const { unresolved } = resolution;
+    const { desired, keyedFor } = adoptLegacyHashes(resolution.desired, resolution.legacy, agent.containers);
     const canAct = agent.connected && (agent.docker === undefined || agent.docker.ok);
     return {
       namespace: host.metadata.namespace, name: host.metadata.name, generation: host.metadata.generation, canAct,
-      containers: agent.containers ? [...agent.containers] : null,
-      desired: [...desired.values()].map((s) => ({ name: s.name, specHash: s.specHash })),
+      // What the planner compares, except that no unkeyed hash of a secret-bearing spec is shown.
+      containers: agent.containers ? showKeyed(agent.containers, keyedFor) : null,
+      desired: showKeyed([...desired.values()].map((s) => ({ name: s.name, specHash: s.specHash })), keyedFor),
       unresolved: [...unresolved].map(([name, message]) => ({ name, message })),
       inFlight: [...this.dispatcher.inFlight(key)],
       backingOff: [...this.dispatcher.backingOff(key, this.now().getTime()).keys()],
