@@ -138,6 +138,12 @@ test('--ui-auth token: anonymous reads are refused; the UI token (bearer) and a 
   assert.is(logs.status, 401, 'log tails need sign-in too');
 });
 
+test('the operator verbs follow: berth get reads with the UI token (BERTH_TOKEN_FILE) once the controller asks for it', () => {
+  const r = spawnSync(process.execPath, [join(repoRoot, 'bin/berth.js'), 'get', 'hosts', '--server', env.url], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, BERTH_TOKEN_FILE: join(env.state, 'ui-token') } });
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, /locked/);
+});
+
 test('in Chromium: a rebinding name gets 421; under its own name the page asks for the UI token once and shows the hosts', async () => {
   const port = new URL(env.url).port;
   const browser = await launchBrowser([`--host-resolver-rules=MAP rebind.test 127.0.0.1`]);
