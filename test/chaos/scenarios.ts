@@ -3,7 +3,7 @@
 // own Berth installation (real controller process, real agent process, the bed's dockerd), measures,
 // cleans up, and returns figures; the callers assert on them.
 import { BerthEnv, condition, until } from '../support/berth-env.js';
-import { restartDockerDaemon } from '../support/docker.js';
+import { docker, restartDockerDaemon } from '../support/docker.js';
 import { containersYaml, convergence, CutProxy, EventLog, metric, Rng, sleep, startChaosAgent, waitConverged, type Desired, type Log } from './support.js';
 
 /**
@@ -214,6 +214,8 @@ export interface DockerRestartReport {
   /** From dockerd answering again to Berth converged (Ready, same containers). */
   recoveredMs: number;
   sameIds: boolean; duplicates: number;
+  /** When the IDs differ: which, and what Docker said of the old ones (a stale shim, say). */
+  idChange?: string;
   /** A container added after the restart: from the manifest write to converged. */
   createdAfterMs: number;
 }
@@ -236,22 +238,39 @@ export async function dockerdRestart(o: { containers: number; log?: Log }): Prom
     await env.startAgent(host);
     await waitConverged(env, host, desired, 120_000);
     const ids = (await convergence(env, host, desired)).seen.map((s) => s.id).sort();
+    // Containers other runs left with a restart policy come back with the daemon too; name them, so
+    // that a failure caused by their load (or their stale shims) is told apart from Berth's doing.
+    const foreign = (await docker(['ps', '-a', '--filter', 'label=org.berth.test-image', '--format', '{{.Names}}'])).stdout.split('\n')
+      .filter((n) => n && !list.includes(n));
+    if (foreign.length > 0) log(`  note: ${foreign.length} other container(s) on the engine: ${foreign.slice(0, 10).join(', ')}`);
     const t0 = Date.now();
     await restartDockerDaemon();
     const daemonRestartMs = Date.now() - t0;
     const recoveredMs = await waitConverged(env, host, desired, 90_000);
     const after = await convergence(env, host, desired);
-    const sameIds = JSON.stringify(after.seen.map((s) => s.id).sort()) === JSON.stringify(ids);
+    const idsAfter = after.seen.map((s) => s.id).sort();
+    const sameIds = JSON.stringify(idsAfter) === JSON.stringify(ids);
+    const idChange = sameIds ? undefined : await describeIdChange(ids, idsAfter);
     const h = await env.host(host);
     if (condition(h, 'AgentConnected')?.status !== 'True') throw new Error('agent not connected after the dockerd restart');
     const t1 = Date.now();
     desired.set(list[o.containers]!, 0);
     env.write('box.yaml', env.hostYaml(host, containersYaml(desired)));
     await waitConverged(env, host, desired, 60_000);
-    const report = { daemonRestartMs, recoveredMs, sameIds, duplicates: after.duplicates.length, createdAfterMs: Date.now() - t1 };
+    const report = { daemonRestartMs, recoveredMs, sameIds, duplicates: after.duplicates.length, createdAfterMs: Date.now() - t1, ...(idChange ? { idChange } : {}) };
     log(`  dockerd restarted in ${daemonRestartMs} ms; Berth converged ${recoveredMs} ms after it answered again; same container IDs: ${sameIds}; a container added afterwards ran in ${report.createdAfterMs} ms`);
     return report;
   } finally {
     await env.cleanup();
   }
+}
+
+/** The containers that went away across the restart, with Docker's last word on each (if it still has them). */
+async function describeIdChange(before: string[], after: string[]): Promise<string> {
+  const gone = before.filter((id) => !after.includes(id));
+  const said = await Promise.all(gone.map(async (id) => {
+    const r = await docker(['inspect', '--format', '{{.Name}} {{.State.Status}} {{.State.Error}}', id]);
+    return `${id.slice(0, 12)}: ${r.code === 0 ? r.stdout.trim() : 'removed'}`;
+  }));
+  return `replaced: ${said.join('; ')}`;
 }

@@ -12,11 +12,7 @@ const PING_MS = 500;
 const kb = new KubeBerth('bc-silent');
 let controller: ControllerProc;
 
-test.before(async () => {
-  await kb.setup();
-  controller = await kb.startController({ seams: { pingIntervalMs: PING_MS } });
-  await kb.waitLeader(controller);
-});
+test.before(async () => { controller = await kb.setupLeading({ seams: { pingIntervalMs: PING_MS } }); });
 
 test.after(async () => { await kb.cleanup(); });
 

@@ -42,6 +42,21 @@ _docker_stop() {
   kill -TERM "$pid" 2>/dev/null
   for _ in $(seq 1 90); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
   tb_stop_pid "$DOCKER_TB_PID"
+  _docker_wait_shims
+}
+
+# The containerd shims of this engine's containers outlive dockerd by a moment. A dockerd started
+# again while one is still there fails to start that container ("failed to start shim: mkdir ...
+# file exists"), and Docker then reports it dead -- which a restart test would read as Berth's
+# doing. Wait (up to 30 s) until the shims bound to this engine's containerd are gone.
+_docker_wait_shims() {
+  local address="/var/run/docker/containerd/containerd.sock" left=""
+  for _ in $(seq 1 60); do
+    left=$(pgrep -f -- "containerd-shim.*-address $address" || true)
+    [ -z "$left" ] && return 0
+    sleep 0.5
+  done
+  tb_log "docker: containerd shims still running 30 s after dockerd stopped (pids: $(echo $left)); starting anyway"
 }
 
 # Start dockerd with FLAGS (one string); 0 once `docker info` answers, 1 if it died or never answered.

@@ -17,7 +17,7 @@ import YAML from 'yaml';
 import { until } from '../support/berth-env.js';
 import { installCrds } from '../support/berth.js';
 import { cleanup, docker, dockerOk, uniqueName } from '../support/docker.js';
-import { applyYaml, createTestNamespace, deleteTestNamespace, kubectl, run } from '../support/kube.js';
+import { applyYaml, createTestNamespace, deleteTestNamespace, clusterAdminKubeconfig, fenceYaml, kubectl, run, waitFenced } from '../support/kube.js';
 import { repoRoot } from '../support/paths.js';
 import { gitopsTools } from '../support/gitops.js';
 import { bed } from '../support/testbed.js';
@@ -114,45 +114,12 @@ const asTest = (args: string[], input?: string) => kubectl([...AS_TEST, ...args]
 const applyAsTest = (yaml: string) => asTest(['apply', '-f', '-'], yaml);
 
 async function fence(namespaces: string[]): Promise<void> {
-  await applyYaml(`apiVersion: admissionregistration.k8s.io/v1
-kind: ValidatingAdmissionPolicy
-metadata: { name: ${fenceName} }
-spec:
-  failurePolicy: Fail
-  matchConstraints:
-    namespaceSelector: { matchExpressions: [{ key: kubernetes.io/metadata.name, operator: In, values: [${namespaces.join(', ')}] }] }
-    resourceRules:
-    - { apiGroups: [berth.dev], apiVersions: ["*"], operations: [CREATE, UPDATE], resources: [containerhosts, containerhosts/status, agenttokens, agenttokens/status] }
-    - { apiGroups: [""], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [secrets] }
-  validations:
-  - expression: "request.userInfo.username != 'admin'"
-    message: "this namespace belongs to test/gitops/health.test.ts; another Berth controller must not write here"
----
-apiVersion: admissionregistration.k8s.io/v1
-kind: ValidatingAdmissionPolicyBinding
-metadata: { name: ${fenceName} }
-spec: { policyName: ${fenceName}, validationActions: [Deny] }
-`);
-  await until('the namespace fence is in force', async () => {
-    const r = await kubectl(['-n', namespaces[0]!, 'create', 'secret', 'generic', 'fence-check', '--dry-run=server']);
-    return r.code !== 0 && /belongs to test\/gitops/.test(r.stderr);
-  }, 30_000);
+  await applyYaml(fenceYaml({ name: fenceName, operator: 'In', namespaces, user: 'admin', message: 'this namespace belongs to test/gitops/health.test.ts; another Berth controller must not write here' }));
+  await waitFenced(namespaces[0]!, /belongs to test\/gitops/);
 }
 
 /** A kubeconfig for a cluster-admin ServiceAccount in the controller namespace (not `admin`, so the fence lets it write). */
-async function controllerKubeconfig(): Promise<string> {
-  await kubectl(['-n', systemNs, 'create', 'serviceaccount', 'controller'], { check: true });
-  await kubectl(['create', 'clusterrolebinding', fenceName, '--clusterrole=cluster-admin', `--serviceaccount=${systemNs}:controller`], { check: true });
-  const token = (await kubectl(['-n', systemNs, 'create', 'token', 'controller', '--duration=1h'], { check: true })).stdout.trim();
-  const file = join(tmp, 'controller.kubeconfig');
-  writeFileSync(file, JSON.stringify({
-    apiVersion: 'v1', kind: 'Config', 'current-context': 'sa',
-    clusters: [{ name: 'bed', cluster: { server: bed('BERTH_TEST_APISERVER_URL'), 'certificate-authority': bed('BERTH_TEST_KUBE_CA') } }],
-    users: [{ name: 'sa', user: { token } }],
-    contexts: [{ name: 'sa', context: { cluster: 'bed', user: 'sa' } }],
-  }), { mode: 0o600 });
-  return file;
-}
+const controllerKubeconfig = () => clusterAdminKubeconfig(systemNs, 'controller', fenceName, join(tmp, 'controller.kubeconfig'));
 
 const container = (name: string, extra: Record<string, unknown> = {}) => ({ name, image: bed('BERTH_TEST_IMAGE'), imagePullPolicy: 'IfNotPresent', command: ['sleep', '3600'], ...extra });
 

@@ -24,7 +24,7 @@ import { until } from '../support/berth-env.js';
 import { installCrds } from '../support/berth.js';
 import { docker } from '../support/docker.js';
 import { CHART, controllerArgs, Helm, parseObjects } from '../support/helm.js';
-import { applyYaml, createTestNamespace, deleteTestNamespace, kubectl, kubeToken, type KubeUser } from '../support/kube.js';
+import { applyYaml, createTestNamespace, deleteTestNamespace, fenceYaml, kubectl, kubeToken, waitFenced, type KubeUser } from '../support/kube.js';
 import { repoRoot } from '../support/paths.js';
 import { bed } from '../support/testbed.js';
 
@@ -116,35 +116,11 @@ async function startController(r: { release: string; ns: string }): Promise<{ ch
 const fenceName = `berth-test-rbac-${id}`;
 const asTest = ['--as=berth-rbac-test', '--as-group=system:masters'];
 async function fence(): Promise<void> {
-  const rules = (events: boolean) => `
-    - { apiGroups: [berth.dev], apiVersions: ["*"], operations: [CREATE, UPDATE], resources: [containerhosts, containerhosts/status, agenttokens, agenttokens/status] }
-    - { apiGroups: [""], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [secrets${events ? ', events' : ''}] }`;
-  const policy = (name: string, operator: 'In' | 'NotIn', namespaces: string[], user: string, events: boolean, message: string) => `apiVersion: admissionregistration.k8s.io/v1
-kind: ValidatingAdmissionPolicy
-metadata: { name: ${name} }
-spec:
-  failurePolicy: Fail
-  matchConstraints:
-    namespaceSelector: { matchExpressions: [{ key: kubernetes.io/metadata.name, operator: ${operator}, values: [${namespaces.join(', ')}] }] }
-    resourceRules:${rules(events)}
-  validations:
-  - expression: "request.userInfo.username != '${user}'"
-    message: "${message}"
----
-apiVersion: admissionregistration.k8s.io/v1
-kind: ValidatingAdmissionPolicyBinding
-metadata: { name: ${name} }
-spec: { policyName: ${name}, validationActions: [Deny] }
-`;
   await applyYaml([
-    policy(`${fenceName}-in`, 'In', [single.watch, wide.watch], 'admin', false, 'this namespace belongs to test/helm/rbac.test.ts; another Berth controller must not write here'),
-    policy(`${fenceName}-out`, 'NotIn', [wide.ns, wide.watch], `system:serviceaccount:${wide.ns}:${sa(wide)}`, true, 'the all-namespaces controller of test/helm/rbac.test.ts must not write outside its namespaces'),
+    fenceYaml({ name: `${fenceName}-in`, operator: 'In', namespaces: [single.watch, wide.watch], user: 'admin', message: 'this namespace belongs to test/helm/rbac.test.ts; another Berth controller must not write here' }),
+    fenceYaml({ name: `${fenceName}-out`, operator: 'NotIn', namespaces: [wide.ns, wide.watch], user: `system:serviceaccount:${wide.ns}:${sa(wide)}`, events: true, message: 'the all-namespaces controller of test/helm/rbac.test.ts must not write outside its namespaces' }),
   ].join('---\n'));
-  // Policies take effect asynchronously: wait until admin is refused.
-  await until('the namespace fence is in force', async () => {
-    const r = await kubectl(['-n', single.watch, 'create', 'secret', 'generic', 'fence-check', '--dry-run=server']);
-    return r.code !== 0 && /belongs to test\/helm\/rbac/.test(r.stderr);
-  }, 30_000);
+  await waitFenced(single.watch, /belongs to test\/helm\/rbac/);
 }
 
 const controllerUrl = (log: string[]) => /"url":"(http:\/\/[^"]+)"/.exec(log.join(''))?.[1];

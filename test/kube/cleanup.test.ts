@@ -12,11 +12,7 @@ import { KubeBerth, type ControllerProc } from '../support/kube-berth.js';
 const kb = new KubeBerth('bk-cleanup');
 let controller: ControllerProc;
 
-test.before(async () => {
-  await kb.setup();
-  controller = await kb.startController();
-  await kb.waitLeader(controller);
-});
+test.before(async () => { controller = await kb.setupLeading(); });
 
 test.after(async () => { await kb.cleanup(); });
 

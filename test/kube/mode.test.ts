@@ -18,7 +18,7 @@ import { metric } from '../support/metrics.js';
 import { until } from '../support/wait.js';
 import { agentHandshake } from '../support/ws-probe.js';
 import { docker } from '../support/docker.js';
-import { createTestNamespace, deleteTestNamespace, kubeconfig, kubectl, restartApiserver } from '../support/kube.js';
+import { applyYaml, clusterAdminKubeconfig, createTestNamespace, deleteTestNamespace, fenceYaml, kubeconfig, kubectl, restartApiserver } from '../support/kube.js';
 import { repoRoot } from '../support/paths.js';
 import { ReadyProxy } from '../support/ready-proxy.js';
 import { bed } from '../support/testbed.js';
@@ -40,7 +40,7 @@ const output = new OutputBuffer();
 const logs = { join: (_sep?: string) => output.text() };
 
 async function startController(): Promise<{ child: ChildProcess; url: string }> {
-  const started = await startBerthController(['--kube', '--kubeconfig', kubeconfig('admin'), '--controller-namespace', systemNs,
+  const started = await startBerthController(['--kube', '--kubeconfig', controllerKubeconfig, '--controller-namespace', systemNs,
     '--listen', '127.0.0.1:0', '--agent-url', proxyUrl, '--log-level', 'info'], { output });
   const c = { child: started.child, url: started.url };
   controllers.push(c);
@@ -102,9 +102,20 @@ async function clearDemo(): Promise<void> {
   await docker(['rm', '-f', GREETER, WEB]);
 }
 
+/**
+ * This controller watches ALL namespaces (the cluster-wide install), on a bed other tests (and
+ * other worktrees' runs) share: it runs as its own ServiceAccount, fenced out of writing anywhere
+ * but this file's namespaces, so it never mints tokens into, or writes the status of, their hosts.
+ */
+const fenceName = `berth-test-mode-${randomBytes(4).toString('hex')}`;
+let controllerKubeconfig = '';
+
 test.before(async () => {
   await installCrds();
   systemNs = await createTestNamespace('bk-system');
+  controllerKubeconfig = await clusterAdminKubeconfig(systemNs, 'controller', fenceName, join(tmp, 'controller.kubeconfig'));
+  await applyYaml(fenceYaml({ name: fenceName, operator: 'NotIn', namespaces: [systemNs, ...example.namespaces], user: `system:serviceaccount:${systemNs}:controller`, events: true,
+    message: 'the all-namespaces controller of test/kube/mode.test.ts must not write outside its namespaces' }));
   proxyUrl = await proxy.start();
   await startController();
 });
@@ -113,6 +124,7 @@ test.after(async () => {
   for (const p of [agent, ...controllers.map((c) => c.child)]) if (p && p.exitCode === null) p.kill('SIGKILL');
   await proxy.stop();
   await clearDemo();
+  await kubectl(['delete', 'validatingadmissionpolicybinding,validatingadmissionpolicy,clusterrolebinding', fenceName, '--ignore-not-found']);
   if (systemNs) await deleteTestNamespace(systemNs);
   rmSync(tmp, { recursive: true, force: true });
 });

@@ -11,11 +11,7 @@ import { agentUpgradeStatus, KubeBerth, metricsText, metricValue, type Controlle
 const kb = new KubeBerth('bk-rotate');
 let controller: ControllerProc;
 
-test.before(async () => {
-  await kb.setup();
-  controller = await kb.startController();
-  await kb.waitLeader(controller);
-});
+test.before(async () => { controller = await kb.setupLeading(); });
 
 test.after(async () => { await kb.cleanup(); });
 

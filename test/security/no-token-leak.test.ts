@@ -15,11 +15,7 @@ import { agentUpgradeStatus, KubeBerth, metricsText, type ControllerProc } from 
 const kb = new KubeBerth('bs-leak');
 let controller: ControllerProc;
 
-test.before(async () => {
-  await kb.setup();
-  controller = await kb.startController({ logLevel: 'debug' });
-  await kb.waitLeader(controller);
-});
+test.before(async () => { controller = await kb.setupLeading({ logLevel: 'debug' }); });
 
 test.after(async () => { await kb.cleanup(); });
 

@@ -16,17 +16,30 @@ export interface BerthProcess {
   logs(): string;
 }
 
-/** Kept output of one or more processes (a test may share one buffer between a controller and its agent). */
+/**
+ * Kept output of one or more processes (a test may share one buffer between a controller and its
+ * agent). Bounded by default (the newest ~3,000 chunks); `unbounded` keeps everything, for tests
+ * that search a process's whole log (test/security/no-token-leak.test.ts).
+ */
 export class OutputBuffer {
   private readonly chunks: string[] = [];
-  push(chunk: string): void { this.chunks.push(chunk); if (this.chunks.length > 3000) this.chunks.splice(0, 1500); }
+  constructor(private readonly opts: { unbounded?: boolean } = {}) {}
+  push(chunk: string): void { this.chunks.push(chunk); if (!this.opts.unbounded && this.chunks.length > 3000) this.chunks.splice(0, 1500); }
   text(maxChars = 8000): string { return this.chunks.join('').slice(-maxChars); }
+  all(): string { return this.chunks.join(''); }
+}
+
+export interface SpawnOptions {
+  env?: NodeJS.ProcessEnv;
+  output?: OutputBuffer;
+  /** The script to run instead of bin/berth.js, relative to the repository (a test seam such as dist/test/support/controller-proc.js). */
+  entry?: string;
 }
 
 /** `berth ARGS` as a child process with DOCKER_HOST on the bed's dockerd. */
-export function spawnBerth(args: readonly string[], opts: { env?: NodeJS.ProcessEnv; output?: OutputBuffer } = {}): BerthProcess {
+export function spawnBerth(args: readonly string[], opts: SpawnOptions = {}): BerthProcess {
   const output = opts.output ?? new OutputBuffer();
-  const child = spawn(process.execPath, [join(repoRoot, 'bin/berth.js'), ...args], {
+  const child = spawn(process.execPath, [join(repoRoot, opts.entry ?? 'bin/berth.js'), ...args], {
     env: { ...process.env, DOCKER_HOST: bed('DOCKER_HOST'), ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   live.add(child);
@@ -67,4 +80,9 @@ export function stopProcess(child: ChildProcess | undefined, signal: NodeJS.Sign
     child.kill(signal);
     if (signal !== 'SIGKILL') setTimeout(() => child.kill('SIGKILL'), killAfterMs).unref();
   });
+}
+
+/** The controller's /readyz status (200: it leads and is ready; 503: standby), or 0 when it does not answer. */
+export async function readyz(url: string): Promise<number> {
+  try { return (await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2000) })).status; } catch { return 0; }
 }

@@ -3,20 +3,23 @@
 // own Lease and signing key), real `berth controller --kube` processes (test/support/controller-proc.ts,
 // so the ping interval and access timers can be shortened), real `berth agent` processes on the
 // bed's dockerd, and cleanup of every process, object and container it made.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunControllerOptions } from '../../cli/controller.js';
 import type { BackoffOptions } from '../../protocol/backoff.js';
-import { until } from './berth-env.js';
+import { OutputBuffer, readyz, spawnBerth } from './berth-process.js';
 import { installCrds } from './berth.js';
 import { docker } from './docker.js';
 import { applyYaml, createTestNamespace, deleteTestNamespace, kubeconfig, kubectl } from './kube.js';
-import { repoRoot } from './paths.js';
-import { WebSocket } from 'ws';
-import { bed } from './testbed.js';
+import { metricsText, metricValue } from './metrics.js';
+import { until } from './wait.js';
+import { agentHandshake } from './ws-probe.js';
+
+// Older names, kept for the files that import them from here; new code imports the homes above.
+export { metricsText, metricValue, readyz };
 
 export interface Proc {
   readonly name: string;
@@ -33,9 +36,6 @@ export interface KubeHost {
   metadata: { name: string; uid: string; deletionTimestamp?: string; finalizers?: string[]; annotations?: Record<string, string> };
   status?: { conditions?: Array<{ type: string; status: string; reason?: string; message?: string }> };
 }
-
-const live = new Set<ChildProcess>();
-process.on('exit', () => { for (const c of live) { try { c.kill('SIGKILL'); } catch { /* gone */ } } });
 
 const alive = (c: ChildProcess) => c.exitCode === null && c.signalCode === null;
 
@@ -56,16 +56,9 @@ export class KubeBerth {
   name(short: string): string { return `k${this.id}-${short}`; }
 
   private spawn(name: string, args: string[], env: NodeJS.ProcessEnv = {}, entry = 'bin/berth.js'): Proc {
-    const child = spawn(process.execPath, [join(repoRoot, entry), ...args], {
-      env: { ...process.env, DOCKER_HOST: bed('DOCKER_HOST'), ...env }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    live.add(child);
-    child.once('exit', () => live.delete(child));
-    const chunks: string[] = [];
-    const keep = (c: Buffer) => { chunks.push(c.toString()); };
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', keep);
-    const output = () => chunks.join('');
+    const buffer = new OutputBuffer({ unbounded: true });
+    const { child } = spawnBerth(args, { env, output: buffer, entry });
+    const output = () => buffer.all();
     const lines = () => output().split('\n').flatMap((l) => { try { const v = JSON.parse(l) as unknown; return v && typeof v === 'object' ? [v as Record<string, unknown>] : []; } catch { return []; } });
     const p = { name, child, output, lines };
     this.procs.push(p);
@@ -86,6 +79,14 @@ export class KubeBerth {
       return /"url":"(http:\/\/[^"]+)"/.exec(p.output())?.[1];
     }, 30_000, 100);
     return Object.assign(p, { url });
+  }
+
+  /** The usual `test.before` of a file: the namespace set up, one controller started in it and leading. */
+  async setupLeading(opts: Parameters<KubeBerth['startController']>[0] = {}): Promise<ControllerProc> {
+    await this.setup();
+    const controller = await this.startController(opts);
+    await this.waitLeader(controller);
+    return controller;
   }
 
   /** Waits until the controller's /readyz says 200 (it leads). */
@@ -222,26 +223,7 @@ spec: { hostRef: { name: ${host} } }
 
 export const condition = (h: KubeHost | undefined, type: string) => h?.status?.conditions?.find((c) => c.type === type);
 
-export async function readyz(url: string): Promise<number> {
-  try { return (await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2000) })).status; } catch { return 0; }
-}
-
-export async function metricsText(url: string): Promise<string> {
-  return (await fetch(`${url}/metrics`)).text();
-}
-
-/** The value of one un-labelled metric line, or undefined when the metric is missing. */
-export function metricValue(text: string, name: string): number | undefined {
-  const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
-  return m ? Number(m[1]) : undefined;
-}
-
 /** The HTTP status of an agent's WebSocket upgrade with `token` (101 = accepted, then closed). */
-export function agentUpgradeStatus(url: string, token: string): Promise<number> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/agent/v1/connect`, { headers: { Authorization: `Bearer ${token}` } });
-    ws.once('unexpected-response', (_req, res) => { res.resume(); resolve(res.statusCode ?? 0); });
-    ws.once('open', () => { ws.terminate(); resolve(101); });
-    ws.once('error', () => resolve(0));
-  });
+export async function agentUpgradeStatus(url: string, token: string): Promise<number> {
+  return (await agentHandshake(url, token, { close: true })).status;
 }

@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:https';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bed } from './testbed.js';
 import { repoRoot } from './paths.js';
@@ -116,4 +116,90 @@ export function apiGet(path: string, token: string = kubeToken('admin')): Promis
 /** Stops and restarts only the kube-apiserver (etcd keeps the data), waiting until it is ready. */
 export async function restartApiserver(): Promise<void> {
   await run('bash', [join(repoRoot, 'test/env/kube.sh'), 'kube_restart_apiserver'], { check: true, timeoutMs: 120_000 });
+}
+
+/** A Role granting `get` on RESOURCES of berth.dev, bound to USER (apply it with `{ namespace }`). */
+export function readerRoleYaml(name: string, resources: readonly string[], user: string): string {
+  return `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: { name: ${name} }
+rules:
+- { apiGroups: [berth.dev], resources: ${JSON.stringify(resources)}, verbs: [get] }
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: { name: ${name} }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: ${name} }
+subjects:
+- { apiGroup: rbac.authorization.k8s.io, kind: User, name: ${user} }
+`;
+}
+
+export interface Fence {
+  name: string;
+  /** `In`: the fence covers these namespaces; `NotIn`: every namespace but these. */
+  operator: 'In' | 'NotIn';
+  namespaces: readonly string[];
+  /** The identity refused (e.g. `admin`, or a controller's ServiceAccount). */
+  user: string;
+  /** Refuse its Events too (a controller fenced out of other tests' namespaces). */
+  events?: boolean;
+  message: string;
+}
+
+/**
+ * A ValidatingAdmissionPolicy (+ binding) that refuses USER's creates and updates of Berth objects
+ * and Secrets in the fenced namespaces. The bed is shared: a controller watching all namespaces
+ * (another test, another worktree) must not write to this test's objects, nor this test's
+ * controller to theirs. Policies take effect asynchronously: see `waitFenced`.
+ */
+export function fenceYaml(f: Fence): string {
+  return `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: { name: ${f.name} }
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    namespaceSelector: { matchExpressions: [{ key: kubernetes.io/metadata.name, operator: ${f.operator}, values: [${f.namespaces.join(', ')}] }] }
+    resourceRules:
+    - { apiGroups: [berth.dev], apiVersions: ["*"], operations: [CREATE, UPDATE], resources: [containerhosts, containerhosts/status, agenttokens, agenttokens/status] }
+    - { apiGroups: [""], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [secrets${f.events ? ', events' : ''}] }
+  validations:
+  - expression: "request.userInfo.username != '${f.user}'"
+    message: "${f.message}"
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: { name: ${f.name} }
+spec: { policyName: ${f.name}, validationActions: [Deny] }
+`;
+}
+
+/** Waits until `admin`'s dry-run Secret create in NAMESPACE is refused with a message matching MESSAGE. */
+export async function waitFenced(namespace: string, message: RegExp): Promise<void> {
+  const end = Date.now() + 30_000;
+  for (;;) {
+    const r = await kubectl(['-n', namespace, 'create', 'secret', 'generic', 'fence-check', '--dry-run=server']);
+    if (r.code !== 0 && message.test(r.stderr)) return;
+    if (Date.now() > end) throw new Error(`the namespace fence on ${namespace} is not in force after 30 s: ${r.stderr.trim()}`);
+    await new Promise((r2) => setTimeout(r2, 200));
+  }
+}
+
+/**
+ * A kubeconfig FILE for a cluster-admin ServiceAccount NAMESPACE/NAME (created here, with the
+ * ClusterRoleBinding BINDING; the caller deletes the binding after). A controller under test runs
+ * as it rather than as `admin`, so that fences can tell its writes apart.
+ */
+export async function clusterAdminKubeconfig(namespace: string, name: string, binding: string, file: string): Promise<string> {
+  await kubectl(['-n', namespace, 'create', 'serviceaccount', name], { check: true });
+  await kubectl(['create', 'clusterrolebinding', binding, '--clusterrole=cluster-admin', `--serviceaccount=${namespace}:${name}`], { check: true });
+  const token = (await kubectl(['-n', namespace, 'create', 'token', name, '--duration=2h'], { check: true })).stdout.trim();
+  writeFileSync(file, JSON.stringify({
+    apiVersion: 'v1', kind: 'Config', 'current-context': 'sa',
+    clusters: [{ name: 'bed', cluster: { server: bed('BERTH_TEST_APISERVER_URL'), 'certificate-authority': bed('BERTH_TEST_KUBE_CA') } }],
+    users: [{ name: 'sa', user: { token } }],
+    contexts: [{ name: 'sa', context: { cluster: 'bed', user: 'sa' } }],
+  }), { mode: 0o600 });
+  return file;
 }

@@ -45,3 +45,13 @@ export async function metric(source: MetricsSource, name: string, labels: string
     && Object.keys(s.labels).length === keys.length && keys.every((k) => s.labels[k] === want[k]));
   return hit?.value;
 }
+
+/** The whole exposition text at SOURCE/metrics (for tests that search it, e.g. for leaked secrets). */
+export async function metricsText(source: MetricsSource): Promise<string> {
+  return (await fetch(`${typeof source === 'string' ? source : source.url}/metrics`)).text();
+}
+
+/** The value of the unlabelled sample NAME in an exposition TEXT already read, or undefined when it is missing. */
+export function metricValue(text: string, name: string): number | undefined {
+  return parseSamples(text).find((s) => s.name === name && Object.keys(s.labels).length === 0)?.value;
+}

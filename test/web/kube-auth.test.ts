@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 import { OutputBuffer, startBerthController, stopProcess } from '../support/berth-process.js';
 import { installCrds } from '../support/berth.js';
 import { closeBrowsers, launchBrowser } from '../support/browser.js';
-import { applyYaml, createTestNamespace, deleteTestNamespace, kubeconfig, kubectl, kubeToken } from '../support/kube.js';
+import { applyYaml, createTestNamespace, deleteTestNamespace, kubeconfig, kubectl, kubeToken, readerRoleYaml } from '../support/kube.js';
 import { deepContent, inPage, openPage, screenshot } from '../support/page.js';
 import { until } from '../support/wait.js';
 import { handshake } from '../support/ws-probe.js';
@@ -34,19 +34,6 @@ metadata: { name: khost, namespace: ${namespace} }
 spec: { hostRef: { name: khost } }
 `;
 
-const role = (name: string, resources: string[], user: string) => `apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata: { name: ${name} }
-rules:
-- { apiGroups: [berth.dev], resources: ${JSON.stringify(resources)}, verbs: [get] }
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: { name: ${name} }
-roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: ${name} }
-subjects:
-- { apiGroup: rbac.authorization.k8s.io, kind: User, name: ${user} }
-`;
 
 async function get(path: string, token?: string): Promise<{ status: number; body: { message?: string; items?: Array<{ metadata: { name: string } }> } }> {
   const res = await fetch(`${url}${path}`, token ? { headers: { Authorization: `Bearer ${token}` } } : {});
@@ -71,7 +58,7 @@ test.before(async () => {
   await installCrds();
   ns = await createTestNamespace('bw-auth');
   await applyYaml(hostYaml(ns), { namespace: ns });
-  await applyYaml(role('berth-hosts-reader', ['containerhosts'], 'alice'), { namespace: ns });
+  await applyYaml(readerRoleYaml('berth-hosts-reader', ['containerhosts'], 'alice'), { namespace: ns });
   const started = await startBerthController(['--kube', '--kubeconfig', kubeconfig('admin'),
     '--namespace', ns, '--controller-namespace', ns, '--listen', '127.0.0.1:0', '--log-level', 'info'], { output });
   controller = started.child;
@@ -156,7 +143,7 @@ test('without `get containerhosts/logs` the log socket answers 403 and the page 
   await conn.waitFor({ timeout: 15_000 });
   assert.match(await conn.innerText(), /Not allowed: alice may not get containerhosts\/logs "khost" in the namespace "[^"]+"/);
   await screenshot(page, 'logs-forbidden');
-  await applyYaml(role('berth-logs-reader', ['containerhosts/logs'], 'alice'), { namespace: ns });
+  await applyYaml(readerRoleYaml('berth-logs-reader', ['containerhosts/logs'], 'alice'), { namespace: ns });
   // Decisions are cached ~10 s.
   await until('log socket allowed', async () => (await logSocketStatus(cookie)) === 101, 30_000, 1000);
   await page.context().close();

@@ -8,31 +8,14 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { WebSocket } from 'ws';
 import { until } from '../support/berth-env.js';
-import { applyYaml, kubectl, kubeToken } from '../support/kube.js';
+import { applyYaml, kubectl, kubeToken, readerRoleYaml } from '../support/kube.js';
 import { KubeBerth, type ControllerProc } from '../support/kube-berth.js';
 
 const kb = new KubeBerth('bw-revoke');
 let controller: ControllerProc;
 
-const grant = (name: string, resource: string) => `apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata: { name: ${name} }
-rules:
-- { apiGroups: [berth.dev], resources: [${resource}], verbs: [get] }
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: { name: ${name} }
-roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: ${name} }
-subjects:
-- { apiGroup: rbac.authorization.k8s.io, kind: User, name: alice }
-`;
 
-test.before(async () => {
-  await kb.setup();
-  controller = await kb.startController({ uiAuth: 'kubernetes', seams: { accessRecheckMs: 300, accessCacheMs: 300 } });
-  await kb.waitLeader(controller);
-});
+test.before(async () => { controller = await kb.setupLeading({ uiAuth: 'kubernetes', seams: { accessRecheckMs: 300, accessCacheMs: 300 } }); });
 
 test.after(async () => { await kb.cleanup(); });
 
@@ -40,8 +23,8 @@ test('deleting the RoleBinding that grants containerhosts/logs closes alice\'s o
   const host = 'tail';
   const container = kb.name('t');
   await kb.apply(kb.hostYaml(host, kb.sleeper('t')));
-  await applyYaml(grant('hosts-reader', 'containerhosts'), { namespace: kb.ns });
-  await applyYaml(grant('logs-reader', 'containerhosts/logs'), { namespace: kb.ns });
+  await applyYaml(readerRoleYaml('hosts-reader', ['containerhosts'], 'alice'), { namespace: kb.ns });
+  await applyYaml(readerRoleYaml('logs-reader', ['containerhosts/logs'], 'alice'), { namespace: kb.ns });
   await kb.startAgent(host, controller.url);
   await kb.waitCondition(host, 'Ready', 'True');
 
