@@ -3,7 +3,7 @@
 // the only trace of that is the Host header, which still says attacker.example. So every request and
 // every WebSocket upgrade (page, API, page feed, log socket, exec socket, agent endpoint) must name
 // one of the controller's own names, or it is answered 421 Misdirected Request before any handler
-// runs. Allowed: the loopback names, the literal address the controller listens on (an IP literal
+// runs (only /healthz and /readyz, which show no data, answer any Host). Allowed: the loopback names, the literal address the controller listens on (an IP literal
 // cannot be rebound), the host of --agent-url, and every --public-name. Pure: no I/O.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
@@ -12,6 +12,7 @@ import { refuseUpgrade } from '../lib/refuse-upgrade.js';
 
 /** Names that always reach only this machine. `*.localhost` is loopback by RFC 6761 and browsers resolve it so. */
 const LOOPBACK = ['localhost', '127.0.0.1', '::1'];
+const PROBES = new Set(['/healthz', '/readyz']);
 
 export interface HostAllowlistOptions {
   /** Names (DNS names or IP literals, no port) the controller is reached under: --public-name. */
@@ -73,9 +74,13 @@ export class HostAllowlist {
       + 'add the name you use with --public-name (a page under another name could be a DNS-rebinding attack)';
   }
 
-  /** For the HTTP server: true if the request may go on; otherwise it has been answered 421. */
+  /**
+   * For the HTTP server: true if the request may go on; otherwise it has been answered 421. The
+   * liveness and readiness probes are exempt: kubelet and load balancers probe by IP, and their
+   * answer ("ok", or why not ready) is no data worth rebinding for.
+   */
   checkRequest(req: IncomingMessage, res: ServerResponse): boolean {
-    if (this.allows(req.headers.host)) return true;
+    if (this.allows(req.headers.host) || PROBES.has(req.url ?? '')) return true;
     const body = JSON.stringify({ error: 'MisdirectedRequest', message: this.message(req.headers.host) });
     res.writeHead(421, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', Connection: 'close' });
     res.end(body);

@@ -83,11 +83,14 @@ test('a malformed state directory: the controller exits with one line naming the
 test('DNS rebinding: a foreign Host is answered 421 on every route; the loopback names and --public-name are served', async () => {
   const port = new URL(env.url).port;
   const auth = { authorization: `Bearer ${env.uiToken()}` };
-  for (const path of ['/', '/hosts', '/api/v1/hosts', '/api/v1/events', '/api/v1/session', '/healthz', '/metrics', '/assets/x.js', '/nope']) {
+  for (const path of ['/', '/hosts', '/api/v1/hosts', '/api/v1/events', '/api/v1/session', '/metrics', '/assets/x.js', '/nope', '/healthz?x', '/readyz/']) {
     const r = await get(path, { ...auth, host: `attacker.example:${port}` });
     assert.is(r.status, 421, `${path} under attacker.example`);
     assert.match((JSON.parse(r.body) as { message: string }).message, /does not answer to the name "attacker\.example:\d+".*--public-name/);
   }
+  // The probes alone answer any Host (kubelet probes by Pod IP); they show no data.
+  const probe = await get('/healthz', { host: 'attacker.example' });
+  assert.equal([probe.status, probe.body], [200, 'ok']);
   const signIn = await post('/api/v1/session', { token: env.uiToken() }, { host: 'attacker.example' });
   assert.is(signIn.status, 421, 'sign-in under a rebinding name');
   assert.is(signIn.headers['set-cookie'], undefined);
