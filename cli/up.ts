@@ -30,7 +30,7 @@ apply within a second. Ctrl-C stops Berth; containers keep running.
 Options:
   --dir PATH         manifests (default: the package's examples/local)
   --state DIR        controller state: status, signing key, agent tokens (default .berth/state)
-  --listen ADDR      status page, API and agent endpoint (default 127.0.0.1:7070)
+  --listen ADDR      status page, API and agent endpoint, loopback only (default 127.0.0.1:7070)
   --no-agent         run the controller only
   --allow-exec       let \`berth exec\` into this machine's managed containers (off by default)
   --log-level LEVEL  trace, debug, info, warn (default), error
