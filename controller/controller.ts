@@ -16,6 +16,7 @@ import { PageFeed } from './http/page-feed.js';
 import type { SessionAuthority } from './http/kube-access.js';
 import { UpgradeRouter } from './http/upgrade-router.js';
 import type { HostAllowlist } from './http/host-allowlist.js';
+import { upgradeLimit } from './http/request-limits.js';
 import { AgentHub } from './hub/hub.js';
 import { AGENT_CONNECT_PATH } from '../protocol/connect.js';
 import { CLOSE } from '../protocol/frames.js';
@@ -146,7 +147,8 @@ export class Controller {
       app(req, res);
     });
     // One upgrade router: the agent endpoint and the browsers' log socket share the server.
-    this.upgrades = new UpgradeRouter(this.server, allowlist ? (req, socket) => allowlist.checkUpgrade(req, socket) : undefined);
+    const limited = upgradeLimit({ exempt: [AGENT_CONNECT_PATH] });
+    this.upgrades = new UpgradeRouter(this.server, (req, socket) => (!allowlist || allowlist.checkUpgrade(req, socket)) && limited(req, socket));
     const hub = this.hub = this.createHub(store);
     this.upgrades.route(AGENT_CONNECT_PATH, hub.upgradeHandler);
     this.startLogs(store, hub, this.upgrades);

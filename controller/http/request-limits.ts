@@ -4,6 +4,9 @@
 // could load the apiserver or guess at leisure. A token bucket per client address; over the limit the
 // answer is 429 with Retry-After, before any credential is looked at. Pure apart from the clock.
 import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { refuseUpgrade } from '../lib/refuse-upgrade.js';
 
 export interface BucketLimit { perSecond: number; burst: number }
 
@@ -62,5 +65,25 @@ export function requestLimits(opts: RequestLimitsOptions = {}) {
       if (wait > 0) { tooMany(res, wait, 'requests with a bearer token'); return; }
       next();
     },
+  };
+}
+
+/**
+ * The bearer limit for WebSocket upgrades (the log and exec sockets are GETs too). The agent
+ * endpoint is not limited here: a fleet behind one NAT reconnects at once after a restart, agents
+ * back off on their own, and their tokens are checked by signature, not by a review.
+ */
+export function upgradeLimit(opts: { bearer?: BucketLimit; now?: () => number; exempt: readonly string[] }): (req: IncomingMessage, socket: Duplex) => boolean {
+  const limiter = new KeyedLimiter(opts.bearer ?? BEARER_LIMIT, opts.now);
+  return (req, socket) => {
+    if (!req.headers.authorization) return true;
+    let path = '';
+    try { path = new URL(req.url ?? '/', 'http://upgrade.invalid').pathname; } catch { /* not ours: the router answers 404 */ }
+    if (opts.exempt.includes(path)) return true;
+    const wait = limiter.take(req.socket.remoteAddress ?? 'unknown');
+    if (wait === 0) return true;
+    const secs = Math.max(1, Math.ceil(wait / 1000));
+    refuseUpgrade(socket, 429, { error: 'TooManyRequests', message: `too many requests with a bearer token from this address; try again in ${secs} s` }, [`Retry-After: ${secs}`]);
+    return false;
   };
 }
