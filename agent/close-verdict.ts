@@ -12,6 +12,9 @@ export interface CloseVerdict {
   floorMs: number;
 }
 
+/** Node's messages for a server certificate that does not verify. */
+const TLS_REFUSAL = /certificate|altnames|self[- ]signed|unable to (get|verify)|CERT_/i;
+
 export function closeVerdict(code: number, reason: string, httpStatus: number | undefined, retry: { refusedMs: number; supersededMs: number }): CloseVerdict {
   const refused = retry.refusedMs;
   if (httpStatus === 401 || httpStatus === 403) {
@@ -21,6 +24,10 @@ export function closeVerdict(code: number, reason: string, httpStatus: number | 
     return { level: 'warn', floorMs: 0, fields: { httpStatus }, message: `the controller answered HTTP ${httpStatus} instead of accepting the connection` };
   }
   const verdict = (level: CloseVerdict['level'], floorMs: number, message: string, fields: Record<string, unknown> = {}): CloseVerdict => ({ level, floorMs, message, fields });
+  // A certificate the agent cannot verify is the operator's to fix, and may be a machine in the middle.
+  if (code === 1006 && TLS_REFUSAL.test(reason)) {
+    return verdict('error', refused, `the controller's TLS certificate was not accepted (${reason}): is --ca-file (or ca.crt beside the token file) the CA of the controller's certificate, and does the URL name a host the certificate covers? Something in the middle would look the same — retrying`);
+  }
   switch (code) {
     case CLOSE.superseded:
       return verdict('error', retry.supersededMs, 'superseded: another agent connected with this host\'s token (4001); is the same token used on two machines?');

@@ -32,16 +32,22 @@ test('missing URL or token, bad URL, unreadable or malformed token: usage errors
   const good = join(dir, 'token');
   writeFileSync(good, `${jwt({ sub: 'games/box-1' })}\n`);
   assert.match(await usageError([]), /controller URL is missing: pass --url or set BERTH_URL/);
-  assert.match(await usageError(['--url', 'http://x']), /agent token is missing: pass --token-file or set BERTH_TOKEN_FILE or BERTH_TOKEN/);
+  assert.match(await usageError(['--url', 'http://localhost']), /agent token is missing: pass --token-file or set BERTH_TOKEN_FILE or BERTH_TOKEN/);
   assert.match(await usageError(['--url', 'ftp://x', '--token-file', good]), /must start with ws:\/\/, wss:\/\//);
-  assert.match(await usageError(['--url', 'http://x', '--token-file', join(dir, 'missing')]), /cannot read the token file .*missing/);
+  assert.match(await usageError(['--url', 'http://localhost', '--token-file', join(dir, 'missing')]), /cannot read the token file .*missing/);
   const bad = join(dir, 'bad');
   writeFileSync(bad, 'not-a-jwt');
-  const msg = await usageError(['--url', 'http://x', '--token-file', bad]);
+  const msg = await usageError(['--url', 'http://localhost', '--token-file', bad]);
   assert.match(msg, /not a JWT/);
   assert.not.ok(msg.includes('not-a-jwt'), 'the token is never echoed');
-  assert.match(await usageError([], { BERTH_URL: 'http://x', BERTH_TOKEN: jwt({ sub: 'nope' }) }), /not "<namespace>\/<name>"/);
-  assert.match(await usageError(['--url', 'http://x', '--token-file', good, '--stop-timeout', 'soon']), /--stop-timeout/);
+  assert.match(await usageError([], { BERTH_URL: 'http://localhost', BERTH_TOKEN: jwt({ sub: 'nope' }) }), /not "<namespace>\/<name>"/);
+  assert.match(await usageError(['--url', 'http://localhost', '--token-file', good, '--stop-timeout', 'soon']), /--stop-timeout/);
+  // Plaintext off this machine, and a CA file that is not one.
+  const plain = await usageError(['--url', 'ws://10.1.2.3:7070', '--token-file', good]);
+  assert.match(plain, /refusing ws:\/\/10\.1\.2\.3:7070: plain ws:\/\/ to another machine/);
+  assert.match(plain, /--insecure-plaintext/);
+  assert.match(await usageError(['--url', 'wss://10.1.2.3:7443', '--token-file', good, '--ca-file', bad]), /CA file .*bad holds no PEM certificate/);
+  assert.match(await usageError(['--url', 'wss://10.1.2.3:7443', '--token-file', good], { BERTH_CA_FILE: join(dir, 'nope') }), /cannot read the CA file .*nope/);
 });
 
 test.run();

@@ -11,6 +11,7 @@ import { DockerLogStreams } from '../agent/docker-logs.js';
 import { DockerExecs } from '../agent/exec.js';
 import { DockerRuntime } from '../agent/docker-runtime.js';
 import { readTokenClaims } from '../agent/token.js';
+import { checkPlaintext, findCaFile, readCaFile } from '../agent/transport-security.js';
 import { packageRoot } from '../controller/package-root.js';
 import { UsageError } from './usage.js';
 
@@ -21,8 +22,15 @@ WebSocket, reports the containers Berth manages here, and creates, starts, stops
 the local Docker Engine as the controller asks. It reconnects forever, with backoff.
 
 Options:
-  --url URL            the controller's agent URL (wss://, ws://, https:// or http://);
-                       env BERTH_URL
+  --url URL            the controller's agent URL (wss:// or https://; ws:// and http:// only to
+                       this machine, or with --insecure-plaintext); env BERTH_URL
+  --ca-file FILE       the CA to verify the controller's certificate with (PEM); default: ca.crt
+                       beside the token file when there is one (the controller writes it there
+                       with --tls auto / --tls-ca), else the system's CAs. The certificate is
+                       always verified; env BERTH_CA_FILE
+  --insecure-plaintext allow ws:// to another machine: the token, secret values and every
+                       command travel in the clear (only on a network you trust completely);
+                       env BERTH_INSECURE_PLAINTEXT=true
   --token-file FILE    file holding the agent token (the AgentToken's Secret, key "token");
                        re-read on every reconnect, so a rotated token is picked up;
                        env BERTH_TOKEN_FILE, or the token itself in env BERTH_TOKEN
@@ -61,7 +69,7 @@ export async function runAgent(argv: string[], opts: RunAgentOptions = {}): Prom
     args: argv, allowPositionals: true,
     options: {
       url: { type: 'string' }, 'token-file': { type: 'string' }, 'log-level': { type: 'string' },
-      'stop-timeout': { type: 'string' }, 'allow-exec': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      'stop-timeout': { type: 'string' }, 'allow-exec': { type: 'boolean' }, 'ca-file': { type: 'string' }, 'insecure-plaintext': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) { console.log(AGENT_HELP); return 0; }
@@ -69,7 +77,8 @@ export async function runAgent(argv: string[], opts: RunAgentOptions = {}): Prom
 
   const url = values.url ?? env.BERTH_URL;
   if (!url) throw new UsageError('the controller URL is missing: pass --url or set BERTH_URL');
-  try { connectUrl(url); } catch (err) { throw new UsageError((err as Error).message); }
+  const insecurePlaintext = values['insecure-plaintext'] === true || env.BERTH_INSECURE_PLAINTEXT === 'true';
+  try { checkPlaintext(connectUrl(url), insecurePlaintext); } catch (err) { throw new UsageError((err as Error).message); }
 
   const tokenFile = values['token-file'] ?? env.BERTH_TOKEN_FILE;
   const inlineToken = env.BERTH_TOKEN;
@@ -85,6 +94,11 @@ export async function runAgent(argv: string[], opts: RunAgentOptions = {}): Prom
     throw new UsageError(tokenFile && (err as NodeJS.ErrnoException).code ? `cannot read the token file ${tokenFile}: ${(err as Error).message}` : (err as Error).message);
   }
 
+  // The CA is read once: a controller CA is long-lived (a rotated server certificate keeps its CA).
+  const caFile = findCaFile(values['ca-file'] ?? env.BERTH_CA_FILE, tokenFile);
+  let ca: string | undefined;
+  if (caFile) { try { ca = readCaFile(caFile); } catch (err) { throw new UsageError((err as Error).message); } }
+
   const stopTimeoutS = values['stop-timeout'] === undefined ? 30 : Number(values['stop-timeout']);
   if (!Number.isFinite(stopTimeoutS) || stopTimeoutS < 0) throw new UsageError('--stop-timeout must be a number of seconds');
 
@@ -99,6 +113,8 @@ export async function runAgent(argv: string[], opts: RunAgentOptions = {}): Prom
     url, log, runtime, logs: new DockerLogStreams({ hostKey, log }),
     ...(allowExec ? { execs: new DockerExecs({ hostKey, log }) } : {}),
     ...(opts.backoff ? { backoff: opts.backoff } : {}),
+    // rejectUnauthorized stays at its default (true): there is no flag that turns verification off.
+    ...(ca ? { wsOptions: { ca } } : {}),
     token: () => {
       const token = readToken();
       const sub = readTokenClaims(token).sub;
@@ -108,7 +124,7 @@ export async function runAgent(argv: string[], opts: RunAgentOptions = {}): Prom
     agent: { version: agentVersion(), hostname: hostname(), os: platform(), arch: arch() },
   });
 
-  log.info({ url: connectUrl(url), allowExec, dockerHost: env.DOCKER_HOST ?? 'unix:///var/run/docker.sock' }, 'berth agent starting');
+  log.info({ url: connectUrl(url), caFile: caFile ?? (url.startsWith('ws:') || url.startsWith('http:') ? undefined : 'system CAs'), allowExec, dockerHost: env.DOCKER_HOST ?? 'unix:///var/run/docker.sock' }, 'berth agent starting');
   client.start();
 
   const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];

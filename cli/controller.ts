@@ -13,6 +13,7 @@ import { kubeReviewer } from '../controller/kube/review.js';
 import { KubeAccessControl } from '../controller/http/kube-access.js';
 import { VERSION } from '../controller/version.js';
 import { checkLogLevel, isLoopback, parseListen } from './listen.js';
+import { parseTlsArgs, setupTls, TLS_HELP, TLS_OPTIONS } from './controller-tls.js';
 import { CliError } from './ops/errors.js';
 import { UsageError } from './usage.js';
 import { join } from 'node:path';
@@ -57,18 +58,22 @@ Options:
                            where it is loopback only; with --kube only when given explicitly)
   --listen ADDR        API, status page and agent endpoint (default 127.0.0.1:7070)
   --public-name NAME   a name (DNS name or IP) the controller is reached under, besides the
-                       loopback names, the --listen address and the --agent-url host
-                       (repeatable); a request naming any other Host is answered 421 (DNS
-                       rebinding). Directory mode always checks; with --kube only when given
-  --agent-url URL      the URL agents dial, written next to each token (default ws://<listen>)
+                       loopback names, the --listen/--agent-listen addresses, the --agent-url
+                       host and --tls-san names (repeatable); a request naming any other Host is
+                       answered 421 (DNS rebinding). Directory mode always checks; with --kube
+                       only when given
+  --agent-url URL      the URL agents dial, written next to each token (default ws(s)://<agent
+                       listener>: give it when listening on all addresses)
   --workers N          parallel host reconciles (default 4)
   --log-grace SECS     how long a container's agent log stream stays open after its last
                        viewer left, for a reload or a second tab (default 10)
   --log-level LEVEL    trace, debug, info (default), warn, error
   -h, --help           show this help
 
+${TLS_HELP}
+
 Directory mode writes agent tokens to <state>/tokens/<namespace>/<secret>.token (mode 0600);
-Kubernetes mode writes them to the Secret each AgentToken names (key "token", beside "url").`;
+Kubernetes mode writes them to the Secret each AgentToken names (key "token", beside "url"); with TLS the CA goes beside them (ca.crt).`;
 
 export function parseControllerArgs(argv: string[]) {
   const { values, positionals } = parseArgs({
@@ -78,6 +83,7 @@ export function parseControllerArgs(argv: string[]) {
       'agent-url': { type: 'string' }, workers: { type: 'string' }, 'log-level': { type: 'string' }, 'log-grace': { type: 'string' },
       kube: { type: 'boolean' }, kubeconfig: { type: 'string' }, namespace: { type: 'string' },
       'controller-namespace': { type: 'string' }, 'lease-name': { type: 'string' }, 'ui-auth': { type: 'string' }, 'public-name': { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' },
+      ...TLS_OPTIONS,
     },
   });
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
@@ -120,6 +126,7 @@ export function parseControllerArgs(argv: string[]) {
     workers,
     logGraceMs: Math.round(logGrace * 1000),
     logLevel: checkLogLevel(values['log-level'] ?? 'info'),
+    tls: parseTlsArgs(values, values.kube === true),
   };
 }
 
@@ -157,24 +164,35 @@ export interface RunControllerOptions {
   accessRecheckMs?: number;
   /** How long Kubernetes-mode access decisions are cached. */
   accessCacheMs?: number;
+  /** How often the TLS files are re-read (default 5 s). */
+  tlsPollMs?: number;
 }
 
 export async function runController(argv: string[], seams: RunControllerOptions = {}): Promise<number> {
   const args = parseControllerArgs(argv);
   if (args.help) { console.log(CONTROLLER_HELP); return 0; }
   const logger = pino({ level: args.logLevel, base: { component: 'controller' } });
+  const tls = await setupTls(args.tls, { state: args.state, listen: args.listen, logger, ...(args.agentUrl ? { agentUrl: args.agentUrl } : {}), ...(seams.tlsPollMs ? { pollMs: seams.tlsPollMs } : {}) });
   const common = {
     logger, version: VERSION, listen: args.listen, workers: args.workers,
     logs: { graceMs: args.logGraceMs, ...(seams.accessRecheckMs ? { accessRecheckMs: seams.accessRecheckMs } : {}) },
     ...(seams.pingIntervalMs ? { hubOptions: { pingIntervalMs: seams.pingIntervalMs } } : {}),
     ...(args.agentUrl ? { agentUrl: args.agentUrl } : {}),
+    ...(tls.tls ? { tls: tls.tls } : {}),
+    ...(args.tls.agentListen ? { agentListen: { ...args.tls.agentListen, ...(tls.agentTls ? { tls: tls.agentTls } : {}) } } : {}),
   };
-  const allowlist = new HostAllowlist({ publicNames: args.publicNames, listenHost: args.listen.host, ...(args.agentUrl ? { agentUrl: args.agentUrl } : {}) });
+  if (args.tls.mode === 'off' && args.tls.agentListen && !['127.0.0.1', '::1', 'localhost'].includes(args.tls.agentListen.host)) {
+    logger.warn('--agent-listen without TLS: agents off this machine refuse ws:// (give --tls auto or --tls-cert/--tls-key)');
+  }
+  const allowlist = new HostAllowlist({
+    publicNames: [...args.publicNames, ...args.tls.sans], listenHost: args.listen.host,
+    ...(args.tls.agentListen ? { agentListenHost: args.tls.agentListen.host } : {}), ...(args.agentUrl ? { agentUrl: args.agentUrl } : {}),
+  });
   let controller: Controller;
   if (args.kube) {
     let kubeConfig;
     try { kubeConfig = loadKubeConfig(args.kubeconfig); } catch (err) { throw new UsageError((err as Error).message); }
-    const store = new KubeStore({ kubeConfig, controllerNamespace: args.controllerNamespace, logger: logger.child({ component: 'store' }), ...(args.namespace ? { namespace: args.namespace } : {}) });
+    const store = new KubeStore({ kubeConfig, controllerNamespace: args.controllerNamespace, ...(tls.agentCa ? { agentCa: tls.agentCa } : {}), logger: logger.child({ component: 'store' }), ...(args.namespace ? { namespace: args.namespace } : {}) });
     const leadership = leaseLeadership({ kubeConfig, namespace: args.controllerNamespace, name: args.leaseName, logger: logger.child({ component: 'leader' }) });
     let auth: { access?: KubeAccessControl; sessions?: KubeAccessControl } = {};
     if (args.uiAuth === 'kubernetes') {
@@ -188,7 +206,7 @@ export async function runController(argv: string[], seams: RunControllerOptions 
   } else {
     if (args.dirs.length === 0) throw new UsageError('name at least one --dir of manifests, or --kube');
     for (const d of args.dirs) if (!existsSync(d)) throw new UsageError(`no such file or directory: ${d}`);
-    const store = new DirectoryStore({ paths: args.dirs, stateDir: args.state, logger: logger.child({ component: 'store' }) });
+    const store = new DirectoryStore({ paths: args.dirs, stateDir: args.state, ...(tls.agentCa ? { agentCa: tls.agentCa } : {}), logger: logger.child({ component: 'store' }) });
     // The UI token authorizes `berth exec` and `berth restart` (never anonymous, even on loopback),
     // and with --ui-auth token the page, API and log tails too.
     const uiToken = await ensureUiToken(args.state).catch((err: unknown) => { throw new CliError(`cannot start: ${startError(err, args.listen)}`); });

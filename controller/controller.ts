@@ -3,9 +3,10 @@
 // reconcile loops (hosts, tokens). Everything that happens — a resource change, an agent
 // connecting, a result — only enqueues a key; the reconcilers do the rest, while we lead.
 import { wirePolicy } from '../protocol/policy.js';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { Express } from 'express';
-import type { AddressInfo } from 'node:net';
+import { createListener, listenOn, type Listener } from './tls/servers.js';
+import type { TlsFiles } from './tls/tls-files.js';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { keyOf, splitKey, type ResourceKey } from './api/types.js';
@@ -43,8 +44,15 @@ export interface ControllerOptions {
   version: string;
   /** Where the API, the web page and the agent endpoint listen. */
   listen: { host: string; port: number };
-  /** The URL agents dial (written into token Secrets/files); default ws://<listen address>. */
+  /** The URL agents dial (written into token Secrets/files); default ws(s)://<agent listen address>. */
   agentUrl?: string;
+  /** HTTPS on `listen` (the page, API and agent endpoint), reloaded when its files change. */
+  tls?: TlsFiles;
+  /**
+   * A second listener for the agent endpoint only (and /healthz, /readyz), so it can face the
+   * network while the page stays on loopback; TLS: its own, else `tls`.
+   */
+  agentListen?: { host: string; port: number; tls?: TlsFiles };
   workers?: number;
   /** Full resync of every resource (default 5 min). */
   resyncMs?: number;
@@ -86,6 +94,8 @@ const TOKEN_WORKERS = 8;
 export class Controller {
   readonly registry: Registry;
   private server?: Server;
+  private listeners: Listener[] = [];
+  private agentServerUrl?: string;
   private hub?: AgentHub;
   private upgrades?: UpgradeRouter;
   private logFanout?: LogFanout;
@@ -113,7 +123,7 @@ export class Controller {
 
   /** The http://host:port the controller serves on (after start). */
   get address(): string { return this.url; }
-  get agentUrl(): string { return this.opts.agentUrl ?? this.url.replace(/^http/, 'ws'); }
+  get agentUrl(): string { return this.opts.agentUrl ?? (this.agentServerUrl ?? this.url).replace(/^http/, 'ws'); }
   /** The express app of the HTTP surface (after start), for the test that enumerates its routes. */
   get httpApp(): Express | undefined { return this.app; }
   /** The access control every read goes through (the log socket takes it too). */
@@ -135,7 +145,7 @@ export class Controller {
     const app = this.createHttpApp(store);
     // Operator actions live beside, not in, the read-only API the page uses (controller/operate/).
     const allowlist = this.opts.hostAllowlist;
-    this.server = createServer((req, res) => {
+    const main = createListener((req, res) => {
       if (allowlist && !allowlist.checkRequest(req, res)) return;
       if (req.url === RESTART_PATH || req.url?.startsWith(`${RESTART_PATH}?`)) {
         handleRestart(req, res, {
@@ -145,7 +155,9 @@ export class Controller {
         return;
       }
       app(req, res);
-    });
+    }, this.opts.tls);
+    this.listeners.push(main);
+    this.server = main.server;
     // One upgrade router: the agent endpoint and the browsers' log socket share the server.
     const limited = upgradeLimit({ exempt: [AGENT_CONNECT_PATH] });
     this.upgrades = new UpgradeRouter(this.server, (req, socket) => (!allowlist || allowlist.checkUpgrade(req, socket)) && limited(req, socket));
@@ -153,12 +165,12 @@ export class Controller {
     this.upgrades.route(AGENT_CONNECT_PATH, hub.upgradeHandler);
     this.startLogs(store, hub, this.upgrades);
     this.startExec(store, hub, this.upgrades);
-    await this.listen();
+    await this.listen(main, app, hub);
 
     const loops = this.createLoops(store, hub);
     this.unsubscribe = store.subscribe((change) => this.onStoreChange(store, change));
     this.started = true;
-    logger.info({ url: this.url, agentUrl: this.agentUrl }, 'controller started');
+    logger.info({ url: this.url, agentUrl: this.agentUrl, ...(this.agentServerUrl ? { agentListener: this.agentServerUrl } : {}) }, 'controller started');
     const lead = () => { for (const l of loops) l.lead(); };
     if (!this.opts.leadership) { lead(); return; }
     logger.info('waiting to become the leader');
@@ -184,6 +196,7 @@ export class Controller {
     // Aborts the reconciles in flight and takes no more keys; awaited once the hub is closed.
     const loopsStopped = Promise.all([this.hostLoop?.stop(), this.tokenLoop?.stop()]);
     this.upgrades?.close();
+    for (const l of this.listeners) l.close();
     await this.logSocket?.close();
     this.execSocket?.close();
     this.execRelay?.close();
@@ -192,7 +205,7 @@ export class Controller {
     await loopsStopped;
     // Release the lease only once nothing of ours acts any more, so leaders never overlap.
     await this.opts.leadership?.stop();
-    await new Promise<void>((resolve) => { if (!this.server) resolve(); else { this.server.close(() => resolve()); this.server.closeAllConnections(); } });
+    await Promise.all(this.listeners.map((l) => new Promise<void>((resolve) => { l.server.close(() => resolve()); l.server.closeAllConnections(); })));
     await this.opts.store.stop();
   }
 
@@ -265,14 +278,29 @@ export class Controller {
     upgrades.route(this.execSocket.path, this.execSocket.handleUpgrade);
   }
 
-  private async listen(): Promise<void> {
-    const server = this.server!;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.opts.listen.port, this.opts.listen.host, () => resolve());
-    });
-    const addr = server.address() as AddressInfo;
-    this.url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  private async listen(main: Listener, app: Express, hub: AgentHub): Promise<void> {
+    this.url = await listenOn(main, this.opts.listen);
+    const at = this.opts.agentListen;
+    if (!at) return;
+    // The agent listener answers the agent endpoint and health only: nothing of the page or API.
+    const allowlist = this.opts.hostAllowlist;
+    const agents = createListener((req, res) => {
+      if (allowlist && !allowlist.checkRequest(req, res)) return;
+      const path = (req.url ?? '/').split('?')[0];
+      if (path === '/healthz' || path === '/readyz') { app(req, res); return; }
+      res.statusCode = 404;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ error: 'NotFound', message: 'this listener serves the agent endpoint only' }));
+    }, at.tls ?? this.opts.tls);
+    this.listeners.push(agents);
+    const router = new UpgradeRouter(agents.server, allowlist ? (req, socket) => allowlist.checkUpgrade(req, socket) : undefined);
+    router.route(AGENT_CONNECT_PATH, hub.upgradeHandler);
+    try { this.agentServerUrl = await listenOn(agents, at); } catch (err) {
+      // Say which listener: the CLI's start error otherwise names --listen.
+      const e = err as NodeJS.ErrnoException;
+      const why = e.code === 'EADDRINUSE' ? 'the address is already in use' : e.code === 'EADDRNOTAVAIL' ? 'no such address on this machine' : e.message;
+      throw new Error(`--agent-listen ${at.host.includes(':') ? `[${at.host}]` : at.host}:${at.port}: ${why}`);
+    }
   }
 
   /** The two reconcilers, each in its loop (which gates on leadership, backs off, resyncs, measures). */

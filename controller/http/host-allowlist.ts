@@ -19,6 +19,8 @@ export interface HostAllowlistOptions {
   publicNames?: readonly string[];
   /** The address it listens on; a specific IP literal is allowed (0.0.0.0 and :: are not names). */
   listenHost?: string;
+  /** The address of the separate agent listener (--agent-listen), likewise. */
+  agentListenHost?: string;
   /** The URL agents dial (--agent-url): its host is allowed, or agents would be refused. */
   agentUrl?: string;
 }
@@ -51,8 +53,9 @@ export class HostAllowlist {
   constructor(opts: HostAllowlistOptions = {}) {
     const names = new Set(LOOPBACK);
     for (const n of opts.publicNames ?? []) names.add(n.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, ''));
-    const listen = opts.listenHost?.toLowerCase();
-    if (listen && isIP(listen) && listen !== '0.0.0.0' && listen !== '::') names.add(listen);
+    for (const listen of [opts.listenHost?.toLowerCase(), opts.agentListenHost?.toLowerCase()]) {
+      if (listen && isIP(listen) && listen !== '0.0.0.0' && listen !== '::') names.add(listen);
+    }
     if (opts.agentUrl) {
       try { const h = hostOf(new URL(opts.agentUrl).host); if (h) names.add(h); } catch { /* checked by the CLI */ }
     }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The Berth test bed: real dockerd, registry, kube-apiserver (+etcd, kubectl), helm, the GitOps
-# health judges (kstatus, gopher-lua, cel-go) and chromium,
+# health judges (kstatus, gopher-lua, cel-go), chromium and a network namespace (netns),
 # from Debian packages and the Go module proxy only. Idempotent: `up` checks each component and
 # starts only what is missing. See test/env/README.md.
 #
@@ -11,7 +11,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-COMPONENTS=(docker registry kube helm gitops browser)
+COMPONENTS=(docker registry kube helm gitops browser netns)
 for c in "${COMPONENTS[@]}"; do source "$TB_ENV_DIR/$c.sh"; done
 
 write_env() {

@@ -162,6 +162,33 @@ for (const vs of valueSets) {
   });
 }
 
+test('TLS from a Secret cert-manager fills: flags, the Secret volume, HTTPS probes, wss agent URL, the Certificate', async () => {
+  const release = 'rtls';
+  const { yaml, objects } = await helm.template(release, releaseNs, ['tls.certManager.enabled=true', 'tls.certManager.issuerRef.name=berth-ca',
+    'tls.certManager.issuerRef.kind=ClusterIssuer', 'tls.certManager.dnsNames[0]=berth.example.com']);
+  const args = controllerArgs(objects);
+  for (const a of ['--tls-cert=/etc/berth/tls/tls.crt', '--tls-key=/etc/berth/tls/tls.key', '--tls-ca=/etc/berth/tls/ca.crt', `--agent-url=wss://${release}-berth.${releaseNs}.svc:7070`]) assert.ok(args.includes(a), a);
+  const pod = (find(objects, 'Deployment') as unknown as { spec: { template: { spec: { volumes: Array<{ name: string; secret?: { secretName: string } }>; containers: Array<{ readinessProbe: { httpGet: { scheme?: string } }; volumeMounts: Array<{ name: string; mountPath: string }> }> } } } }).spec.template.spec;
+  assert.is(pod.volumes.find((v) => v.name === 'tls')?.secret?.secretName, `${release}-berth-tls`);
+  assert.ok(pod.containers[0]!.volumeMounts.some((m) => m.name === 'tls' && m.mountPath === '/etc/berth/tls'), 'a whole-Secret mount (subPath would never see a renewal)');
+  assert.is(pod.containers[0]!.readinessProbe.httpGet.scheme, 'HTTPS');
+  const cert = find(objects, 'Certificate') as unknown as { spec: { secretName: string; dnsNames: string[]; issuerRef: { name: string; kind: string } } };
+  assert.is(cert.spec.secretName, `${release}-berth-tls`);
+  assert.equal(cert.spec.issuerRef, { group: 'cert-manager.io', kind: 'ClusterIssuer', name: 'berth-ca' });
+  assert.ok(cert.spec.dnsNames.includes('berth.example.com') && cert.spec.dnsNames.includes(`${release}-berth.${releaseNs}.svc`));
+  // The bed has no cert-manager CRDs: everything but the Certificate goes to the real apiserver.
+  const rest = yaml.split(/^---$/m).filter((doc) => !/^kind: Certificate$/m.test(doc)).join('---');
+  const r = await kubectl(['apply', '--server-side', '--force-conflicts', '--dry-run=server', '-f', '-'], { input: rest });
+  assert.is(r.code, 0, `the apiserver refused the render:\n${r.stderr}`);
+  const own = await helm.template('rtls2', releaseNs, ['tls.secretName=my-cert', 'tls.publishCa=false']);
+  const ownArgs = controllerArgs(own.objects);
+  assert.ok(ownArgs.includes('--tls-cert=/etc/berth/tls/tls.crt'));
+  assert.not.ok(ownArgs.some((a) => a.startsWith('--tls-ca')), 'publishCa=false: no ca.crt expected in the Secret');
+  assert.is(find(own.objects, 'Certificate'), undefined);
+  const bad = await helm.run(['template', 'bad', CHART, '--set', 'tls.certManager.enabled=true']);
+  assert.match(bad.stderr, /needs tls\.certManager\.issuerRef\.name/);
+});
+
 test(`manifests/install.yaml is the chart rendered with defaults (else: ${REGENERATE})`, () => {
   const expected = renderInstall(bed('BERTH_TEST_HELM'), { ...process.env, HELM_CACHE_HOME: join(helm.home, 'c'), HELM_CONFIG_HOME: join(helm.home, 'cf'), HELM_DATA_HOME: join(helm.home, 'd') });
   let actual = '';

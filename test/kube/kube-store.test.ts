@@ -303,6 +303,16 @@ test('writeAgentToken creates, then updates the Secret (type, data, labels, owne
   assert.not.ok(logLines.some((l) => l.includes('header.payload.sig')), 'the token never appears in the log');
 });
 
+test('with the controller\'s CA known (--tls-ca), the token Secret carries ca.crt beside token and url', async () => {
+  const token = await waitFor('the AgentToken', () => store.token(`${ns}/box-1`));
+  const ca = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+  const withCa = newStore({ agentCa: ca });
+  await withCa.writeAgentToken(token, 'box-1-ca-token', 'header.payload.sig3', 'wss://berth.example/agent/v1/connect');
+  const secret = await getJson(['get', 'secret', 'box-1-ca-token', '-n', ns]);
+  assert.equal(Object.keys(secret.data).sort(), ['ca.crt', 'token', 'url']);
+  assert.is(Buffer.from(secret.data['ca.crt'], 'base64').toString(), ca, 'mounted, the agent finds ca.crt beside its token file');
+});
+
 test('signingKey: two stores starting at once end up with the same key; a missing namespace is a clear error', async () => {
   const a = newStore();
   const b = newStore();

@@ -3,7 +3,8 @@
 // way docs/quick-start.md says — Docker socket mounted, its group added, token in the environment —
 // against a directory-mode controller on the host. It must connect and drive the host's Docker.
 // The controller's: built the same way, runs as non-root on a read-only root filesystem.
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { issueCa, issueServerCert } from '../../controller/tls/x509.js';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -70,13 +71,22 @@ test('run with the Docker socket mounted and a token, the agent connects and run
   assert.match(gateway, /^\d+\.\d+\.\d+\.\d+$/, `the default bridge's gateway: ${JSON.stringify(gateway)}`);
   const web = env.name('web');
   env.write('host.yaml', env.hostYaml('imaged', `containers:\n- { name: ${web}, image: ${bed('BERTH_TEST_IMAGE')}, command: [sleep, "3600"] }`));
-  // Off loopback, directory mode needs sign-in (the test's API reads send the UI token).
-  await env.startController(['--listen', `${gateway}:0`, '--ui-auth', 'token']);
+  // wss, as the docs' docker run line: the agent endpoint on its own TLS listener at the gateway
+  // (the page stays on loopback), its CA mounted into the agent container (readable by its user).
+  const pki = join(env.root, 'pki');
+  mkdirSync(pki);
+  const ca = issueCa('Packaging test CA', new Date(Date.now() + 86_400_000));
+  const srv = issueServerCert(ca, gateway, [gateway], new Date(Date.now() + 86_400_000));
+  writeFileSync(join(pki, 'tls.crt'), srv.certPem); writeFileSync(join(pki, 'tls.key'), srv.keyPem, { mode: 0o600 });
+  writeFileSync(join(pki, 'ca.crt'), ca.certPem); chmodSync(join(pki, 'ca.crt'), 0o644);
+  await env.startController(['--agent-listen', `${gateway}:0`, '--agent-tls-cert', join(pki, 'tls.crt'), '--agent-tls-key', join(pki, 'tls.key')]);
+  const agentUrl = await until('the agent listener', () => /"agentListener":"https:\/\/([^"]+)"/.exec(env.logs(Infinity))?.[1], 10_000);
   await until('token file', () => existsSync(env.tokenFile('imaged')), 15_000);
   const socketGid = (await run('stat', ['-c', '%g', socket], { check: true })).stdout.trim();
   // The token goes in through the CLI's environment (`-e BERTH_TOKEN` without a value), never argv.
   const started = await docker(['run', '-d', '--name', agentName, '--group-add', socketGid,
-    '-v', `${socket}:/var/run/docker.sock`, '-e', 'BERTH_TOKEN', '-e', `BERTH_URL=${env.url.replace(/^http/, 'ws')}`, IMAGE],
+    '-v', `${socket}:/var/run/docker.sock`, '-v', `${join(pki, 'ca.crt')}:/etc/berth/ca.crt:ro`, '-e', 'BERTH_CA_FILE=/etc/berth/ca.crt',
+    '-e', 'BERTH_TOKEN', '-e', `BERTH_URL=wss://${agentUrl}`, IMAGE],
     { env: { BERTH_TOKEN: readFileSync(env.tokenFile('imaged'), 'utf8').trim() } });
   assert.is(started.code, 0, started.stderr);
   const agentId = started.stdout.trim();

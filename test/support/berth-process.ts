@@ -61,7 +61,7 @@ export async function startBerthController(args: readonly string[], opts: { env?
     let buf = '';
     const onData = (chunk: Buffer) => {
       buf += chunk.toString();
-      const m = /"url":"(http:\/\/[^"]+)"/.exec(buf);
+      const m = /"url":"(https?:\/\/[^"]+)"/.exec(buf);
       if (m) { p.child.stdout!.off('data', onData); clearTimeout(timer); resolve(m[1]!); }
     };
     p.child.stdout!.on('data', onData);

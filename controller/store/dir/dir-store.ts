@@ -74,6 +74,8 @@ export interface DirectoryStoreOptions {
   resyncMs?: number;
   /** The validator to use (default: one built from the package's CRDs). */
   validator?: ResourceValidator;
+  /** The CA agents verify the controller with (PEM): written as `ca.crt` beside the token files. */
+  agentCa?: string;
 }
 
 export class DirectoryStore extends CachedStore {
@@ -123,7 +125,7 @@ export class DirectoryStore extends CachedStore {
     this.stateDir = new StateDir(this.stateDirPath);
     this.stateFile = new StateFile(this.stateDir, this.log);
     this.statusFiles = new StatusFiles(this.stateDir, this.log, (work) => this.track(work));
-    this.tokenFiles = new TokenFiles(this.stateDir, this.log);
+    this.tokenFiles = new TokenFiles(this.stateDir, this.log, options.agentCa);
   }
 
   // ---------------------------------------------------------------- lifecycle

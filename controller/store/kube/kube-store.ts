@@ -55,6 +55,8 @@ export interface KubeStoreOptions {
   instance?: string;
   /** Sees every API call (method, url, Content-Type) as it is sent; for diagnostics and tests. */
   onRequest?: (r: RequestRecord) => void;
+  /** The CA agents verify the controller with (PEM): the token Secrets' `ca.crt`. */
+  agentCa?: string;
 }
 
 type Kind = 'ContainerHost' | 'AgentToken';
@@ -82,7 +84,7 @@ export class KubeStore extends CachedStore {
     if (!options.kubeConfig.getCurrentCluster()) throw new Error('kube store: the kubeconfig has no current cluster');
     this.api = new KubeApi(options.kubeConfig, { timeoutMs: options.requestTimeoutMs ?? 30_000, ...(options.onRequest ? { onRequest: options.onRequest } : {}) });
     this.recorder = new EventRecorder({ api: this.api, log: this.log, instance: options.instance ?? process.env.POD_NAME ?? hostname() });
-    this.secrets = new KubeSecrets(this.api, this.log, this.controllerNamespace);
+    this.secrets = new KubeSecrets(this.api, this.log, this.controllerNamespace, options.agentCa);
     const http = new KubeHttp(options.kubeConfig);
     const ns = this.namespace ? `/namespaces/${encodeURIComponent(this.namespace)}` : '';
     const common = {

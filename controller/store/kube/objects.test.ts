@@ -78,6 +78,9 @@ test('the token Secret: token and url, labels, an ownerReference that lets GC co
   assert.is(s.type, 'berth.dev/agent-token');
   assert.is(Buffer.from(s.data!.token!, 'base64').toString(), 'jwt.value');
   assert.is(Buffer.from(s.data!.url!, 'base64').toString(), 'wss://c/agent/v1/connect');
+  assert.equal(Object.keys(s.data!).sort(), ['token', 'url'], 'no CA known: no ca.crt');
+  const withCa = agentTokenSecret(token, 'box-1-agent-token', 'jwt.value', 'wss://c', undefined, '-----BEGIN CERTIFICATE-----\nx\n');
+  assert.is(Buffer.from(withCa.data!['ca.crt']!, 'base64').toString(), '-----BEGIN CERTIFICATE-----\nx\n', 'the CA beside the token, as a mounted Secret lays it out');
   // updating keeps foreign labels/owners and the (immutable) type, replaces our owner reference
   const existing: RawObject = {
     metadata: {

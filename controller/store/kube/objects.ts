@@ -133,8 +133,12 @@ export function ownerReferenceTo(token: AgentToken): OwnerReference {
   return { apiVersion: API_VERSION, kind: 'AgentToken', name: token.metadata.name, uid: token.metadata.uid, controller: true, blockOwnerDeletion: false };
 }
 
-/** The Secret an AgentToken's JWT is written to (keys `token` and `url`, as the directory store's JSON file). */
-export function agentTokenSecret(token: AgentToken, secretName: string, jwt: string, agentUrl: string, existing?: RawObject): RawObject {
+/**
+ * The Secret an AgentToken's JWT is written to (keys `token` and `url`, as the directory store's JSON
+ * file, and `ca.crt` when the controller knows the CA of its certificate: mounted, the agent finds it
+ * beside the token file).
+ */
+export function agentTokenSecret(token: AgentToken, secretName: string, jwt: string, agentUrl: string, existing?: RawObject, ca?: string): RawObject {
   const labels = { ...(existing?.metadata.labels ?? {}), [LABELS.managedBy]: MANAGED_BY, [LABELS.agentToken]: token.metadata.name };
   const others = (existing?.metadata.ownerReferences ?? []).filter((r) => !(r.kind === 'AgentToken' && r.apiVersion.startsWith(`${GROUP}/`)));
   return {
@@ -146,7 +150,10 @@ export function agentTokenSecret(token: AgentToken, secretName: string, jwt: str
       resourceVersion: existing?.metadata.resourceVersion,
     }) as RawObject['metadata'],
     type: existing?.type ?? AGENT_TOKEN_SECRET_TYPE,
-    data: { token: Buffer.from(jwt).toString('base64'), url: Buffer.from(agentUrl).toString('base64') },
+    data: {
+      token: Buffer.from(jwt).toString('base64'), url: Buffer.from(agentUrl).toString('base64'),
+      ...(ca ? { 'ca.crt': Buffer.from(ca).toString('base64') } : {}),
+    },
   };
 }
 

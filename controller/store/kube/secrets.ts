@@ -13,7 +13,7 @@ const CONFLICT_RETRIES = 5;
 export class KubeSecrets {
   private keyPromise: Promise<SigningKeyMaterial> | undefined;
 
-  constructor(private readonly api: KubeApi, private readonly log: Logger, private readonly controllerNamespace: string) {}
+  constructor(private readonly api: KubeApi, private readonly log: Logger, private readonly controllerNamespace: string, private readonly agentCa?: string) {}
 
   async writeAgentToken(token: AgentToken, secretName: string, jwt: string, agentUrl: string): Promise<void> {
     const namespace = token.metadata.namespace;
@@ -25,10 +25,10 @@ export class KubeSecrets {
       }
       try {
         if (!existing) {
-          await this.api.createSecret(`create Secret ${where}`, namespace, agentTokenSecret(token, secretName, jwt, agentUrl));
+          await this.api.createSecret(`create Secret ${where}`, namespace, agentTokenSecret(token, secretName, jwt, agentUrl, undefined, this.agentCa));
         } else {
-          // A full replace, conditional on its resourceVersion: data holds exactly token and url.
-          await this.api.replaceSecret(`update Secret ${where}`, namespace, secretName, agentTokenSecret(token, secretName, jwt, agentUrl, existing));
+          // A full replace, conditional on its resourceVersion: data holds exactly token, url (and ca.crt with TLS).
+          await this.api.replaceSecret(`update Secret ${where}`, namespace, secretName, agentTokenSecret(token, secretName, jwt, agentUrl, existing, this.agentCa));
         }
         this.log.info({ kind: 'AgentToken', key: `${namespace}/${token.metadata.name}`, secret: where, created: !existing }, 'agent token written');   // never the token
         return;

@@ -56,8 +56,18 @@ app.kubernetes.io/component: controller
 {{- if .Values.agentUrl }}
 {{- .Values.agentUrl }}
 {{- else }}
-{{- printf "ws://%s.%s.svc:%v" (include "berth.fullname" .) .Release.Namespace .Values.service.port }}
+{{- printf "%s://%s.%s.svc:%v" (ternary "wss" "ws" (eq (include "berth.tlsEnabled" .) "true")) (include "berth.fullname" .) .Release.Namespace .Values.service.port }}
 {{- end }}
+{{- end }}
+
+{{/* "true" when the controller serves TLS itself (a TLS Secret, or one cert-manager fills). */}}
+{{- define "berth.tlsEnabled" -}}
+{{- if or .Values.tls.secretName .Values.tls.certManager.enabled }}true{{ end }}
+{{- end }}
+
+{{/* The TLS Secret's name: values.tls.secretName, else <fullname>-tls for cert-manager. */}}
+{{- define "berth.tlsSecretName" -}}
+{{- .Values.tls.secretName | default (printf "%s-tls" (include "berth.fullname" .)) }}
 {{- end }}
 
 {{/* "true" when the controller watches every namespace (ClusterRole), "" when only values.watchNamespace. */}}
