@@ -19,6 +19,7 @@ test('loopback names always; a rebinding name never; --public-name, the listen I
   for (const h of ['berth.example.org:7070', '10.0.0.5:7070', '[fd00::5]:7070', 'agents.example.org:7443']) assert.ok(named.allows(h), h);
   assert.not.ok(named.allows('attacker.example'));
   assert.not.ok(new HostAllowlist({ listenHost: '0.0.0.0' }).allows('0.0.0.0:7070'), 'the wildcard address is no name');
+  assert.ok(new HostAllowlist({ agentListenHost: '10.0.0.7' }).allows('10.0.0.7:7443'), 'the --agent-listen address');
 });
 
 test('--public-name takes names and IPs, not URLs', () => {
