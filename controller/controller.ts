@@ -16,6 +16,8 @@ import { createApi } from './http/api.js';
 import { PageFeed } from './http/page-feed.js';
 import type { SessionAuthority } from './http/kube-access.js';
 import { UpgradeRouter } from './http/upgrade-router.js';
+import type { HostAllowlist } from './http/host-allowlist.js';
+import { upgradeLimit } from './http/request-limits.js';
 import { AgentHub } from './hub/hub.js';
 import { AGENT_CONNECT_PATH } from '../protocol/connect.js';
 import { CLOSE } from '../protocol/frames.js';
@@ -30,6 +32,7 @@ import { HostImageFollower } from './images/host-follower.js';
 import { registryResolver } from './images/registry-digest.js';
 import { ReconcileLoop, ReconcileMetrics } from './reconcile/loop.js';
 import { SetReconciler } from './reconcile/set-reconciler.js';
+import { declaredNames } from './reconcile/set-merge.js';
 import { routeSetChange } from './reconcile/set-routing.js';
 import { TokenReconciler } from './reconcile/token-reconciler.js';
 import { conflictingTokens } from './reconcile/token-secret-owner.js';
@@ -43,6 +46,7 @@ import { generateSigningKey, importSigningKey, importVerificationKey, type Signi
 import { AgentAuthenticator } from './enrollment/agent-auth.js';
 import { SessionRecheck } from './tokens/session-recheck.js';
 import { StatsService } from './stats/stats-service.js';
+import { specHashKey } from './tokens/spec-hash-key.js';
 
 export interface ControllerOptions {
   store: Store;
@@ -79,6 +83,11 @@ export interface ControllerOptions {
    * requests. Absent: every operator action is refused.
    */
   operator?: { access: OperatorAccess; restarts?: RestartRequestFile };
+  /**
+   * The names the controller answers to (Host header); anything else gets 421 on every route and
+   * upgrade (DNS rebinding). Directory mode always sets it; absent: any Host is answered.
+   */
+  hostAllowlist?: HostAllowlist;
   /** How often live agent sessions are re-verified against their AgentTokens (default 30 s; also soon after every AgentToken change). */
   sessionRecheckMs?: number;
   /** Hub timings, for tests. */
@@ -109,6 +118,8 @@ export class Controller {
   private execSocket?: ExecSocket;
   private signing?: SigningKey;
   private verification?: VerificationKey;
+  /** The spec hashes' HMAC key, derived from the signing key (tokens/spec-hash-key.ts). */
+  private hashKey?: Buffer;
   private hostLoop?: ReconcileLoop<ResourceKey>;
   /** The host reconciler, for the planner-input route (GET /api/v1/hosts/NS/NAME/observed). */
   private hostReconciler?: HostReconciler;
@@ -160,11 +171,14 @@ export class Controller {
     await store.start();
     const material = await store.signingKey(generateSigningKey);
     this.signing = await importSigningKey(material);
+    this.hashKey = specHashKey(material);
     this.verification = await importVerificationKey(material);
 
     const app = this.createHttpApp(store);
     // Operator actions live beside, not in, the read-only API the page uses (controller/operate/).
+    const allowlist = this.opts.hostAllowlist;
     const main = createListener((req, res) => {
+      if (allowlist && !allowlist.checkRequest(req, res)) return;
       if (req.url === RESTART_PATH || req.url?.startsWith(`${RESTART_PATH}?`)) {
         handleRestart(req, res, {
           access: this.operatorAccess, ...(this.opts.operator?.restarts ? { requests: this.opts.operator.restarts } : {}),
@@ -177,7 +191,8 @@ export class Controller {
     this.listeners.push(main);
     this.server = main.server;
     // One upgrade router: the agent endpoint and the browsers' log socket share the server.
-    this.upgrades = new UpgradeRouter(this.server);
+    const limited = upgradeLimit({ exempt: [AGENT_CONNECT_PATH] });
+    this.upgrades = new UpgradeRouter(this.server, (req, socket) => (!allowlist || allowlist.checkUpgrade(req, socket)) && limited(req, socket));
     const hub = this.hub = this.createHub(store);
     this.upgrades.route(AGENT_CONNECT_PATH, hub.upgradeHandler);
     this.recheck = new SessionRecheck({
@@ -283,10 +298,7 @@ export class Controller {
   /** The log fan-out (agents' log streams → viewers) and the browsers' log socket. */
   private startLogs(store: Store, hub: AgentHub, upgrades: UpgradeRouter): void {
     const { logger } = this.opts;
-    const containersOf = (namespace: string, name: string): string[] | undefined => {
-      const host = store.host(`${namespace}/${name}`);
-      return host ? (host.spec.containers ?? []).map((c) => c.name) : undefined;
-    };
+    const containersOf = (namespace: string, name: string): string[] | undefined => declaredNames(store.host(`${namespace}/${name}`), store.sets());
     this.logFanout = new LogFanout({
       hub, registry: this.registry, logger: logger.child({ component: 'logs' }), ...this.opts.logs,
       isDeclared: (t) => containersOf(t.namespace, t.host)?.includes(t.container) ?? false,
@@ -306,10 +318,7 @@ export class Controller {
     this.execRelay = new ExecRelay(hub, logger);
     this.execSocket = new ExecSocket({
       relay: this.execRelay, access: this.operatorAccess, logger,
-      containersOf: (namespace, name) => {
-        const host = store.host(`${namespace}/${name}`);
-        return host ? (host.spec.containers ?? []).map((c) => c.name) : undefined;
-      },
+      containersOf: (namespace, name) => declaredNames(store.host(`${namespace}/${name}`), store.sets()),
       isConnected: (key) => hub.isConnected(key),
       recordEvent: (key, e) => store.recordEvent('ContainerHost', key, e),
     });
@@ -321,7 +330,9 @@ export class Controller {
     const at = this.opts.agentListen;
     if (!at) return;
     // The agent listener answers the agent endpoint and health only: nothing of the page or API.
+    const allowlist = this.opts.hostAllowlist;
     const agents = createListener((req, res) => {
+      if (allowlist && !allowlist.checkRequest(req, res)) return;
       const path = (req.url ?? '/').split('?')[0];
       if (path === '/healthz' || path === '/readyz') { app(req, res); return; }
       res.statusCode = 404;
@@ -329,7 +340,7 @@ export class Controller {
       res.end(JSON.stringify({ error: 'NotFound', message: 'this listener serves the agent endpoint only' }));
     }, at.tls ?? this.opts.tls);
     this.listeners.push(agents);
-    const router = new UpgradeRouter(agents.server);
+    const router = new UpgradeRouter(agents.server, allowlist ? (req, socket) => allowlist.checkUpgrade(req, socket) : undefined);
     router.route(AGENT_CONNECT_PATH, hub.upgradeHandler);
     try { this.agentServerUrl = await listenOn(agents, at); } catch (err) {
       // Say which listener: the CLI's start error otherwise names --listen.
@@ -346,7 +357,7 @@ export class Controller {
     const common = { metrics, logger, resyncMs: this.opts.resyncMs ?? 5 * 60_000, ...(this.opts.leadership ? { isLeader: () => !this.standby } : {}) };
     const restarts = this.opts.operator?.restarts;
     const hosts = new HostReconciler(store, hub, (k) => this.hostLoop?.add(k), logger.child({ component: 'hosts' }), this.registry, undefined,
-      restarts ? (key) => restarts.get(key) : undefined, new HostImageFollower(this.imageDigests, (ns, name) => store.secret(ns, name)));
+      restarts ? (key) => restarts.get(key) : undefined, new HostImageFollower(this.imageDigests, (ns, name) => store.secret(ns, name)), this.hashKey);
     this.imageDigests.start();
     this.hostReconciler = hosts;
     const tokens = new TokenReconciler(store, hub, () => this.signing!, () => this.agentUrl, logger.child({ component: 'tokens' }));
@@ -359,7 +370,7 @@ export class Controller {
       keys: () => store.tokens().map((t) => keyOf(t.metadata)),
     });
     // imageUpdates.policy: Poll — the one poller (imageDigests) re-reconciles the sets whose tags moved.
-    const sets = new SetReconciler(store, (k) => this.hostLoop?.add(k), logger.child({ component: 'sets' }), this.registry, undefined, this.imageDigests);
+    const sets = new SetReconciler(store, (k) => this.hostLoop?.add(k), logger.child({ component: 'sets' }), this.registry, undefined, this.imageDigests, this.hashKey);
     this.setLoop = new ReconcileLoop({
       ...common, kind: 'ContainerSet', queue: 'sets', logKey: 'set', reconciler: sets, workers: 2,
       keys: () => store.sets().map((s) => keyOf(s.metadata)),

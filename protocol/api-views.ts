@@ -116,7 +116,8 @@ export interface PageFeedEvents { snapshot: PageSnapshot; changes: PageChanges; 
 
 // ---- the browser session: /api/v1/session
 
-export type SessionMode = 'anonymous' | 'kubernetes';
+/** anonymous: no sign-in (directory mode on loopback); kubernetes: a Kubernetes token; token: directory mode's UI token (--ui-auth token). */
+export type SessionMode = 'anonymous' | 'kubernetes' | 'token';
 export interface ViewPermission { allowed: boolean; message?: string }
 
 /** GET /api/v1/session (200): who the request is and what it may see. */

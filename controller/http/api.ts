@@ -13,6 +13,7 @@ import type { PageFeed } from './page-feed.js';
 import type { SessionAuthority } from './kube-access.js';
 import { mountLogCheck } from './log-check.js';
 import { mountBrowserSession, SESSION_PATH } from './session.js';
+import { requestLimits, type RequestLimitsOptions } from './request-limits.js';
 import { mountStats, type StatsSource } from './stats-route.js';
 import { hostView, setView, tokenView } from './views.js';
 import { Visibility, type Refusal } from './visibility.js';
@@ -38,6 +39,8 @@ export interface ApiOptions {
   stats?: StatsSource;
   /** The built page (dist/web); false: serve no page. */
   webRoot?: string | false;
+  /** Rate limits of sign-in and bearer requests per client address (defaults in request-limits.ts). */
+  limits?: RequestLimitsOptions;
 }
 
 /** The one method besides GET/HEAD the surface accepts, and where. */
@@ -63,6 +66,10 @@ export function createApi(opts: ApiOptions): Express {
 
   // API answers are live state: never cached by a browser or a proxy.
   app.use('/api', (_req: Request, res: Response, next: NextFunction) => { res.setHeader('Cache-Control', 'no-store'); next(); });
+  // Every credential check is rate-limited per client address, before it costs a review.
+  const limits = requestLimits(opts.limits);
+  app.post(SESSION_PATH, limits.signIn);
+  app.use('/api', limits.bearer);
 
   app.get('/healthz', (_req, res) => { res.type('text/plain').send('ok'); });
   app.get('/readyz', (_req, res) => {

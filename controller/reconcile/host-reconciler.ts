@@ -17,12 +17,13 @@ import { finalizer } from './finalizer.js';
 import { AgentInventory } from './inventory.js';
 import type { Reconciler, ReconcileResult } from './loop.js';
 import { plan } from './planner.js';
+import { adoptLegacyHashes, showKeyed } from './legacy-hashes.js';
 import { ResolutionCache } from './resolution-cache.js';
 import { RestartLedger, restartRequests, startedSince, type StoredRestartRequest } from './restarts.js';
 import { computeHostStatus } from './status.js';
 import type { HostImageFollower } from '../images/host-follower.js';
 import type { Resolution } from './resolution-cache.js';
-import { mergeSetContainers } from './set-merge.js';
+import { declaredNames, mergeSetContainers } from './set-merge.js';
 import { withSetCollisions } from './set-collisions.js';
 
 /** lastSeenAt alone does not justify a status write more often than this. */
@@ -55,8 +56,10 @@ export class HostReconciler implements Reconciler<ResourceKey> {
     private readonly storedRestarts?: (key: ResourceKey) => StoredRestartRequest[],
     /** Issue 13: hosts' image updates by digest (spec.imageUpdates). */
     private readonly images?: HostImageFollower,
+    /** The spec hashes' HMAC key (tokens/spec-hash-key.ts); absent: the unkeyed hashes of earlier releases. */
+    hashKey?: Buffer,
   ) {
-    this.resolutions = new ResolutionCache((ns, name) => store.secret(ns, name), (ns, name) => store.configMap(ns, name));
+    this.resolutions = new ResolutionCache((ns, name) => store.secret(ns, name), (ns, name) => store.configMap(ns, name), hashKey);
     this.statusWrites = new Counter({ name: 'berth_status_writes_total', help: 'ContainerHost status writes (only when changed)', registers: [registry] });
     this.dispatcher = new ActionDispatcher({
       hub, store, enqueue, logger, registry, now,
@@ -69,7 +72,7 @@ export class HostReconciler implements Reconciler<ResourceKey> {
     this.inventory = new AgentInventory({
       hub, enqueue, now, recordEvent: (kind, key, event) => store.recordEvent(kind, key, event),
       onConnectionChange: (key, change) => this.dispatcher.connectionChanged(key, change),
-      declared: (key) => new Set((store.host(key)?.spec.containers ?? []).map((c) => c.name)),
+      declared: (key) => new Set(declaredNames(store.host(key), store.sets()) ?? []),
     });
     // Read at scrape time: "how many hosts are Ready" is what an operator alerts on, and what
     // bench/scale waits for without listing thousands of statuses.
@@ -108,7 +111,10 @@ export class HostReconciler implements Reconciler<ResourceKey> {
     const host = merged.host;
     const deleting = host.metadata.deletionTimestamp !== undefined;
     const agent = this.inventory.view(key);
-    const { desired, unresolved } = this.resolve(key, host, agent.containers, merged.fingerprint);
+    const resolution = this.resolve(key, host, agent.containers, merged.fingerprint);
+    const { unresolved } = resolution;
+    // Containers of an earlier release keep their unkeyed hash until their spec changes.
+    const { desired, keyedFor } = adoptLegacyHashes(resolution.desired, resolution.legacy, agent.containers);
 
     // Containers whose last action failed wait out their backoff before the next try.
     const nowMs = this.now().getTime();
@@ -129,10 +135,12 @@ export class HostReconciler implements Reconciler<ResourceKey> {
     const inFlight = this.dispatcher.inFlight(key);
     if (deleting && result.cleanupDone && inFlight.size === 0) return { done: true };
 
-    const status = withSetCollisions(this.restarts.annotate(key, computeHostStatus({
+    const computed = computeHostStatus({
       host, agent, desired, unresolved, inFlight, failures: this.dispatcher.failures(key), now: this.now().toISOString(),
       waiting: result.waiting, dependencyProblems: deps.problems,
-    }), host.status), merged.collisions, host.metadata.generation, this.now().toISOString(), host.status);
+    });
+    const status = withSetCollisions(this.restarts.annotate(key, computed.containers ? { ...computed, containers: showKeyed(computed.containers, keyedFor) } : computed, host.status),
+      merged.collisions, host.metadata.generation, this.now().toISOString(), host.status);
     if (status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) this.ready.add(key);
     else this.ready.delete(key);
     if (this.statusChanged(host.status, status)) {
@@ -157,12 +165,16 @@ export class HostReconciler implements Reconciler<ResourceKey> {
     const merged = mergeSetContainers(declared, this.store.sets());
     const host = merged.host;
     const agent = this.inventory.view(key);
-    const { desired, unresolved } = this.resolve(key, host, agent.containers, merged.fingerprint);
+    const resolution = this.resolve(key, host, agent.containers, merged.fingerprint);
+    const { unresolved } = resolution;
+    // Containers of an earlier release keep their unkeyed hash until their spec changes.
+    const { desired, keyedFor } = adoptLegacyHashes(resolution.desired, resolution.legacy, agent.containers);
     const canAct = agent.connected && (agent.docker === undefined || agent.docker.ok);
     return {
       namespace: host.metadata.namespace, name: host.metadata.name, generation: host.metadata.generation, canAct,
-      containers: agent.containers ? [...agent.containers] : null,
-      desired: [...desired.values()].map((s) => ({ name: s.name, specHash: s.specHash })),
+      // What the planner compares, except that no unkeyed hash of a secret-bearing spec is shown.
+      containers: agent.containers ? showKeyed(agent.containers, keyedFor) : null,
+      desired: showKeyed([...desired.values()].map((s) => ({ name: s.name, specHash: s.specHash })), keyedFor),
       unresolved: [...unresolved].map(([name, message]) => ({ name, message })),
       inFlight: [...this.dispatcher.inFlight(key)],
       backingOff: [...this.dispatcher.backingOff(key, this.now().getTime()).keys()],
@@ -195,7 +207,7 @@ export class HostReconciler implements Reconciler<ResourceKey> {
     if (pins.pending.size === 0) return resolution;
     const desired = new Map(resolution.desired);
     for (const name of pins.pending.keys()) desired.delete(name);
-    return { desired, unresolved: new Map([...resolution.unresolved, ...pins.pending]) };
+    return { desired, unresolved: new Map([...resolution.unresolved, ...pins.pending]), legacy: resolution.legacy };
   }
 
   private forget(key: ResourceKey): void {

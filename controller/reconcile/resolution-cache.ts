@@ -12,6 +12,8 @@ export interface Resolution {
   desired: ReadonlyMap<string, ContainerSpec>;
   /** Declared containers that could not be resolved, with "<reason>: <message>". */
   unresolved: ReadonlyMap<string, string>;
+  /** With a hash key: container name → the unkeyed hash of earlier releases, where it differs (legacy-hashes.ts). */
+  legacy: ReadonlyMap<string, string>;
 }
 
 interface Entry extends Resolution {
@@ -29,7 +31,7 @@ interface Entry extends Resolution {
 export class ResolutionCache {
   private readonly entries = new Map<ResourceKey, Entry>();
 
-  constructor(private readonly secrets: SecretLookup, private readonly configMaps: ConfigMapLookup = () => undefined) {}
+  constructor(private readonly secrets: SecretLookup, private readonly configMaps: ConfigMapLookup = () => undefined, private readonly hashKey?: Buffer) {}
 
   /**
    * The resolution of HOST, reused while its uid, generation (the spec) and VARIANT are the same and every
@@ -55,12 +57,13 @@ export class ResolutionCache {
     };
     const desired = new Map<string, ContainerSpec>();
     const unresolved = new Map<string, string>();
+    const legacy = new Map<string, string>();
     for (const decl of host.spec.containers ?? []) {
-      const resolved = resolveContainer(decl, host.metadata.namespace, lookup, mapLookup);
-      if (resolved.ok) desired.set(decl.name, resolved.spec);
+      const resolved = resolveContainer(decl, host.metadata.namespace, lookup, mapLookup, this.hashKey);
+      if (resolved.ok) { desired.set(decl.name, resolved.spec); if (resolved.legacySpecHash) legacy.set(decl.name, resolved.legacySpecHash); }
       else unresolved.set(decl.name, `${resolved.reason}: ${resolved.message}`);
     }
-    const entry: Entry = { uid: host.metadata.uid, generation: host.metadata.generation, variant, secrets: used, configMaps: usedMaps, desired, unresolved };
+    const entry: Entry = { uid: host.metadata.uid, generation: host.metadata.generation, variant, secrets: used, configMaps: usedMaps, desired, unresolved, legacy };
     this.entries.set(key, entry);
     return entry;
   }

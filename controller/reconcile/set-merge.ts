@@ -82,6 +82,15 @@ export function mergeSetContainers(host: ContainerHost, sets: readonly Container
   return { host: { ...host, spec: { ...host.spec, containers } }, fingerprint: carried.join(','), collisions };
 }
 
+/**
+ * Every container name HOST runs, its own and its sets': what the log socket, exec and the
+ * inventory cap count as declared (a set's container is the host's like any other). Undefined: no such host.
+ */
+export function declaredNames(host: ContainerHost | undefined, sets: readonly ContainerSet[]): string[] | undefined {
+  if (!host) return undefined;
+  return (mergeSetContainers(host, sets).host.spec.containers ?? []).map((c) => c.name);
+}
+
 /** The names of SET's template that another owner holds on HOST (for the set's hostStatuses). */
 export function collisionsOf(set: ContainerSet, host: ContainerHost, sets: readonly ContainerSet[]): string[] {
   const key = keyOf(set.metadata);

@@ -39,6 +39,8 @@ export class SetReconciler implements Reconciler<ResourceKey> {
     private readonly now: () => Date = () => new Date(),
     /** imageUpdates.policy: Poll — a revision pins each tag's digest (absent: tags are not followed). */
     private readonly images?: SetImageDigests,
+    /** The spec hashes' HMAC key (tokens/spec-hash-key.ts): the host reconciler hashes with it, so the expected hashes must too. */
+    private readonly hashKey?: Buffer,
   ) {
     this.degraded = new Gauge({
       name: 'berth_containerset_degraded', help: 'Whether a ContainerSet reports Degraded=True (a rollout failed: rolled back or paused), 1 or 0',
@@ -121,7 +123,7 @@ export class SetReconciler implements Reconciler<ResourceKey> {
       const id = `${revision}/${decl.name}`;
       let r = memo.get(id);
       if (!r) {
-        const resolved = resolveContainer(setContainer(decl, setKey, revision), ns, (n, name) => this.store.secret(n, name), (n, name) => this.store.configMap(n, name));
+        const resolved = resolveContainer(setContainer(decl, setKey, revision), ns, (n, name) => this.store.secret(n, name), (n, name) => this.store.configMap(n, name), this.hashKey);
         r = resolved.ok ? { hash: resolved.spec.specHash } : { message: `${resolved.reason}: ${resolved.message}` };
         memo.set(id, r);
       }

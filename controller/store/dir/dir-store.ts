@@ -136,9 +136,10 @@ export class DirectoryStore extends CachedStore {
     for (const root of this.roots) {
       if (!existsSync(root)) throw new Error(`directory store: manifest path ${root} does not exist`);
     }
-    this.started = true;
     await this.stateDir.ensure();
     this.loadState();
+    // Only now: a stop() after a state.json that failed to load must not overwrite it with nothing.
+    this.started = true;
     // The first full view; removals it finds (files deleted while we were down) are confirmed by a
     // second scan deleteConfirmMs later before start() resolves.
     this.scanNow();

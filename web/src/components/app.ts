@@ -30,6 +30,8 @@ export class BerthApp extends LitElement {
   declare route: Route;
   declare model: Model;
   declare feed: FeedState;
+  /** What the sign-in form asks for: a Kubernetes token, or directory mode's UI token. */
+  private signInMode = 'kubernetes';
   declare session: BrowserSessionView | undefined;
   declare now: number;
   /** A snapshot has arrived (until then, views say "loading" rather than "nothing here"). */
@@ -96,8 +98,8 @@ export class BerthApp extends LitElement {
 
   private async boot(): Promise<void> {
     const who = await whoAmI();
-    if (who.kind === 'signed-out') { this.feed = { kind: 'signed-out', message: who.message }; return; }
-    if (who.kind === 'ok') this.session = who.info;
+    if (who.kind === 'signed-out') { if (who.mode) this.signInMode = who.mode; this.feed = { kind: 'signed-out', message: who.message }; return; }
+    if (who.kind === 'ok') { this.session = who.info; this.signInMode = who.info.mode; }
     this.live.start();
   }
 
@@ -162,7 +164,7 @@ export class BerthApp extends LitElement {
         </nav>
         <div class="right">
           ${this.renderFeed()}
-          ${this.session?.mode === 'kubernetes' && this.session.user ? html`<span class="muted">${this.session.user}</span>
+          ${(this.session?.mode === 'kubernetes' || this.session?.mode === 'token') && this.session.user ? html`<span class="muted">${this.session.user}</span>
             <button type="button" @click=${() => { void this.doSignOut(); }}>Sign out</button>` : nothing}
         </div>
       </header>
@@ -182,7 +184,7 @@ export class BerthApp extends LitElement {
   private renderMain() {
     const f = this.feed;
     // The first visit needs no explanation; an expired session or a sign-out does.
-    if (f.kind === 'signed-out') return html`<berth-sign-in reason=${/^sign in with/.test(f.message) ? '' : f.message}></berth-sign-in>`;
+    if (f.kind === 'signed-out') return html`<berth-sign-in mode=${this.signInMode} reason=${/^sign in with/.test(f.message) ? '' : f.message}></berth-sign-in>`;
     if (f.kind === 'forbidden') {
       return html`<h1 tabindex="-1">No access</h1>
         <p class="notice bad" role="alert" id="forbidden">${f.user ? `Signed in as ${f.user}, but you` : 'You'} may not view container hosts: ${f.message}</p>
