@@ -18,7 +18,9 @@ import { canonicalJson } from '../../lib/canonical-json.js';
 import { parseManifestText } from '../../api/manifests.js';
 import type { ResourceValidator } from '../../api/validate.js';
 
-export type SourceKind = 'ContainerHost' | 'AgentToken' | 'ContainerSet' | 'Secret' | 'ConfigMap';
+/** Every kind a manifest directory may hold (state.json's shape check reads this list too). */
+export const SOURCE_KINDS = ['ContainerHost', 'AgentToken', 'ContainerSet', 'Secret', 'ConfigMap'] as const;
+export type SourceKind = typeof SOURCE_KINDS[number];
 
 /** One resource as declared in a file: identity, where it came from, and its content. */
 export interface SourceResource {

@@ -10,11 +10,15 @@ import { DirectoryStore } from './dir-store.js';
 import { stateShapeProblem } from './state-shape.js';
 
 const HOST = 'apiVersion: berth.dev/v1alpha1\nkind: ContainerHost\nmetadata: { name: h, namespace: ns }\nspec: { containers: [ { name: c, image: busybox } ] }\n';
+// Every kind a manifest directory may hold ends up in state.json; a set among them once made the
+// shape check refuse the store's own file (the kind list was a second copy).
+const SET = 'apiVersion: berth.dev/v1alpha1\nkind: ContainerSet\nmetadata: { name: s, namespace: ns }\nspec: { hostSelector: { matchLabels: { tier: edge } }, template: { containers: [ { name: w, image: busybox } ] } }\n';
 
 async function written(): Promise<{ root: string; state: unknown }> {
   const root = mkdtempSync(join(tmpdir(), 'berth-state-shape-'));
   mkdirSync(join(root, 'm'));
   writeFileSync(join(root, 'm', 'host.yaml'), HOST);
+  writeFileSync(join(root, 'm', 'set.yaml'), SET);
   const store = new DirectoryStore({ paths: [join(root, 'm')], stateDir: join(root, 's'), logger: pino({ level: 'silent' }) });
   await store.start();
   await store.stop();
@@ -23,7 +27,10 @@ async function written(): Promise<{ root: string; state: unknown }> {
 
 test('a state.json the store wrote has the right shape', async () => {
   const { root, state } = await written();
-  try { assert.is(stateShapeProblem(state), undefined); } finally { rmSync(root, { recursive: true, force: true }); }
+  try {
+    assert.is(stateShapeProblem(state), undefined);
+    assert.ok(JSON.stringify(state).includes('"ContainerSet"'), 'the set is in the state file');
+  } finally { rmSync(root, { recursive: true, force: true }); }
 });
 
 const cases: Array<[string, (s: Record<string, any>) => unknown, RegExp]> = [

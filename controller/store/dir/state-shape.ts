@@ -2,11 +2,12 @@
 // of the wrong shape used to abort the start with a bare TypeError deep in the store). A wrong
 // shape is reported with the field that is wrong and what to do; nothing is repaired or replaced
 // silently (uids, tombstones and generations live there). Pure.
+import { SOURCE_KINDS as KINDS } from './sources.js';
 import type { PersistedState } from './state-file.js';
 
 type Path = string;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const SOURCE_KINDS = new Set(['ContainerHost', 'AgentToken', 'Secret', 'ConfigMap']);
+const SOURCE_KINDS: ReadonlySet<string> = new Set(KINDS);
 
 /** The first problem found, as "FIELD: what it must be", or undefined when the shape is right. */
 export function stateShapeProblem(value: unknown): string | undefined {
