@@ -64,7 +64,9 @@ _podman_images() {
 }
 
 podman_up() {
-  tb_apt_install podman busybox-static curl || tb_fail podman "apt-get install podman failed"
+  # catatonit: the init process for `init: true`; dnsname: name resolution on user networks (CNI backend).
+  tb_apt_install podman catatonit golang-github-containernetworking-plugin-dnsname busybox-static curl ||
+    tb_fail podman "apt-get install podman catatonit dnsname failed"
   _podman_config || tb_fail podman "cannot write the config in $PODMAN_TB_DIR"
   if [ -f "$PODMAN_TB_DIR/.restart" ] || ! { tb_pid_alive "$PODMAN_TB_PID" && tb_wait 10 _podman_answers; }; then
     tb_stop_pid "$PODMAN_TB_PID"; rm -f "$PODMAN_TB_SOCK" "$PODMAN_TB_DIR/.restart"
