@@ -10,11 +10,17 @@ import { AgentClient, connectUrl } from '../agent/client.js';
 import { DockerLogStreams } from '../agent/docker-logs.js';
 import { DockerExecs } from '../agent/exec.js';
 import { DockerRuntime } from '../agent/docker-runtime.js';
+import { DockerStats } from '../agent/docker-stats.js';
+import { StatsReporter } from '../agent/stats-reporter.js';
+import { DEFAULT_STATS_INTERVAL_S, MAX_STATS_INTERVAL_S, MIN_STATS_INTERVAL_S } from '../protocol/stats.js';
 import { readTokenClaims } from '../agent/token.js';
 import { connectToken, defaultCredentialPath, readCredential, storeCredential } from '../agent/credential.js';
 import type { WelcomeFrame } from '../protocol/frames.js';
 import { checkPlaintext, findCaFile, readCaFile } from '../agent/transport-security.js';
 import { packageRoot } from '../controller/package-root.js';
+import { CEILING_HELP, CEILING_OPTIONS } from '../agent/ceiling-config.js';
+import { describeCeiling } from '../agent/ceiling.js';
+import { agentCeilingFromCli, HOST_ROOT_HELP } from './agent-ceiling.js';
 import { UsageError } from './usage.js';
 
 export const AGENT_HELP = `Usage: berth agent --url URL --token-file FILE [options]
@@ -47,7 +53,14 @@ Options:
                        the machine's owner decides, not the ContainerHost's author; every exec
                        is still authorized by the controller and recorded as an Event);
                        env BERTH_ALLOW_EXEC=true
+  --stats-interval SECS
+                       seconds between two resource samples (CPU, memory, network, block
+                       I/O, pids) of each running managed container (default 10, ${MIN_STATS_INTERVAL_S}..${MAX_STATS_INTERVAL_S};
+                       0 sends none); env BERTH_STATS_INTERVAL
+${HOST_ROOT_HELP}
   -h, --help           show this help
+
+${CEILING_HELP}
 
 The Docker Engine is the one DOCKER_HOST names (default unix:///var/run/docker.sock). Without it
 the agent still connects and reports "Docker unavailable", and keeps retrying.
@@ -76,7 +89,9 @@ export async function runAgent(argv: string[], opts: RunAgentOptions = {}): Prom
     args: argv, allowPositionals: true,
     options: {
       url: { type: 'string' }, 'token-file': { type: 'string' }, 'credential-file': { type: 'string' }, 'log-level': { type: 'string' },
-      'stop-timeout': { type: 'string' }, 'allow-exec': { type: 'boolean' }, 'ca-file': { type: 'string' }, 'insecure-plaintext': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      'stop-timeout': { type: 'string' }, 'allow-exec': { type: 'boolean' }, 'ca-file': { type: 'string' }, 'insecure-plaintext': { type: 'boolean' },
+      'stats-interval': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      ...CEILING_OPTIONS, 'host-root': { type: 'string' },
     },
   });
   if (values.help) { console.log(AGENT_HELP); return 0; }
@@ -119,17 +134,26 @@ export async function runAgent(argv: string[], opts: RunAgentOptions = {}): Prom
   const stopTimeoutS = values['stop-timeout'] === undefined ? 30 : Number(values['stop-timeout']);
   if (!Number.isFinite(stopTimeoutS) || stopTimeoutS < 0) throw new UsageError('--stop-timeout must be a number of seconds');
 
+  const statsRaw = values['stats-interval'] ?? env.BERTH_STATS_INTERVAL;
+  const statsInterval = statsRaw === undefined ? DEFAULT_STATS_INTERVAL_S : Number(statsRaw);
+  if (!Number.isInteger(statsInterval) || (statsInterval !== 0 && (statsInterval < MIN_STATS_INTERVAL_S || statsInterval > MAX_STATS_INTERVAL_S))) {
+    throw new UsageError(`--stats-interval must be a whole number of seconds from ${MIN_STATS_INTERVAL_S} to ${MAX_STATS_INTERVAL_S}, or 0 for no stats (got "${statsRaw}")`);
+  }
+
   const level = values['log-level'] ?? env.BERTH_LOG_LEVEL ?? 'info';
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(level)) throw new UsageError(`unknown log level "${level}"`);
   // The token never reaches a log line: it only goes into the Authorization header.
   const log = opts.log ?? pino({ level, base: { component: 'agent', host: hostKey } });
 
-  const runtime = new DockerRuntime({ hostKey, log });
+  // The machine owner's ceiling: default deny; the ContainerHost's policy can only narrow it.
+  const { ceiling, hostView } = agentCeilingFromCli(values, env);
+  const runtime = new DockerRuntime({ hostKey, log, ceiling, ...(hostView ? { hostView } : {}) });
   const allowExec = values['allow-exec'] === true || env.BERTH_ALLOW_EXEC === 'true';
   const client = new AgentClient({
     url, log, runtime, logs: new DockerLogStreams({ hostKey, log }),
     ...(allowExec ? { execs: new DockerExecs({ hostKey, log }) } : {}),
     ...(opts.backoff ? { backoff: opts.backoff } : {}),
+    ...(statsInterval > 0 ? { stats: new StatsReporter(new DockerStats({ hostKey, log }), statsInterval, log) } : {}),
     // rejectUnauthorized stays at its default (true): there is no flag that turns verification off.
     ...(ca ? { wsOptions: { ca } } : {}),
     token: () => {
@@ -149,7 +173,7 @@ export async function runAgent(argv: string[], opts: RunAgentOptions = {}): Prom
       (err: unknown) => log.error({ err: (err as Error).message }, 'enrolled, but the credential could not be stored: this agent cannot reconnect after a restart; fix the path and rotate the AgentToken for a new join token'),
     );
   });
-  log.info({ url: connectUrl(url), caFile: caFile ?? (url.startsWith('ws:') || url.startsWith('http:') ? undefined : 'system CAs'), allowExec, dockerHost: env.DOCKER_HOST ?? 'unix:///var/run/docker.sock', ...(credential ? { credentialFile } : {}) }, 'berth agent starting');
+  log.info({ url: connectUrl(url), caFile: caFile ?? (url.startsWith('ws:') || url.startsWith('http:') ? undefined : 'system CAs'), allowExec, statsInterval, ceiling: describeCeiling(ceiling), hostRoot: hostView ? (hostView.kind === 'root' ? hostView.root : 'none') : 'detect', dockerHost: env.DOCKER_HOST ?? 'unix:///var/run/docker.sock', ...(credential ? { credentialFile } : {}) }, 'berth agent starting');
   client.start();
 
   const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];

@@ -22,6 +22,7 @@ import { CLOSE } from '../protocol/frames.js';
 import type { Leadership } from './leader/leadership.js';
 import { LogFanout } from './logs/fanout.js';
 import { LogSocket } from './http/log-socket.js';
+import { registerFleetMetrics } from './metrics/fleet-metrics.js';
 import { packageRoot } from './package-root.js';
 import { HostReconciler } from './reconcile/host-reconciler.js';
 import { ReconcileLoop, ReconcileMetrics } from './reconcile/loop.js';
@@ -36,6 +37,7 @@ import { handleRestart, RESTART_PATH } from './operate/restart-route.js';
 import { generateSigningKey, importSigningKey, importVerificationKey, type SigningKey, type VerificationKey } from './tokens/signing-key.js';
 import { AgentAuthenticator } from './enrollment/agent-auth.js';
 import { SessionRecheck } from './tokens/session-recheck.js';
+import { StatsService } from './stats/stats-service.js';
 
 export interface ControllerOptions {
   store: Store;
@@ -76,6 +78,8 @@ export interface ControllerOptions {
   sessionRecheckMs?: number;
   /** Hub timings, for tests. */
   hubOptions?: { pingIntervalMs?: number; helloTimeoutMs?: number };
+  /** Container resource history (docs/stats.md): slot width, window, per-container gauges. */
+  stats?: { resolutionSeconds?: number; windowSeconds?: number; containerMetrics?: boolean };
   /** Log fan-out tuning (docs/logs.md): grace after the last viewer, ring size, slow-viewer bound. */
   logs?: { graceMs?: number; ringSize?: number; viewerMaxBufferedBytes?: number; accessRecheckMs?: number };
 }
@@ -110,6 +114,7 @@ export class Controller {
   private stopping = false;
   private url = '';
   private pageFeed?: PageFeed;
+  private statsService?: StatsService;
   private app?: Express;
 
   constructor(private readonly opts: ControllerOptions) {
@@ -131,6 +136,7 @@ export class Controller {
     const { logger } = this.opts;
     const { store } = this.opts;
     collectDefaultMetrics({ register: this.registry });
+    registerFleetMetrics(this.registry, { version: this.opts.version, isLeader: () => !this.standby, hosts: () => store.hosts(), tokens: () => store.tokens() });
     await store.start();
     const material = await store.signingKey(generateSigningKey);
     this.signing = await importSigningKey(material);
@@ -159,6 +165,7 @@ export class Controller {
       logger: this.opts.logger.child({ component: 'session-recheck' }), ...(this.opts.sessionRecheckMs ? { intervalMs: this.opts.sessionRecheckMs } : {}),
     });
     this.recheck.start();
+    this.statsService?.attach(hub);
     this.startLogs(store, hub, this.upgrades);
     this.startExec(store, hub, this.upgrades);
     await this.listen(main, app, hub);
@@ -208,10 +215,16 @@ export class Controller {
 
   /** The HTTP surface: JSON API, page feed, status page, health (a standby is not ready). */
   private createHttpApp(store: Store): Express {
-    this.pageFeed = new PageFeed({ store, watch: (l) => store.watchAll(l), access: this.access, logger: this.opts.logger.child({ component: 'page-feed' }) });
+    const pageFeed = this.pageFeed = new PageFeed({ store, watch: (l) => store.watchAll(l), access: this.access, logger: this.opts.logger.child({ component: 'page-feed' }) });
+    this.statsService = new StatsService({
+      ...this.opts.stats, registry: this.registry, logger: this.opts.logger.child({ component: 'stats' }),
+      isDeclared: (key) => store.host(key) !== undefined,
+      hostCpus: (key) => { const d = this.hub?.connection(key)?.docker; return d?.ok ? d.cpus : undefined; },
+      onSample: (sample) => pageFeed.publishStats(sample),
+    });
     return this.app = createApi({
       store, registry: this.registry, version: this.opts.version,
-      access: this.access, pageFeed: this.pageFeed,
+      access: this.access, pageFeed: this.pageFeed, stats: this.statsService,
       ...(this.opts.sessions ? { sessions: this.opts.sessions } : {}),
       webRoot: this.opts.webRoot ?? join(packageRoot, 'dist/web'),
       ready: () => (!this.started ? { ok: false, reason: 'starting' }
@@ -325,7 +338,11 @@ export class Controller {
 
   /** A store change only enqueues the keys it concerns (level-triggered). */
   private onStoreChange(store: Store, change: StoreChange): void {
-    if (change.kind === 'ContainerHost') { this.hostLoop?.add(change.key); this.logFanout?.recheck(change.key); }
+    if (change.kind === 'ContainerHost') {
+      this.hostLoop?.add(change.key);
+      this.logFanout?.recheck(change.key);
+      if (!store.host(change.key)) this.statsService?.forget(change.key);
+    }
     else if (change.kind === 'AgentToken') {
       this.tokenLoop?.add(change.key);
       this.recheck?.soon();

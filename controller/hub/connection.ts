@@ -13,8 +13,9 @@ import type { AgentFacts, DockerFacts } from '../../protocol/container.js';
 import {
   CLOSE, MAX_FRAME_BYTES, PROTOCOL_VERSION,
   type AgentFrame, type ControllerFrame, type ErrorFrame, type ExecCreditFrame, type ExecEndFrame, type ExecOutputFrame, type HelloFrame, type LogEndFrame,
-  type LogFrame, type ObservedFrame, type ResultFrame, type WelcomeFrame,
+  type LogFrame, type ObservedFrame, type StatsFrame, type ResultFrame, type WelcomeFrame,
 } from '../../protocol/frames.js';
+import { cleanAgentFrame } from './agent-text.js';
 import type { Authenticated } from './auth.js';
 import { PendingDispatches, type DispatchFrame } from './dispatches.js';
 import { TokenBucket, type RateLimit } from './rate-limit.js';
@@ -51,7 +52,7 @@ export interface ConnectionLimits {
 }
 
 /** The frames a ready connection passes on as they are (the hub turns them into notifications). */
-export type AgentReport = ObservedFrame | ResultFrame | LogFrame | LogEndFrame | ExecOutputFrame | ExecEndFrame | ExecCreditFrame | ErrorFrame;
+export type AgentReport = ObservedFrame | ResultFrame | LogFrame | LogEndFrame | ExecOutputFrame | ExecEndFrame | ExecCreditFrame | StatsFrame | ErrorFrame;
 
 /** What a connection needs from its hub. */
 export interface ConnectionHost {
@@ -286,7 +287,8 @@ export class AgentConnection {
       }
       return this.invalid(decoded.code, decoded.message, decoded.id);
     }
-    const frame = decoded.frame;
+    // Every agent-chosen string is capped and stripped of control characters here, once (agent-text.ts).
+    const frame = cleanAgentFrame(decoded.frame);
     this.host.metrics.received.inc({ type: frame.type });
 
     if (frame.type === 'error') {
@@ -310,14 +312,18 @@ export class AgentConnection {
       case 'observed':
         this.docker = frame.docker;
         return this.host.report(this, frame);
-      case 'result':
-        this.pending.resolve(frame);
-        return this.host.report(this, frame);
+      case 'result': {
+        // Only results for our own dispatches count (issue 12: forged results grew the inventory).
+        const verdict = this.pending.resolve(frame);
+        if (!verdict.accepted) return this.invalid('unknown_result', `no action with id ${frame.id} is waiting for a result on this connection`, frame.id);
+        return this.host.report(this, verdict.frame);
+      }
       case 'log':
       case 'logEnd':
       case 'execOutput':
       case 'execEnd':
       case 'execCredit':
+      case 'stats':
         return this.host.report(this, frame);
     }
   }

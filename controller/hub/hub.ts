@@ -21,7 +21,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { agentFrameDecoder } from '../../protocol/codec.js';
 import {
   CLOSE, MAX_FRAME_BYTES,
-  type ControllerFrame, type ErrorFrame, type ExecCreditFrame, type ExecEndFrame, type ExecOutputFrame, type HelloFrame, type LogEndFrame, type LogFrame, type ObservedFrame, type ResultFrame,
+  type ControllerFrame, type ErrorFrame, type ExecCreditFrame, type ExecEndFrame, type ExecOutputFrame, type HelloFrame, type LogEndFrame, type LogFrame, type ObservedFrame, type StatsFrame, type ResultFrame,
 } from '../../protocol/frames.js';
 import { bearerToken, checkToken, refuseAgent, type Authenticate, type Authenticated } from './auth.js';
 import { AgentConnection, type AgentReport, type ConnectionHost, type ConnectionInfo, type ConnectionLimits, type WelcomeInfo } from './connection.js';
@@ -41,6 +41,8 @@ export interface HubNotifications {
   logEnd: [hostKey: string, frame: LogEndFrame];
   /** `berth exec` traffic (controller/operate/exec-relay.ts routes it by exec id). */
   exec: [hostKey: string, frame: ExecOutputFrame | ExecEndFrame | ExecCreditFrame];
+  /** Container resource samples (controller/stats/ keeps the history). */
+  stats: [hostKey: string, frame: StatsFrame];
   /** The agent could not accept one of our frames. */
   agentError: [hostKey: string, frame: ErrorFrame];
   disconnected: [hostKey: string, reason: string, detail: { code: number; sessionId: string }];
@@ -284,6 +286,7 @@ export class AgentHub extends EventEmitter<HubNotifications> {
       case 'execOutput':
       case 'execEnd':
       case 'execCredit': return this.fire('exec', hostKey, frame);
+      case 'stats': return this.fire('stats', hostKey, frame);
       case 'error': return this.fire('agentError', hostKey, frame);
     }
   }
