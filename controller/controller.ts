@@ -26,6 +26,10 @@ import { registerFleetMetrics } from './metrics/fleet-metrics.js';
 import { packageRoot } from './package-root.js';
 import { HostReconciler } from './reconcile/host-reconciler.js';
 import { ReconcileLoop, ReconcileMetrics } from './reconcile/loop.js';
+import { SetReconciler } from './reconcile/set-reconciler.js';
+import { routeSetChange } from './reconcile/set-routing.js';
+import { DigestPoller } from './images/digest-poller.js';
+import { registryResolver } from './images/registry-digest.js';
 import { TokenReconciler } from './reconcile/token-reconciler.js';
 import { conflictingTokens } from './reconcile/token-secret-owner.js';
 import type { Store, StoreChange } from './store/store.js';
@@ -108,6 +112,9 @@ export class Controller {
   /** The host reconciler, for the planner-input route (GET /api/v1/hosts/NS/NAME/observed). */
   private hostReconciler?: HostReconciler;
   private tokenLoop?: ReconcileLoop<ResourceKey>;
+  private setLoop?: ReconcileLoop<ResourceKey>;
+  private unwatchSets?: () => void;
+  private digests?: DigestPoller;
   private recheck?: SessionRecheck;
   private unsubscribe?: () => void;
   private started = false;
@@ -172,6 +179,8 @@ export class Controller {
 
     const loops = this.createLoops(store, hub);
     this.unsubscribe = store.subscribe((change) => this.onStoreChange(store, change));
+    // Sets and hosts also hear each other's status writes (assignments, health): watchAll.
+    this.unwatchSets = store.watchAll((change) => routeSetChange(store, change, (k) => this.setLoop?.add(k), (k) => this.hostLoop?.add(k)));
     this.started = true;
     logger.info({ url: this.url, agentUrl: this.agentUrl, ...(this.agentServerUrl ? { agentListener: this.agentServerUrl } : {}) }, 'controller started');
     const lead = () => { for (const l of loops) l.lead(); };
@@ -195,10 +204,12 @@ export class Controller {
     this.stopping = true;
     this.started = false;
     this.unsubscribe?.();
+    this.unwatchSets?.();
+    this.digests?.stop();
     this.recheck?.stop();
     this.pageFeed?.close();
     // Aborts the reconciles in flight and takes no more keys; awaited once the hub is closed.
-    const loopsStopped = Promise.all([this.hostLoop?.stop(), this.tokenLoop?.stop()]);
+    const loopsStopped = Promise.all([this.hostLoop?.stop(), this.tokenLoop?.stop(), this.setLoop?.stop()]);
     this.upgrades?.close();
     for (const l of this.listeners) l.close();
     await this.logSocket?.close();
@@ -333,7 +344,19 @@ export class Controller {
       ...common, kind: 'AgentToken', queue: 'tokens', logKey: 'token', reconciler: tokens, workers: TOKEN_WORKERS,
       keys: () => store.tokens().map((t) => keyOf(t.metadata)),
     });
-    return [this.hostLoop, this.tokenLoop];
+    // imageUpdates.policy: Poll — tags resolved from their registries; a moved digest re-reconciles its sets.
+    const digestLog = logger.child({ component: 'image-digests' });
+    this.digests = new DigestPoller({
+      resolve: registryResolver(), log: (line) => digestLog.info(line),
+      onChange: (owners) => { for (const o of owners) if (o.startsWith('ContainerSet/')) this.setLoop?.add(o.slice('ContainerSet/'.length)); },
+    });
+    this.digests.start();
+    const sets = new SetReconciler(store, (k) => this.hostLoop?.add(k), logger.child({ component: 'sets' }), this.registry, undefined, this.digests);
+    this.setLoop = new ReconcileLoop({
+      ...common, kind: 'ContainerSet', queue: 'sets', logKey: 'set', reconciler: sets, workers: 2,
+      keys: () => store.sets().map((s) => keyOf(s.metadata)),
+    });
+    return [this.hostLoop, this.tokenLoop, this.setLoop];
   }
 
   /** A store change only enqueues the keys it concerns (level-triggered). */
@@ -349,6 +372,7 @@ export class Controller {
       // A token refused for another's secretName may take it now (token-secret-owner.ts).
       for (const key of conflictingTokens(store.tokens(), splitKey(change.key).namespace)) this.tokenLoop?.add(key);
     }
+    else if (change.kind === 'ContainerSet') this.setLoop?.add(change.key);   // its hosts: routeSetChange
     else {
       // A Secret or ConfigMap changed: every host in its namespace that may reference it looks again.
       const { namespace } = splitKey(change.key);

@@ -23,6 +23,7 @@ function setup(initial: ContainerHost) {
   const store = {
     host: () => current,
     hosts: () => (current ? [current] : []),
+    sets: () => [],
     secret: () => undefined,
     recordEvent: (_kind: string, _key: string, e: EventRecord) => { events.push(e); },
     ensureFinalizer: async () => { calls.push('ensureFinalizer'); },

@@ -20,6 +20,8 @@ import { plan } from './planner.js';
 import { ResolutionCache } from './resolution-cache.js';
 import { RestartLedger, restartRequests, startedSince, type StoredRestartRequest } from './restarts.js';
 import { computeHostStatus } from './status.js';
+import { mergeSetContainers } from './set-merge.js';
+import { withSetCollisions } from './set-collisions.js';
 
 /** lastSeenAt alone does not justify a status write more often than this. */
 const LAST_SEEN_WRITE_MS = 60_000;
@@ -96,10 +98,13 @@ export class HostReconciler implements Reconciler<ResourceKey> {
   }
 
   /** Resolve → plan → dispatch → status. */
-  private async pass(key: ResourceKey, host: ContainerHost, signal: AbortSignal): Promise<Pass> {
+  private async pass(key: ResourceKey, declared: ContainerHost, signal: AbortSignal): Promise<Pass> {
+    // The host's own containers plus those its ContainerSets gave it (at the revision each gave it).
+    const merged = mergeSetContainers(declared, this.store.sets());
+    const host = merged.host;
     const deleting = host.metadata.deletionTimestamp !== undefined;
     const agent = this.inventory.view(key);
-    const { desired, unresolved } = this.resolutions.resolve(key, host);
+    const { desired, unresolved } = this.resolutions.resolve(key, host, merged.fingerprint);
 
     // Containers whose last action failed wait out their backoff before the next try.
     const nowMs = this.now().getTime();
@@ -120,10 +125,10 @@ export class HostReconciler implements Reconciler<ResourceKey> {
     const inFlight = this.dispatcher.inFlight(key);
     if (deleting && result.cleanupDone && inFlight.size === 0) return { done: true };
 
-    const status = this.restarts.annotate(key, computeHostStatus({
+    const status = withSetCollisions(this.restarts.annotate(key, computeHostStatus({
       host, agent, desired, unresolved, inFlight, failures: this.dispatcher.failures(key), now: this.now().toISOString(),
       waiting: result.waiting, dependencyProblems: deps.problems,
-    }), host.status);
+    }), host.status), merged.collisions, host.metadata.generation, this.now().toISOString(), host.status);
     if (status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) this.ready.add(key);
     else this.ready.delete(key);
     if (this.statusChanged(host.status, status)) {
@@ -143,10 +148,12 @@ export class HostReconciler implements Reconciler<ResourceKey> {
    * agent's inventory and the live spec as resolved, spec hashes only. Undefined: no such host.
    */
   observed(key: ResourceKey): ObservedHostView | undefined {
-    const host = this.store.host(key);
-    if (!host) return undefined;
+    const declared = this.store.host(key);
+    if (!declared) return undefined;
+    const merged = mergeSetContainers(declared, this.store.sets());
+    const host = merged.host;
     const agent = this.inventory.view(key);
-    const { desired, unresolved } = this.resolutions.resolve(key, host);
+    const { desired, unresolved } = this.resolutions.resolve(key, host, merged.fingerprint);
     const canAct = agent.connected && (agent.docker === undefined || agent.docker.ok);
     return {
       namespace: host.metadata.namespace, name: host.metadata.name, generation: host.metadata.generation, canAct,

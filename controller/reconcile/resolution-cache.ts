@@ -17,6 +17,8 @@ export interface Resolution {
 interface Entry extends Resolution {
   uid: string;
   generation: number;
+  /** The set revisions the host carried (set-merge.ts): a rollout step changes the containers, not the generation. */
+  variant: string;
   /** Every Secret lookup made while resolving, with the object it returned. */
   secrets: Array<{ namespace: string; name: string; data: SecretData | undefined }>;
   /** Every ConfigMap lookup, likewise. */
@@ -33,9 +35,9 @@ export class ResolutionCache {
    * Secret it looked up is still the same object — the stores replace a Secret's object when it
    * changes, and a missing Secret that appears is a different answer.
    */
-  resolve(key: ResourceKey, host: ContainerHost): Resolution {
+  resolve(key: ResourceKey, host: ContainerHost, variant = ''): Resolution {
     const cached = this.entries.get(key);
-    if (cached && cached.uid === host.metadata.uid && cached.generation === host.metadata.generation
+    if (cached && cached.uid === host.metadata.uid && cached.generation === host.metadata.generation && cached.variant === variant
       && cached.secrets.every((s) => this.secrets(s.namespace, s.name) === s.data)
       && cached.configMaps.every((c) => this.configMaps(c.namespace, c.name) === c.data)) return cached;
     const used: Entry['secrets'] = [];
@@ -57,7 +59,7 @@ export class ResolutionCache {
       if (resolved.ok) desired.set(decl.name, resolved.spec);
       else unresolved.set(decl.name, `${resolved.reason}: ${resolved.message}`);
     }
-    const entry: Entry = { uid: host.metadata.uid, generation: host.metadata.generation, secrets: used, configMaps: usedMaps, desired, unresolved };
+    const entry: Entry = { uid: host.metadata.uid, generation: host.metadata.generation, variant, secrets: used, configMaps: usedMaps, desired, unresolved };
     this.entries.set(key, entry);
     return entry;
   }

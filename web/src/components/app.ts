@@ -5,7 +5,7 @@ import { css, html, LitElement, nothing } from 'lit';
 import type { BrowserSessionView } from '../../../protocol/api-views.js';
 import type { HostStatsView } from '../../../protocol/stats.js';
 import { HostStatsTracker } from '../services/host-stats.js';
-import { applyChanges, emptyModel, fromSnapshot, sortedHosts, type Model } from '../lib/model.js';
+import { applyChanges, emptyModel, fromSnapshot, sortedHosts, sortedSets, type Model } from '../lib/model.js';
 import { hrefFor, parseRoute, titleFor, type Route } from '../lib/route.js';
 import { base } from '../lib/styles.js';
 import { LiveFeed, type FeedState } from '../services/live.js';
@@ -13,6 +13,8 @@ import { signOut, whoAmI } from '../services/session.js';
 import './container-view.js';
 import './host-detail.js';
 import './host-list.js';
+import './set-detail.js';
+import './set-list.js';
 import './sign-in.js';
 import './sources-view.js';
 import './tokens-view.js';
@@ -153,6 +155,7 @@ export class BerthApp extends LitElement {
         <nav aria-label="Main">
           <ul>
             <li>${link({ view: 'hosts' }, 'Hosts', r.view === 'hosts' || r.view === 'host' || r.view === 'container')}</li>
+            <li>${link({ view: 'sets' }, 'Sets', r.view === 'sets' || r.view === 'set')}</li>
             <li>${link({ view: 'tokens' }, 'Tokens', r.view === 'tokens')}</li>
             <li>${link({ view: 'sources' }, html`Sources${problems ? html` <span class="badge bad count">${problems}<span class="visually-hidden"> ${problems === 1 ? 'problem' : 'problems'}</span></span>` : nothing}`, r.view === 'sources')}</li>
           </ul>
@@ -204,6 +207,15 @@ export class BerthApp extends LitElement {
           <h1 tabindex="-1">${r.container}</h1>
           ${loading ?? (host ? html`<berth-container-view .host=${host} container=${r.container} .now=${this.now} .stats=${this.stats}></berth-container-view>`
             : html`<p class="notice bad" role="alert">No host ${r.namespace}/${r.name} (it is not declared, or not visible to you).</p>`)}`;
+      }
+      case 'sets':
+        return html`<h1 tabindex="-1">Container sets</h1>${loading ?? html`<berth-sets .sets=${sortedSets(this.model)}></berth-sets>`}`;
+      case 'set': {
+        const set = this.model.sets.get(`${r.namespace}/${r.name}`);
+        return html`<div class="crumbs"><a href="/sets">Sets</a> / ${r.namespace}</div>
+          <h1 tabindex="-1">${r.name}</h1>
+          ${loading ?? (set ? html`<berth-set-detail .set=${set} .now=${this.now}></berth-set-detail>`
+            : html`<p class="notice bad" role="alert">No set ${r.namespace}/${r.name} (it is not declared, or not visible to you).</p>`)}`;
       }
       case 'tokens':
         return html`<h1 tabindex="-1">Agent tokens</h1>${loading ?? html`<berth-tokens .tokens=${this.model.tokens ? [...this.model.tokens.values()] : null} message=${this.model.tokensMessage ?? ''} .now=${this.now}></berth-tokens>`}`;
