@@ -48,11 +48,21 @@ async function fill(docker: Docker, image: string, volume: string, files: Array<
   }
 }
 
+/**
+ * Is VOLUME a files volume of container NAME on this host? Checked on the labels themselves, not
+ * trusted to the engine's label filter: Podman 4.3's Docker API returned this host's named data
+ * volumes for the three-label filter below, and removing those would lose user data.
+ */
+export function isFilesVolumeOf(volume: { Labels?: Record<string, string> | null }, name: string, id: ManagedIdentity): boolean {
+  const l = volume.Labels ?? {};
+  return l[LABELS.managed] === 'true' && l[LABELS.host] === id.hostKey && l[LABELS.files] === name;
+}
+
 /** Remove the files volumes of container NAME except KEEP (in use ones are left for the next pass). */
 export async function pruneFilesVolumes(docker: Docker, name: string, id: ManagedIdentity, keep: ReadonlySet<string> = new Set()): Promise<void> {
   const { Volumes } = await docker.listVolumes({ filters: { label: [`${LABELS.managed}=true`, `${LABELS.host}=${id.hostKey}`, `${LABELS.files}=${name}`] } });
   for (const v of Volumes ?? []) {
-    if (keep.has(v.Name)) continue;
+    if (keep.has(v.Name) || !isFilesVolumeOf(v, name, id)) continue;
     await ignoring([404, 409], () => docker.getVolume(v.Name).remove());
   }
 }

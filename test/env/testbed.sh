@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Berth test bed: real dockerd (+ three extra engines for multi-host tests), registry, kube-apiserver (+etcd, kubectl), helm, the GitOps
-# health judges (kstatus, gopher-lua, cel-go), prometheus + promtool, chromium and a network
-# namespace (netns), from Debian packages and the Go module proxy only. Idempotent: `up` checks each component and
+# health judges (kstatus, gopher-lua, cel-go), prometheus + promtool, chromium, a network
+# namespace (netns), Node 22 + 24 (node) and Podman's Docker-compatible API (podman), from Debian
+# packages, the npm registry and the Go module proxy only. Idempotent: `up` checks each component and
 # starts only what is missing. See test/env/README.md.
 #
 #   test/env/testbed.sh up [component...]     start (default: all), print per-component timings
@@ -11,7 +12,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-COMPONENTS=(docker engines registry kube helm gitops prometheus browser netns)
+COMPONENTS=(docker engines registry kube helm gitops prometheus browser netns node podman)
 for c in "${COMPONENTS[@]}"; do source "$TB_ENV_DIR/$c.sh"; done
 
 # env.sh is the union; env.d/<component>.sh holds each component's own lines too, because the run

@@ -31,8 +31,21 @@ export function testbedEnv(): Record<string, string> {
   if (existsSync(dir)) {
     for (const f of readdirSync(dir).filter((n) => n.endsWith('.sh')).sort()) parse(readFileSync(join(dir, f), 'utf8'));
   }
-  cached = env;
-  return env;
+  cached = withEngine(env, process.env.BERTH_TEST_ENGINE);
+  return cached;
+}
+
+/**
+ * BERTH_TEST_ENGINE=podman (or another engine the bed exports as BERTH_TEST_<NAME>_HOST) points
+ * DOCKER_HOST at that engine instead of the bed's dockerd, so the same tests run against it
+ * (`npm run test:podman`). Unset or `docker`: the bed's dockerd.
+ */
+export function withEngine(env: Record<string, string>, engine: string | undefined): Record<string, string> {
+  if (!engine || engine === 'docker') return env;
+  const key = `BERTH_TEST_${engine.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_HOST`;
+  const host = env[key];
+  if (!host) throw new Error(`BERTH_TEST_ENGINE=${engine}: the bed exports no ${key} — run: bash test/env/testbed.sh up ${engine}`);
+  return { ...env, DOCKER_HOST: host };
 }
 
 /** One variable of the bed, or a clear error naming it. */
