@@ -2,7 +2,6 @@
 // with the host's token and drives the local Docker Engine (DOCKER_HOST is honoured).
 import { readFileSync } from 'node:fs';
 import { arch, hostname, platform } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino, type Logger } from 'pino';
 import type { Backoff } from '../protocol/backoff.js';
@@ -12,7 +11,7 @@ import { DockerExecs } from '../agent/exec.js';
 import { DockerRuntime } from '../agent/docker-runtime.js';
 import { readTokenClaims } from '../agent/token.js';
 import { checkPlaintext, findCaFile, readCaFile } from '../agent/transport-security.js';
-import { packageRoot } from '../controller/package-root.js';
+import { agentVersion } from '../agent/version.js';
 import { UsageError } from './usage.js';
 
 export const AGENT_HELP = `Usage: berth agent --url URL --token-file FILE [options]
@@ -57,10 +56,6 @@ export interface RunAgentOptions {
    * tests pass one: they cut connections faster than the 60 s that resets the attempts.
    */
   backoff?: Backoff;
-}
-
-function agentVersion(): string {
-  try { return String((JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version?: unknown }).version ?? 'unknown'); } catch { return 'unknown'; }
 }
 
 export async function runAgent(argv: string[], opts: RunAgentOptions = {}): Promise<number> {
@@ -121,7 +116,7 @@ export async function runAgent(argv: string[], opts: RunAgentOptions = {}): Prom
       if (sub !== hostKey) log.warn({ tokenHost: sub, host: hostKey }, 'the token now names a different host; restart the agent to serve it (still filtering by the first host)');
       return token;
     },
-    agent: { version: agentVersion(), hostname: hostname(), os: platform(), arch: arch() },
+    agent: { version: await agentVersion(), hostname: hostname(), os: platform(), arch: arch() },
   });
 
   log.info({ url: connectUrl(url), caFile: caFile ?? (url.startsWith('ws:') || url.startsWith('http:') ? undefined : 'system CAs'), allowExec, dockerHost: env.DOCKER_HOST ?? 'unix:///var/run/docker.sock' }, 'berth agent starting');
