@@ -16,7 +16,7 @@
 // part print "pending" instead of a figure.
 //
 //   npm run bench:agent-footprint            (needs the test bed: bash test/env/testbed.sh up)
-//   node dist/bench/agent-footprint.js --idle 60 --lines 1000000 [--only tree|bundle]
+//   node dist/bench/agent-footprint.js --idle 60 --lines 1000000 [--only tree|bundle] [--bundle-node-options=--max-semi-space-size=1]
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -35,6 +35,8 @@ const values = parseScriptArgs(import.meta.url, {
   rounds: { type: 'string', default: '2' },
   /** Measure only one of the two agents. */
   only: { type: 'string' },
+  /** NODE_OPTIONS for the bundle's process (e.g. "--max-semi-space-size=1", as the agent image runs it). */
+  'bundle-node-options': { type: 'string' },
 });
 const idleS = Number(values.idle);
 const lineTarget = Number(values.lines);
@@ -71,7 +73,7 @@ const BUNDLE_ENTRY = 'dist/agent-bundle/berth-agent.mjs';
 const BUNDLE = join(repoRoot, BUNDLE_ENTRY);
 const variants: Variant[] = [
   { key: 'tree' as const, label: '`berth agent` (compiled tree)', host: 'footprint-tree', talker: env.name('talker-tree') },
-  { key: 'bundle' as const, label: 'agent bundle (berth-agent.mjs)', entry: BUNDLE_ENTRY, host: 'footprint-bundle', talker: env.name('talker-bundle') },
+  { key: 'bundle' as const, label: `agent bundle (berth-agent.mjs${values['bundle-node-options'] ? `, ${values['bundle-node-options']}` : ''})`, entry: BUNDLE_ENTRY, host: 'footprint-bundle', talker: env.name('talker-bundle') },
 ].filter((v) => !values.only || v.key === values.only);
 if (variants.some((v) => v.entry) && !existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run npm run build:agent first`);
 
@@ -151,7 +153,8 @@ interface Result { v: Variant; idle: Window; rounds: Array<{ logs: LogOutcome; a
 
 async function measure(v: Variant): Promise<Result> {
   env.write(`${v.host}.yaml`, env.hostYaml(v.host, `containers:\n${containersOf(v).join('\n')}`));
-  const agent = await env.startAgent(v.host, {}, v.entry ? { entry: v.entry } : {});
+  const nodeOptions = v.key === 'bundle' ? values['bundle-node-options'] : undefined;
+  const agent = await env.startAgent(v.host, nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}, v.entry ? { entry: v.entry } : {});
   const pid = agent.pid!;
   const t0 = Date.now();
   await env.waitHost(v.host, `${count}/${count} Ready`, (h) => h.status.ready === `${count}/${count}` && condition(h, 'Ready')?.status === 'True', 300_000);
