@@ -10,6 +10,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { ContainerSpec, DockerFacts, ObservedContainer } from '../protocol/container.js';
 import { PROTOCOL_VERSION, type AgentFrame } from '../protocol/frames.js';
 import { Backoff } from '../protocol/backoff.js';
+import { StatsReporter } from './stats-reporter.js';
 import { AgentClient, connectUrl, type AgentClientOptions } from './client.js';
 import { RuntimeError, type ApplyContext, type ContainerRuntime, type Watch } from './runtime.js';
 
@@ -125,6 +126,24 @@ test('hello arrives first, with the bearer header, the protocol version, facts a
   assert.equal(hello.agent, { version: '0.1.0', hostname: 'test', os: 'linux', arch: 'x64' });
   assert.equal(hello.docker, { ok: true, version: '20.10.24', cpus: 2, memoryBytes: 1 << 30 });
   assert.equal(hello.containers.map((c) => c.containerID), ['c1']);
+});
+
+test('stats frames go out every interval while connected; an older controller\'s unknown_type stops them', async () => {
+  const source = { calls: 0, async sample() { this.calls++; return [{ name: 'web', cpuPercent: 1, memoryBytes: 2, netRxBytes: 0, netTxBytes: 0, blockReadBytes: 0, blockWriteBytes: 0, pids: 1 }]; } };
+  const stats = new StatsReporter(source, 1);
+  const { controller } = await setup({ stats });
+  const conn = await controller.conn(0);
+  await controller.frame(conn, 'hello');
+  const first = await controller.frame(conn, 'stats');
+  assert.equal(first.containers.map((c) => c.name), ['web']);
+  assert.is(first.intervalSeconds, 1);
+  assert.is(conn.frames.findIndex((f) => f.type === 'hello'), 0, 'hello first');
+  await until('a second stats frame', () => conn.frames.filter((f) => f.type === 'stats').length >= 2, 5000);
+  conn.ws.send(JSON.stringify({ type: 'error', code: 'unknown_type', message: 'unknown frame type "stats" (known: hello, observed)' }));
+  await new Promise((r) => setTimeout(r, 300));
+  const sent = conn.frames.filter((f) => f.type === 'stats').length;
+  await new Promise((r) => setTimeout(r, 1600));
+  assert.is(conn.frames.filter((f) => f.type === 'stats').length, sent, 'no more stats on this connection');
 });
 
 test('an invalid frame gets an error reply (with its id) and the agent stays connected', async () => {

@@ -19,6 +19,7 @@ import { KeyedSerialQueue } from './executor.js';
 import { UnsupportedLogStreams, type LogStreams } from './log-streams.js';
 import { errorMessage, type ContainerRuntime, type Watch } from './runtime.js';
 import { snapshot, type Snapshot } from './snapshot.js';
+import type { StatsReporter } from './stats-reporter.js';
 
 export { connectUrl } from './connect-url.js';
 
@@ -47,6 +48,8 @@ export interface AgentClientOptions {
   logs?: LogStreams;
   /** `berth exec` (default: refused — the agent's owner enables it with --allow-exec). */
   execs?: ExecSessions;
+  /** Container resource samples while connected (absent: none are sent). */
+  stats?: StatsReporter;
   /** Extra ws client options (e.g. `ca` for a private wss certificate). */
   wsOptions?: ClientOptions;
 }
@@ -202,6 +205,7 @@ export class AgentClient extends EventEmitter {
     this.log.info({ containers: containers.length, docker: docker.ok ? docker.version : `unavailable: ${docker.error}` }, 'hello sent');
     this.emit('hello');
     this.armResync();
+    this.opts.stats?.start((f) => { if (this.ws === ws) this.send(f); });
   }
 
   private onClose(ws: WebSocket, code: number, reason: string, httpStatus: number | undefined): void {
@@ -230,6 +234,7 @@ export class AgentClient extends EventEmitter {
   }
 
   private clearConnectionTimers(): void {
+    this.opts.stats?.stop();
     clearInterval(this.pingTimer);
     clearInterval(this.resyncTimer);
     this.pingTimer = undefined;
@@ -302,6 +307,12 @@ export class AgentClient extends EventEmitter {
       case 'logsCancel': return this.logs.cancel(frame);
       case 'error':
         // Never answered: two peers replying to each other's errors would loop.
+        if (frame.code === 'unknown_type' && frame.message.includes('"stats"') && this.opts.stats) {
+          // A controller older than stats (agents upgraded first): stop sending them on this connection.
+          this.opts.stats.stop();
+          this.log.info('the controller does not take stats frames (an older version); not sending them until the next connection');
+          return;
+        }
         this.log.warn({ id: frame.id, code: frame.code, message: frame.message }, 'the controller reported an error');
         return;
     }

@@ -6,7 +6,8 @@
 
 const SUB = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-.a-z0-9]*[a-z0-9])?)$/;
 
-export interface TokenClaims { sub: string; namespace: string; name: string; exp?: number; jti?: string }
+/** `use`: 'join' on a one-time join token, 'credential' on the credential it was exchanged for (absent on ordinary tokens). */
+export interface TokenClaims { sub: string; namespace: string; name: string; exp?: number; iat?: number; jti?: string; use?: string }
 
 /** The claims the agent uses; throws a sentence naming what is wrong (never the token itself). */
 export function readTokenClaims(token: string): TokenClaims {
@@ -16,12 +17,14 @@ export function readTokenClaims(token: string): TokenClaims {
   try { payload = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')); } catch {
     throw new Error('the agent token is not a JWT (its payload is not base64url JSON)');
   }
-  const p = (payload ?? {}) as { sub?: unknown; exp?: unknown; jti?: unknown };
+  const p = (payload ?? {}) as { sub?: unknown; exp?: unknown; iat?: unknown; jti?: unknown; use?: unknown };
   if (typeof p.sub !== 'string') throw new Error('the agent token has no "sub" claim naming its ContainerHost ("<namespace>/<name>")');
   const m = SUB.exec(p.sub);
   if (!m) throw new Error(`the agent token's "sub" claim ${JSON.stringify(p.sub.slice(0, 300))} is not "<namespace>/<name>" of a ContainerHost`);
   const claims: TokenClaims = { sub: p.sub, namespace: m[1]!, name: m[3]! };
   if (typeof p.exp === 'number') claims.exp = p.exp;
   if (typeof p.jti === 'string') claims.jti = p.jti;
+  if (typeof p.use === 'string') claims.use = p.use;
+  if (typeof p.iat === 'number') claims.iat = p.iat;
   return claims;
 }

@@ -9,7 +9,12 @@ import { AgentClient, connectUrl } from '../agent/client.js';
 import { DockerLogStreams } from '../agent/docker-logs.js';
 import { DockerExecs } from '../agent/exec.js';
 import { DockerRuntime } from '../agent/docker-runtime.js';
+import { DockerStats } from '../agent/docker-stats.js';
+import { StatsReporter } from '../agent/stats-reporter.js';
+import { DEFAULT_STATS_INTERVAL_S, MAX_STATS_INTERVAL_S, MIN_STATS_INTERVAL_S } from '../protocol/stats.js';
 import { readTokenClaims } from '../agent/token.js';
+import { connectToken, defaultCredentialPath, readCredential, storeCredential } from '../agent/credential.js';
+import type { WelcomeFrame } from '../protocol/frames.js';
 import { checkPlaintext, findCaFile, readCaFile } from '../agent/transport-security.js';
 import { agentVersion } from '../agent/version.js';
 import { UsageError } from './usage.js';
@@ -33,12 +38,21 @@ Options:
   --token-file FILE    file holding the agent token (the AgentToken's Secret, key "token");
                        re-read on every reconnect, so a rotated token is picked up;
                        env BERTH_TOKEN_FILE, or the token itself in env BERTH_TOKEN
+  --credential-file FILE
+                       where the agent keeps the long-lived credential it gets for a one-time
+                       join token (an AgentToken with spec.bootstrap): written 0600 on the first
+                       connection and used from then on, also after restarts; default next to
+                       the token file (box-1.token -> box-1.credential); env BERTH_CREDENTIAL_FILE
   --log-level LEVEL    trace, debug, info (default), warn, error; env BERTH_LOG_LEVEL
   --stop-timeout SECS  on SIGTERM, how long in-flight actions may finish (default 30)
   --allow-exec         allow \`berth exec\` into this host's managed containers (off by default:
                        the machine's owner decides, not the ContainerHost's author; every exec
                        is still authorized by the controller and recorded as an Event);
                        env BERTH_ALLOW_EXEC=true
+  --stats-interval SECS
+                       seconds between two resource samples (CPU, memory, network, block
+                       I/O, pids) of each running managed container (default 10, ${MIN_STATS_INTERVAL_S}..${MAX_STATS_INTERVAL_S};
+                       0 sends none); env BERTH_STATS_INTERVAL
   -h, --help           show this help
 
 The Docker Engine is the one DOCKER_HOST names (default unix:///var/run/docker.sock). Without it
@@ -63,8 +77,9 @@ export async function runAgent(argv: string[], opts: RunAgentOptions = {}): Prom
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true,
     options: {
-      url: { type: 'string' }, 'token-file': { type: 'string' }, 'log-level': { type: 'string' },
-      'stop-timeout': { type: 'string' }, 'allow-exec': { type: 'boolean' }, 'ca-file': { type: 'string' }, 'insecure-plaintext': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      url: { type: 'string' }, 'token-file': { type: 'string' }, 'credential-file': { type: 'string' }, 'log-level': { type: 'string' },
+      'stop-timeout': { type: 'string' }, 'allow-exec': { type: 'boolean' }, 'ca-file': { type: 'string' }, 'insecure-plaintext': { type: 'boolean' },
+      'stats-interval': { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) { console.log(AGENT_HELP); return 0; }
@@ -82,10 +97,20 @@ export async function runAgent(argv: string[], opts: RunAgentOptions = {}): Prom
     if (!tokenFile) return inlineToken!.trim();
     return readFileSync(tokenFile, 'utf8').trim();
   };
+  // Enrollment: a stored credential (from an earlier join) wins over the token; a join token needs
+  // somewhere to keep the credential it is exchanged for.
+  const credentialFile = values['credential-file'] ?? env.BERTH_CREDENTIAL_FILE ?? (tokenFile ? defaultCredentialPath(tokenFile) : undefined);
+  let credential: string | undefined;
+  try { credential = credentialFile ? readCredential(credentialFile) : undefined; } catch (err) { throw new UsageError((err as Error).message); }
   // The host identity comes from the token's `sub`; a token we cannot read or parse now is a
   // usage error (fix it and start again), while later read errors are retried.
   let hostKey: string;
-  try { hostKey = readTokenClaims(readToken()).sub; } catch (err) {
+  try {
+    const claims = readTokenClaims(connectToken(credential, readToken));
+    hostKey = claims.sub;
+    if (claims.use === 'join' && !credentialFile) throw new UsageError('a join token in BERTH_TOKEN needs --credential-file (or BERTH_CREDENTIAL_FILE): where to keep the credential it is exchanged for');
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
     throw new UsageError(tokenFile && (err as NodeJS.ErrnoException).code ? `cannot read the token file ${tokenFile}: ${(err as Error).message}` : (err as Error).message);
   }
 
@@ -96,6 +121,12 @@ export async function runAgent(argv: string[], opts: RunAgentOptions = {}): Prom
 
   const stopTimeoutS = values['stop-timeout'] === undefined ? 30 : Number(values['stop-timeout']);
   if (!Number.isFinite(stopTimeoutS) || stopTimeoutS < 0) throw new UsageError('--stop-timeout must be a number of seconds');
+
+  const statsRaw = values['stats-interval'] ?? env.BERTH_STATS_INTERVAL;
+  const statsInterval = statsRaw === undefined ? DEFAULT_STATS_INTERVAL_S : Number(statsRaw);
+  if (!Number.isInteger(statsInterval) || (statsInterval !== 0 && (statsInterval < MIN_STATS_INTERVAL_S || statsInterval > MAX_STATS_INTERVAL_S))) {
+    throw new UsageError(`--stats-interval must be a whole number of seconds from ${MIN_STATS_INTERVAL_S} to ${MAX_STATS_INTERVAL_S}, or 0 for no stats (got "${statsRaw}")`);
+  }
 
   const level = values['log-level'] ?? env.BERTH_LOG_LEVEL ?? 'info';
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(level)) throw new UsageError(`unknown log level "${level}"`);
@@ -108,10 +139,11 @@ export async function runAgent(argv: string[], opts: RunAgentOptions = {}): Prom
     url, log, runtime, logs: new DockerLogStreams({ hostKey, log }),
     ...(allowExec ? { execs: new DockerExecs({ hostKey, log }) } : {}),
     ...(opts.backoff ? { backoff: opts.backoff } : {}),
+    ...(statsInterval > 0 ? { stats: new StatsReporter(new DockerStats({ hostKey, log }), statsInterval, log) } : {}),
     // rejectUnauthorized stays at its default (true): there is no flag that turns verification off.
     ...(ca ? { wsOptions: { ca } } : {}),
     token: () => {
-      const token = readToken();
+      const token = connectToken(credential, readToken);
       const sub = readTokenClaims(token).sub;
       if (sub !== hostKey) log.warn({ tokenHost: sub, host: hostKey }, 'the token now names a different host; restart the agent to serve it (still filtering by the first host)');
       return token;
@@ -119,7 +151,15 @@ export async function runAgent(argv: string[], opts: RunAgentOptions = {}): Prom
     agent: { version: await agentVersion(), hostname: hostname(), os: platform(), arch: arch() },
   });
 
-  log.info({ url: connectUrl(url), caFile: caFile ?? (url.startsWith('ws:') || url.startsWith('http:') ? undefined : 'system CAs'), allowExec, dockerHost: env.DOCKER_HOST ?? 'unix:///var/run/docker.sock' }, 'berth agent starting');
+  client.on('welcome', (frame: WelcomeFrame) => {
+    if (!frame.credential || !credentialFile) return;
+    credential = frame.credential;   // used from the next connection on, stored or not
+    storeCredential(credentialFile, frame.credential).then(
+      () => log.info({ credentialFile }, 'enrolled: the long-lived credential is stored; the join token is no longer needed'),
+      (err: unknown) => log.error({ err: (err as Error).message }, 'enrolled, but the credential could not be stored: this agent cannot reconnect after a restart; fix the path and rotate the AgentToken for a new join token'),
+    );
+  });
+  log.info({ url: connectUrl(url), caFile: caFile ?? (url.startsWith('ws:') || url.startsWith('http:') ? undefined : 'system CAs'), allowExec, statsInterval, dockerHost: env.DOCKER_HOST ?? 'unix:///var/run/docker.sock', ...(credential ? { credentialFile } : {}) }, 'berth agent starting');
   client.start();
 
   const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];

@@ -16,6 +16,7 @@ import { checkLogLevel, parseListen } from './listen.js';
 import { parseTlsArgs, setupTls, TLS_HELP, TLS_OPTIONS } from './controller-tls.js';
 import { CliError } from './ops/errors.js';
 import { UsageError } from './usage.js';
+import { parseStatsOptions, STATS_HELP, STATS_OPTIONS } from './stats-options.js';
 import { join } from 'node:path';
 import { ensureUiToken, UI_TOKEN_FILE } from '../controller/operate/ui-token.js';
 import { kubeOperatorAccess, uiTokenAccess } from '../controller/operate/operator-access.js';
@@ -58,6 +59,7 @@ Options:
   --log-grace SECS     how long a container's agent log stream stays open after its last
                        viewer left, for a reload or a second tab (default 10)
   --log-level LEVEL    trace, debug, info (default), warn, error
+${STATS_HELP}
   -h, --help           show this help
 
 ${TLS_HELP}
@@ -73,6 +75,7 @@ export function parseControllerArgs(argv: string[]) {
       'agent-url': { type: 'string' }, workers: { type: 'string' }, 'log-level': { type: 'string' }, 'log-grace': { type: 'string' },
       kube: { type: 'boolean' }, kubeconfig: { type: 'string' }, namespace: { type: 'string' },
       'controller-namespace': { type: 'string' }, 'lease-name': { type: 'string' }, 'ui-auth': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      ...STATS_OPTIONS,
       ...TLS_OPTIONS,
     },
   });
@@ -103,6 +106,7 @@ export function parseControllerArgs(argv: string[]) {
     workers,
     logGraceMs: Math.round(logGrace * 1000),
     logLevel: checkLogLevel(values['log-level'] ?? 'info'),
+    stats: parseStatsOptions(values),
     tls: parseTlsArgs(values, values.kube === true),
   };
 }
@@ -150,6 +154,7 @@ export async function runController(argv: string[], seams: RunControllerOptions 
   const tls = await setupTls(args.tls, { state: args.state, listen: args.listen, logger, ...(args.agentUrl ? { agentUrl: args.agentUrl } : {}), ...(seams.tlsPollMs ? { pollMs: seams.tlsPollMs } : {}) });
   const common = {
     logger, version: VERSION, listen: args.listen, workers: args.workers,
+    stats: args.stats,
     logs: { graceMs: args.logGraceMs, ...(seams.accessRecheckMs ? { accessRecheckMs: seams.accessRecheckMs } : {}) },
     ...(seams.pingIntervalMs ? { hubOptions: { pingIntervalMs: seams.pingIntervalMs } } : {}),
     ...(args.agentUrl ? { agentUrl: args.agentUrl } : {}),

@@ -26,6 +26,7 @@ import { packageRoot } from './package-root.js';
 import { HostReconciler } from './reconcile/host-reconciler.js';
 import { ReconcileLoop, ReconcileMetrics } from './reconcile/loop.js';
 import { TokenReconciler } from './reconcile/token-reconciler.js';
+import { conflictingTokens } from './reconcile/token-secret-owner.js';
 import type { Store, StoreChange } from './store/store.js';
 import { ExecRelay } from './operate/exec-relay.js';
 import { ExecSocket } from './operate/exec-socket.js';
@@ -33,7 +34,9 @@ import { noOperatorAccess, type OperatorAccess } from './operate/operator-access
 import type { RestartRequestFile } from './operate/restart-requests.js';
 import { handleRestart, RESTART_PATH } from './operate/restart-route.js';
 import { generateSigningKey, importSigningKey, importVerificationKey, type SigningKey, type VerificationKey } from './tokens/signing-key.js';
-import { verifyAgentToken } from './tokens/verify.js';
+import { AgentAuthenticator } from './enrollment/agent-auth.js';
+import { SessionRecheck } from './tokens/session-recheck.js';
+import { StatsService } from './stats/stats-service.js';
 
 export interface ControllerOptions {
   store: Store;
@@ -70,8 +73,12 @@ export interface ControllerOptions {
    * requests. Absent: every operator action is refused.
    */
   operator?: { access: OperatorAccess; restarts?: RestartRequestFile };
+  /** How often live agent sessions are re-verified against their AgentTokens (default 30 s; also soon after every AgentToken change). */
+  sessionRecheckMs?: number;
   /** Hub timings, for tests. */
   hubOptions?: { pingIntervalMs?: number; helloTimeoutMs?: number };
+  /** Container resource history (docs/stats.md): slot width, window, per-container gauges. */
+  stats?: { resolutionSeconds?: number; windowSeconds?: number; containerMetrics?: boolean };
   /** Log fan-out tuning (docs/logs.md): grace after the last viewer, ring size, slow-viewer bound. */
   logs?: { graceMs?: number; ringSize?: number; viewerMaxBufferedBytes?: number; accessRecheckMs?: number };
 }
@@ -100,11 +107,13 @@ export class Controller {
   /** The host reconciler, for the planner-input route (GET /api/v1/hosts/NS/NAME/observed). */
   private hostReconciler?: HostReconciler;
   private tokenLoop?: ReconcileLoop<ResourceKey>;
+  private recheck?: SessionRecheck;
   private unsubscribe?: () => void;
   private started = false;
   private stopping = false;
   private url = '';
   private pageFeed?: PageFeed;
+  private statsService?: StatsService;
   private app?: Express;
 
   constructor(private readonly opts: ControllerOptions) {
@@ -149,6 +158,12 @@ export class Controller {
     this.upgrades = new UpgradeRouter(this.server);
     const hub = this.hub = this.createHub(store);
     this.upgrades.route(AGENT_CONNECT_PATH, hub.upgradeHandler);
+    this.recheck = new SessionRecheck({
+      revalidate: (check) => hub.revalidate(check), lookupTokenByUid: (uid) => store.tokenByUid(uid),
+      logger: this.opts.logger.child({ component: 'session-recheck' }), ...(this.opts.sessionRecheckMs ? { intervalMs: this.opts.sessionRecheckMs } : {}),
+    });
+    this.recheck.start();
+    this.statsService?.attach(hub);
     this.startLogs(store, hub, this.upgrades);
     this.startExec(store, hub, this.upgrades);
     await this.listen(main, app, hub);
@@ -178,6 +193,7 @@ export class Controller {
     this.stopping = true;
     this.started = false;
     this.unsubscribe?.();
+    this.recheck?.stop();
     this.pageFeed?.close();
     // Aborts the reconciles in flight and takes no more keys; awaited once the hub is closed.
     const loopsStopped = Promise.all([this.hostLoop?.stop(), this.tokenLoop?.stop()]);
@@ -197,10 +213,16 @@ export class Controller {
 
   /** The HTTP surface: JSON API, page feed, status page, health (a standby is not ready). */
   private createHttpApp(store: Store): Express {
-    this.pageFeed = new PageFeed({ store, watch: (l) => store.watchAll(l), access: this.access, logger: this.opts.logger.child({ component: 'page-feed' }) });
+    const pageFeed = this.pageFeed = new PageFeed({ store, watch: (l) => store.watchAll(l), access: this.access, logger: this.opts.logger.child({ component: 'page-feed' }) });
+    this.statsService = new StatsService({
+      ...this.opts.stats, registry: this.registry, logger: this.opts.logger.child({ component: 'stats' }),
+      isDeclared: (key) => store.host(key) !== undefined,
+      hostCpus: (key) => { const d = this.hub?.connection(key)?.docker; return d?.ok ? d.cpus : undefined; },
+      onSample: (sample) => pageFeed.publishStats(sample),
+    });
     return this.app = createApi({
       store, registry: this.registry, version: this.opts.version,
-      access: this.access, pageFeed: this.pageFeed,
+      access: this.access, pageFeed: this.pageFeed, stats: this.statsService,
       ...(this.opts.sessions ? { sessions: this.opts.sessions } : {}),
       webRoot: this.opts.webRoot ?? join(packageRoot, 'dist/web'),
       ready: () => (!this.started ? { ok: false, reason: 'starting' }
@@ -211,13 +233,17 @@ export class Controller {
   }
 
   private createHub(store: Store): AgentHub {
+    // Verification, and enrollment for bootstrap tokens' join tokens (controller/enrollment/).
+    const agents = new AgentAuthenticator({
+      store, signingKey: () => this.signing!, verificationKeys: () => this.verification!, logger: this.opts.logger.child({ component: 'enrollment' }),
+    });
     return new AgentHub({
       logger: this.opts.logger.child({ component: 'hub' }), registry: this.registry,
-      authenticate: (jwt) => {
+      authenticate: (jwt, ctx) => {
         // A standby answers 503 (the hub's answer when authenticate throws): agents back off and the
         // Service, reading /readyz, sends them to the leader.
         if (this.standby) throw new Error('this controller is not the leader');
-        return verifyAgentToken(jwt, { publicKeys: this.verification!, lookupTokenByUid: (uid) => store.tokenByUid(uid) });
+        return agents.authenticate(jwt, ctx);
       },
       welcomeFor: (hostKey) => {
         const host = store.host(hostKey);
@@ -310,8 +336,17 @@ export class Controller {
 
   /** A store change only enqueues the keys it concerns (level-triggered). */
   private onStoreChange(store: Store, change: StoreChange): void {
-    if (change.kind === 'ContainerHost') { this.hostLoop?.add(change.key); this.logFanout?.recheck(change.key); }
-    else if (change.kind === 'AgentToken') this.tokenLoop?.add(change.key);
+    if (change.kind === 'ContainerHost') {
+      this.hostLoop?.add(change.key);
+      this.logFanout?.recheck(change.key);
+      if (!store.host(change.key)) this.statsService?.forget(change.key);
+    }
+    else if (change.kind === 'AgentToken') {
+      this.tokenLoop?.add(change.key);
+      this.recheck?.soon();
+      // A token refused for another's secretName may take it now (token-secret-owner.ts).
+      for (const key of conflictingTokens(store.tokens(), splitKey(change.key).namespace)) this.tokenLoop?.add(key);
+    }
     else {
       // A Secret or ConfigMap changed: every host in its namespace that may reference it looks again.
       const { namespace } = splitKey(change.key);

@@ -4,6 +4,7 @@
 // these (controller/http/) and the page reads them (web/), so the two cannot drift apart. The log
 // socket's messages are in log-viewer.ts. Type-only: no runtime code, nothing of Kubernetes' client.
 import type { ObservedContainer } from './container.js';
+import type { PageStats } from './stats.js';
 import type { AgentTokenSpec, AgentTokenStatus, ContainerHostSpec, ContainerHostStatus } from './resources.js';
 
 /** "<namespace>/<name>" of a resource (how deletions are named in `changes`). */
@@ -92,7 +93,7 @@ export interface PageHeartbeat { time: string }
 /** `denied`: the viewer lost access; the stream ends. */
 export interface PageDenied { status: 401 | 403; message: string }
 /** The page feed's event names and their data. */
-export interface PageFeedEvents { snapshot: PageSnapshot; changes: PageChanges; heartbeat: PageHeartbeat; denied: PageDenied }
+export interface PageFeedEvents { snapshot: PageSnapshot; changes: PageChanges; heartbeat: PageHeartbeat; denied: PageDenied; stats: PageStats }
 
 // ---- the browser session: /api/v1/session
 

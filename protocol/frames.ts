@@ -1,4 +1,5 @@
 // The frames of the agent <-> controller protocol (JSON text frames over one WebSocket).
+import type { ContainerStats } from './stats.js';
 import type { AgentFacts, ContainerSpec, DockerFacts, HostPolicy, NetworkSpec, ObservedContainer, PullAuth } from './container.js';
 
 export const PROTOCOL_VERSION = 1;
@@ -42,6 +43,8 @@ export interface LogEndFrame { type: 'logEnd'; stream: string; reason?: string }
 // exec (protocol/exec.ts has the limits): output chunks and the end of one exec, and stdin credit.
 export interface ExecOutputFrame { type: 'execOutput'; id: string; stream: 'out' | 'err'; /** base64 */ data: string }
 export interface ExecEndFrame { type: 'execEnd'; id: string; exitCode?: number; error?: ErrorBody }
+/** Resource samples of the managed containers that run (protocol/stats.ts); the controller stamps the time. */
+export interface StatsFrame { type: 'stats'; intervalSeconds: number; containers: ContainerStats[] }
 
 // ---- controller -> agent
 export interface WelcomeFrame {
@@ -51,6 +54,11 @@ export interface WelcomeFrame {
   policy: HostPolicy;
   /** Seconds between full `observed` reports. */
   resyncSeconds: number;
+  /**
+   * Enrollment: the long-lived credential for this host, sent once, to the agent that connected with
+   * its one-time join token; the agent stores it (0600) and connects with it from then on.
+   */
+  credential?: string;
 }
 /** `networks`: the host's declared networks (absent: none); see controller/reconcile/networks.ts. */
 export interface ApplyFrame { type: 'apply'; id: string; container: ContainerSpec; policy: HostPolicy; hostUid: string; pullAuth?: PullAuth; networks?: NetworkSpec[] }
@@ -84,6 +92,6 @@ export interface ErrorFrame { type: 'error'; id?: string; code: string; message:
 /** Exec flow control, both ways: "I consumed BYTES (decoded) of what you sent for exec ID; send that much more". */
 export interface ExecCreditFrame { type: 'execCredit'; id: string; bytes: number }
 
-export type AgentFrame = HelloFrame | ObservedFrame | ResultFrame | LogFrame | LogEndFrame | ExecOutputFrame | ExecEndFrame | ExecCreditFrame | ErrorFrame;
+export type AgentFrame = HelloFrame | ObservedFrame | ResultFrame | LogFrame | LogEndFrame | ExecOutputFrame | ExecEndFrame | ExecCreditFrame | StatsFrame | ErrorFrame;
 export type ControllerFrame = WelcomeFrame | ApplyFrame | RemoveFrame | RestartFrame | LogsFrame | LogsCancelFrame
   | ExecStartFrame | ExecInputFrame | ExecResizeFrame | ExecCancelFrame | ExecCreditFrame | ErrorFrame;

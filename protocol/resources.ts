@@ -133,7 +133,11 @@ export interface AgentTokenStatus {
   expiresAt?: string;
   lastUsedAt?: string;
   rotation?: string;
+  /** A bootstrap token's enrollment: the join token issued at joinIssuedAt was burned for the credential credentialID. */
+  enrollment?: AgentEnrollment;
   conditions?: Condition[];
 }
 
-export interface AgentTokenSpec { hostRef: { name: string }; ttl?: string; secretName?: string }
+export interface AgentEnrollment { joinIssuedAt: string; enrolledAt: string; remoteAddress?: string; credentialID: string }
+
+export interface AgentTokenSpec { hostRef: { name: string }; ttl?: string; secretName?: string; bootstrap?: boolean }

@@ -1,6 +1,7 @@
 // JSON Schemas for every frame. Both ends validate every received frame against these before
 // acting on it; a frame that fails gets an `error` reply and is counted, never thrown.
 import { EXEC_CHUNK_BYTES, EXEC_WINDOW_BYTES } from './exec.js';
+import { MAX_STATS_CONTAINERS, MAX_STATS_INTERVAL_S, MIN_STATS_INTERVAL_S } from './stats.js';
 
 const str = (maxLength = 1024) => ({ type: 'string', maxLength }) as const;
 const strings = (maxItems: number, maxLength = 4096) => ({ type: 'array', maxItems, items: str(maxLength) }) as const;
@@ -77,6 +78,13 @@ const containerSpec = obj({
 
 const pullAuth = obj({ serveraddress: str(512), username: str(512), password: str(4096), auth: str(8192), identitytoken: str(8192) }, ['serveraddress']);
 
+/** A non-negative measurement (bytes up to 2^53, percent up to 100). */
+const amount = (maximum = Number.MAX_SAFE_INTEGER) => ({ type: 'number', minimum: 0, maximum }) as const;
+const containerStats = obj({
+  name: str(255), cpuPercent: amount(100), cpuLimitCores: amount(4096), memoryBytes: amount(), memoryLimitBytes: amount(),
+  netRxBytes: amount(), netTxBytes: amount(), blockReadBytes: amount(), blockWriteBytes: amount(), pids: int(0, 2 ** 31),
+}, ['name', 'cpuPercent', 'memoryBytes', 'netRxBytes', 'netTxBytes', 'blockReadBytes', 'blockWriteBytes', 'pids']);
+
 const frame = (type: string, properties: Record<string, unknown>, required: string[]) =>
   obj({ type: { const: type }, ...properties }, ['type', ...required]);
 
@@ -95,6 +103,10 @@ export const AGENT_FRAME_SCHEMAS: Record<string, object> = {
   execOutput: frame('execOutput', { id, stream: { enum: ['out', 'err'] }, data: base64 }, ['id', 'stream', 'data']),
   execEnd: frame('execEnd', { id, exitCode: int(-(2 ** 31), 2 ** 31), error: errorBody }, ['id']),
   execCredit: frame('execCredit', { id, bytes: int(1, EXEC_WINDOW_BYTES) }, ['id', 'bytes']),
+  stats: frame('stats', {
+    intervalSeconds: int(MIN_STATS_INTERVAL_S, MAX_STATS_INTERVAL_S),
+    containers: { type: 'array', maxItems: MAX_STATS_CONTAINERS, items: containerStats },
+  }, ['intervalSeconds', 'containers']),
   error: frame('error', { id, code: str(64), message: str(8192) }, ['code', 'message']),
 };
 
@@ -102,6 +114,7 @@ export const CONTROLLER_FRAME_SCHEMAS: Record<string, object> = {
   welcome: frame('welcome', {
     protocolVersion: int(), policy: hostPolicy, resyncSeconds: int(1, 86400),
     host: obj({ namespace: str(63), name: str(253), uid: str(128) }, ['namespace', 'name', 'uid']),
+    credential: str(8192),
   }, ['protocolVersion', 'host', 'policy', 'resyncSeconds']),
   apply: frame('apply', { id, container: containerSpec, policy: hostPolicy, hostUid: str(128), pullAuth, networks }, ['id', 'container', 'policy', 'hostUid']),
   remove: frame('remove', { id, name: str(63), networks }, ['id', 'name']),

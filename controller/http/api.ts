@@ -12,6 +12,7 @@ import type { PageFeed } from './page-feed.js';
 import type { SessionAuthority } from './kube-access.js';
 import { mountLogCheck } from './log-check.js';
 import { mountBrowserSession, SESSION_PATH } from './session.js';
+import { mountStats, type StatsSource } from './stats-route.js';
 import { hostView, tokenView } from './views.js';
 import { Visibility, type Refusal } from './visibility.js';
 import { mountWebPage, securityHeaders } from './web.js';
@@ -32,6 +33,8 @@ export interface ApiOptions {
   sessions?: SessionAuthority;
   /** GET /api/v1/events (absent: the route answers 404). */
   pageFeed?: PageFeed;
+  /** Container resource history (GET /api/v1/hosts/NS/NAME/stats; absent: the route answers 404). */
+  stats?: StatsSource;
   /** The built page (dist/web); false: serve no page. */
   webRoot?: string | false;
 }
@@ -96,6 +99,7 @@ export function createApi(opts: ApiOptions): Express {
     if (!view) { res.status(404).json({ error: 'NotFound', message: `ContainerHost ${key} not found` }); return; }
     res.json(view satisfies ObservedHostView);
   });
+  if (opts.stats) mountStats(app, { store: opts.store, access, stats: opts.stats, refuse });
   app.get('/api/v1/tokens', (req, res) => listVisible(req, res, 'agenttokens', opts.store.tokens(), tokenView));
   app.get('/api/v1/sources', async (req, res) => {
     // Source problems name files and informers, not resources: whoever may see any host may see them.

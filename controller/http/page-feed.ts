@@ -6,11 +6,15 @@
 //   event: changes   {hosts?, deletedHosts?, tokens?, deletedTokens?, problems?}   coalesced (25 ms)
 //   event: heartbeat {time}   every 15 s; access is re-checked then, so a revoked viewer is cut off
 //   event: denied    {status, message}   the viewer lost access; the stream ends
+//   event: stats     {host, t, intervalSeconds, containers}   a host's newest resource samples, as they
+//                    arrive — only to viewers that ask with ?stats=1 (the page does; a fleet-wide feed
+//                    costs every other client ~100 bytes per container and interval)
 // The page never polls: it keeps the snapshot and applies changes. A refused request is a plain
 // 401/403 JSON answer (EventSource cannot read it; the page asks GET /api/v1/session why).
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { PageChanges, PageFeedEvents } from '../../protocol/api-views.js';
+import type { PageStats } from '../../protocol/stats.js';
 import type { ResourceKey } from '../api/types.js';
 import type { Store, StoreChange } from '../store/store.js';
 import type { AccessControl } from './access.js';
@@ -44,8 +48,10 @@ class Viewer {
   shownTokens = '';
   private chain: Promise<void> = Promise.resolve();
   closed = false;
+  readonly wantsStats: boolean;
 
   constructor(readonly req: Request, readonly res: Response, access: AccessControl) {
+    this.wantsStats = req.query.stats === '1';
     this.hosts = new Visibility(access, req, 'containerhosts');
     this.tokens = new Visibility(access, req, 'agenttokens');
   }
@@ -107,6 +113,14 @@ export class PageFeed {
     res.on('close', gone);
     viewer.serial(() => this.sendSnapshot(viewer));
   };
+
+  /** A host's newest samples, to the viewers that asked for them and may see the host. */
+  publishStats(sample: PageStats): void {
+    const ns = namespaceOf(sample.host);
+    for (const v of this.viewers) {
+      if (v.wantsStats) v.serial(async () => { if (await v.hosts.canSee(ns)) v.send('stats', sample, this.maxBuffered); });
+    }
+  }
 
   /** End every stream and stop watching (controller shutdown). */
   close(): void {

@@ -9,10 +9,13 @@ import { refuseUpgrade } from '../lib/refuse-upgrade.js';
 
 /** What `authenticate` answers. `code` (bounded set) labels the auth-failure metric; `reason` is the 401 body. */
 export type AuthResult =
-  | { ok: true; hostKey: string; tokenUid?: string; issuedAt?: Date; expiresAt?: Date }
+  /** `credential`: an enrolling agent's new long-lived credential, handed over once in `welcome`. */
+  | { ok: true; hostKey: string; tokenUid?: string; issuedAt?: Date; expiresAt?: Date; credential?: string }
   | { ok: false; reason: string; code?: string };
 export type Authenticated = Extract<AuthResult, { ok: true }>;
-export type Authenticate = (jwt: string) => AuthResult | Promise<AuthResult>;
+/** What the handshake tells `authenticate` besides the token (enrollment records where an agent came from). */
+export interface AuthContext { remoteAddress?: string }
+export type Authenticate = (jwt: string, ctx: AuthContext) => AuthResult | Promise<AuthResult>;
 
 /** A refused connection: the HTTP status, the metric label, the reason the agent reads, and (for logs only) why authenticate threw. */
 export interface Refusal { ok: false; status: number; code: string; reason: string; cause?: string }
@@ -35,10 +38,10 @@ export function bearerToken(req: IncomingMessage, url: URL): string | Refusal {
 }
 
 /** Run `authenticate`; never throws: a throw becomes a 503 (retry later) carrying its `cause`. */
-export async function checkToken(jwt: string, authenticate: Authenticate): Promise<Authenticated | Refusal> {
+export async function checkToken(jwt: string, authenticate: Authenticate, ctx: AuthContext = {}): Promise<Authenticated | Refusal> {
   let auth: AuthResult;
   try {
-    auth = await authenticate(jwt);
+    auth = await authenticate(jwt, ctx);
   } catch (err) {
     return { ...refusal(503, 'auth_error', 'authentication unavailable, retry later'), cause: String((err as Error)?.message ?? err) };
   }

@@ -13,7 +13,7 @@ import type { AgentFacts, DockerFacts } from '../../protocol/container.js';
 import {
   CLOSE, MAX_FRAME_BYTES, PROTOCOL_VERSION,
   type AgentFrame, type ControllerFrame, type ErrorFrame, type ExecCreditFrame, type ExecEndFrame, type ExecOutputFrame, type HelloFrame, type LogEndFrame,
-  type LogFrame, type ObservedFrame, type ResultFrame, type WelcomeFrame,
+  type LogFrame, type ObservedFrame, type StatsFrame, type ResultFrame, type WelcomeFrame,
 } from '../../protocol/frames.js';
 import type { Authenticated } from './auth.js';
 import { PendingDispatches, type DispatchFrame } from './dispatches.js';
@@ -51,7 +51,7 @@ export interface ConnectionLimits {
 }
 
 /** The frames a ready connection passes on as they are (the hub turns them into notifications). */
-export type AgentReport = ObservedFrame | ResultFrame | LogFrame | LogEndFrame | ExecOutputFrame | ExecEndFrame | ExecCreditFrame | ErrorFrame;
+export type AgentReport = ObservedFrame | ResultFrame | LogFrame | LogEndFrame | ExecOutputFrame | ExecEndFrame | ExecCreditFrame | StatsFrame | ErrorFrame;
 
 /** What a connection needs from its hub. */
 export interface ConnectionHost {
@@ -99,11 +99,14 @@ export class AgentConnection {
   /** The one timer that resumes reading (re-armed whenever the pause grows). */
   private resumeTimer: NodeJS.Timeout | undefined;
   private readonly log: Logger;
+  /** An enrolling agent's new credential (auth.ts), sent once in `welcome` and then forgotten. */
+  private credential: string | undefined;
 
   constructor(private readonly ws: WebSocket, auth: Authenticated, remoteAddress: string | undefined, private readonly host: ConnectionHost) {
     this.hostKey = auth.hostKey;
     this.tokenUid = auth.tokenUid;
     this.tokenIssuedAt = auth.issuedAt;
+    this.credential = auth.credential;
     this.remoteAddress = remoteAddress;
     this.pending = new PendingDispatches(auth.hostKey);
     this.log = host.log;
@@ -315,6 +318,7 @@ export class AgentConnection {
       case 'execOutput':
       case 'execEnd':
       case 'execCredit':
+      case 'stats':
         return this.host.report(this, frame);
     }
   }
@@ -333,7 +337,9 @@ export class AgentConnection {
     }
     if (this.state !== 'welcoming') return;
     if (!welcome) return this.close(CLOSE.policyViolation, `host ${this.hostKey} is not declared`);
-    if (!this.send({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, ...welcome })) {
+    const credential = this.credential;
+    this.credential = undefined;
+    if (!this.send({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, ...welcome, ...(credential ? { credential } : {}) })) {
       return this.close(CLOSE.internalError, 'could not send welcome');
     }
     this.state = 'ready';

@@ -21,7 +21,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { agentFrameDecoder } from '../../protocol/codec.js';
 import {
   CLOSE, MAX_FRAME_BYTES,
-  type ControllerFrame, type ErrorFrame, type ExecCreditFrame, type ExecEndFrame, type ExecOutputFrame, type HelloFrame, type LogEndFrame, type LogFrame, type ObservedFrame, type ResultFrame,
+  type ControllerFrame, type ErrorFrame, type ExecCreditFrame, type ExecEndFrame, type ExecOutputFrame, type HelloFrame, type LogEndFrame, type LogFrame, type ObservedFrame, type StatsFrame, type ResultFrame,
 } from '../../protocol/frames.js';
 import { bearerToken, checkToken, refuseAgent, type Authenticate, type Authenticated } from './auth.js';
 import { AgentConnection, type AgentReport, type ConnectionHost, type ConnectionInfo, type ConnectionLimits, type WelcomeInfo } from './connection.js';
@@ -41,6 +41,8 @@ export interface HubNotifications {
   logEnd: [hostKey: string, frame: LogEndFrame];
   /** `berth exec` traffic (controller/operate/exec-relay.ts routes it by exec id). */
   exec: [hostKey: string, frame: ExecOutputFrame | ExecEndFrame | ExecCreditFrame];
+  /** Container resource samples (controller/stats/ keeps the history). */
+  stats: [hostKey: string, frame: StatsFrame];
   /** The agent could not accept one of our frames. */
   agentError: [hostKey: string, frame: ErrorFrame];
   disconnected: [hostKey: string, reason: string, detail: { code: number; sessionId: string }];
@@ -187,6 +189,23 @@ export class AgentHub extends EventEmitter<HubNotifications> {
     return n;
   }
 
+  /**
+   * Re-verify live sessions: close (4003) every connection for which `check` answers a reason —
+   * revocation does not depend on who remembered what (controller/tokens/session-recheck.ts).
+   * Returns how many were closed.
+   */
+  revalidate(check: (session: ConnectionInfo) => string | undefined): number {
+    let n = 0;
+    for (const c of [...this.byHost.values()]) {
+      const reason = check(c.info());
+      if (reason === undefined) continue;
+      this.log.info({ host: c.hostKey, session: c.id, tokenUid: c.tokenUid, reason }, 'live agent session no longer authorized');
+      c.close(CLOSE.revoked, reason);
+      n++;
+    }
+    return n;
+  }
+
   /** Stop accepting agents and close every connection with 1001; resolves when all sockets are gone. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -220,7 +239,7 @@ export class AgentHub extends EventEmitter<HubNotifications> {
     if (this.closed) return fail(503, 'shutting_down', 'controller shutting down');
     const token = bearerToken(req, url);
     if (typeof token !== 'string') return fail(token.status, token.code, token.reason);
-    const auth = await checkToken(token, this.authenticate);
+    const auth = await checkToken(token, this.authenticate, remoteAddress ? { remoteAddress } : {});
     if (!auth.ok && auth.cause !== undefined) {
       this.log.error({ err: auth.cause }, 'agent authentication errored');
       return fail(auth.status, auth.code, auth.reason);
@@ -267,6 +286,7 @@ export class AgentHub extends EventEmitter<HubNotifications> {
       case 'execOutput':
       case 'execEnd':
       case 'execCredit': return this.fire('exec', hostKey, frame);
+      case 'stats': return this.fire('stats', hostKey, frame);
       case 'error': return this.fire('agentError', hostKey, frame);
     }
   }

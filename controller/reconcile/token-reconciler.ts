@@ -8,6 +8,7 @@ import { agentTokenSecretName, ANNOTATIONS, type AgentToken, type AgentTokenStat
 import type { AgentHub } from '../hub/hub.js';
 import type { Store } from '../store/store.js';
 import { progressConditions } from './kstatus.js';
+import { SECRET_NAME_CONFLICT, secretNameOwner } from './token-secret-owner.js';
 import type { Reconciler, ReconcileResult } from './loop.js';
 import { mintAgentToken } from '../tokens/mint.js';
 import type { SigningKey } from '../tokens/signing-key.js';
@@ -47,6 +48,8 @@ export class TokenReconciler implements Reconciler<ResourceKey> {
     const status = token.status ?? {};
     const rotation = token.metadata.annotations?.[ANNOTATIONS.rotate] ?? '';
     const secretName = agentTokenSecretName(token);
+    const owner = secretNameOwner(token, this.store.tokens());
+    if (owner) return this.refuseConflict(key, token, secretName, owner, signal);
     const current = status.tokenID === token.metadata.uid && status.observedGeneration === token.metadata.generation
       && (status.rotation ?? '') === rotation && status.secretName === secretName && status.issuedAt !== undefined;
     if (current) return {};
@@ -70,6 +73,33 @@ export class TokenReconciler implements Reconciler<ResourceKey> {
     const rotated = status.issuedAt !== undefined && status.tokenID === token.metadata.uid;
     this.store.recordEvent('AgentToken', key, { type: 'Normal', reason: rotated ? 'Rotated' : 'Issued', message: `token written to ${secretName}` });
     if (rotated) this.hub.disconnectToken(token.metadata.uid, CLOSE.revoked, 'token rotated', { issuedBefore: new Date(minted.issuedAt) });
+    return {};
+  }
+
+  /**
+   * Another AgentToken owns this secretName: write nothing there (it would overwrite that token and
+   * cut its agent off), say so in status once. status.secretName is dropped so the token is minted
+   * as soon as the name is free (the controller re-enqueues conflicting tokens on every AgentToken
+   * change); issuedAt stays, so the rotation barrier still holds for older tokens of this one.
+   */
+  private async refuseConflict(key: ResourceKey, token: AgentToken, secretName: string, owner: AgentToken, signal: AbortSignal): Promise<ReconcileResult> {
+    const status = token.status ?? {};
+    const message = `secretName "${secretName}" is already used by AgentToken ${owner.metadata.namespace}/${owner.metadata.name} (the older one keeps it); choose another spec.secretName`;
+    const before = status.conditions?.find((c) => c.type === 'Ready');
+    if (before?.reason === SECRET_NAME_CONFLICT && before.message === message && status.observedGeneration === token.metadata.generation && status.secretName === undefined) return {};
+    const now = this.now().toISOString();
+    const { secretName: _dropped, ...kept } = status;
+    const next: AgentTokenStatus = {
+      ...kept, observedGeneration: token.metadata.generation,
+      conditions: [
+        { type: 'Ready', status: 'False', reason: SECRET_NAME_CONFLICT, message, observedGeneration: token.metadata.generation,
+          lastTransitionTime: before?.status === 'False' ? before.lastTransitionTime : now },
+        ...progressConditions({ state: 'stalled', reason: SECRET_NAME_CONFLICT, message }, token.metadata.generation, now, status.conditions),
+      ],
+    };
+    signal.throwIfAborted();
+    await this.store.writeTokenStatus(key, next);
+    this.store.recordEvent('AgentToken', key, { type: 'Warning', reason: SECRET_NAME_CONFLICT, message });
     return {};
   }
 

@@ -15,9 +15,9 @@
 // shared-secret token ever added, compare it with crypto.timingSafeEqual on equal-length digests.
 //
 // Reasons are short fixed strings: they never echo the token, its claims or key material.
-import { errors, jwtVerify, type JWTPayload } from 'jose';
+import { decodeJwt, errors, jwtVerify, type JWTPayload } from 'jose';
 import type { AgentToken } from '../api/types.js';
-import { TOKEN_AUDIENCE, TOKEN_ISSUER, subjectOf } from './mint.js';
+import { CREDENTIAL_ID_CLAIM, TOKEN_AUDIENCE, TOKEN_ISSUER, USE_CLAIM, subjectOf, type TokenUse } from './mint.js';
 import { TOKEN_ALG, type VerificationKey } from './signing-key.js';
 
 /** Longest bearer token considered at all (ours are ~300 bytes). */
@@ -25,7 +25,8 @@ export const MAX_TOKEN_CHARS = 8192;
 
 export type VerifyFailureCode =
   | 'malformed' | 'algorithm' | 'unknown_key' | 'signature' | 'issuer' | 'audience'
-  | 'expired' | 'not_yet_valid' | 'claims' | 'revoked' | 'wrong_host' | 'rotated';
+  | 'expired' | 'not_yet_valid' | 'claims' | 'revoked' | 'wrong_host' | 'rotated'
+  | 'join_expired' | 'join_used' | 'wrong_use';
 
 export const VERIFY_REASONS: Record<VerifyFailureCode, string> = {
   malformed: 'malformed token',
@@ -40,10 +41,13 @@ export const VERIFY_REASONS: Record<VerifyFailureCode, string> = {
   revoked: 'token revoked (no such AgentToken)',
   wrong_host: 'token not valid for this host',
   rotated: 'token superseded by a rotation',
+  join_expired: 'join token expired: create a new one (rotate its AgentToken with the berth.dev/rotate annotation) and use it within its ttl',
+  join_used: 'join token already used: its host has enrolled; rotate the AgentToken for a new join token',
+  wrong_use: 'token not valid for this AgentToken (a join token, or a credential no longer current)',
 };
 
 export type VerifyResult =
-  | { ok: true; hostKey: string; tokenUid: string; token: AgentToken; issuedAt: Date; expiresAt?: Date }
+  | { ok: true; hostKey: string; tokenUid: string; token: AgentToken; issuedAt: Date; expiresAt?: Date; use?: TokenUse }
   | { ok: false; code: VerifyFailureCode; reason: string };
 
 export interface VerifyOptions {
@@ -104,7 +108,9 @@ export async function verifyAgentToken(jwt: string, opts: VerifyOptions): Promis
       requiredClaims: ['sub', 'jti', 'iat'],
     }));
   } catch (err) {
-    return fail(classify(err));
+    const code = classify(err);
+    // The signature held (jose checks it before the claims): say that a join token ran out.
+    return fail(code === 'expired' && claimedUse(jwt) === 'join' ? 'join_expired' : code);
   }
 
   const { sub, jti, iat, exp } = payload;
@@ -114,12 +120,11 @@ export async function verifyAgentToken(jwt: string, opts: VerifyOptions): Promis
 
   let token: AgentToken | undefined;
   try { token = await opts.lookupTokenByUid(jti); } catch { return fail('revoked'); }
-  if (!token || token.metadata.uid !== jti || token.metadata.deletionTimestamp) return fail('revoked');
-  if (subjectOf(token) !== sub) return fail('wrong_host');
-
-  // Rotation: status.issuedAt records the latest mint (whole seconds, = that token's iat).
-  const lastIssued = token.status?.issuedAt ? Date.parse(token.status.issuedAt) : NaN;
-  if (Number.isFinite(lastIssued) && iat < Math.floor(lastIssued / 1000)) return fail('rotated');
+  const refused = checkAgainstToken(sub, jti, iat, token);
+  if (refused || !token) return fail(refused ?? 'revoked');
+  const use = payload[USE_CLAIM];
+  const usage = checkUse(token, use, payload[CREDENTIAL_ID_CLAIM]);
+  if (usage) return fail(usage);
 
   return {
     ok: true,
@@ -128,5 +133,37 @@ export async function verifyAgentToken(jwt: string, opts: VerifyOptions): Promis
     token,
     issuedAt: new Date(iat * 1000),
     ...(typeof exp === 'number' ? { expiresAt: new Date(exp * 1000) } : {}),
+    ...(use === 'join' || use === 'credential' ? { use } : {}),
   };
+}
+
+/**
+ * Enrollment (spec.bootstrap): a bootstrap AgentToken accepts its join token until it was burned
+ * (status.enrollment.joinIssuedAt = status.issuedAt), and then only the credential whose `cid` is
+ * status.enrollment.credentialID; an ordinary AgentToken accepts neither kind.
+ */
+function checkUse(token: AgentToken, use: unknown, cid: unknown): VerifyFailureCode | undefined {
+  const enrollment = token.status?.enrollment;
+  if (!token.spec.bootstrap) return use === undefined ? undefined : 'wrong_use';
+  if (use === 'join') return enrollment && enrollment.joinIssuedAt === token.status?.issuedAt ? 'join_used' : undefined;
+  if (use === 'credential') return typeof cid === 'string' && enrollment?.credentialID === cid ? undefined : 'wrong_use';
+  return 'wrong_use';
+}
+
+function claimedUse(jwt: string): unknown {
+  try { return decodeJwt(jwt)[USE_CLAIM]; } catch { return undefined; }
+}
+
+/**
+ * The part of verification that can change after a connection was admitted: the AgentToken behind
+ * `jti` must still exist (not being deleted), name the `sub` host, and not have been re-issued
+ * after `iat` (seconds). Used at the handshake and again on live sessions (session-recheck.ts).
+ */
+export function checkAgainstToken(sub: string, jti: string, iat: number, token: AgentToken | undefined): 'revoked' | 'wrong_host' | 'rotated' | undefined {
+  if (!token || token.metadata.uid !== jti || token.metadata.deletionTimestamp) return 'revoked';
+  if (subjectOf(token) !== sub) return 'wrong_host';
+  // Rotation: status.issuedAt records the latest mint (whole seconds, = that token's iat).
+  const lastIssued = token.status?.issuedAt ? Date.parse(token.status.issuedAt) : NaN;
+  if (Number.isFinite(lastIssued) && iat < Math.floor(lastIssued / 1000)) return 'rotated';
+  return undefined;
 }

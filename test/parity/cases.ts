@@ -123,6 +123,7 @@ export const PARITY_CASES: ParityCase[] = [
   valid('user-defined network and stopped state', one({ network: 'backend_net', state: 'Stopped', restartPolicy: 'Never' })),
   valid('agent token minimal', token({ hostRef: { name: 'box' } })),
   valid('agent token with ttl and secret', token({ hostRef: { name: 'box' }, ttl: '1h30m', secretName: 'box.token' })),
+  valid('agent token bootstrap (one-time join token)', token({ hostRef: { name: 'box' }, bootstrap: true, ttl: '30m' })),
 
   // ---- invalid: one rule each
   invalid('unknown field in spec', 'strict fields', host({ containers: [web()], replicas: 2 })),
@@ -159,5 +160,6 @@ export const PARITY_CASES: ParityCase[] = [
   invalid('agent token without hostRef', 'required', token({ ttl: '24h' })),
   invalid('agent token ttl below 1m', 'CEL duration', token({ hostRef: { name: 'box' }, ttl: '10s' })),
   invalid('agent token ttl not a duration', 'CEL duration', token({ hostRef: { name: 'box' }, ttl: 'forever' })),
+  invalid('agent token bootstrap not a boolean', 'type', token({ hostRef: { name: 'box' }, bootstrap: 'yes' })),
   ...ISSUE_14,
 ];

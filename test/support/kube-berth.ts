@@ -154,11 +154,11 @@ spec: { hostRef: { name: ${host} } }
    * runs the chaos agent instead (test/chaos/agent-proc.ts: the same code path with these
    * reconnect-backoff options).
    */
-  async startAgent(host: string, url: string, opts: { logLevel?: string; token?: string; backoff?: BackoffOptions } = {}): Promise<Proc & { tokenFile: string }> {
+  async startAgent(host: string, url: string, opts: { logLevel?: string; token?: string; backoff?: BackoffOptions; args?: string[] } = {}): Promise<Proc & { tokenFile: string }> {
     const token = opts.token ?? (await this.tokenSecret(host)).token;
     const tokenFile = join(this.tmp, `${host}-${this.procs.length}.token`);
     writeFileSync(tokenFile, token, { mode: 0o600 });
-    const args = ['--url', url.replace(/^http/, 'ws'), '--token-file', tokenFile, '--log-level', opts.logLevel ?? 'info'];
+    const args = ['--url', url.replace(/^http/, 'ws'), '--token-file', tokenFile, '--log-level', opts.logLevel ?? 'info', ...(opts.args ?? [])];
     const p = opts.backoff
       ? this.spawn(`agent-${host}`, args, { BERTH_CHAOS_BACKOFF: JSON.stringify(opts.backoff) }, 'dist/test/chaos/agent-proc.js')
       : this.spawn(`agent-${host}`, ['agent', ...args]);

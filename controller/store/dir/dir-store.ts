@@ -125,7 +125,7 @@ export class DirectoryStore extends CachedStore {
     this.stateDir = new StateDir(this.stateDirPath);
     this.stateFile = new StateFile(this.stateDir, this.log);
     this.statusFiles = new StatusFiles(this.stateDir, this.log, (work) => this.track(work));
-    this.tokenFiles = new TokenFiles(this.stateDir, this.log, options.agentCa);
+    this.tokenFiles = new TokenFiles(this.stateDir, this.log, options.agentCa, (uid) => this.cache.tokenByUid(uid) !== undefined);
   }
 
   // ---------------------------------------------------------------- lifecycle

@@ -3,6 +3,8 @@
 // the one picture of the cluster (lib/model) and feeds it to the views as properties.
 import { css, html, LitElement, nothing } from 'lit';
 import type { BrowserSessionView } from '../../../protocol/api-views.js';
+import type { HostStatsView } from '../../../protocol/stats.js';
+import { HostStatsTracker } from '../services/host-stats.js';
 import { applyChanges, emptyModel, fromSnapshot, sortedHosts, type Model } from '../lib/model.js';
 import { hrefFor, parseRoute, titleFor, type Route } from '../lib/route.js';
 import { base } from '../lib/styles.js';
@@ -18,8 +20,11 @@ import './tokens-view.js';
 export class BerthApp extends LitElement {
   static override properties = {
     route: { state: true }, model: { state: true }, feed: { state: true }, session: { state: true },
-    now: { state: true }, loaded: { state: true },
+    now: { state: true }, loaded: { state: true }, stats: { state: true },
   };
+  /** The resource history of the host on screen (services/host-stats.ts). */
+  declare stats: HostStatsView | undefined;
+  private readonly statsTracker = new HostStatsTracker((v) => { this.stats = v; });
   declare route: Route;
   declare model: Model;
   declare feed: FeedState;
@@ -29,7 +34,8 @@ export class BerthApp extends LitElement {
   declare loaded: boolean;
 
   private readonly live = new LiveFeed({
-    snapshot: (s) => { this.model = fromSnapshot(s); this.loaded = true; },
+    snapshot: (s) => { this.model = fromSnapshot(s); this.loaded = true; this.statsTracker.refresh(); },
+    stats: (s) => { this.statsTracker.sample(s); },
     changes: (c) => { this.model = applyChanges(this.model, c); },
     state: (s) => { this.feed = s; },
     session: (info) => { this.session = info; },
@@ -66,6 +72,7 @@ export class BerthApp extends LitElement {
     this.session = undefined;
     this.now = Date.now();
     this.loaded = false;
+    this.stats = undefined;
   }
 
   override connectedCallback(): void {
@@ -120,6 +127,11 @@ export class BerthApp extends LitElement {
     this.route = parseRoute(url.pathname);
     this.focusHeading = true;
   };
+
+  protected override willUpdate(): void {
+    const r = this.route;
+    this.statsTracker.follow(r.view === 'host' || r.view === 'container' ? { namespace: r.namespace, name: r.name } : undefined);
+  }
 
   protected override updated(): void {
     document.title = `${titleFor(this.route)} · Berth`;
@@ -183,14 +195,14 @@ export class BerthApp extends LitElement {
         const host = this.model.hosts.get(`${r.namespace}/${r.name}`);
         return html`<div class="crumbs"><a href="/">Hosts</a> / ${r.namespace}</div>
           <h1 tabindex="-1">${r.name}</h1>
-          ${loading ?? (host ? html`<berth-host-detail .host=${host} .now=${this.now}></berth-host-detail>`
+          ${loading ?? (host ? html`<berth-host-detail .host=${host} .now=${this.now} .stats=${this.stats}></berth-host-detail>`
             : html`<p class="notice bad" role="alert">No host ${r.namespace}/${r.name} (it is not declared, or not visible to you).</p>`)}`;
       }
       case 'container': {
         const host = this.model.hosts.get(`${r.namespace}/${r.name}`);
         return html`<div class="crumbs"><a href="/">Hosts</a> / ${r.namespace} / <a href=${hrefFor({ view: 'host', namespace: r.namespace, name: r.name })}>${r.name}</a></div>
           <h1 tabindex="-1">${r.container}</h1>
-          ${loading ?? (host ? html`<berth-container-view .host=${host} container=${r.container} .now=${this.now}></berth-container-view>`
+          ${loading ?? (host ? html`<berth-container-view .host=${host} container=${r.container} .now=${this.now} .stats=${this.stats}></berth-container-view>`
             : html`<p class="notice bad" role="alert">No host ${r.namespace}/${r.name} (it is not declared, or not visible to you).</p>`)}`;
       }
       case 'tokens':

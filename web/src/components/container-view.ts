@@ -2,13 +2,16 @@
 // image — and its live log tail.
 import { css, html, LitElement, nothing } from 'lit';
 import type { HostView } from '../../../protocol/api-views.js';
+import type { HostStatsView } from '../../../protocol/stats.js';
 import { stateClass } from '../lib/badges.js';
 import { relativeTime, shortId } from '../lib/format.js';
 import { base } from '../lib/styles.js';
 import './log-tail.js';
+import './stats-panel.js';
 
 export class BerthContainerView extends LitElement {
-  static override properties = { host: { attribute: false }, container: { type: String }, now: { type: Number } };
+  static override properties = { host: { attribute: false }, container: { type: String }, now: { type: Number }, stats: { attribute: false } };
+  declare stats: HostStatsView | undefined;
   declare host: HostView;
   declare container: string;
   declare now: number;
@@ -23,6 +26,7 @@ export class BerthContainerView extends LitElement {
     super();
     this.container = '';
     this.now = Date.now();
+    this.stats = undefined;
   }
 
   override render() {
@@ -39,6 +43,8 @@ export class BerthContainerView extends LitElement {
         <dt>Started</dt><dd>${relativeTime(s?.startedAt, this.now)}</dd>
         <dt>Message</dt><dd>${s?.message ?? '—'}</dd>
       </dl>
+      <h2 id="resources-h">Resources</h2>
+      <berth-stats-panel aria-labelledby="resources-h" .stats=${this.stats} container=${this.container}></berth-stats-panel>
       <h2 id="logs-h">Logs</h2>
       <berth-log-tail aria-labelledby="logs-h" namespace=${this.host.metadata.namespace} host=${this.host.metadata.name} container=${this.container}></berth-log-tail>`;
   }

@@ -3,14 +3,19 @@
 import { css, html, LitElement, nothing } from 'lit';
 import type { HostView } from '../../../protocol/api-views.js';
 import type { ContainerDecl, ContainerStatus } from '../../../protocol/resources.js';
+import type { HostStatsView } from '../../../protocol/stats.js';
+import { formatBytes, formatPercent } from '../lib/stats.js';
 import { readyClass, stateClass } from '../lib/badges.js';
 import { relativeTime, shortId } from '../lib/format.js';
 import { hrefFor } from '../lib/route.js';
 import { base, table } from '../lib/styles.js';
+import './chart.js';
 import './conditions.js';
+import './stats-panel.js';
 
 export class BerthHostDetail extends LitElement {
-  static override properties = { host: { attribute: false }, now: { type: Number } };
+  static override properties = { host: { attribute: false }, now: { type: Number }, stats: { attribute: false } };
+  declare stats: HostStatsView | undefined;
   declare host: HostView;
   declare now: number;
 
@@ -20,11 +25,13 @@ export class BerthHostDetail extends LitElement {
     dd { margin: 0; overflow-wrap: anywhere; }
     .facts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 18rem), 1fr)); gap: 1rem; }
     .message { overflow-wrap: anywhere; }
+    .usage { display: flex; flex-direction: column; gap: 0.15rem; }
   `];
 
   constructor() {
     super();
     this.now = Date.now();
+    this.stats = undefined;
   }
 
   override render() {
@@ -52,15 +59,27 @@ export class BerthHostDetail extends LitElement {
           <berth-conditions .conditions=${h.status.conditions ?? []}></berth-conditions>
         </section>
       </div>
+      <h2 id="resources-h">Resources (all containers)</h2>
+      <berth-stats-panel aria-labelledby="resources-h" .stats=${this.stats}></berth-stats-panel>
       <h2 id="containers-h">Containers</h2>
       ${names.length === 0 ? html`<p class="muted">This host declares no containers.</p>` : html`
       <table aria-labelledby="containers-h">
         <thead><tr>
           <th scope="col">Container</th><th scope="col">Desired</th><th scope="col">Actual</th><th scope="col">Health</th>
-          <th scope="col">Restarts</th><th scope="col">Image</th><th scope="col">Last message</th>
+          <th scope="col">Restarts</th><th scope="col">Image</th><th scope="col">Last message</th><th scope="col">CPU · memory</th>
         </tr></thead>
         <tbody>${names.map((n) => this.row(n, decls.find((d) => d.name === n), statuses.get(n)))}</tbody>
       </table>`}`;
+  }
+
+  /** Sparklines of one container's CPU and memory (the names say the numbers). */
+  private usage(name: string) {
+    const series = this.stats?.containers.find((c) => c.name === name);
+    if (!series) return html`<span class="muted">—</span>`;
+    return html`<div class="usage">
+      <berth-chart compact class="cpu" label="CPU" .values=${series.cpuPercent} .format=${formatPercent}></berth-chart>
+      <berth-chart compact class="memory" label="Memory" .values=${series.memoryBytes} .limit=${series.latest?.memoryLimitBytes} .format=${formatBytes}></berth-chart>
+    </div>`;
   }
 
   private row(name: string, d: ContainerDecl | undefined, s: ContainerStatus | undefined) {
@@ -73,6 +92,7 @@ export class BerthHostDetail extends LitElement {
       <td data-label="Restarts">${s?.restartCount ?? 0}</td>
       <td data-label="Image"><div><div class="mono">${s?.image ?? d?.image ?? '—'}</div><div class="mono muted" title=${s?.imageID ?? ''}>${shortId(s?.imageID)}</div></div></td>
       <td data-label="Last message" class="message">${s?.message ?? html`<span class="muted">—</span>`}</td>
+      <td data-label="CPU · memory">${this.usage(name)}</td>
     </tr>`;
   }
 }

@@ -3,6 +3,7 @@
 // /api/v1/session: signed out → the sign-in form; not allowed → say so; otherwise reconnect with
 // full-jitter backoff. A heartbeat arrives every 15 s; silence for 45 s counts as a dead stream.
 import type { BrowserSessionView, PageChanges, PageSnapshot } from '../../../protocol/api-views.js';
+import type { PageStats } from '../../../protocol/stats.js';
 import { pageBackoff } from '../lib/reconnect.js';
 import { whoAmI } from './session.js';
 
@@ -18,6 +19,8 @@ export interface FeedHandlers {
   changes(c: PageChanges): void;
   state(s: FeedState): void;
   session?(info: BrowserSessionView): void;
+  /** Resource samples as they arrive (the stream asks for them with ?stats=1). */
+  stats?(s: PageStats): void;
 }
 
 const WATCHDOG_MS = 45_000;
@@ -58,7 +61,7 @@ export class LiveFeed {
     if (this.stopped) return;
     this.closeSource();
     this.on.state({ kind: 'connecting' });
-    const es = new EventSource('/api/v1/events');
+    const es = new EventSource('/api/v1/events?stats=1');
     this.es = es;
     const parse = <T>(e: Event): T | undefined => {
       try { return JSON.parse((e as MessageEvent<string>).data) as T; } catch { return undefined; }
@@ -73,6 +76,7 @@ export class LiveFeed {
     });
     es.addEventListener('changes', (e) => { const c = parse<PageChanges>(e); this.alive(); if (c) this.on.changes(c); });
     es.addEventListener('heartbeat', () => { this.alive(); });
+    es.addEventListener('stats', (e) => { const s = parse<PageStats>(e); if (s) this.on.stats?.(s); });
     es.addEventListener('denied', () => { void this.failed('access changed'); });
     es.addEventListener('error', () => { void this.failed('the event stream dropped'); });
   }
