@@ -2,11 +2,12 @@
 // `berth.dev/managed=true` AND `berth.dev/host=<this host>`: one machine may run several agents for
 // several ContainerHosts, and containers people started by hand are never Berth's business.
 import Docker from 'dockerode';
-import { realpath } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { LABELS, type ContainerSpec, type DockerFacts, type DockerState, type HostPolicy, type NetworkSpec, type ObservedContainer } from '../protocol/container.js';
-import { policyViolations, underAllowedRoot } from '../protocol/policy.js';
+import { policyViolations } from '../protocol/policy.js';
+import { ceilingViolations, type AgentCeiling } from './ceiling.js';
+import { checkHostPaths, type HostView } from './host-paths.js';
+import { detectHostView } from './host-view.js';
 import { Backoff } from '../protocol/backoff.js';
 import { ignoring, orUndefinedOn404, statusOf, toRuntimeError, dockerMessage } from './docker-errors.js';
 import { watchEvents } from './docker-events.js';
@@ -32,6 +33,14 @@ export interface DockerRuntimeOptions {
   eventBackoff?: Backoff;
   /** Containers inspected at once while building the inventory (default 8). */
   inspectConcurrency?: number;
+  /**
+   * The machine owner's ceiling (agent/ceiling.ts): a container must fit both it and the host policy
+   * the controller sends. `berth agent` always passes one (default deny); absent, only the host
+   * policy applies (embedders and tests that own both sides).
+   */
+  ceiling?: AgentCeiling;
+  /** Where the host's filesystem is visible, for the host-path check (default: detected, host-view.ts). */
+  hostView?: HostView;
 }
 
 const DEFAULT_STOP_TIMEOUT_S = 10;
@@ -49,6 +58,7 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly docker: Docker;
   private readonly log: Logger;
   private readonly opts: DockerRuntimeOptions;
+  private detectedView: Promise<HostView> | undefined;
 
   constructor(opts: DockerRuntimeOptions) {
     this.opts = opts;
@@ -92,11 +102,19 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  async apply(spec: ContainerSpec, ctx: ApplyContext): Promise<ObservedContainer> {
+  async apply(declared: ContainerSpec, ctx: ApplyContext): Promise<ObservedContainer> {
     // Policy first: a refused spec must not pull, create volumes, or stop the running container.
-    const violations = policyViolations(spec, ctx.policy);
+    // The effective policy is the intersection of the host policy and this agent's ceiling.
+    const violations = policyViolations(declared, ctx.policy);
     if (violations.length) throw new RuntimeError('PolicyViolation', `refused by the host policy: ${violations.join('; ')}`);
-    await this.checkResolvedHostPaths(spec, ctx.policy);
+    const ceiling = this.opts.ceiling;
+    const over = ceiling ? ceilingViolations(declared, ceiling) : [];
+    if (over.length) throw new RuntimeError('PolicyViolation', `refused by this agent's policy ceiling: ${over.join('; ')}`);
+    // The same spec with each hostPath replaced by where it really leads on the host.
+    const spec = await checkHostPaths(declared, [
+      { roots: ctx.policy.allowedHostPaths, source: 'the host policy' },
+      ...(ceiling ? [{ roots: ceiling.allowedHostPaths, source: "this agent's policy ceiling" }] : []),
+    ], await this.hostView());
 
     const id: ManagedIdentity = { hostKey: this.hostKey, hostUid: ctx.hostUid };
     let step = `inspecting container ${spec.name}`;
@@ -252,6 +270,16 @@ export class DockerRuntime implements ContainerRuntime {
     return observe(await this.docker.getContainer(id).inspect());
   }
 
+  /** The configured host view, else the detected one (detected once, on the first host path). */
+  private hostView(): Promise<HostView> {
+    if (this.opts.hostView) return Promise.resolve(this.opts.hostView);
+    this.detectedView ??= detectHostView({
+      info: () => this.docker.info() as Promise<{ DockerRootDir?: string }>,
+      mountsOf: async (name) => (await orUndefinedOn404(() => this.docker.getContainer(name).inspect()))?.Mounts,
+    }).then((v) => { this.log.info({ hostView: v }, 'host filesystem view'); return v; }, (err: unknown) => { this.detectedView = undefined; throw toRuntimeError(err, 'finding out whether this agent sees the host filesystem'); });
+    return this.detectedView;
+  }
+
   private async converge(info: Docker.ContainerInspectInfo, action: Exclude<RunStateAction, 'recreate'>): Promise<void> {
     const c = this.docker.getContainer(info.Id);
     switch (action) {
@@ -276,37 +304,6 @@ export class DockerRuntime implements ContainerRuntime {
     // An existing volume is used as it is, whoever made it: volumes hold data, and Berth never
     // removes or relabels them.
     if (!existing) await this.docker.createVolume({ Name: name, Labels: volumeLabels(id) });
-  }
-
-  /**
-   * The policy check above is lexical. The mount itself follows symlinks on this machine, so a
-   * container allowed to write under /srv could plant /srv/x -> / and a later spec mounting /srv/x
-   * would get the whole root. Resolve the longest existing prefix of each hostPath (and of each
-   * allowed root, which may itself be a symlink) and check again. Only meaningful when the agent
-   * sees the host's filesystem; a path that does not exist yet is created by Docker as a directory.
-   */
-  private async checkResolvedHostPaths(spec: ContainerSpec, policy: HostPolicy): Promise<void> {
-    const hostPaths = spec.volumes.flatMap((v) => (v.hostPath !== undefined ? [v.hostPath] : []));
-    if (hostPaths.length === 0 || policy.allowedHostPaths.includes('/')) return;
-    const roots = [...policy.allowedHostPaths, ...await Promise.all(policy.allowedHostPaths.map(resolveExisting))];
-    for (const p of hostPaths) {
-      const real = await resolveExisting(p);
-      if (!underAllowedRoot(real, roots)) {
-        throw new RuntimeError('PolicyViolation', `refused by the host policy: container "${spec.name}": hostPath "${p}" resolves through a symlink to "${real}", which is not under an allowed host path (allowed: ${policy.allowedHostPaths.join(', ') || 'none'})`);
-      }
-    }
-  }
-}
-
-/** PATH with its longest existing prefix resolved through symlinks. */
-async function resolveExisting(path: string): Promise<string> {
-  let head = path;
-  for (;;) {
-    try { return join(await realpath(head), relative(head, path)); } catch {
-      const up = dirname(head);
-      if (up === head) return path;
-      head = up;
-    }
   }
 }
 

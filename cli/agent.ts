@@ -17,6 +17,9 @@ import { connectToken, defaultCredentialPath, readCredential, storeCredential } 
 import type { WelcomeFrame } from '../protocol/frames.js';
 import { checkPlaintext, findCaFile, readCaFile } from '../agent/transport-security.js';
 import { agentVersion } from '../agent/version.js';
+import { CEILING_HELP, CEILING_OPTIONS } from '../agent/ceiling-config.js';
+import { describeCeiling } from '../agent/ceiling.js';
+import { agentCeilingFromCli, HOST_ROOT_HELP } from './agent-ceiling.js';
 import { UsageError } from './usage.js';
 
 export const AGENT_HELP = `Usage: berth agent --url URL --token-file FILE [options]
@@ -53,7 +56,10 @@ Options:
                        seconds between two resource samples (CPU, memory, network, block
                        I/O, pids) of each running managed container (default 10, ${MIN_STATS_INTERVAL_S}..${MAX_STATS_INTERVAL_S};
                        0 sends none); env BERTH_STATS_INTERVAL
+${HOST_ROOT_HELP}
   -h, --help           show this help
+
+${CEILING_HELP}
 
 The Docker Engine is the one DOCKER_HOST names (default unix:///var/run/docker.sock). Without it
 the agent still connects and reports "Docker unavailable", and keeps retrying.
@@ -80,6 +86,7 @@ export async function runAgent(argv: string[], opts: RunAgentOptions = {}): Prom
       url: { type: 'string' }, 'token-file': { type: 'string' }, 'credential-file': { type: 'string' }, 'log-level': { type: 'string' },
       'stop-timeout': { type: 'string' }, 'allow-exec': { type: 'boolean' }, 'ca-file': { type: 'string' }, 'insecure-plaintext': { type: 'boolean' },
       'stats-interval': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      ...CEILING_OPTIONS, 'host-root': { type: 'string' },
     },
   });
   if (values.help) { console.log(AGENT_HELP); return 0; }
@@ -133,7 +140,9 @@ export async function runAgent(argv: string[], opts: RunAgentOptions = {}): Prom
   // The token never reaches a log line: it only goes into the Authorization header.
   const log = opts.log ?? pino({ level, base: { component: 'agent', host: hostKey } });
 
-  const runtime = new DockerRuntime({ hostKey, log });
+  // The machine owner's ceiling: default deny; the ContainerHost's policy can only narrow it.
+  const { ceiling, hostView } = agentCeilingFromCli(values, env);
+  const runtime = new DockerRuntime({ hostKey, log, ceiling, ...(hostView ? { hostView } : {}) });
   const allowExec = values['allow-exec'] === true || env.BERTH_ALLOW_EXEC === 'true';
   const client = new AgentClient({
     url, log, runtime, logs: new DockerLogStreams({ hostKey, log }),
@@ -159,7 +168,7 @@ export async function runAgent(argv: string[], opts: RunAgentOptions = {}): Prom
       (err: unknown) => log.error({ err: (err as Error).message }, 'enrolled, but the credential could not be stored: this agent cannot reconnect after a restart; fix the path and rotate the AgentToken for a new join token'),
     );
   });
-  log.info({ url: connectUrl(url), caFile: caFile ?? (url.startsWith('ws:') || url.startsWith('http:') ? undefined : 'system CAs'), allowExec, statsInterval, dockerHost: env.DOCKER_HOST ?? 'unix:///var/run/docker.sock', ...(credential ? { credentialFile } : {}) }, 'berth agent starting');
+  log.info({ url: connectUrl(url), caFile: caFile ?? (url.startsWith('ws:') || url.startsWith('http:') ? undefined : 'system CAs'), allowExec, statsInterval, ceiling: describeCeiling(ceiling), hostRoot: hostView ? (hostView.kind === 'root' ? hostView.root : 'none') : 'detect', dockerHost: env.DOCKER_HOST ?? 'unix:///var/run/docker.sock', ...(credential ? { credentialFile } : {}) }, 'berth agent starting');
   client.start();
 
   const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];

@@ -14,7 +14,10 @@ import { packageRoot } from '../controller/package-root.js';
 import { agentTokenSecretName } from '../controller/api/types.js';
 import { DirectoryStore } from '../controller/store/dir/dir-store.js';
 import { VERSION } from '../controller/version.js';
+import { CEILING_HELP, CEILING_OPTIONS, ceilingArgs } from '../agent/ceiling-config.js';
+import { describeCeiling } from '../agent/ceiling.js';
 import { runAgent } from './agent.js';
+import { agentCeilingFromCli } from './agent-ceiling.js';
 import { untilSignal } from './controller.js';
 import { checkLogLevel, parseListen } from './listen.js';
 import { UsageError } from './usage.js';
@@ -32,8 +35,15 @@ Options:
   --listen ADDR      status page, API and agent endpoint (default 127.0.0.1:7070)
   --no-agent         run the controller only
   --allow-exec       let \`berth exec\` into this machine's managed containers (off by default)
+  --host-root DIR    for the agents: where the host's "/" is visible (see berth agent --help)
   --log-level LEVEL  trace, debug, info, warn (default), error
-  -h, --help         show this help`;
+  -h, --help         show this help
+
+The agents get the policy ceiling below. The examples Berth ships need none of it (ordinary
+containers, named volumes, published ports), so the default, deny all, runs them; a ContainerHost that
+needs more is refused with the reason in its status until you allow it here.
+
+${CEILING_HELP}`;
 
 async function waitForFile(path: string, timeoutMs: number): Promise<boolean> {
   for (const end = Date.now() + timeoutMs; Date.now() < end;) {
@@ -49,6 +59,7 @@ export async function runUp(argv: string[]): Promise<number> {
     options: {
       dir: { type: 'string', multiple: true }, state: { type: 'string' }, listen: { type: 'string' },
       'no-agent': { type: 'boolean' }, 'allow-exec': { type: 'boolean' }, 'log-level': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      ...CEILING_OPTIONS, 'host-root': { type: 'string' },
     },
   });
   if (values.help) { console.log(UP_HELP); return 0; }
@@ -59,6 +70,9 @@ export async function runUp(argv: string[]): Promise<number> {
   const listen = parseListen(values.listen ?? '127.0.0.1:7070');
   const level = checkLogLevel(values['log-level'] ?? 'warn');
   const logger = pino({ level, base: { component: 'controller' } });
+  // Checked before anything starts; the agents get it back as flags.
+  const { ceiling } = agentCeilingFromCli(values, process.env);
+  const agentCeiling = [...ceilingArgs(ceiling), ...(values['host-root'] ? ['--host-root', values['host-root']] : [])];
 
   const store = new DirectoryStore({ paths: dirs, stateDir: state, logger: logger.child({ component: 'store' }) });
   // `berth exec`/`berth restart` work here too, with the UI token from the state directory.
@@ -74,11 +88,15 @@ export async function runUp(argv: string[]): Promise<number> {
       const file = join(state, 'tokens', token.metadata.namespace, `${agentTokenSecretName(token)}.token`);
       if (!(await waitForFile(file, 10_000))) { console.error(`berth up: no token was minted for AgentToken ${token.metadata.namespace}/${token.metadata.name} (${file})`); continue; }
       const host = `${token.metadata.namespace}/${token.spec.hostRef.name}`;
-      agents.push(runAgent(['--url', controller.agentUrl, '--token-file', file, '--log-level', level, ...(values['allow-exec'] ? ['--allow-exec'] : [])], {
+      agents.push(runAgent(['--url', controller.agentUrl, '--token-file', file, '--log-level', level, ...(values['allow-exec'] ? ['--allow-exec'] : []), ...agentCeiling], {
         until: stop, log: pino({ level, base: { component: 'agent', host } }),
       }));
       lines.push(`  agent:      host ${host} on ${process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'}`);
     }
+  }
+  if (agents.length) {
+    const allowed = Object.entries(describeCeiling(ceiling)).filter(([, v]) => v === true || (Array.isArray(v) && v.length)).map(([k, v]) => (v === true ? k : `${k} ${(v as string[]).join(',')}`));
+    lines.push(`  ceiling:    ${allowed.length ? allowed.join('; ') : 'deny all (no privileged, host network, host paths, …; see berth up --help)'}`);
   }
   const nice = (p: string) => { const r = relative(process.cwd(), p); return r === '' ? '.' : r.startsWith('..') ? p : r; };
   const shown = dirs.map(nice).join(', ');

@@ -22,6 +22,7 @@ import { CLOSE } from '../protocol/frames.js';
 import type { Leadership } from './leader/leadership.js';
 import { LogFanout } from './logs/fanout.js';
 import { LogSocket } from './http/log-socket.js';
+import { registerFleetMetrics } from './metrics/fleet-metrics.js';
 import { packageRoot } from './package-root.js';
 import { HostReconciler } from './reconcile/host-reconciler.js';
 import { ReconcileLoop, ReconcileMetrics } from './reconcile/loop.js';
@@ -135,6 +136,7 @@ export class Controller {
     const { logger } = this.opts;
     const { store } = this.opts;
     collectDefaultMetrics({ register: this.registry });
+    registerFleetMetrics(this.registry, { version: this.opts.version, isLeader: () => !this.standby, hosts: () => store.hosts(), tokens: () => store.tokens() });
     await store.start();
     const material = await store.signingKey(generateSigningKey);
     this.signing = await importSigningKey(material);

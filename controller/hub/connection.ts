@@ -15,6 +15,7 @@ import {
   type AgentFrame, type ControllerFrame, type ErrorFrame, type ExecCreditFrame, type ExecEndFrame, type ExecOutputFrame, type HelloFrame, type LogEndFrame,
   type LogFrame, type ObservedFrame, type StatsFrame, type ResultFrame, type WelcomeFrame,
 } from '../../protocol/frames.js';
+import { cleanAgentFrame } from './agent-text.js';
 import type { Authenticated } from './auth.js';
 import { PendingDispatches, type DispatchFrame } from './dispatches.js';
 import { TokenBucket, type RateLimit } from './rate-limit.js';
@@ -286,7 +287,8 @@ export class AgentConnection {
       }
       return this.invalid(decoded.code, decoded.message, decoded.id);
     }
-    const frame = decoded.frame;
+    // Every agent-chosen string is capped and stripped of control characters here, once (agent-text.ts).
+    const frame = cleanAgentFrame(decoded.frame);
     this.host.metrics.received.inc({ type: frame.type });
 
     if (frame.type === 'error') {
@@ -310,9 +312,12 @@ export class AgentConnection {
       case 'observed':
         this.docker = frame.docker;
         return this.host.report(this, frame);
-      case 'result':
-        this.pending.resolve(frame);
-        return this.host.report(this, frame);
+      case 'result': {
+        // Only results for our own dispatches count (issue 12: forged results grew the inventory).
+        const verdict = this.pending.resolve(frame);
+        if (!verdict.accepted) return this.invalid('unknown_result', `no action with id ${frame.id} is waiting for a result on this connection`, frame.id);
+        return this.host.report(this, verdict.frame);
+      }
       case 'log':
       case 'logEnd':
       case 'execOutput':

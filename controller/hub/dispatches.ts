@@ -11,7 +11,13 @@ export class DispatchError extends Error {
   constructor(readonly code: DispatchFailure, message: string, readonly hostKey: string, readonly id?: string) { super(message); }
 }
 
-interface Pending { resolve: (r: ResultFrame) => void; reject: (e: DispatchError) => void; timer: NodeJS.Timeout }
+interface Pending { resolve: (r: ResultFrame) => void; reject: (e: DispatchError) => void; timer: NodeJS.Timeout; container: string }
+
+/** What became of an agent's `result`: settled one of ours, or named an id nobody dispatched here. */
+export type ResultVerdict = { accepted: true; frame: ResultFrame } | { accepted: false };
+
+/** The container a dispatch is about (a result may only report that one). */
+const containerOf = (f: DispatchFrame): string => (f.type === 'apply' ? f.container.name : f.name);
 
 export class PendingDispatches {
   private readonly pending = new Map<string, Pending>();
@@ -28,7 +34,7 @@ export class PendingDispatches {
         reject(new DispatchError('timeout', `no result from ${host} for ${frame.type} ${id} within ${timeoutMs} ms`, host, id));
       }, timeoutMs);
       timer.unref();
-      this.pending.set(id, { resolve, reject, timer });
+      this.pending.set(id, { resolve, reject, timer, container: containerOf(frame) });
       if (!send({ ...frame, id } as ControllerFrame)) {
         clearTimeout(timer);
         this.pending.delete(id);
@@ -37,8 +43,22 @@ export class PendingDispatches {
     });
   }
 
-  /** The agent's result for one of ours (results for unknown ids are ignored here). */
-  resolve(result: ResultFrame): void { this.take(result.id)?.resolve(result); }
+  /**
+   * The agent's result for one of ours. A result for an id this connection did not dispatch (or
+   * already settled) is refused, so a forged result never reaches the inventory; a result whose
+   * `container` is not the one dispatched settles the dispatch without it.
+   */
+  resolve(result: ResultFrame): ResultVerdict {
+    const p = this.take(result.id);
+    if (!p) return { accepted: false };
+    let frame = result;
+    if (result.container && result.container.name !== p.container) {
+      const { container: _dropped, ...rest } = result;
+      frame = rest;
+    }
+    p.resolve(frame);
+    return { accepted: true, frame };
+  }
 
   /** The agent answered one of ours with an `error` frame. */
   refuse(id: string, code: string, message: string): void {

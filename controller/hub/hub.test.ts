@@ -393,11 +393,24 @@ test('dispatch resolves with the matching result, rejects on timeout, refusal an
   const p = b.hub.dispatch('games/box-1', { type: 'remove', name: 'web' });
   const remove = await agent.next('remove');
   assert.type(remove.id, 'string');
-  agent.send({ type: 'result', id: 'someone-else', ok: true });
+  // A result for an id nobody dispatched is refused and never reaches the controller (issue 12).
+  agent.send({ type: 'result', id: 'someone-else', ok: true, container: { name: 'phantom', containerID: 'x', image: 'i', imageID: 'i', state: 'running', health: 'none', restartCount: 0 } });
+  const forged = await agent.next('error');
+  assert.is(forged.code, 'unknown_result');
+  assert.is(forged.id, 'someone-else');
   agent.send({ type: 'result', id: remove.id, ok: false, error: { code: 'NotFound', message: 'no such container' } });
   const result = await within(p, 2000, 'dispatch result');
   assert.equal(result, { type: 'result', id: remove.id, ok: false, error: { code: 'NotFound', message: 'no such container' } });
-  assert.ok(b.events.some((e) => e[0] === 'result' && (e[2] as { id: string }).id === 'someone-else'));
+  assert.not.ok(b.events.some((e) => e[0] === 'result' && (e[2] as { id: string }).id === 'someone-else'));
+  // A replayed result (already settled) is refused the same way.
+  agent.send({ type: 'result', id: remove.id, ok: true });
+  assert.is((await agent.next('error')).code, 'unknown_result');
+
+  // A result that reports another container than the one dispatched settles without it.
+  const other = b.hub.dispatch('games/box-1', { type: 'restart', name: 'web', startedAt: '2026-01-01T00:00:00Z' });
+  const restart = await agent.next('restart');
+  agent.send({ type: 'result', id: restart.id, ok: true, container: { name: 'db', containerID: 'x', image: 'i', imageID: 'i', state: 'running', health: 'none', restartCount: 0 } });
+  assert.equal(await within(other, 2000, 'restart result'), { type: 'result', id: restart.id, ok: true });
 
   await rejectsWith(b.hub.dispatch('games/box-1', { type: 'remove', name: 'web', id: 'slow' }, { timeoutMs: 100 }), 'timeout');
 

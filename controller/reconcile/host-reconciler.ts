@@ -63,6 +63,7 @@ export class HostReconciler implements Reconciler<ResourceKey> {
     this.inventory = new AgentInventory({
       hub, enqueue, now, recordEvent: (kind, key, event) => store.recordEvent(kind, key, event),
       onConnectionChange: (key, change) => this.dispatcher.connectionChanged(key, change),
+      declared: (key) => new Set((store.host(key)?.spec.containers ?? []).map((c) => c.name)),
     });
     // Read at scrape time: "how many hosts are Ready" is what an operator alerts on, and what
     // bench/scale waits for without listing thousands of statuses.

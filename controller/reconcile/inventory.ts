@@ -6,6 +6,7 @@ import type { HelloFrame, ObservedFrame, ResultFrame } from '../../protocol/fram
 import type { ResourceKey } from '../api/types.js';
 import type { AgentHub, ConnectionInfo } from '../hub/hub.js';
 import type { Store } from '../store/store.js';
+import { capObserved, OBSERVED_MARGIN } from './observed-cap.js';
 import type { AgentView } from './status.js';
 
 const NEVER_CONNECTED: AgentView = { connected: false };
@@ -20,11 +21,15 @@ export interface AgentInventoryOptions {
    */
   onConnectionChange?: (key: ResourceKey, change: 'connected' | 'disconnected') => void;
   now?: () => Date;
+  /** The container names the host declares: the observed view keeps those plus OBSERVED_MARGIN others. */
+  declared?: (key: ResourceKey) => ReadonlySet<string>;
 }
 
 export class AgentInventory {
   private readonly views = new Map<ResourceKey, AgentView>();
   private readonly now: () => Date;
+  /** Hosts whose last report was cut to the cap (the Warning is recorded once per episode). */
+  private readonly truncated = new Set<ResourceKey>();
 
   constructor(private readonly opts: AgentInventoryOptions) {
     this.now = opts.now ?? (() => new Date());
@@ -55,17 +60,30 @@ export class AgentInventory {
   }
 
   /** The host is gone from the store. */
-  forget(key: ResourceKey): void { this.views.delete(key); }
+  forget(key: ResourceKey): void { this.views.delete(key); this.truncated.delete(key); }
+
+  /** An agent's report bounded by what the host declares (observed-cap.ts). */
+  private capped(key: ResourceKey, reported: readonly ObservedContainer[]): readonly ObservedContainer[] {
+    if (!this.opts.declared) return reported;
+    const { containers, dropped } = capObserved(reported, this.opts.declared(key));
+    if (dropped === 0) { this.truncated.delete(key); return containers; }
+    if (!this.truncated.has(key)) {
+      this.truncated.add(key);
+      this.opts.recordEvent('ContainerHost', key, { type: 'Warning', reason: 'InventoryTruncated',
+        message: `the agent reported ${reported.length} containers; kept the declared ones and ${OBSERVED_MARGIN} others, ignored ${dropped} (the rest are seen as the reconciler removes orphans)` });
+    }
+    return containers;
+  }
 
   private onConnected(key: ResourceKey, hello: HelloFrame, connection: ConnectionInfo): void {
-    this.views.set(key, { connected: true, connectedAt: connection.connectedAt, lastSeenAt: connection.lastSeenAt, agent: hello.agent, docker: hello.docker, containers: hello.containers });
+    this.views.set(key, { connected: true, connectedAt: connection.connectedAt, lastSeenAt: connection.lastSeenAt, agent: hello.agent, docker: hello.docker, containers: this.capped(key, hello.containers) });
     this.opts.onConnectionChange?.(key, 'connected');
     this.opts.recordEvent('ContainerHost', key, { type: 'Normal', reason: 'AgentConnected', message: `agent ${hello.agent.version} connected from ${hello.agent.hostname}` });
     this.opts.enqueue(key);
   }
 
   private onObserved(key: ResourceKey, frame: ObservedFrame): void {
-    this.views.set(key, { ...this.view(key), docker: frame.docker, containers: frame.containers, lastSeenAt: this.now().toISOString() });
+    this.views.set(key, { ...this.view(key), docker: frame.docker, containers: this.capped(key, frame.containers), lastSeenAt: this.now().toISOString() });
     this.opts.enqueue(key);
   }
 

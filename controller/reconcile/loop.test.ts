@@ -148,4 +148,20 @@ test('depth gauge: berth_workqueue_depth{queue} read at scrape time', async () =
   await loop.stop();
 });
 
+
+test('berth_workqueue_adds_total and _retries_total count live, per queue, from zero', async () => {
+  let calls = 0;
+  const { loop, registry } = loopOf(async () => { calls++; if (calls <= 2) throw new Error('boom'); return {}; });
+  const before = await registry.getSingleMetricAsString('berth_workqueue_retries_total');
+  assert.match(before, 'berth_workqueue_retries_total{queue="things"} 0', 'exported before anything happened');
+  loop.lead();
+  loop.add('k');
+  await until('three reconciles', () => calls === 3, 2000);
+  const adds = await registry.getSingleMetricAsString('berth_workqueue_adds_total');
+  const retries = await registry.getSingleMetricAsString('berth_workqueue_retries_total');
+  assert.match(adds, 'berth_workqueue_adds_total{queue="things"} 3', 'the first add and the two retries coming due');
+  assert.match(retries, 'berth_workqueue_retries_total{queue="things"} 2');
+  await loop.stop();
+});
+
 test.run();

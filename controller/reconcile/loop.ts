@@ -6,8 +6,8 @@
 // leadership, or stop(), aborts the reconciles in flight through their AbortSignal: reconcilers
 // check it before each side effect, so a former leader stops acting at once, not at its next key.
 import type { Logger } from 'pino';
-import { Gauge, Histogram, type Registry } from 'prom-client';
-import { WorkQueue, type BackoffOptions } from './work-queue.js';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { WorkQueue, type BackoffOptions, type WorkQueueObserver } from './work-queue.js';
 
 /** What a reconcile asks of the loop. Errors are thrown instead: the loop backs the key off. */
 export interface ReconcileResult {
@@ -27,10 +27,13 @@ export class ReconcileAborted extends Error {
 
 /**
  * The metrics every loop shares (one registry holds one metric per name): time per reconcile by
- * kind and result, and the depth of each loop's queue, read when scraped.
+ * kind and result, the depth of each loop's queue (read when scraped), and the adds and retries of
+ * each queue (counted as they happen, client-go's workqueue_adds_total / workqueue_retries_total).
  */
 export class ReconcileMetrics {
   readonly duration: Histogram<'kind' | 'result'>;
+  private readonly adds: Counter<'queue'>;
+  private readonly retries: Counter<'queue'>;
   private readonly queues = new Map<string, { readonly depth: number }>();
 
   constructor(registry: Registry) {
@@ -43,6 +46,15 @@ export class ReconcileMetrics {
       name: 'berth_reconcile_duration_seconds', help: 'Time spent in one reconcile', labelNames: ['kind', 'result'],
       registers: [registry], buckets: [0.001, 0.005, 0.02, 0.1, 0.5, 2, 10],
     });
+    this.adds = new Counter({ name: 'berth_workqueue_adds_total', help: 'Keys put into the work queues (an add folded into a waiting key is not counted)', labelNames: ['queue'], registers: [registry] });
+    this.retries = new Counter({ name: 'berth_workqueue_retries_total', help: 'Keys put back into the work queues with backoff after a failed reconcile', labelNames: ['queue'], registers: [registry] });
+  }
+
+  /** The observer that counts QUEUE's adds and retries (zero from the start, so rate() has a baseline). */
+  observer(queue: string): WorkQueueObserver {
+    const adds = this.adds.labels({ queue }), retries = this.retries.labels({ queue });
+    adds.inc(0); retries.inc(0);
+    return { added: () => adds.inc(), retried: () => retries.inc() };
   }
 
   /** Report `q.depth` as berth_workqueue_depth{queue}. */
@@ -83,7 +95,7 @@ export class ReconcileLoop<K extends string = string> {
   private term = new AbortController();
 
   constructor(private readonly opts: ReconcileLoopOptions<K>) {
-    this.queue = new WorkQueue(opts.backoff);
+    this.queue = new WorkQueue(opts.backoff, opts.metrics.observer(opts.queue));
     opts.metrics.watchQueue(opts.queue, this.queue);
   }
 

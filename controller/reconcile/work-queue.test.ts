@@ -41,4 +41,20 @@ test('addAfter delivers later; a sooner one wins', async () => {
   q.shutDown();
 });
 
+
+test('the observer hears each real add (not folded duplicates) and each retry', async () => {
+  let added = 0, retried = 0;
+  const q = new WorkQueue({ baseMs: 5, maxMs: 40 }, { added: () => { added++; }, retried: () => { retried++; } });
+  q.add('a'); q.add('a'); q.add('b');
+  assert.is(added, 2, 'a duplicate add folded into the waiting key is not counted');
+  assert.is(await q.get(), 'a');
+  q.add('a'); q.add('a');
+  assert.is(added, 2, 'an add while processing only marks the key dirty');
+  q.done('a');
+  assert.is(added, 3, 'the dirty key coming back is counted once');
+  q.addRateLimited('b');
+  assert.is(retried, 1);
+  q.shutDown();
+});
+
 test.run();

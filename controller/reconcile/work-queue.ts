@@ -6,6 +6,14 @@
 
 export interface BackoffOptions { baseMs: number; maxMs: number }
 
+/** Told as things happen (client-go's workqueue metrics): the loop turns these into counters. */
+export interface WorkQueueObserver {
+  /** A key went into the queue (not an add folded into one already waiting or marked dirty). */
+  added(): void;
+  /** A key was put back after a failure, with backoff (addRateLimited). */
+  retried(): void;
+}
+
 export class WorkQueue {
   private readonly queue: string[] = [];
   private readonly queued = new Set<string>();
@@ -16,12 +24,17 @@ export class WorkQueue {
   private readonly waiters: Array<(key: string | undefined) => void> = [];
   private shuttingDown = false;
 
-  constructor(private readonly backoff: BackoffOptions = { baseMs: 5, maxMs: 5 * 60_000 }) {}
+  constructor(
+    private readonly backoff: BackoffOptions = { baseMs: 5, maxMs: 5 * 60_000 },
+    private readonly observer?: WorkQueueObserver,
+  ) {}
 
   add(key: string): void {
     if (this.shuttingDown) return;
+    // Marked dirty: counted once, when done() puts it back.
     if (this.processing.has(key)) { this.dirty.add(key); return; }
     if (this.queued.has(key)) return;
+    this.observer?.added();
     const waiter = this.waiters.shift();
     if (waiter) { this.processing.add(key); waiter(key); return; }
     this.queued.add(key);
@@ -46,6 +59,7 @@ export class WorkQueue {
   addRateLimited(key: string): number {
     const n = this.failures.get(key) ?? 0;
     this.failures.set(key, n + 1);
+    this.observer?.retried();
     const delay = Math.min(this.backoff.maxMs, this.backoff.baseMs * 2 ** n);
     this.addAfter(key, delay);
     return delay;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Berth test bed: real dockerd, registry, kube-apiserver (+etcd, kubectl), helm, the GitOps
-# health judges (kstatus, gopher-lua, cel-go), chromium and a network namespace (netns),
-# from Debian packages and the Go module proxy only. Idempotent: `up` checks each component and
+# health judges (kstatus, gopher-lua, cel-go), prometheus + promtool, chromium and a network
+# namespace (netns), from Debian packages and the Go module proxy only. Idempotent: `up` checks each component and
 # starts only what is missing. See test/env/README.md.
 #
 #   test/env/testbed.sh up [component...]     start (default: all), print per-component timings
@@ -11,7 +11,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-COMPONENTS=(docker registry kube helm gitops browser netns)
+COMPONENTS=(docker registry kube helm gitops prometheus browser netns)
 for c in "${COMPONENTS[@]}"; do source "$TB_ENV_DIR/$c.sh"; done
 
 write_env() {

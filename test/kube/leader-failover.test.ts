@@ -47,6 +47,7 @@ test('losing the Lease: the leader closes its agents with 1012, refuses them wit
     await kb.waitCondition(host, 'Ready', 'True');
     const ids = await kb.containers(host);
     assert.is(ids.size, 1);
+    assert.is(metricValue(await metricsText(c.url), 'berth_leader'), 1, 'berth_leader 1 while leading');
     // Someone else takes the Lease (what a peer does once our renewals stopped reaching the
     // apiserver): the leader sees it on its next renewal and must step down.
     const taken = JSON.stringify({ spec: { holderIdentity: 'intruder', leaseDurationSeconds: 3600, renewTime: microNow(), acquireTime: microNow() } });
@@ -54,6 +55,7 @@ test('losing the Lease: the leader closes its agents with 1012, refuses them wit
     const closed = await until('the agent closed with 1012', () => closes(agent).find((l) => l.code === 1012), 20_000);
     assert.match(String(closed.reason), /no longer the leader/);
     assert.is(await readyz(c.url), 503, 'a standby is not ready');
+    assert.is(metricValue(await metricsText(c.url), 'berth_leader'), 0, 'berth_leader 0 on a standby');
     const { token } = await kb.tokenSecret(host);
     assert.is(await agentUpgradeStatus(c.url, token), 503, 'a standby refuses agent upgrades with 503');
     await until('the agent itself refused with 503', () => closes(agent).some((l) => l.httpStatus === 503), 20_000);
@@ -61,6 +63,7 @@ test('losing the Lease: the leader closes its agents with 1012, refuses them wit
     // The intruder lets go: the replica campaigns again, leads, and its agent comes back.
     await kubectl(['-n', kb.ns, 'patch', 'lease', LEASE, '--type=merge', '-p', '{"spec":{"holderIdentity":null}}'], { check: true });
     await kb.waitLeader(c, 20_000);
+    assert.is(metricValue(await metricsText(c.url), 'berth_leader'), 1, 'berth_leader 1 again once leading');
     await until('the agent reconnected', async () => metricValue(await metricsText(c.url), 'berth_hub_connected_agents') === 1, 60_000);
     await kb.waitCondition(host, 'Ready', 'True');
     assert.equal(await kb.containers(host), ids, 'the same container, not recreated');

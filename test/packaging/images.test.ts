@@ -3,7 +3,8 @@
 // way docs/quick-start.md says — Docker socket mounted, its group added, token in the environment —
 // against a directory-mode controller on the host. It must connect and drive the host's Docker.
 // The controller's: built the same way, runs as non-root on a read-only root filesystem.
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { issueCa, issueServerCert } from '../../controller/tls/x509.js';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -20,6 +21,8 @@ const IMAGE = 'berth-test/agent:dev';
 const CONTROLLER_IMAGE = 'berth-test/controller:dev';
 const env = new BerthEnv();
 const agentName = env.name('agent');
+/** The agent link (wss URL + CA mount) the first agent test sets up, for the later ones' agents. */
+let agentLink: string[] = [];
 const socket = bed('DOCKER_HOST').replace(/^unix:\/\//, '');
 
 test.after(async () => {
@@ -78,6 +81,7 @@ test('run with the Docker socket mounted and a token, the agent connects and run
   writeFileSync(join(pki, 'ca.crt'), ca.certPem); chmodSync(join(pki, 'ca.crt'), 0o644);
   await env.startController(['--agent-listen', `${gateway}:0`, '--agent-tls-cert', join(pki, 'tls.crt'), '--agent-tls-key', join(pki, 'tls.key')]);
   const agentUrl = await until('the agent listener', () => /"agentListener":"https:\/\/([^"]+)"/.exec(env.logs(Infinity))?.[1], 10_000);
+  agentLink = ['-v', `${join(pki, 'ca.crt')}:/etc/berth/ca.crt:ro`, '-e', 'BERTH_CA_FILE=/etc/berth/ca.crt', '-e', `BERTH_URL=wss://${agentUrl}`];
   await until('token file', () => existsSync(env.tokenFile('imaged')), 15_000);
   const socketGid = (await run('stat', ['-c', '%g', socket], { check: true })).stdout.trim();
   // The token goes in through the CLI's environment (`-e BERTH_TOKEN` without a value), never argv.
@@ -100,6 +104,40 @@ test('run with the Docker socket mounted and a token, the agent connects and run
   assert.is(state, 'running true');
   const user = await dockerOk(['inspect', '-f', '{{.Config.User}}', agentName]);
   assert.is(user, '65532:65532', 'the agent runs as the image\'s non-root user');
+});
+
+test('in the container, host paths are checked on the host: refused clearly without its root, resolved in it with -v /:/host:ro', async () => {
+  // The agent of the previous test, now with a host path its ceiling allows (issue 12 item 6).
+  assert.ok(agentLink.length, 'the previous test set up the agent link');
+  const shared = mkdtempSync(join(tmpdir(), 'berth-img-hostpath-'));
+  chmodSync(shared, 0o755);   // the agent runs as 65532 and must be able to look inside
+  mkdirSync(join(shared, 'ok'), { mode: 0o755 });
+  symlinkSync('/etc', join(shared, 'escape'));
+  const [okName, escName] = [env.name('okpath'), env.name('escpath')];
+  const bind = (name: string, path: string) => `- { name: ${name}, image: ${bed('BERTH_TEST_IMAGE')}, command: [sleep, "3600"], volumes: [{ hostPath: "${path}", mountPath: /m, readOnly: true }] }`;
+  env.write('host.yaml', env.hostYaml('imaged', `policy: { allowedHostPaths: ["${shared}"] }\ncontainers:\n${bind(okName, join(shared, 'ok'))}\n${bind(escName, join(shared, 'escape'))}`));
+  const socketGid = (await run('stat', ['-c', '%g', socket], { check: true })).stdout.trim();
+  const startAgent = async (extra: string[]) => {
+    await docker(['rm', '-f', agentName]);
+    const r = await docker(['run', '-d', '--name', agentName, '--group-add', socketGid, '-v', `${socket}:/var/run/docker.sock`, ...extra,
+      '-e', 'BERTH_TOKEN', ...agentLink, '-e', `BERTH_ALLOWED_HOST_PATHS=${shared}`, IMAGE],
+    { env: { BERTH_TOKEN: readFileSync(env.tokenFile('imaged'), 'utf8').trim() } });
+    assert.is(r.code, 0, r.stderr);
+  };
+  const message = (h: { status: { containers?: Array<{ name: string; message?: string; state: string }> } }, n: string) => h.status.containers?.find((c) => c.name === n);
+  try {
+    await startAgent([]);
+    const blind = await env.waitHost('imaged', 'the blind refusal', (h) => (message(h, okName)?.message?.includes('cannot check where they lead') ? h : undefined), 60_000);
+    assert.match(message(blind, okName)!.message!, /runs in a container .* does not mount the host's root.*-v \/:\/host:ro/);
+    assert.is((await docker(['inspect', okName])).code, 1, 'nothing was created');
+    await startAgent(['-v', '/:/host:ro']);
+    const h = await env.waitHost('imaged', `${okName} running`, (x) => (message(x, okName)?.state === 'Running' && message(x, escName)?.message ? x : undefined), 60_000)
+      .catch(async (err: Error) => { throw new Error(`${err.message}\nagent logs:\n${(await docker(['logs', agentName])).stderr.slice(-3000)}`); });
+    assert.match(message(h, escName)!.message!, /resolves through a symlink to "\/etc" on this host/);
+    assert.is((await docker(['inspect', escName])).code, 1, 'the escaping one was never created');
+  } finally {
+    rmSync(shared, { recursive: true, force: true });
+  }
 });
 
 test('the controller image builds and runs as non-root on a read-only root filesystem', async () => {

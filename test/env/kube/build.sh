@@ -6,6 +6,7 @@
 #   build.sh etcd OUTDIR           -> OUTDIR/etcd   (version pinned in kube/etcd/go.mod, go.sum committed)
 #   build.sh helm OUTDIR           -> OUTDIR/helm   (version pinned in kube/helm/go.mod, go.sum committed)
 #   build.sh gitops OUTDIR         -> OUTDIR/{kstatus,lua,cel} (libraries pinned in kube/gitops/go.mod)
+#   build.sh prometheus OUTDIR     -> OUTDIR/{prometheus,promtool} (pinned in kube/prometheus/go.mod)
 #
 # The wrapper module is assembled in OUTDIR/../src (the cache, never the repo, so go may rewrite
 # go.mod/go.sum freely). Each binary is linked to a temp name and renamed on success, so a killed
@@ -39,10 +40,10 @@ tidy() { local start=$SECONDS
 # pinned GOMOD MODULE: the version a committed wrapper go.mod requires.
 pinned() { awk -v m="$2" '($1 == m || ($1 == "require" && $2 == m)) { print ($1 == m ? $2 : $3); exit }' "$1"; }
 
-what="${1:?usage: build.sh k8s VERSION OUTDIR | etcd OUTDIR | helm OUTDIR | gitops OUTDIR}"; shift
+what="${1:?usage: build.sh k8s VERSION OUTDIR | etcd OUTDIR | helm OUTDIR | gitops OUTDIR | prometheus OUTDIR}"; shift
 case "$what" in
   k8s)  version="${1:?k8s version}"; out="${2:?out dir}" ;;
-  etcd|helm|gitops) out="${1:?out dir}" ;;
+  etcd|helm|gitops|prometheus) out="${1:?out dir}" ;;
   *) echo "build.sh: unknown target $what" >&2; exit 2 ;;
 esac
 mkdir -p "$out"; work="$out/../src"
@@ -86,5 +87,20 @@ case "$what" in
       rm -rf "$work"; mkdir -p "$work"; cp -r "$here/gitops/." "$work/"
       tidy "$work"
       for tool in kstatus lua cel; do go_build "$work" "$out/$tool" "./$tool"; done
+    fi ;;
+  prometheus)
+    if [ ! -x "$out/prometheus" ] || [ ! -x "$out/promtool" ]; then
+      prepare "$work" "$here/prometheus/go.mod" "$here/prometheus/go.sum" "$here/prometheus/tools.go"
+      tidy "$work"
+      # remove_all_sd: only the file and http service discoveries (plugins/minimum.go); the bed
+      # scrapes static targets, and leaving out the cloud SDKs roughly halves the cold build.
+      # Without the builtinassets tag the web UI is not embedded; the HTTP API tests use is.
+      export GOFLAGS="$GOFLAGS -tags=remove_all_sd"
+      mod=$(pinned "$here/prometheus/go.mod" github.com/prometheus/prometheus)
+      # v0.3XY.Z is release 3.XY.Z: stamp it so `prometheus --version` and build_info say so.
+      release="3.$(echo "$mod" | cut -d. -f2 | sed 's/^3//; s/^0*\([0-9]\)/\1/').$(echo "$mod" | cut -d. -f3)"
+      ld="-X github.com/prometheus/common/version.Version=$release -X github.com/prometheus/common/version.Branch=HEAD"
+      go_build "$work" "$out/prometheus" github.com/prometheus/prometheus/cmd/prometheus "$ld"
+      go_build "$work" "$out/promtool"   github.com/prometheus/prometheus/cmd/promtool "$ld"
     fi ;;
 esac
