@@ -12,7 +12,7 @@ import { KubeStore } from '../controller/store/kube/kube-store.js';
 import { kubeReviewer } from '../controller/kube/review.js';
 import { KubeAccessControl } from '../controller/http/kube-access.js';
 import { VERSION } from '../controller/version.js';
-import { checkLogLevel, parseListen } from './listen.js';
+import { checkLogLevel, isLoopback, parseListen } from './listen.js';
 import { parseTlsArgs, setupTls, TLS_HELP, TLS_OPTIONS } from './controller-tls.js';
 import { CliError } from './ops/errors.js';
 import { UsageError } from './usage.js';
@@ -21,6 +21,8 @@ import { join } from 'node:path';
 import { ensureUiToken, UI_TOKEN_FILE } from '../controller/operate/ui-token.js';
 import { kubeOperatorAccess, uiTokenAccess } from '../controller/operate/operator-access.js';
 import { RestartRequestFile } from '../controller/operate/restart-requests.js';
+import { checkPublicName, HostAllowlist } from '../controller/http/host-allowlist.js';
+import { UiTokenAccessControl } from '../controller/http/token-access.js';
 
 export const CONTROLLER_HELP = `Usage: berth controller --dir PATH [--dir PATH...] [options]
        berth controller --kube [--namespace NS] [options]
@@ -50,9 +52,17 @@ Options:
                            or presented once on the page for a session cookie), checked with
                            TokenReview and SubjectAccessReview (get containerhosts,
                            containerhosts/logs, agenttokens)
-                         none: anyone who can reach --listen (the default, and only choice, in
-                           directory mode; with --kube only when given explicitly)
+                         token (directory mode): the UI token in <state>/ui-token, sent as a
+                           bearer header or pasted once on the page for a session cookie; needed
+                           to --listen on anything but loopback
+                         none: anyone who can reach --listen (the default in directory mode,
+                           where it is loopback only; with --kube only when given explicitly)
   --listen ADDR        API, status page and agent endpoint (default 127.0.0.1:7070)
+  --public-name NAME   a name (DNS name or IP) the controller is reached under, besides the
+                       loopback names, the --listen/--agent-listen addresses, the --agent-url
+                       host and --tls-san names (repeatable); a request naming any other Host is
+                       answered 421 (DNS rebinding). Directory mode always checks; with --kube
+                       only when given
   --agent-url URL      the URL agents dial, written next to each token (default ws(s)://<agent
                        listener>: give it when listening on all addresses)
   --workers N          parallel host reconciles (default 4)
@@ -74,7 +84,7 @@ export function parseControllerArgs(argv: string[]) {
       dir: { type: 'string', multiple: true }, state: { type: 'string' }, listen: { type: 'string' },
       'agent-url': { type: 'string' }, workers: { type: 'string' }, 'log-level': { type: 'string' }, 'log-grace': { type: 'string' },
       kube: { type: 'boolean' }, kubeconfig: { type: 'string' }, namespace: { type: 'string' },
-      'controller-namespace': { type: 'string' }, 'lease-name': { type: 'string' }, 'ui-auth': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'controller-namespace': { type: 'string' }, 'lease-name': { type: 'string' }, 'ui-auth': { type: 'string' }, 'public-name': { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' },
       ...STATS_OPTIONS,
       ...TLS_OPTIONS,
     },
@@ -85,8 +95,20 @@ export function parseControllerArgs(argv: string[]) {
     if (values[flag] !== undefined) throw new UsageError(`--${flag} only applies with --kube`);
   }
   const uiAuth = values['ui-auth'] ?? (values.kube ? 'kubernetes' : 'none');
-  if (uiAuth !== 'kubernetes' && uiAuth !== 'none') throw new UsageError(`--ui-auth must be kubernetes or none, not "${uiAuth}"`);
+  if (uiAuth !== 'kubernetes' && uiAuth !== 'none' && uiAuth !== 'token') throw new UsageError(`--ui-auth must be kubernetes, token or none, not "${uiAuth}"`);
   if (uiAuth === 'kubernetes' && !values.kube) throw new UsageError('--ui-auth=kubernetes needs --kube (directory mode has no Kubernetes API to ask)');
+  if (uiAuth === 'token' && values.kube) throw new UsageError('--ui-auth=token is for directory mode; with --kube the page signs in with Kubernetes tokens (--ui-auth=kubernetes)');
+  const publicNames = (values['public-name'] ?? []).flatMap((n) => n.split(',')).map((n) => n.trim()).filter(Boolean);
+  for (const n of publicNames) { const problem = checkPublicName(n); if (problem) throw new UsageError(problem); }
+  const listen = parseListen(values.listen ?? '127.0.0.1:7070');
+  if (!values.kube && uiAuth === 'none' && !isLoopback(listen.host)) {
+    throw new UsageError(`--listen ${values.listen ?? ''}: without sign-in, directory mode serves loopback only — on this address the status page, API, `
+      + 'event stream and log tails would be open to the network. Add --ui-auth token (the page then asks for the token in <state>/ui-token), '
+      + 'or keep --listen on 127.0.0.1');
+  }
+  if (values['agent-url'] !== undefined) {
+    try { new URL(values['agent-url']); } catch { throw new UsageError(`--agent-url "${values['agent-url']}" is not a URL (e.g. wss://berth.example.org:7070)`); }
+  }
   const workers = values.workers === undefined ? 4 : Number(values.workers);
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError('--workers must be a whole number from 1 to 64');
   const logGrace = values['log-grace'] === undefined ? 10 : Number(values['log-grace']);
@@ -95,14 +117,15 @@ export function parseControllerArgs(argv: string[]) {
     help: values.help === true,
     dirs: (values.dir ?? []).map((d) => resolve(d)),
     state: resolve(values.state ?? '.berth/state'),
-    listen: parseListen(values.listen ?? '127.0.0.1:7070'),
+    listen,
+    publicNames,
     agentUrl: values['agent-url'],
     kube: values.kube === true,
     kubeconfig: values.kubeconfig,
     namespace: values.namespace,
     controllerNamespace: values['controller-namespace'] ?? process.env.POD_NAMESPACE ?? 'berth-system',
     leaseName: values['lease-name'] ?? 'berth-controller',
-    uiAuth: uiAuth as 'kubernetes' | 'none',
+    uiAuth: uiAuth as 'kubernetes' | 'token' | 'none',
     workers,
     logGraceMs: Math.round(logGrace * 1000),
     logLevel: checkLogLevel(values['log-level'] ?? 'info'),
@@ -118,6 +141,8 @@ export function startError(err: unknown, listen: { host: string; port: number })
   if (e?.code === 'EADDRINUSE') return `--listen ${where}: the address is already in use (another controller or \`berth up\`?); choose another with --listen`;
   if (e?.code === 'EADDRNOTAVAIL') return `--listen ${where}: no such address on this machine`;
   if (e?.code === 'EACCES' && e.syscall === 'listen') return `--listen ${where}: permission denied (ports below 1024 need privileges)`;
+  if (e?.code === 'ENOTDIR' || (e?.code === 'EEXIST' && e.syscall === 'mkdir')) return `${e.path ?? 'the state directory'}: a file where the state directory (or a directory in it) should be (--state)`;
+  if (e?.code === 'EISDIR') return `${e.path ?? 'a state file'}: a directory where a file of the state directory should be (--state)`;
   if (e?.code === 'EACCES' || e?.code === 'EROFS') return `${e.path ?? 'the state directory'}: ${e.code === 'EROFS' ? 'read-only file system' : 'permission denied'} (--state)`;
   return (e instanceof Error ? e.message : String(err)).split('\n')[0]!;
 }
@@ -164,6 +189,10 @@ export async function runController(argv: string[], seams: RunControllerOptions 
   if (args.tls.mode === 'off' && args.tls.agentListen && !['127.0.0.1', '::1', 'localhost'].includes(args.tls.agentListen.host)) {
     logger.warn('--agent-listen without TLS: agents off this machine refuse ws:// (give --tls auto or --tls-cert/--tls-key)');
   }
+  const allowlist = new HostAllowlist({
+    publicNames: [...args.publicNames, ...args.tls.sans], listenHost: args.listen.host,
+    ...(args.tls.agentListen ? { agentListenHost: args.tls.agentListen.host } : {}), ...(args.agentUrl ? { agentUrl: args.agentUrl } : {}),
+  });
   let controller: Controller;
   if (args.kube) {
     let kubeConfig;
@@ -175,18 +204,26 @@ export async function runController(argv: string[], seams: RunControllerOptions 
       const kubeAuth = new KubeAccessControl({ reviewer: kubeReviewer(kubeConfig), ...(seams.accessCacheMs ? { cacheMs: seams.accessCacheMs } : {}) });
       auth = { access: kubeAuth, sessions: kubeAuth };
     } else logger.warn('--ui-auth=none: the status page, API and log tails are open to anyone who can reach the listen address');
-    controller = new Controller({ ...common, store, leadership, ...auth, ...(auth.access ? { operator: { access: kubeOperatorAccess(auth.access) } } : {}) });
+    // Kubernetes mode is reached through Services and Ingresses whose names Berth cannot know, and
+    // every read there needs a credential a rebinding page does not have: the allowlist is opt-in.
+    controller = new Controller({ ...common, store, leadership, ...auth, ...(auth.access ? { operator: { access: kubeOperatorAccess(auth.access) } } : {}),
+      ...(args.publicNames.length ? { hostAllowlist: allowlist } : {}) });
   } else {
     if (args.dirs.length === 0) throw new UsageError('name at least one --dir of manifests, or --kube');
     for (const d of args.dirs) if (!existsSync(d)) throw new UsageError(`no such file or directory: ${d}`);
     const store = new DirectoryStore({ paths: args.dirs, stateDir: args.state, ...(tls.agentCa ? { agentCa: tls.agentCa } : {}), logger: logger.child({ component: 'store' }) });
-    if (!['127.0.0.1', '::1', 'localhost'].includes(args.listen.host)) {
-      logger.warn({ listen: `${args.listen.host}:${args.listen.port}` }, 'directory mode is anonymous: the status page, API and log tails are open to anyone who can reach this address');
-    }
-    // The UI token authorizes `berth exec` and `berth restart` (never anonymous, even on loopback).
-    const uiToken = await ensureUiToken(args.state);
-    logger.info({ file: join(args.state, UI_TOKEN_FILE) }, 'operator actions (berth exec, berth restart) need the UI token in this file');
-    controller = new Controller({ ...common, store, operator: { access: uiTokenAccess(() => uiToken), restarts: new RestartRequestFile(join(args.state, 'restarts.json')) } });
+    // The UI token authorizes `berth exec` and `berth restart` (never anonymous, even on loopback),
+    // and with --ui-auth token the page, API and log tails too.
+    const uiToken = await ensureUiToken(args.state).catch((err: unknown) => { throw new CliError(`cannot start: ${startError(err, args.listen)}`); });
+    const tokenFile = join(args.state, UI_TOKEN_FILE);
+    const pageAuth = args.uiAuth === 'token' ? new UiTokenAccessControl({ token: () => uiToken }) : undefined;
+    if (pageAuth) logger.info({ file: tokenFile }, 'the status page and API ask for the UI token in this file (--ui-auth token)');
+    logger.info({ file: tokenFile }, 'operator actions (berth exec, berth restart) need the UI token in this file');
+    logger.info({ names: allowlist.allowed }, 'answering only to these names (Host header); add others with --public-name');
+    controller = new Controller({
+      ...common, store, hostAllowlist: allowlist, ...(pageAuth ? { access: pageAuth, sessions: pageAuth } : {}),
+      operator: { access: uiTokenAccess(() => uiToken), restarts: new RestartRequestFile(join(args.state, 'restarts.json')) },
+    });
   }
   try { await controller.start(); } catch (err) {
     // A start-up failure is the operator's to fix (a port in use, the controller namespace missing,

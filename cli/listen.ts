@@ -13,3 +13,9 @@ export function checkLogLevel(level: string): string {
   if (!LOG_LEVELS.includes(level)) throw new UsageError(`unknown log level "${level}" (one of ${LOG_LEVELS.join(', ')})`);
   return level;
 }
+
+/** Loopback only: 127.0.0.0/8, ::1, localhost. */
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || /^::ffff:127\./.test(h);
+}

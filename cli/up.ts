@@ -19,7 +19,8 @@ import { describeCeiling } from '../agent/ceiling.js';
 import { runAgent } from './agent.js';
 import { agentCeilingFromCli } from './agent-ceiling.js';
 import { untilSignal } from './controller.js';
-import { checkLogLevel, parseListen } from './listen.js';
+import { checkLogLevel, isLoopback, parseListen } from './listen.js';
+import { HostAllowlist } from '../controller/http/host-allowlist.js';
 import { UsageError } from './usage.js';
 
 export const UP_HELP = `Usage: berth up [options]
@@ -32,7 +33,7 @@ apply within a second. Ctrl-C stops Berth; containers keep running.
 Options:
   --dir PATH         manifests (default: the package's examples/local)
   --state DIR        controller state: status, signing key, agent tokens (default .berth/state)
-  --listen ADDR      status page, API and agent endpoint (default 127.0.0.1:7070)
+  --listen ADDR      status page, API and agent endpoint, loopback only (default 127.0.0.1:7070)
   --no-agent         run the controller only
   --allow-exec       let \`berth exec\` into this machine's managed containers (off by default)
   --host-root DIR    for the agents: where the host's "/" is visible (see berth agent --help)
@@ -68,6 +69,8 @@ export async function runUp(argv: string[]): Promise<number> {
   for (const d of dirs) if (!existsSync(d)) throw new UsageError(`no such file or directory: ${d}`);
   const state = resolve(values.state ?? '.berth/state');
   const listen = parseListen(values.listen ?? '127.0.0.1:7070');
+  // `berth up` has no sign-in: it serves this machine only (multi-machine: `berth controller --ui-auth token`).
+  if (!isLoopback(listen.host)) throw new UsageError(`--listen ${values.listen ?? ''}: berth up serves loopback only (it has no sign-in); to reach the page from other machines run \`berth controller --ui-auth token\` (docs/quick-start.md)`);
   const level = checkLogLevel(values['log-level'] ?? 'warn');
   const logger = pino({ level, base: { component: 'controller' } });
   // Checked before anything starts; the agents get it back as flags.
@@ -77,7 +80,7 @@ export async function runUp(argv: string[]): Promise<number> {
   const store = new DirectoryStore({ paths: dirs, stateDir: state, logger: logger.child({ component: 'store' }) });
   // `berth exec`/`berth restart` work here too, with the UI token from the state directory.
   const uiToken = await ensureUiToken(state);
-  const controller = new Controller({ store, logger, version: VERSION, listen, operator: { access: uiTokenAccess(() => uiToken), restarts: new RestartRequestFile(join(state, 'restarts.json')) } });
+  const controller = new Controller({ store, logger, version: VERSION, listen, hostAllowlist: new HostAllowlist({ listenHost: listen.host }), operator: { access: uiTokenAccess(() => uiToken), restarts: new RestartRequestFile(join(state, 'restarts.json')) } });
   await controller.start();
 
   const stop = untilSignal();

@@ -16,6 +16,8 @@ import { createApi } from './http/api.js';
 import { PageFeed } from './http/page-feed.js';
 import type { SessionAuthority } from './http/kube-access.js';
 import { UpgradeRouter } from './http/upgrade-router.js';
+import type { HostAllowlist } from './http/host-allowlist.js';
+import { upgradeLimit } from './http/request-limits.js';
 import { AgentHub } from './hub/hub.js';
 import { AGENT_CONNECT_PATH } from '../protocol/connect.js';
 import { CLOSE } from '../protocol/frames.js';
@@ -25,7 +27,13 @@ import { LogSocket } from './http/log-socket.js';
 import { registerFleetMetrics } from './metrics/fleet-metrics.js';
 import { packageRoot } from './package-root.js';
 import { HostReconciler } from './reconcile/host-reconciler.js';
+import { DigestPoller } from './images/digest-poller.js';
+import { HostImageFollower } from './images/host-follower.js';
+import { registryResolver } from './images/registry-digest.js';
 import { ReconcileLoop, ReconcileMetrics } from './reconcile/loop.js';
+import { SetReconciler } from './reconcile/set-reconciler.js';
+import { declaredNames } from './reconcile/set-merge.js';
+import { routeSetChange } from './reconcile/set-routing.js';
 import { TokenReconciler } from './reconcile/token-reconciler.js';
 import { conflictingTokens } from './reconcile/token-secret-owner.js';
 import type { Store, StoreChange } from './store/store.js';
@@ -38,6 +46,7 @@ import { generateSigningKey, importSigningKey, importVerificationKey, type Signi
 import { AgentAuthenticator } from './enrollment/agent-auth.js';
 import { SessionRecheck } from './tokens/session-recheck.js';
 import { StatsService } from './stats/stats-service.js';
+import { specHashKey } from './tokens/spec-hash-key.js';
 
 export interface ControllerOptions {
   store: Store;
@@ -74,6 +83,11 @@ export interface ControllerOptions {
    * requests. Absent: every operator action is refused.
    */
   operator?: { access: OperatorAccess; restarts?: RestartRequestFile };
+  /**
+   * The names the controller answers to (Host header); anything else gets 421 on every route and
+   * upgrade (DNS rebinding). Directory mode always sets it; absent: any Host is answered.
+   */
+  hostAllowlist?: HostAllowlist;
   /** How often live agent sessions are re-verified against their AgentTokens (default 30 s; also soon after every AgentToken change). */
   sessionRecheckMs?: number;
   /** Hub timings, for tests. */
@@ -104,11 +118,28 @@ export class Controller {
   private execSocket?: ExecSocket;
   private signing?: SigningKey;
   private verification?: VerificationKey;
+  /** The spec hashes' HMAC key, derived from the signing key (tokens/spec-hash-key.ts). */
+  private hashKey?: Buffer;
   private hostLoop?: ReconcileLoop<ResourceKey>;
   /** The host reconciler, for the planner-input route (GET /api/v1/hosts/NS/NAME/observed). */
   private hostReconciler?: HostReconciler;
   private tokenLoop?: ReconcileLoop<ResourceKey>;
+  /**
+   * Issue 13: the tags followed by digest (hosts' and sets' imageUpdates.policy: Poll), one poller
+   * for both. Owners are "ContainerHost/<ns>/<name>" and "ContainerSet/<ns>/<name>"; a moved tag
+   * enqueues them.
+   */
+  readonly imageDigests = new DigestPoller({
+    resolve: registryResolver(),
+    onChange: (owners) => {
+      for (const k of HostImageFollower.hostKeys(owners)) this.hostLoop?.add(k);
+      for (const o of owners) if (o.startsWith('ContainerSet/')) this.setLoop?.add(o.slice('ContainerSet/'.length));
+    },
+    log: (line) => this.opts.logger.info({ component: 'image-digests' }, line),
+  });
   private recheck?: SessionRecheck;
+  private setLoop?: ReconcileLoop<ResourceKey>;
+  private unwatchSets?: () => void;
   private unsubscribe?: () => void;
   private started = false;
   private stopping = false;
@@ -140,11 +171,14 @@ export class Controller {
     await store.start();
     const material = await store.signingKey(generateSigningKey);
     this.signing = await importSigningKey(material);
+    this.hashKey = specHashKey(material);
     this.verification = await importVerificationKey(material);
 
     const app = this.createHttpApp(store);
     // Operator actions live beside, not in, the read-only API the page uses (controller/operate/).
+    const allowlist = this.opts.hostAllowlist;
     const main = createListener((req, res) => {
+      if (allowlist && !allowlist.checkRequest(req, res)) return;
       if (req.url === RESTART_PATH || req.url?.startsWith(`${RESTART_PATH}?`)) {
         handleRestart(req, res, {
           access: this.operatorAccess, ...(this.opts.operator?.restarts ? { requests: this.opts.operator.restarts } : {}),
@@ -157,7 +191,8 @@ export class Controller {
     this.listeners.push(main);
     this.server = main.server;
     // One upgrade router: the agent endpoint and the browsers' log socket share the server.
-    this.upgrades = new UpgradeRouter(this.server);
+    const limited = upgradeLimit({ exempt: [AGENT_CONNECT_PATH] });
+    this.upgrades = new UpgradeRouter(this.server, (req, socket) => (!allowlist || allowlist.checkUpgrade(req, socket)) && limited(req, socket));
     const hub = this.hub = this.createHub(store);
     this.upgrades.route(AGENT_CONNECT_PATH, hub.upgradeHandler);
     this.recheck = new SessionRecheck({
@@ -172,6 +207,8 @@ export class Controller {
 
     const loops = this.createLoops(store, hub);
     this.unsubscribe = store.subscribe((change) => this.onStoreChange(store, change));
+    // Sets and hosts also hear each other's status writes (assignments, health): watchAll.
+    this.unwatchSets = store.watchAll((change) => routeSetChange(store, change, (k) => this.setLoop?.add(k), (k) => this.hostLoop?.add(k)));
     this.started = true;
     logger.info({ url: this.url, agentUrl: this.agentUrl, ...(this.agentServerUrl ? { agentListener: this.agentServerUrl } : {}) }, 'controller started');
     const lead = () => { for (const l of loops) l.lead(); };
@@ -196,9 +233,11 @@ export class Controller {
     this.started = false;
     this.unsubscribe?.();
     this.recheck?.stop();
+    this.unwatchSets?.();
+    this.imageDigests.stop();
     this.pageFeed?.close();
     // Aborts the reconciles in flight and takes no more keys; awaited once the hub is closed.
-    const loopsStopped = Promise.all([this.hostLoop?.stop(), this.tokenLoop?.stop()]);
+    const loopsStopped = Promise.all([this.hostLoop?.stop(), this.tokenLoop?.stop(), this.setLoop?.stop()]);
     this.upgrades?.close();
     for (const l of this.listeners) l.close();
     await this.logSocket?.close();
@@ -259,10 +298,7 @@ export class Controller {
   /** The log fan-out (agents' log streams → viewers) and the browsers' log socket. */
   private startLogs(store: Store, hub: AgentHub, upgrades: UpgradeRouter): void {
     const { logger } = this.opts;
-    const containersOf = (namespace: string, name: string): string[] | undefined => {
-      const host = store.host(`${namespace}/${name}`);
-      return host ? (host.spec.containers ?? []).map((c) => c.name) : undefined;
-    };
+    const containersOf = (namespace: string, name: string): string[] | undefined => declaredNames(store.host(`${namespace}/${name}`), store.sets());
     this.logFanout = new LogFanout({
       hub, registry: this.registry, logger: logger.child({ component: 'logs' }), ...this.opts.logs,
       isDeclared: (t) => containersOf(t.namespace, t.host)?.includes(t.container) ?? false,
@@ -282,10 +318,7 @@ export class Controller {
     this.execRelay = new ExecRelay(hub, logger);
     this.execSocket = new ExecSocket({
       relay: this.execRelay, access: this.operatorAccess, logger,
-      containersOf: (namespace, name) => {
-        const host = store.host(`${namespace}/${name}`);
-        return host ? (host.spec.containers ?? []).map((c) => c.name) : undefined;
-      },
+      containersOf: (namespace, name) => declaredNames(store.host(`${namespace}/${name}`), store.sets()),
       isConnected: (key) => hub.isConnected(key),
       recordEvent: (key, e) => store.recordEvent('ContainerHost', key, e),
     });
@@ -297,7 +330,9 @@ export class Controller {
     const at = this.opts.agentListen;
     if (!at) return;
     // The agent listener answers the agent endpoint and health only: nothing of the page or API.
+    const allowlist = this.opts.hostAllowlist;
     const agents = createListener((req, res) => {
+      if (allowlist && !allowlist.checkRequest(req, res)) return;
       const path = (req.url ?? '/').split('?')[0];
       if (path === '/healthz' || path === '/readyz') { app(req, res); return; }
       res.statusCode = 404;
@@ -305,7 +340,7 @@ export class Controller {
       res.end(JSON.stringify({ error: 'NotFound', message: 'this listener serves the agent endpoint only' }));
     }, at.tls ?? this.opts.tls);
     this.listeners.push(agents);
-    const router = new UpgradeRouter(agents.server);
+    const router = new UpgradeRouter(agents.server, allowlist ? (req, socket) => allowlist.checkUpgrade(req, socket) : undefined);
     router.route(AGENT_CONNECT_PATH, hub.upgradeHandler);
     try { this.agentServerUrl = await listenOn(agents, at); } catch (err) {
       // Say which listener: the CLI's start error otherwise names --listen.
@@ -322,7 +357,8 @@ export class Controller {
     const common = { metrics, logger, resyncMs: this.opts.resyncMs ?? 5 * 60_000, ...(this.opts.leadership ? { isLeader: () => !this.standby } : {}) };
     const restarts = this.opts.operator?.restarts;
     const hosts = new HostReconciler(store, hub, (k) => this.hostLoop?.add(k), logger.child({ component: 'hosts' }), this.registry, undefined,
-      restarts ? (key) => restarts.get(key) : undefined);
+      restarts ? (key) => restarts.get(key) : undefined, new HostImageFollower(this.imageDigests, (ns, name) => store.secret(ns, name)), this.hashKey);
+    this.imageDigests.start();
     this.hostReconciler = hosts;
     const tokens = new TokenReconciler(store, hub, () => this.signing!, () => this.agentUrl, logger.child({ component: 'tokens' }));
     this.hostLoop = new ReconcileLoop({
@@ -333,7 +369,13 @@ export class Controller {
       ...common, kind: 'AgentToken', queue: 'tokens', logKey: 'token', reconciler: tokens, workers: TOKEN_WORKERS,
       keys: () => store.tokens().map((t) => keyOf(t.metadata)),
     });
-    return [this.hostLoop, this.tokenLoop];
+    // imageUpdates.policy: Poll — the one poller (imageDigests) re-reconciles the sets whose tags moved.
+    const sets = new SetReconciler(store, (k) => this.hostLoop?.add(k), logger.child({ component: 'sets' }), this.registry, undefined, this.imageDigests, this.hashKey);
+    this.setLoop = new ReconcileLoop({
+      ...common, kind: 'ContainerSet', queue: 'sets', logKey: 'set', reconciler: sets, workers: 2,
+      keys: () => store.sets().map((s) => keyOf(s.metadata)),
+    });
+    return [this.hostLoop, this.tokenLoop, this.setLoop];
   }
 
   /** A store change only enqueues the keys it concerns (level-triggered). */
@@ -349,6 +391,7 @@ export class Controller {
       // A token refused for another's secretName may take it now (token-secret-owner.ts).
       for (const key of conflictingTokens(store.tokens(), splitKey(change.key).namespace)) this.tokenLoop?.add(key);
     }
+    else if (change.kind === 'ContainerSet') this.setLoop?.add(change.key);   // its hosts: routeSetChange
     else {
       // A Secret or ConfigMap changed: every host in its namespace that may reference it looks again.
       const { namespace } = splitKey(change.key);

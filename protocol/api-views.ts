@@ -1,11 +1,11 @@
 // What the controller's read-only API sends the status page (and anyone else): the JSON of
-// GET /api/v1/hosts, /api/v1/tokens, /api/v1/sources, /api/v1/session, /api/v1/logs/check and the
+// GET /api/v1/hosts, /api/v1/sets, /api/v1/tokens, /api/v1/sources, /api/v1/session, /api/v1/logs/check and the
 // page feed (GET /api/v1/events, server-sent events). Defined once, here: the controller builds
 // these (controller/http/) and the page reads them (web/), so the two cannot drift apart. The log
 // socket's messages are in log-viewer.ts. Type-only: no runtime code, nothing of Kubernetes' client.
 import type { ObservedContainer } from './container.js';
 import type { PageStats } from './stats.js';
-import type { AgentTokenSpec, AgentTokenStatus, ContainerHostSpec, ContainerHostStatus } from './resources.js';
+import type { AgentTokenSpec, AgentTokenStatus, ContainerHostSpec, ContainerHostStatus, ContainerSetSpec, ContainerSetStatus } from './resources.js';
 
 /** "<namespace>/<name>" of a resource (how deletions are named in `changes`). */
 export type ResourceKeyView = string;
@@ -19,6 +19,21 @@ export interface HostView {
   spec: ContainerHostSpec;
   status: ContainerHostStatus;
 }
+
+/**
+ * A ContainerSet as the API shows it (GET /api/v1/sets, the page feed): metadata, spec (Secret
+ * references only) and status, whose hostStatuses are the rollout's grid of hosts.
+ */
+export interface SetView {
+  metadata: {
+    namespace: string; name: string; uid: string; generation: number;
+    creationTimestamp?: string; deletionTimestamp?: string; labels?: Record<string, string>;
+  };
+  spec: ContainerSetSpec;
+  status: ContainerSetStatus;
+}
+/** GET /api/v1/sets/NS/NAME: the set and its Events (newest last). Access: `get containersets` in NS. */
+export type SetDetailView = SetView & { events: EventView[] };
 
 /** A token as the API shows it: bookkeeping only, never the token (status holds no secret either). */
 export interface TokenView {
@@ -37,7 +52,7 @@ export interface EventView {
   count?: number; firstTimestamp?: string; lastTimestamp?: string;
 }
 
-/** GET /api/v1/hosts, /api/v1/tokens: the items in namespaces the caller may `get`. */
+/** GET /api/v1/hosts, /api/v1/sets, /api/v1/tokens: the items in namespaces the caller may `get`. */
 export interface ListView<T> { items: T[] }
 /** GET /api/v1/hosts/NS/NAME */
 export type HostDetailView = HostView & { events: EventView[] };
@@ -78,6 +93,8 @@ export interface PageSnapshot {
   /** null: this viewer may not see tokens (tokensMessage says why). */
   tokens: TokenView[] | null;
   tokensMessage?: string;
+  /** ContainerSets the viewer may see (absent from controllers older than issue 13). */
+  sets?: SetView[];
   problems: SourceProblem[];
 }
 /** `changes`: coalesced over 25 ms; only what changed, in namespaces the viewer may see. */
@@ -86,6 +103,8 @@ export interface PageChanges {
   deletedHosts?: ResourceKeyView[];
   tokens?: TokenView[];
   deletedTokens?: ResourceKeyView[];
+  sets?: SetView[];
+  deletedSets?: ResourceKeyView[];
   problems?: SourceProblem[];
 }
 /** `heartbeat`: every 15 s; access is re-checked then. */
@@ -97,7 +116,8 @@ export interface PageFeedEvents { snapshot: PageSnapshot; changes: PageChanges; 
 
 // ---- the browser session: /api/v1/session
 
-export type SessionMode = 'anonymous' | 'kubernetes';
+/** anonymous: no sign-in (directory mode on loopback); kubernetes: a Kubernetes token; token: directory mode's UI token (--ui-auth token). */
+export type SessionMode = 'anonymous' | 'kubernetes' | 'token';
 export interface ViewPermission { allowed: boolean; message?: string }
 
 /** GET /api/v1/session (200): who the request is and what it may see. */
@@ -106,7 +126,7 @@ export interface BrowserSessionView {
   user: string;
   /** Kubernetes mode: when the session cookie expires. */
   expiresAt?: string;
-  can: { hosts: ViewPermission; tokens: ViewPermission };
+  can: { hosts: ViewPermission; tokens: ViewPermission; sets?: ViewPermission };
 }
 /** GET or POST /api/v1/session refused (401, 403, 503). */
 export interface BrowserSessionRefusal extends ApiError { mode: SessionMode }

@@ -9,6 +9,8 @@ export const LABELS = {
   name: 'berth.dev/name',          // the container's name in the spec
   specHash: 'berth.dev/spec-hash',
   files: 'berth.dev/files',        // on Berth-owned file volumes: the container they belong to
+  set: 'berth.dev/set',            // on a ContainerSet's containers: "<namespace>/<name>" of the set
+  setRevision: 'berth.dev/set-revision',   // ... and the revision (template hash) it runs
 } as const;
 
 /** The prefix of every label Berth reserves (user labels under it are refused). */

@@ -2,9 +2,12 @@
 // BERTH_SERVER, else http://127.0.0.1:7070 (directory mode's default). Credentials: none at first —
 // a directory-mode controller is anonymous, and a token is never sent to a server that did not ask
 // for one — then, when the controller answers 401 (Kubernetes mode), the bearer token of the
-// kubeconfig's current context (--kubeconfig, KUBECONFIG, ~/.kube/config). With --kubeconfig given
-// the token is sent from the first request.
+// kubeconfig's current context (--kubeconfig, KUBECONFIG, ~/.kube/config), or, for a directory-mode
+// controller with --ui-auth token, its UI token (BERTH_TOKEN_FILE, else .berth/state/ui-token).
+// With --kubeconfig given the kubeconfig's token is sent from the first request.
 import type { ApiError } from '../../protocol/api-views.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CliError } from './errors.js';
 import { kubeconfigPath, readKubeconfigToken } from './kubeconfig.js';
 
@@ -40,7 +43,7 @@ export class ApiClient {
   /** GET PATH as JSON; a 401 loads the kubeconfig's token once and retries. Refusals are CliErrors. */
   async get<T>(path: string): Promise<T> {
     let res = await this.fetch(path);
-    if (res.status === 401 && !this.tokenTried) { this.loadToken(); res = await this.fetch(path); }
+    if (res.status === 401 && !this.tokenTried) { await this.tokenFor401(); res = await this.fetch(path); }
     const text = await res.text();
     if (!res.ok) throw new CliError(refusal(res.status, text, this.token !== undefined), 1, res.status);
     try { return JSON.parse(text) as T; } catch { throw new CliError(`${this.server}${path}: the answer is not JSON — is --server a Berth controller?`); }
@@ -63,8 +66,25 @@ export class ApiClient {
   /** Make sure a token is loaded when the controller needs one (the log socket cannot retry on 401). */
   async ensureAccess(): Promise<void> {
     const res = await this.fetch('/api/v1/session');
-    if (res.status === 401 && !this.tokenTried) this.loadToken();
     await res.body?.cancel();
+    if (res.status === 401 && !this.tokenTried) await this.tokenFor401();
+  }
+
+  /**
+   * The controller asked for a credential: a directory-mode controller with --ui-auth token says so
+   * in GET /api/v1/session ({mode: "token"}), and then its UI token is read (BERTH_TOKEN_FILE, else
+   * .berth/state/ui-token); otherwise the kubeconfig's token.
+   */
+  private async tokenFor401(): Promise<void> {
+    const res = await this.fetch('/api/v1/session');
+    const mode = ((await res.json().catch(() => ({}))) as { mode?: string }).mode;
+    if (mode !== 'token' || this.opts.kubeconfig) { this.loadToken(); return; }
+    this.tokenTried = true;
+    const env = this.opts.env ?? process.env;
+    const file = env.BERTH_TOKEN_FILE || join('.berth', 'state', 'ui-token');
+    try { this.token = readFileSync(file, 'utf8').trim(); } catch (err) {
+      throw new CliError(`the controller at ${this.server} asks for its UI token (--ui-auth token), and ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): set BERTH_TOKEN_FILE to <controller state>/ui-token`);
+    }
   }
 
   private loadToken(): void {

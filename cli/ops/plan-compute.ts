@@ -15,6 +15,9 @@ import { dependencyInputs } from '../../controller/reconcile/dependencies.js';
 import { plan } from '../../controller/reconcile/planner.js';
 import { resolveContainer, type SecretLookup } from '../../controller/reconcile/resolve.js';
 
+/** Any key: resolving with it only tells whether a spec's hash has keyed (secret) inputs. */
+const PROBE_KEY = Buffer.alloc(32);
+
 export type ChangeKind = 'create' | 'recreate' | 'start' | 'stop' | 'restart' | 'remove' | 'orphan' | 'may-change';
 
 export interface ContainerChange {
@@ -111,15 +114,24 @@ export function planHost(input: HostPlanInput): HostPlan {
   for (const decl of manifest.spec.containers ?? []) {
     const missing = sourceRefs(decl).filter((r) => !haveLocally(r));
     const named = missing.map((m) => m.replace(' ', ` ${ns}/`)).join(', ');
-    if (missing.length === 0) {
-      const r = resolveContainer(decl, ns, local, localCm);
-      if (r.ok) desired.set(decl.name, r.spec);
-      else { unresolved.add(decl.name); result.notes.push(`${decl.name}: cannot be resolved from the given files (${r.message}): the controller would leave it as it is`); }
-      continue;
-    }
     const before = liveDecls.get(decl.name);
     const same = before !== undefined && identity(before) === identity(decl);
     const hash = controllerHash.get(decl.name);
+    if (missing.length === 0) {
+      // A probe key tells whether the spec has secret inputs: then the controller's hash is keyed
+      // (HMAC, docs/security.md) and cannot be recomputed here.
+      const r = resolveContainer(decl, ns, local, localCm, PROBE_KEY);
+      if (!r.ok) { unresolved.add(decl.name); result.notes.push(`${decl.name}: cannot be resolved from the given files (${r.message}): the controller would leave it as it is`); continue; }
+      if (r.legacySpecHash && same && hash && observedNames.has(decl.name)) {
+        // Unchanged declaration: only the Secret's value could differ, and its digest is keyed.
+        unresolved.add(decl.name);
+        const refs = sourceRefs(decl).map((m) => m.replace(' ', ` ${ns}/`)).join(', ');
+        result.changes.push({ kind: 'may-change', container: decl.name, detail: `may be recreated if the value of ${refs} differs from the live one: only the controller can hash it (keyed spec hashes); the declaration is unchanged` });
+        continue;
+      }
+      desired.set(decl.name, { ...r.spec, specHash: r.legacySpecHash ?? r.spec.specHash });
+      continue;
+    }
     if (same && hash) {
       // Unchanged in every hashed field: the controller's hash of the live spec is the hash. The
       // rest of the spec (state, restart policy) comes from resolving with blank secret values.

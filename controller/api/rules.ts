@@ -154,6 +154,15 @@ export const RULE_TWINS: Readonly<Record<string, RuleTwin>> = {
     const ms = typeof self === 'string' && DURATION_SHAPE.test(self) ? parseDurationMs(self) : undefined;
     return pass(ms !== undefined && ms >= 60_000 && ms <= 87_600 * 3_600_000);
   },
+
+  // ContainerSet.
+  'In and NotIn need values; Exists and DoesNotExist take none': (self) => {
+    const e = obj(self);
+    const hasValues = list(e.values).length > 0;
+    return pass((e.operator === 'In' || e.operator === 'NotIn') === hasValues, ['values']);
+  },
+  'must be a count of at least 1 or a percent from 1% to 100%': (self) =>
+    pass(typeof self === 'number' ? Number.isInteger(self) && self >= 1 : typeof self === 'string' && /^[1-9][0-9]?%$|^100%$/.test(self)),
 };
 
 function atLeast(self: unknown, min: number): Violation[] {

@@ -2,11 +2,11 @@
 // crds/ are the source of truth; these types follow them. The spec and status shapes are plain types
 // in protocol/resources.ts, because the read-only API shows them to the page as they are
 // (protocol/api-views.ts); they are re-exported here, so controller code imports them from one place.
-import type { AgentTokenSpec, AgentTokenStatus, ContainerHostSpec, ContainerHostStatus } from '../../protocol/resources.js';
+import type { AgentTokenSpec, AgentTokenStatus, ContainerHostSpec, ContainerHostStatus, ContainerSetSpec, ContainerSetStatus } from '../../protocol/resources.js';
 
 export type {
   AgentStatus, AgentTokenSpec, AgentTokenStatus, Condition, ContainerDecl, ContainerHostSpec, ContainerHostStatus, FilesSource, NetworkDecl,
-  ContainerStatus, ContainerStatusState,
+  ContainerStatus, ContainerStatusState, ContainerSetSpec, ContainerSetStatus, LabelSelector, SetHostStatus, SetRevision, SetRolloutState,
 } from '../../protocol/resources.js';
 
 export const API_VERSION = 'berth.dev/v1alpha1';
@@ -32,6 +32,15 @@ export interface ContainerHost {
   metadata: ObjectMeta;
   spec: ContainerHostSpec;
   status?: ContainerHostStatus;
+}
+
+/** One container template on every ContainerHost its selector picks (issue 13). */
+export interface ContainerSet {
+  apiVersion: typeof API_VERSION;
+  kind: 'ContainerSet';
+  metadata: ObjectMeta;
+  spec: ContainerSetSpec;
+  status?: ContainerSetStatus;
 }
 
 export interface AgentToken {

@@ -149,6 +149,11 @@ export class ResourceValidator {
     walk(entry.kind.crdSchema, object, [], issues);
     // The rules CEL cannot express within the apiserver's cost limits (see depends-on.ts).
     if (entry.kind.kind === 'ContainerHost') issues.push(...dependencyIssues(object.spec));
+    // A set's template is checked like a host's containers (its dependsOn name the template's own).
+    if (entry.kind.kind === 'ContainerSet') {
+      const template = (object.spec as { template?: unknown } | undefined)?.template;
+      issues.push(...dependencyIssues(template).map((i) => ({ ...i, path: ['spec', 'template', ...i.path.slice(1)] })));
+    }
     return { kind: entry.kind, issues: dedupe(issues), object: object as T };
   }
 }

@@ -2,14 +2,14 @@
 // shows resource data asks an AccessControl first; the HTTP layer knows nothing of how it decides.
 //  - Directory mode binds 127.0.0.1 and is anonymous: `anonymousAccess`.
 //  - Kubernetes mode authenticates a bearer token or session cookie with TokenReview and authorizes
-//    with SubjectAccessReview (`get containerhosts`, `get containerhosts/logs`, `get agenttokens`).
+//    with SubjectAccessReview (`get containerhosts`, `get containerhosts/logs`, `get agenttokens`, `get containersets`).
 import type { IncomingMessage } from 'node:http';
 
 /** What a request wants, in Kubernetes RBAC terms (the verb is `get` unless it says otherwise). */
 export interface AccessRequest {
   /** `create` only for `containerhosts/exec` (controller/operate/, never the page's read-only surface). */
   verb?: 'get' | 'create';
-  resource: 'containerhosts' | 'agenttokens';
+  resource: 'containerhosts' | 'agenttokens' | 'containersets';
   /** `logs` for live log tails of a host's containers; `exec` for `berth exec`. */
   subresource?: 'logs' | 'exec';
   /** Absent: across namespaces (a list). */

@@ -4,16 +4,18 @@
 // browser presents into a session cookie (it changes no resource; see session.ts).
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Registry } from 'prom-client';
-import type { HostDetailView, ListView, ObservedHostView, SourcesView } from '../../protocol/api-views.js';
+import type { HostDetailView, ListView, ObservedHostView, SetDetailView, SourcesView } from '../../protocol/api-views.js';
 import type { ResourceKey } from '../api/types.js';
 import type { EventRecord, Store } from '../store/store.js';
+import type { EventKind } from '../store/event-log.js';
 import { anonymousAccess, type AccessControl } from './access.js';
 import type { PageFeed } from './page-feed.js';
 import type { SessionAuthority } from './kube-access.js';
 import { mountLogCheck } from './log-check.js';
 import { mountBrowserSession, SESSION_PATH } from './session.js';
+import { requestLimits, type RequestLimitsOptions } from './request-limits.js';
 import { mountStats, type StatsSource } from './stats-route.js';
-import { hostView, tokenView } from './views.js';
+import { hostView, setView, tokenView } from './views.js';
 import { Visibility, type Refusal } from './visibility.js';
 import { mountWebPage, securityHeaders } from './web.js';
 
@@ -23,7 +25,7 @@ export interface ApiOptions {
   /** Whether this controller is ready to serve (store synced; in Kubernetes mode, the leader). */
   ready: () => { ok: boolean; reason?: string };
   /** Recent events of a resource, newest last (directory mode keeps them in memory). */
-  events?: (kind: 'ContainerHost' | 'AgentToken', key: ResourceKey) => Array<EventRecord & { time?: string }>;
+  events?: (kind: EventKind, key: ResourceKey) => Array<EventRecord & { time?: string }>;
   version: string;
   /** What the planner sees for a host (GET /api/v1/hosts/NS/NAME/observed; absent: 404). */
   observed?: (key: ResourceKey) => ObservedHostView | undefined;
@@ -37,6 +39,8 @@ export interface ApiOptions {
   stats?: StatsSource;
   /** The built page (dist/web); false: serve no page. */
   webRoot?: string | false;
+  /** Rate limits of sign-in and bearer requests per client address (defaults in request-limits.ts). */
+  limits?: RequestLimitsOptions;
 }
 
 /** The one method besides GET/HEAD the surface accepts, and where. */
@@ -62,6 +66,10 @@ export function createApi(opts: ApiOptions): Express {
 
   // API answers are live state: never cached by a browser or a proxy.
   app.use('/api', (_req: Request, res: Response, next: NextFunction) => { res.setHeader('Cache-Control', 'no-store'); next(); });
+  // Every credential check is rate-limited per client address, before it costs a review.
+  const limits = requestLimits(opts.limits);
+  app.post(SESSION_PATH, limits.signIn);
+  app.use('/api', limits.bearer);
 
   app.get('/healthz', (_req, res) => { res.type('text/plain').send('ok'); });
   app.get('/readyz', (_req, res) => {
@@ -74,7 +82,7 @@ export function createApi(opts: ApiOptions): Express {
 
   app.get('/api/v1/version', (_req, res) => { res.json({ version: opts.version }); });
   /** Answer a list with only the items in namespaces the caller may `get` RESOURCE in. */
-  async function listVisible<T extends { metadata: { namespace: string } }, V>(req: Request, res: Response, resource: 'containerhosts' | 'agenttokens', items: T[], view: (item: T) => V) {
+  async function listVisible<T extends { metadata: { namespace: string } }, V>(req: Request, res: Response, resource: 'containerhosts' | 'agenttokens' | 'containersets', items: T[], view: (item: T) => V) {
     const scope = await new Visibility(access, req, resource).filter(items.map((i) => i.metadata.namespace));
     if (!scope.ok) { refuse(res, scope.refusal); return; }
     res.json({ items: items.filter((i) => scope.namespaces === 'all' || scope.namespaces.has(i.metadata.namespace)).map(view) } satisfies ListView<V>);
@@ -100,6 +108,17 @@ export function createApi(opts: ApiOptions): Express {
     res.json(view satisfies ObservedHostView);
   });
   if (opts.stats) mountStats(app, { store: opts.store, access, stats: opts.stats, refuse });
+  // ContainerSets: the same rules as hosts, on their own resource (`get containersets`).
+  app.get('/api/v1/sets', (req, res) => listVisible(req, res, 'containersets', opts.store.sets(), setView));
+  app.get('/api/v1/sets/:namespace/:name', async (req, res) => {
+    const { namespace, name } = req.params as { namespace: string; name: string };
+    const decision = await access.check(req, { resource: 'containersets', namespace, name });
+    if (!decision.allowed) { refuse(res, decision); return; }
+    const key = `${namespace}/${name}`;
+    const set = opts.store.set(key);
+    if (!set) { res.status(404).json({ error: 'NotFound', message: `ContainerSet ${key} not found` }); return; }
+    res.json({ ...setView(set), events: opts.events?.('ContainerSet', key) ?? [] } satisfies SetDetailView);
+  });
   app.get('/api/v1/tokens', (req, res) => listVisible(req, res, 'agenttokens', opts.store.tokens(), tokenView));
   app.get('/api/v1/sources', async (req, res) => {
     // Source problems name files and informers, not resources: whoever may see any host may see them.

@@ -17,8 +17,10 @@ export type SignInResult =
 
 export type Identity = { ok: true; user: string; expiresAt?: number } | { ok: false; status: 401 | 403; message: string };
 
-/** What the session route needs from page auth in Kubernetes mode. */
+/** What the session route needs from page sign-in (Kubernetes mode, or directory mode's --ui-auth token). */
 export interface SessionAuthority {
+  /** What the page asks for: a Kubernetes token, or the controller's UI token (default kubernetes). */
+  readonly mode?: 'kubernetes' | 'token';
   signIn(token: string): Promise<SignInResult>;
   signOut(req: IncomingMessage): void;
   identify(req: IncomingMessage): Promise<Identity>;
@@ -32,6 +34,8 @@ export interface KubeAccessOptions {
   sessionTtlMs?: number;
   now?: () => number;
 }
+
+export const TOO_MANY_SESSIONS = 'too many browsers are signed in to this controller right now; try again once some sessions have expired or signed out';
 
 const hash = (token: string) => createHash('sha256').update(token).digest('base64url');
 
@@ -79,6 +83,7 @@ export class KubeAccessControl implements AccessControl, SessionAuthority {
     }
     if (!review.authenticated) return { ok: false, status: 401, message: review.message };
     const s = this.sessions.create(t, review.user.username);
+    if (!s) return { ok: false, status: 503, message: TOO_MANY_SESSIONS };
     return { ok: true, user: review.user.username, sessionId: s.id, expiresAt: s.expiresAt };
   }
 

@@ -19,7 +19,7 @@ import type { ResourceKey } from '../api/types.js';
 import type { Store, StoreChange } from '../store/store.js';
 import type { AccessControl } from './access.js';
 import { sseEvent, sseRetry } from './sse.js';
-import { hostView, tokenView } from './views.js';
+import { hostView, setView, tokenView } from './views.js';
 import { Visibility } from './visibility.js';
 
 export interface PageFeedOptions {
@@ -40,8 +40,10 @@ const namespaceOf = (key: ResourceKey) => key.slice(0, key.indexOf('/'));
 class Viewer {
   readonly hosts: Visibility;
   readonly tokens: Visibility;
+  readonly sets: Visibility;
   pendingHosts = new Set<ResourceKey>();
   pendingTokens = new Set<ResourceKey>();
+  pendingSets = new Set<ResourceKey>();
   pendingProblems = false;
   /** The namespaces last shown ('all' or a sorted list), to notice RBAC changes. */
   shownHosts = '';
@@ -54,6 +56,7 @@ class Viewer {
     this.wantsStats = req.query.stats === '1';
     this.hosts = new Visibility(access, req, 'containerhosts');
     this.tokens = new Visibility(access, req, 'agenttokens');
+    this.sets = new Visibility(access, req, 'containersets');
   }
 
   /** Run async work for this viewer strictly in order (events must not overtake each other). */
@@ -149,8 +152,9 @@ export class PageFeed {
   }
 
   private onChange(e: StoreChange): void {
-    if (e.kind === 'Secret') return;   // Secrets are never shown; a host they change reports its own status
-    for (const v of this.viewers) (e.kind === 'ContainerHost' ? v.pendingHosts : v.pendingTokens).add(e.key);
+    // Secrets and ConfigMaps are never shown; a host they change reports its own status.
+    if (e.kind === 'Secret' || e.kind === 'ConfigMap') return;
+    for (const v of this.viewers) (e.kind === 'ContainerHost' ? v.pendingHosts : e.kind === 'ContainerSet' ? v.pendingSets : v.pendingTokens).add(e.key);
     this.scheduleFlush();
   }
 
@@ -174,9 +178,11 @@ export class PageFeed {
     const store = this.opts.store;
     const hostKeys = [...v.pendingHosts];
     const tokenKeys = [...v.pendingTokens];
+    const setKeys = [...v.pendingSets];
     const problems = v.pendingProblems;
     v.pendingHosts.clear();
     v.pendingTokens.clear();
+    v.pendingSets.clear();
     v.pendingProblems = false;
     const out: PageChanges = {};
     for (const key of hostKeys) {
@@ -191,6 +197,12 @@ export class PageFeed {
       if (t) (out.tokens ??= []).push(tokenView(t));
       else (out.deletedTokens ??= []).push(key);
     }
+    for (const key of setKeys) {
+      if (!(await v.sets.canSee(namespaceOf(key)))) continue;
+      const s = store.set(key);
+      if (s) (out.sets ??= []).push(setView(s));
+      else (out.deletedSets ??= []).push(key);
+    }
     if (problems) out.problems = store.problems();
     if (Object.keys(out).length) v.send('changes', out, this.maxBuffered);
   }
@@ -200,6 +212,7 @@ export class PageFeed {
     const hosts = await v.hosts.filter(store.hosts().map((h) => h.metadata.namespace));
     if (!hosts.ok) { v.send('denied', { status: hosts.refusal.status, message: hosts.refusal.message }, this.maxBuffered); v.end(); return; }
     const tokens = await v.tokens.filter(store.tokens().map((t) => t.metadata.namespace));
+    const sets = await v.sets.filter(store.sets().map((s) => s.metadata.namespace));
     const visible = (scope: Set<string> | 'all', ns: string) => scope === 'all' || scope.has(ns);
     const user = await v.hosts.overall();
     v.shownHosts = hosts.namespaces === 'all' ? 'all' : [...hosts.namespaces].sort().join(',');
@@ -207,12 +220,14 @@ export class PageFeed {
     // Pending changes are included in the snapshot.
     v.pendingHosts.clear();
     v.pendingTokens.clear();
+    v.pendingSets.clear();
     v.pendingProblems = false;
     v.send('snapshot', {
       user: user.allowed ? user.user : undefined,
       hosts: store.hosts().filter((h) => visible(hosts.namespaces, h.metadata.namespace)).map(hostView),
       tokens: tokens.ok ? store.tokens().filter((t) => visible(tokens.namespaces, t.metadata.namespace)).map(tokenView) : null,
       ...(tokens.ok ? {} : { tokensMessage: tokens.refusal.message }),
+      ...(sets.ok ? { sets: store.sets().filter((s) => visible(sets.namespaces, s.metadata.namespace)).map(setView) } : {}),
       problems: store.problems(),
     }, this.maxBuffered);
   }
@@ -223,6 +238,7 @@ export class PageFeed {
       v.serial(async () => {
         v.hosts.refresh();
         v.tokens.refresh();
+        v.sets.refresh();
         const hosts = await v.hosts.filter(store.hosts().map((h) => h.metadata.namespace));
         if (!hosts.ok) { v.send('denied', { status: hosts.refusal.status, message: hosts.refusal.message }, this.maxBuffered); v.end(); return; }
         const tokens = await v.tokens.filter(store.tokens().map((t) => t.metadata.namespace));

@@ -33,7 +33,7 @@ function secureRequest(req: Request): boolean {
 }
 
 export function mountBrowserSession(app: Express, opts: BrowserSessionRouteOptions): void {
-  const mode: SessionMode = opts.sessions ? 'kubernetes' : 'anonymous';
+  const mode: SessionMode = opts.sessions ? opts.sessions.mode ?? 'kubernetes' : 'anonymous';
 
   const can = async (req: Request): Promise<BrowserSessionView['can']> => {
     const view = async (resource: 'containerhosts' | 'agenttokens', namespaces: string[]): Promise<ViewPermission> => {
@@ -67,7 +67,7 @@ export function mountBrowserSession(app: Express, opts: BrowserSessionRouteOptio
       res.json({ mode, signedOut: true } satisfies BrowserSignOut);
       return;
     }
-    if (typeof body?.token !== 'string') { res.status(400).json({ error: 'BadRequest', message: 'body.token: a Kubernetes bearer token (string) is required' }); return; }
+    if (typeof body?.token !== 'string') { res.status(400).json({ error: 'BadRequest', message: mode === 'token' ? 'body.token: the UI token (string, the content of <state>/ui-token) is required' : 'body.token: a Kubernetes bearer token (string) is required' }); return; }
     const result = await opts.sessions.signIn(body.token);
     if (!result.ok) { res.status(result.status).json({ error: result.status === 401 ? 'Unauthorized' : 'ServiceUnavailable', message: result.message, mode } satisfies BrowserSessionRefusal); return; }
     res.setHeader('Set-Cookie', sessionCookie(result.sessionId, result.expiresAt - Date.now(), secureRequest(req)));

@@ -9,7 +9,14 @@ import { createHash, randomBytes } from 'node:crypto';
 
 export interface BrowserSession { token: string; user: string; expiresAt: number }
 
-export interface BrowserSessionStoreOptions { ttlMs?: number; maxSessions?: number; now?: () => number }
+export interface BrowserSessionStoreOptions {
+  ttlMs?: number;
+  /** All sessions together (default 10,000). When full, a new sign-in is refused: nobody's session is taken away. */
+  maxSessions?: number;
+  /** Sessions of one user (default 16): a user's next sign-in ends their own oldest, never anyone else's. */
+  maxPerUser?: number;
+  now?: () => number;
+}
 
 /** The id is hashed before use as a map key: what is compared is never the secret itself. */
 const keyOf = (id: string) => createHash('sha256').update(id).digest('base64url');
@@ -18,23 +25,37 @@ export class BrowserSessionStore {
   private readonly sessions = new Map<string, BrowserSession>();
   readonly ttlMs: number;
   private readonly maxSessions: number;
+  private readonly maxPerUser: number;
   private readonly now: () => number;
 
   constructor(opts: BrowserSessionStoreOptions = {}) {
     this.ttlMs = opts.ttlMs ?? 60 * 60_000;
     this.maxSessions = opts.maxSessions ?? 10_000;
+    this.maxPerUser = opts.maxPerUser ?? 16;
     this.now = opts.now ?? Date.now;
   }
 
   get size(): number { return this.sessions.size; }
 
-  create(token: string, user: string): { id: string; expiresAt: number } {
+  /**
+   * A new session for USER, ending USER's oldest beyond the per-user cap; undefined when every slot
+   * is held by live sessions (the caller answers 503). One identity signing in in a loop (session
+   * flooding) thus only ever replaces its own sessions.
+   */
+  create(token: string, user: string): { id: string; expiresAt: number } | undefined {
+    this.prune();
+    const own = [...this.sessions].filter(([, s]) => s.user === user);
+    // Map order is insertion order: the user's oldest sessions go first.
+    for (let i = 0; i <= own.length - this.maxPerUser; i++) this.sessions.delete(own[i]![0]);
+    if (this.sessions.size >= this.maxSessions) return undefined;
     const id = randomBytes(32).toString('base64url');
     const expiresAt = this.now() + this.ttlMs;
     this.sessions.set(keyOf(id), { token, user, expiresAt });
-    this.prune();
     return { id, expiresAt };
   }
+
+  /** How many live sessions USER holds. */
+  countOf(user: string): number { let n = 0; for (const s of this.sessions.values()) if (s.user === user && s.expiresAt > this.now()) n++; return n; }
 
   get(id: string): BrowserSession | undefined {
     const key = keyOf(id);
@@ -48,8 +69,6 @@ export class BrowserSessionStore {
   private prune(): void {
     const t = this.now();
     for (const [k, s] of this.sessions) if (s.expiresAt <= t) this.sessions.delete(k);
-    // Map order is insertion order: the oldest sessions go first.
-    while (this.sessions.size > this.maxSessions) this.sessions.delete(this.sessions.keys().next().value as string);
   }
 }
 

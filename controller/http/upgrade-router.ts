@@ -10,10 +10,13 @@ export { refuseUpgrade };
 
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
+/** Runs before any route; false means it has already refused the handshake (the Host allowlist). */
+export type UpgradeGuard = (req: IncomingMessage, socket: Duplex) => boolean;
+
 export class UpgradeRouter {
   private readonly routes = new Map<string, UpgradeHandler>();
 
-  constructor(private readonly server: Server) { server.on('upgrade', this.onUpgrade); }
+  constructor(private readonly server: Server, private readonly guard?: UpgradeGuard) { server.on('upgrade', this.onUpgrade); }
 
   route(path: string, handler: UpgradeHandler): void {
     if (this.routes.has(path)) throw new Error(`an upgrade handler for ${path} is already registered`);
@@ -23,6 +26,7 @@ export class UpgradeRouter {
   close(): void { this.server.off('upgrade', this.onUpgrade); }
 
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    if (this.guard && !this.guard(req, socket)) return;
     let path: string;
     try { path = new URL(req.url ?? '/', 'http://upgrade.invalid').pathname; } catch { path = ''; }
     const handler = this.routes.get(path);

@@ -1,8 +1,8 @@
 // Resources as the read-only API and the status page show them: everything useful, nothing secret.
 // One place for both the JSON routes and the page feed, so the two can never disagree; the shapes
 // themselves are protocol/api-views.ts, which the page imports.
-import type { HostView, TokenView } from '../../protocol/api-views.js';
-import type { AgentToken, ContainerHost } from '../api/types.js';
+import type { HostView, SetView, TokenView } from '../../protocol/api-views.js';
+import type { AgentToken, ContainerHost, ContainerSet } from '../api/types.js';
 
 /** A host as the API shows it: metadata, spec (which holds only Secret references) and status. */
 export function hostView(h: ContainerHost): HostView {
@@ -20,5 +20,16 @@ export function tokenView(t: AgentToken): TokenView {
   return {
     metadata: { namespace: t.metadata.namespace, name: t.metadata.name, uid: t.metadata.uid, creationTimestamp: t.metadata.creationTimestamp },
     spec: t.spec, status: t.status ?? {},
+  };
+}
+
+/** A ContainerSet as the API shows it: metadata, spec (Secret references only) and status (the rollout's grid). */
+export function setView(s: ContainerSet): SetView {
+  return {
+    metadata: {
+      namespace: s.metadata.namespace, name: s.metadata.name, uid: s.metadata.uid, generation: s.metadata.generation,
+      creationTimestamp: s.metadata.creationTimestamp, deletionTimestamp: s.metadata.deletionTimestamp, labels: s.metadata.labels,
+    },
+    spec: s.spec, status: s.status ?? {},
   };
 }

@@ -1,6 +1,6 @@
 // Serving the status page (web/, built by Vite into dist/web) and the security headers of every
 // response. The page is history-routed (/hosts/NS/NAME, /hosts/NS/NAME/containers/C, /tokens,
-// /sources), so those paths answer with index.html; hashed assets under /assets are immutable.
+// /sets, /sets/NS/NAME, /sources), so those paths answer with index.html; hashed assets under /assets are immutable.
 //
 // Content-Security-Policy — the page runs with no inline script or style at all:
 //   script-src 'self'        Vite emits external module scripts only (no inline bootstrap)
@@ -43,7 +43,7 @@ export function securityHeaders(_req: Request, res: Response, next: NextFunction
 }
 
 /** The page's client-side routes: each answers with index.html. */
-export const PAGE_ROUTES = ['/', '/hosts', '/hosts/*rest', '/tokens', '/sources'];
+export const PAGE_ROUTES = ['/', '/hosts', '/hosts/*rest', '/sets', '/sets/*rest', '/tokens', '/sources'];
 
 export function mountWebPage(app: Express, root: string): void {
   const index = join(root, 'index.html');

@@ -315,6 +315,10 @@ export class AgentConnection {
       case 'result': {
         // Only results for our own dispatches count (issue 12: forged results grew the inventory).
         const verdict = this.pending.resolve(frame);
+        if (!verdict.accepted && verdict.late) {
+          this.log.debug({ host: this.hostKey, id: frame.id }, 'result after its dispatch timed out: dropped (the next inventory tells)');
+          return;
+        }
         if (!verdict.accepted) return this.invalid('unknown_result', `no action with id ${frame.id} is waiting for a result on this connection`, frame.id);
         return this.host.report(this, verdict.frame);
       }

@@ -14,13 +14,22 @@ export class DispatchError extends Error {
 interface Pending { resolve: (r: ResultFrame) => void; reject: (e: DispatchError) => void; timer: NodeJS.Timeout; container: string }
 
 /** What became of an agent's `result`: settled one of ours, or named an id nobody dispatched here. */
-export type ResultVerdict = { accepted: true; frame: ResultFrame } | { accepted: false };
+export type ResultVerdict = { accepted: true; frame: ResultFrame } | { accepted: false; late: boolean };
+
+/**
+ * How many timed-out ids a connection remembers. An honest agent's result can arrive after its
+ * dispatch timed out (a slow pull); it is dropped quietly, not counted as an invalid frame -- the
+ * agent's next inventory says what became of the container. Bounded, so a hostile agent cannot
+ * grow it, and only ids this connection really dispatched are ever in it.
+ */
+const LATE_IDS_KEPT = 256;
 
 /** The container a dispatch is about (a result may only report that one). */
 const containerOf = (f: DispatchFrame): string => (f.type === 'apply' ? f.container.name : f.name);
 
 export class PendingDispatches {
   private readonly pending = new Map<string, Pending>();
+  private readonly timedOut = new Set<string>();
 
   constructor(private readonly hostKey: string) {}
 
@@ -31,6 +40,7 @@ export class PendingDispatches {
     return new Promise<ResultFrame>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
+        this.rememberTimedOut(id);
         reject(new DispatchError('timeout', `no result from ${host} for ${frame.type} ${id} within ${timeoutMs} ms`, host, id));
       }, timeoutMs);
       timer.unref();
@@ -50,7 +60,7 @@ export class PendingDispatches {
    */
   resolve(result: ResultFrame): ResultVerdict {
     const p = this.take(result.id);
-    if (!p) return { accepted: false };
+    if (!p) return { accepted: false, late: this.timedOut.delete(result.id) };
     let frame = result;
     if (result.container && result.container.name !== p.container) {
       const { container: _dropped, ...rest } = result;
@@ -72,6 +82,11 @@ export class PendingDispatches {
       p.reject(new DispatchError('disconnected', `agent for ${this.hostKey} disconnected: ${reason}`, this.hostKey, id));
     }
     this.pending.clear();
+  }
+
+  private rememberTimedOut(id: string): void {
+    this.timedOut.add(id);
+    if (this.timedOut.size > LATE_IDS_KEPT) this.timedOut.delete(this.timedOut.values().next().value as string);
   }
 
   private take(id: string): Pending | undefined {

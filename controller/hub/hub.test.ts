@@ -413,11 +413,20 @@ test('dispatch resolves with the matching result, rejects on timeout, refusal an
   assert.equal(await within(other, 2000, 'restart result'), { type: 'result', id: restart.id, ok: true });
 
   await rejectsWith(b.hub.dispatch('games/box-1', { type: 'remove', name: 'web', id: 'slow' }, { timeoutMs: 100 }), 'timeout');
+  // The honest agent's late result for it is dropped quietly: no error frame, nothing folded in.
+  agent.send({ type: 'result', id: 'slow', ok: true, container: { name: 'web', containerID: 'x', image: 'i', imageID: 'i', state: 'running', health: 'none', restartCount: 0 } });
+  // Frames are handled in order: once the answer to a forged one is back, an error for 'slow' would be too.
+  agent.send({ type: 'result', id: 'probe', ok: true });
+  assert.is((await agent.next('error')).id, 'probe');
+  assert.not.ok(agent.frames.some((f) => f.type === 'error' && f.id === 'slow'), 'no error frame for a late result');
 
   const refused = b.hub.dispatch('games/box-1', { type: 'remove', name: 'web', id: 'r-2' });
   await agent.next('remove');
   agent.send({ type: 'error', id: 'r-2', code: 'invalid', message: 'bad remove' });
   await rejectsWith(refused, 'refused');
+  assert.not.ok(b.events.some((e) => e[0] === 'result' && (e[2] as { id: string }).id === 'slow'), 'a late result is not folded in');
+  agent.send({ type: 'result', id: 'slow', ok: true });
+  assert.is((await agent.next('error')).code, 'unknown_result', 'a second late result for the same id is a replay');
 
   const pending = b.hub.dispatch('games/box-1', { type: 'remove', name: 'db', id: 'r-3' });
   await agent.next('remove');

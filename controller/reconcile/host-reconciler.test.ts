@@ -9,13 +9,15 @@ import { ANNOTATIONS, type ContainerHost, type ContainerHostStatus } from '../ap
 import type { AgentHub, HubNotifications, DispatchFrame, ConnectionInfo } from '../hub/hub.js';
 import type { EventRecord, Store } from '../store/store.js';
 import { HostReconciler } from './host-reconciler.js';
+import { DigestPoller } from '../images/digest-poller.js';
+import { HostImageFollower } from '../images/host-follower.js';
 import { deferred, hostWith, seen } from './test-fixtures.js';
 
 const tick = () => new Promise((r) => setImmediate(r));
 const KEY = 'ns/h';
 
 /** A HostReconciler on a fake hub and a fake store that record what the reconciler does. */
-function setup(initial: ContainerHost) {
+function setup(initial: ContainerHost, images?: HostImageFollower) {
   let current: ContainerHost | undefined = initial;
   const calls: string[] = [];
   const events: EventRecord[] = [];
@@ -23,6 +25,7 @@ function setup(initial: ContainerHost) {
   const store = {
     host: () => current,
     hosts: () => (current ? [current] : []),
+    sets: () => [],
     secret: () => undefined,
     recordEvent: (_kind: string, _key: string, e: EventRecord) => { events.push(e); },
     ensureFinalizer: async () => { calls.push('ensureFinalizer'); },
@@ -36,7 +39,7 @@ function setup(initial: ContainerHost) {
   // The emitter's on() returns the emitter, not an AgentHub; nothing uses what on() returns.
   const asHub = hub as unknown as Pick<AgentHub, 'on' | 'dispatch'>;
   const enqueued: string[] = [];
-  const reconciler = new HostReconciler(store, asHub, (k) => enqueued.push(k), pino({ level: 'silent' }), new Registry());
+  const reconciler = new HostReconciler(store, asHub, (k) => enqueued.push(k), pino({ level: 'silent' }), new Registry(), undefined, undefined, images);
   const connect = (containers: ObservedContainer[]) => {
     const hello: HelloFrame = { type: 'hello', protocolVersion: 1, agent: { version: '1', hostname: 'm1', os: 'linux', arch: 'x64' }, docker: { ok: true, version: '20.10', cpus: 2, memoryBytes: 1 }, containers };
     const session: ConnectionInfo = { hostKey: KEY, sessionId: 's', connectedAt: '2026-01-01T00:00:00Z', lastSeenAt: '2026-01-01T00:00:00Z', ready: true };
@@ -107,6 +110,38 @@ test('a host gone from the store is forgotten: a later host of the same name sta
   t.set(hostWith(['web']));
   await t.reconcile();
   assert.is(t.statuses.at(-1)?.agent?.connected, false, 'the agent view went with the old host');
+});
+
+// Issue 13: a followed tag (imageUpdates Poll + Always) is held until its digest is known, then
+// applied pinned; the poller's change enqueues the host.
+test('image updates: held as ImageDigestPending while the registry fails, then applied pinned to the digest', async () => {
+  let answer: string | Error = new Error('registry down');
+  const keys: string[] = [];
+  const poller = new DigestPoller({
+    resolve: async () => { if (answer instanceof Error) throw answer; return answer; },
+    onChange: (owners) => { keys.push(...HostImageFollower.hostKeys(owners)); },
+  });
+  const base = hostWith(['web'], { imageUpdates: { policy: 'Poll', intervalSeconds: 30 } });
+  const host = { ...base, spec: { ...base.spec, containers: base.spec.containers!.map((c) => ({ ...c, image: 'reg.example/app:1', imagePullPolicy: 'Always' as const })) } };
+  const t = setup(host, new HostImageFollower(poller, () => undefined));
+  t.connect([]);
+  await t.reconcile();
+  await poller.tick();
+  await t.reconcile();
+  assert.not.ok(t.calls.includes('dispatch apply'), 'nothing created without a digest');
+  assert.match(t.statuses.at(-1)?.containers?.[0]?.message ?? '', /^ImageDigestPending: reg\.example\/app:1: cannot resolve its digest: registry down/);
+  const digest = `sha256:${'d'.repeat(64)}`;
+  answer = digest;
+  const later = new DigestPoller({ resolve: async () => digest, onChange: (owners) => { keys.push(...HostImageFollower.hostKeys(owners)); } });
+  const t2 = setup(host, new HostImageFollower(later, () => undefined));
+  t2.connect([]);
+  await t2.reconcile();
+  await later.tick();
+  assert.equal(keys, [KEY], 'the digest enqueues the host');
+  await t2.reconcile();
+  const apply = t2.sent.find((s) => s.frame.type === 'apply');
+  assert.is(apply?.frame.type === 'apply' ? apply.frame.container.image : undefined, `reg.example/app:1@${digest}`);
+  poller.stop(); later.stop();
 });
 
 test.run();

@@ -17,9 +17,14 @@ import { finalizer } from './finalizer.js';
 import { AgentInventory } from './inventory.js';
 import type { Reconciler, ReconcileResult } from './loop.js';
 import { plan } from './planner.js';
+import { adoptLegacyHashes, showKeyed } from './legacy-hashes.js';
 import { ResolutionCache } from './resolution-cache.js';
 import { RestartLedger, restartRequests, startedSince, type StoredRestartRequest } from './restarts.js';
 import { computeHostStatus } from './status.js';
+import type { HostImageFollower } from '../images/host-follower.js';
+import type { Resolution } from './resolution-cache.js';
+import { declaredNames, mergeSetContainers } from './set-merge.js';
+import { withSetCollisions } from './set-collisions.js';
 
 /** lastSeenAt alone does not justify a status write more often than this. */
 const LAST_SEEN_WRITE_MS = 60_000;
@@ -49,8 +54,12 @@ export class HostReconciler implements Reconciler<ResourceKey> {
     private readonly now: () => Date = () => new Date(),
     /** Directory mode's `berth restart` requests (the state directory's restart-requests file). */
     private readonly storedRestarts?: (key: ResourceKey) => StoredRestartRequest[],
+    /** Issue 13: hosts' image updates by digest (spec.imageUpdates). */
+    private readonly images?: HostImageFollower,
+    /** The spec hashes' HMAC key (tokens/spec-hash-key.ts); absent: the unkeyed hashes of earlier releases. */
+    hashKey?: Buffer,
   ) {
-    this.resolutions = new ResolutionCache((ns, name) => store.secret(ns, name), (ns, name) => store.configMap(ns, name));
+    this.resolutions = new ResolutionCache((ns, name) => store.secret(ns, name), (ns, name) => store.configMap(ns, name), hashKey);
     this.statusWrites = new Counter({ name: 'berth_status_writes_total', help: 'ContainerHost status writes (only when changed)', registers: [registry] });
     this.dispatcher = new ActionDispatcher({
       hub, store, enqueue, logger, registry, now,
@@ -63,7 +72,7 @@ export class HostReconciler implements Reconciler<ResourceKey> {
     this.inventory = new AgentInventory({
       hub, enqueue, now, recordEvent: (kind, key, event) => store.recordEvent(kind, key, event),
       onConnectionChange: (key, change) => this.dispatcher.connectionChanged(key, change),
-      declared: (key) => new Set((store.host(key)?.spec.containers ?? []).map((c) => c.name)),
+      declared: (key) => new Set(declaredNames(store.host(key), store.sets()) ?? []),
     });
     // Read at scrape time: "how many hosts are Ready" is what an operator alerts on, and what
     // bench/scale waits for without listing thousands of statuses.
@@ -96,10 +105,16 @@ export class HostReconciler implements Reconciler<ResourceKey> {
   }
 
   /** Resolve → plan → dispatch → status. */
-  private async pass(key: ResourceKey, host: ContainerHost, signal: AbortSignal): Promise<Pass> {
+  private async pass(key: ResourceKey, declared: ContainerHost, signal: AbortSignal): Promise<Pass> {
+    // The host's own containers plus those its ContainerSets gave it (at the revision each gave it).
+    const merged = mergeSetContainers(declared, this.store.sets());
+    const host = merged.host;
     const deleting = host.metadata.deletionTimestamp !== undefined;
     const agent = this.inventory.view(key);
-    const { desired, unresolved } = this.resolutions.resolve(key, host);
+    const resolution = this.resolve(key, host, agent.containers, merged.fingerprint);
+    const { unresolved } = resolution;
+    // Containers of an earlier release keep their unkeyed hash until their spec changes.
+    const { desired, keyedFor } = adoptLegacyHashes(resolution.desired, resolution.legacy, agent.containers);
 
     // Containers whose last action failed wait out their backoff before the next try.
     const nowMs = this.now().getTime();
@@ -120,10 +135,12 @@ export class HostReconciler implements Reconciler<ResourceKey> {
     const inFlight = this.dispatcher.inFlight(key);
     if (deleting && result.cleanupDone && inFlight.size === 0) return { done: true };
 
-    const status = this.restarts.annotate(key, computeHostStatus({
+    const computed = computeHostStatus({
       host, agent, desired, unresolved, inFlight, failures: this.dispatcher.failures(key), now: this.now().toISOString(),
       waiting: result.waiting, dependencyProblems: deps.problems,
-    }), host.status);
+    });
+    const status = withSetCollisions(this.restarts.annotate(key, computed.containers ? { ...computed, containers: showKeyed(computed.containers, keyedFor) } : computed, host.status),
+      merged.collisions, host.metadata.generation, this.now().toISOString(), host.status);
     if (status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) this.ready.add(key);
     else this.ready.delete(key);
     if (this.statusChanged(host.status, status)) {
@@ -143,15 +160,21 @@ export class HostReconciler implements Reconciler<ResourceKey> {
    * agent's inventory and the live spec as resolved, spec hashes only. Undefined: no such host.
    */
   observed(key: ResourceKey): ObservedHostView | undefined {
-    const host = this.store.host(key);
-    if (!host) return undefined;
+    const declared = this.store.host(key);
+    if (!declared) return undefined;
+    const merged = mergeSetContainers(declared, this.store.sets());
+    const host = merged.host;
     const agent = this.inventory.view(key);
-    const { desired, unresolved } = this.resolutions.resolve(key, host);
+    const resolution = this.resolve(key, host, agent.containers, merged.fingerprint);
+    const { unresolved } = resolution;
+    // Containers of an earlier release keep their unkeyed hash until their spec changes.
+    const { desired, keyedFor } = adoptLegacyHashes(resolution.desired, resolution.legacy, agent.containers);
     const canAct = agent.connected && (agent.docker === undefined || agent.docker.ok);
     return {
       namespace: host.metadata.namespace, name: host.metadata.name, generation: host.metadata.generation, canAct,
-      containers: agent.containers ? [...agent.containers] : null,
-      desired: [...desired.values()].map((s) => ({ name: s.name, specHash: s.specHash })),
+      // What the planner compares, except that no unkeyed hash of a secret-bearing spec is shown.
+      containers: agent.containers ? showKeyed(agent.containers, keyedFor) : null,
+      desired: showKeyed([...desired.values()].map((s) => ({ name: s.name, specHash: s.specHash })), keyedFor),
       unresolved: [...unresolved].map(([name, message]) => ({ name, message })),
       inFlight: [...this.dispatcher.inFlight(key)],
       backingOff: [...this.dispatcher.backingOff(key, this.now().getTime()).keys()],
@@ -176,7 +199,19 @@ export class HostReconciler implements Reconciler<ResourceKey> {
   }
 
   /** The host is gone from the store, or cleaned up and about to be. */
+  /** The host's containers resolved, followed images pinned; one waiting for its digest is held as unresolved. */
+  private resolve(key: ResourceKey, host: ContainerHost, observed: readonly ObservedContainer[] | undefined, variant: string): Resolution {
+    if (!this.images) return this.resolutions.resolve(key, host, variant);
+    const pins = this.images.pins(key, host, observed);
+    const resolution = this.resolutions.resolve(key, pins.host, pins.variant ? `${variant}|${pins.variant}` : variant);
+    if (pins.pending.size === 0) return resolution;
+    const desired = new Map(resolution.desired);
+    for (const name of pins.pending.keys()) desired.delete(name);
+    return { desired, unresolved: new Map([...resolution.unresolved, ...pins.pending]), legacy: resolution.legacy };
+  }
+
   private forget(key: ResourceKey): void {
+    this.images?.forget(key);
     this.restarts.forget(key);
     this.reportedInvalid.delete(key);
     this.inventory.forget(key);

@@ -2,7 +2,7 @@
 // an agent applies: pull policy derived, secret values filled in, quantities converted, and the
 // spec hash that decides between "converge the run state" and "recreate". Pure: secrets come in
 // through a lookup function.
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { ContainerSpec, PullAuth, PullPolicy } from '../../protocol/container.js';
 import { intOrQuantity } from '../api/quantity.js';
 import type { ContainerDecl, ContainerHost } from '../api/types.js';
@@ -10,7 +10,12 @@ import { canonicalJson } from '../lib/canonical-json.js';
 import { isFailure, resolveEnvFrom, resolveVolume, runOptions, type ConfigMapLookup, type SecretLookup } from './resolve-extras.js';
 
 export type { ConfigMapLookup, SecretLookup } from './resolve-extras.js';
-export type Resolved = { ok: true; spec: ContainerSpec } | { ok: false; reason: string; message: string };
+/**
+ * legacySpecHash: with a hash key, the unkeyed hash earlier releases computed for the same spec,
+ * when it differs (the spec has secret or file inputs) — a container carrying it is the same spec
+ * and is not recreated (legacy-hashes.ts).
+ */
+export type Resolved = { ok: true; spec: ContainerSpec; legacySpecHash?: string } | { ok: false; reason: string; message: string };
 
 const sha256 = (text: string | Buffer): string => createHash('sha256').update(text).digest('hex');
 
@@ -26,22 +31,31 @@ export function effectivePullPolicy(image: string, declared?: PullPolicy): PullP
 
 /**
  * The spec hash. Run state (`state`) and `imagePullPolicy` are left out: stopping a container or
- * changing when it pulls must not recreate it. Secret-sourced env values enter only as their own
- * SHA-256, so the hash changes when a secret changes but never carries the value.
+ * changing when it pulls must not recreate it. Secret-sourced env values and file contents enter
+ * only as a digest, so the hash changes when a secret changes but never carries the value. With
+ * `key` (the controller's spec-hash key, spec-hash-key.ts) that digest is an HMAC: the hash is
+ * published in status, and a plain SHA-256 there let anyone who may read status test guesses of a
+ * Secret offline. Without a key: the unkeyed hash of earlier releases (test/api/spec-hashes.test.ts
+ * pins it). A spec with neither secret env nor files hashes the same either way.
  */
-export function specHash(spec: Omit<ContainerSpec, 'specHash'>, secretEnv: ReadonlySet<string>): string {
+export function specHash(spec: Omit<ContainerSpec, 'specHash'>, secretEnv: ReadonlySet<string>, key?: Buffer): string {
   const { state: _state, imagePullPolicy: _pull, ...identity } = spec;
-  const env = identity.env.map((e) => (secretEnv.has(e.name) ? { name: e.name, valueSha256: sha256(e.value) } : e));
-  // File content enters as its SHA-256 (Secret files must never be in a hash in the clear); only
+  const digest = (v: string | Buffer) => (key ? createHmac('sha256', key).update(v).digest('hex') : sha256(v));
+  const env = identity.env.map((e) => (!secretEnv.has(e.name) ? e
+    : key ? { name: e.name, valueHmac: digest(e.value) } : { name: e.name, valueSha256: digest(e.value) }));
+  // File content enters as its digest (Secret files must never be in a hash in the clear); only
   // `files` volumes carry it, so other mounts hash as they always did.
   const volumes = identity.volumes.map((v) => (v.files
-    ? { ...v, files: v.files.map((f) => ({ path: f.path, mode: f.mode, contentSha256: sha256(Buffer.from(f.contentBase64, 'base64')) })) } : v));
+    ? { ...v, files: v.files.map((f) => {
+      const content = digest(Buffer.from(f.contentBase64, 'base64'));
+      return key ? { path: f.path, mode: f.mode, contentHmac: content } : { path: f.path, mode: f.mode, contentSha256: content };
+    }) } : v));
   return sha256(canonicalJson({ ...identity, env, volumes })).slice(0, 32);
 }
 
 const noConfigMaps: ConfigMapLookup = () => undefined;
 
-export function resolveContainer(decl: ContainerDecl, namespace: string, secrets: SecretLookup, configMaps: ConfigMapLookup = noConfigMaps): Resolved {
+export function resolveContainer(decl: ContainerDecl, namespace: string, secrets: SecretLookup, configMaps: ConfigMapLookup = noConfigMaps, hashKey?: Buffer): Resolved {
   const env: ContainerSpec['env'] = [];
   const secretEnv = new Set<string>();
   // envFrom first, env after (Kubernetes' order: an env entry wins over the same name from envFrom).
@@ -97,7 +111,9 @@ export function resolveContainer(decl: ContainerDecl, namespace: string, secrets
     logging: { maxSizeBytes: Math.round(intOrQuantity(decl.logging.maxSize) ?? 10 * 2 ** 20), maxFiles: decl.logging.maxFiles },
     ...runOptions(decl),
   };
-  return { ok: true, spec: { ...base, specHash: specHash(base, secretEnv) } };
+  const hash = specHash(base, secretEnv, hashKey);
+  const legacy = hashKey ? specHash(base, secretEnv) : hash;
+  return { ok: true, spec: { ...base, specHash: hash }, ...(legacy !== hash ? { legacySpecHash: legacy } : {}) };
 }
 
 /** The registry part of an image reference ("docker.io" when it names none). */

@@ -9,7 +9,7 @@
 // Listeners are called synchronously, in the order they subscribed; one that throws is logged and
 // never stops the others nor fails the write that triggered it.
 import type { Logger } from 'pino';
-import { type AgentToken, type ConfigMapData, type ContainerHost, type ResourceKey, type SecretData } from '../api/types.js';
+import { type AgentToken, type ConfigMapData, type ContainerHost, type ContainerSet, type ResourceKey, type SecretData } from '../api/types.js';
 import { byKey } from '../lib/objects.js';
 import type { StoreChange } from './store.js';
 
@@ -20,6 +20,8 @@ export class StoreCache {
   private readonly hostMap = new Map<ResourceKey, ContainerHost>();
   private readonly tokenMap = new Map<ResourceKey, AgentToken>();
   private readonly tokenKeyByUid = new Map<string, ResourceKey>();
+  private readonly setMap = new Map<ResourceKey, ContainerSet>();
+  private setList: ContainerSet[] | undefined;
   private readonly secretMap = new Map<ResourceKey, SecretData>();
   private readonly configMapMap = new Map<ResourceKey, ConfigMapData>();
   /** Sorted by namespace/name, built on first read after a change (the API lists them often). */
@@ -40,6 +42,8 @@ export class StoreCache {
     const key = this.tokenKeyByUid.get(uid);
     return key === undefined ? undefined : this.tokenMap.get(key);
   }
+  sets(): ContainerSet[] { return (this.setList ??= [...this.setMap.values()].sort(byKey)); }
+  set(key: ResourceKey): ContainerSet | undefined { return this.setMap.get(key); }
   secret(namespace: string, name: string): SecretData | undefined { return this.secretMap.get(`${namespace}/${name}`); }
   configMap(namespace: string, name: string): ConfigMapData | undefined { return this.configMapMap.get(`${namespace}/${name}`); }
   get counts(): { hosts: number; tokens: number; secrets: number } {
@@ -73,6 +77,9 @@ export class StoreCache {
     this.tokenMap.delete(key);
     this.tokenList = undefined;
   }
+
+  setSet(key: ResourceKey, set: ContainerSet): void { this.setMap.set(key, set); this.setList = undefined; }
+  deleteSet(key: ResourceKey): void { this.setMap.delete(key); this.setList = undefined; }
 
   setSecret(key: ResourceKey, secret: SecretData): void { this.secretMap.set(key, secret); }
   deleteSecret(key: ResourceKey): void { this.secretMap.delete(key); }

@@ -3,9 +3,9 @@
 // this and implement only how resources get into the cache (scans, informers) and how writes leave
 // it (files, the apiserver).
 import type { Logger } from 'pino';
-import type { AgentToken, AgentTokenStatus, ConfigMapData, ContainerHost, ContainerHostStatus, ResourceKey, SecretData } from '../api/types.js';
+import type { AgentToken, AgentTokenStatus, ConfigMapData, ContainerHost, ContainerHostStatus, ContainerSet, ContainerSetStatus, ResourceKey, SecretData } from '../api/types.js';
 import { StoreCache } from './cache.js';
-import { EventLog } from './event-log.js';
+import { EventLog, type EventKind } from './event-log.js';
 import type { EventRecord, SigningKeyMaterial, SourceProblem, Store, StoreChange, StoredEvent } from './store.js';
 
 export abstract class CachedStore implements Store {
@@ -22,10 +22,12 @@ export abstract class CachedStore implements Store {
   tokens(): AgentToken[] { return this.cache.tokens(); }
   token(key: ResourceKey): AgentToken | undefined { return this.cache.token(key); }
   tokenByUid(uid: string): AgentToken | undefined { return this.cache.tokenByUid(uid); }
+  sets(): ContainerSet[] { return this.cache.sets(); }
+  set(key: ResourceKey): ContainerSet | undefined { return this.cache.set(key); }
   secret(namespace: string, name: string): SecretData | undefined { return this.cache.secret(namespace, name); }
   configMap(namespace: string, name: string): ConfigMapData | undefined { return this.cache.configMap(namespace, name); }
   /** The last Events recorded about a resource (oldest first), for the HTTP API. */
-  events(kind: 'ContainerHost' | 'AgentToken', key: ResourceKey): StoredEvent[] { return this.eventLog.events(kind, key); }
+  events(kind: EventKind, key: ResourceKey): StoredEvent[] { return this.eventLog.events(kind, key); }
   subscribe(listener: (change: StoreChange) => void): () => void { return this.cache.subscribe(listener); }
   watchAll(listener: (change: StoreChange) => void): () => void { return this.cache.watchAll(listener); }
 
@@ -34,9 +36,10 @@ export abstract class CachedStore implements Store {
   abstract problems(): SourceProblem[];
   abstract writeHostStatus(key: ResourceKey, status: ContainerHostStatus): Promise<void>;
   abstract writeTokenStatus(key: ResourceKey, status: AgentTokenStatus): Promise<void>;
+  abstract writeSetStatus(key: ResourceKey, status: ContainerSetStatus): Promise<void>;
   abstract ensureFinalizer(key: ResourceKey): Promise<void>;
   abstract removeFinalizer(key: ResourceKey): Promise<void>;
   abstract writeAgentToken(token: AgentToken, secretName: string, jwt: string, agentUrl: string): Promise<void>;
   abstract signingKey(generate: () => Promise<SigningKeyMaterial>): Promise<SigningKeyMaterial>;
-  abstract recordEvent(kind: 'ContainerHost' | 'AgentToken', key: ResourceKey, event: EventRecord): void;
+  abstract recordEvent(kind: EventKind, key: ResourceKey, event: EventRecord): void;
 }

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { ResourceKey } from '../api/types.js';
 import type { EventRecord, StoredEvent } from './store.js';
 
-export type EventKind = 'ContainerHost' | 'AgentToken';
+export type EventKind = 'ContainerHost' | 'AgentToken' | 'ContainerSet';
 
 /** Records kept per resource; older ones are dropped. */
 export const MAX_EVENTS_PER_OBJECT = 100;

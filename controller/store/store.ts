@@ -1,12 +1,14 @@
 // The one interface between the reconcilers and where resources live. Two implementations: the
 // directory store (embedded default: YAML files + a state directory) and the Kubernetes store
 // (informers + the status subresource). The reconcilers cannot tell them apart.
-import type { AgentToken, AgentTokenStatus, ConfigMapData, ContainerHost, ContainerHostStatus, ResourceKey, SecretData } from '../api/types.js';
+import type { AgentToken, AgentTokenStatus, ConfigMapData, ContainerHost, ContainerHostStatus, ContainerSet, ContainerSetStatus, ResourceKey, SecretData } from '../api/types.js';
+import type { EventKind } from './event-log.js';
 
 /** A change a Store reports to its listeners: which resource to look at again (level-triggered). */
 export type StoreChange =
   | { kind: 'ContainerHost'; key: ResourceKey }
   | { kind: 'AgentToken'; key: ResourceKey }
+  | { kind: 'ContainerSet'; key: ResourceKey }
   | { kind: 'Secret'; key: ResourceKey }
   | { kind: 'ConfigMap'; key: ResourceKey };
 
@@ -33,6 +35,8 @@ export interface Store {
   token(key: ResourceKey): AgentToken | undefined;
   /** The AgentToken whose metadata.uid is `uid` (a JWT's jti), if it still exists. */
   tokenByUid(uid: string): AgentToken | undefined;
+  sets(): ContainerSet[];
+  set(key: ResourceKey): ContainerSet | undefined;
   secret(namespace: string, name: string): SecretData | undefined;
   /** A v1 ConfigMap (files volumes, envFrom); directory mode reads them from the manifests like Secrets. */
   configMap(namespace: string, name: string): ConfigMapData | undefined;
@@ -48,6 +52,11 @@ export interface Store {
   /** Replace the host's status (callers only write when it changed). */
   writeHostStatus(key: ResourceKey, status: ContainerHostStatus): Promise<void>;
   writeTokenStatus(key: ResourceKey, status: AgentTokenStatus): Promise<void>;
+  /**
+   * Replace a set's status. Hosts read their set revision from it, so it resolves only once the
+   * status is durable (directory mode: written and synced): a restart never finds an older one.
+   */
+  writeSetStatus(key: ResourceKey, status: ContainerSetStatus): Promise<void>;
 
   /** Add the cleanup finalizer if absent (directory mode: every host implicitly has it). */
   ensureFinalizer(key: ResourceKey): Promise<void>;
@@ -64,9 +73,9 @@ export interface Store {
   signingKey(generate: () => Promise<SigningKeyMaterial>): Promise<SigningKeyMaterial>;
 
   /** Record an event about a resource (Kubernetes Events; both stores keep a short in-memory log). */
-  recordEvent(kind: 'ContainerHost' | 'AgentToken', key: ResourceKey, event: EventRecord): void;
+  recordEvent(kind: EventKind, key: ResourceKey, event: EventRecord): void;
   /** The last events recorded about a resource (oldest first, repeats counted), for the HTTP API. */
-  events(kind: 'ContainerHost' | 'AgentToken', key: ResourceKey): StoredEvent[];
+  events(kind: EventKind, key: ResourceKey): StoredEvent[];
 
   /** Sources that currently fail to read or validate. */
   problems(): SourceProblem[];

@@ -23,7 +23,7 @@ const standIn = (namespace: string, name: string): SecretData => ({
   data: new Proxy({}, { get: (_t, key) => Buffer.from(`${namespace}/${name}/${String(key)}`) }) as Record<string, Buffer>,
 });
 
-async function hashesOf(dir: string): Promise<Record<string, string>> {
+async function hashesOf(dir: string, hashKey?: Buffer): Promise<Record<string, string>> {
   const state = mkdtempSync(join(tmpdir(), 'berth-hashes-'));
   const store = new DirectoryStore({ paths: [join(repoRoot, dir)], stateDir: state });
   try {
@@ -31,8 +31,9 @@ async function hashesOf(dir: string): Promise<Record<string, string>> {
     const out: Record<string, string> = {};
     for (const h of store.hosts()) {
       for (const c of h.spec.containers ?? []) {
-        const r = resolveContainer(c, h.metadata.namespace, (ns, n) => store.secret(ns, n) ?? standIn(ns, n));
-        out[`${dir} ${h.metadata.namespace}/${h.metadata.name} ${c.name}`] = r.ok ? r.spec.specHash : `unresolved: ${r.reason}`;
+        const r = resolveContainer(c, h.metadata.namespace, (ns, n) => store.secret(ns, n) ?? standIn(ns, n), (ns, n) => store.configMap(ns, n), hashKey);
+        // With a key: the hash a container created by an earlier release is adopted with.
+        out[`${dir} ${h.metadata.namespace}/${h.metadata.name} ${c.name}`] = r.ok ? r.legacySpecHash ?? r.spec.specHash : `unresolved: ${r.reason}`;
       }
     }
     return out;
@@ -50,6 +51,16 @@ for (const dir of ['examples/local', 'examples/gitops', 'examples/kubernetes', '
     for (const [container, hash] of Object.entries(expected)) {
       assert.is(now[container], hash, `${container}: the spec hash changed. Unless this example was edited on purpose `
         + '(then re-pin it), every container created by an earlier release would be recreated on upgrade.');
+    }
+  });
+}
+
+for (const dir of ['examples/local', 'examples/gitops', 'examples/kubernetes', 'test/fixtures/spec-hash']) {
+  test(`${dir}: with the HMAC key, every container is adopted under the hash the first release gave it (no recreate on upgrade)`, async () => {
+    const now = await hashesOf(dir, Buffer.alloc(32, 1));
+    const expected = Object.fromEntries(Object.entries(pinned).filter(([k]) => k.startsWith(`${dir} `)));
+    for (const [container, hash] of Object.entries(expected)) {
+      assert.is(now[container], hash, `${container}: keyed hashing would recreate the containers of earlier releases`);
     }
   });
 }

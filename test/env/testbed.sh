@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Berth test bed: real dockerd, registry, kube-apiserver (+etcd, kubectl), helm, the GitOps
+# The Berth test bed: real dockerd (+ three extra engines for multi-host tests), registry, kube-apiserver (+etcd, kubectl), helm, the GitOps
 # health judges (kstatus, gopher-lua, cel-go), prometheus + promtool, chromium and a network
 # namespace (netns), from Debian packages and the Go module proxy only. Idempotent: `up` checks each component and
 # starts only what is missing. See test/env/README.md.
@@ -11,11 +11,19 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-COMPONENTS=(docker registry kube helm gitops prometheus browser netns)
+COMPONENTS=(docker engines registry kube helm gitops prometheus browser netns)
 for c in "${COMPONENTS[@]}"; do source "$TB_ENV_DIR/$c.sh"; done
 
+# env.sh is the union; env.d/<component>.sh holds each component's own lines too, because the run
+# dir is shared by every checkout on the machine and an older checkout's testbed.sh rewrites env.sh
+# without the components it does not know (test/support/testbed.ts reads both).
 write_env() {
-  { for c in "${COMPONENTS[@]}"; do "${c}_env"; done; } > "$BERTH_TESTBED_RUN/env.sh.tmp"
+  mkdir -p "$BERTH_TESTBED_RUN/env.d"
+  local c
+  for c in "${COMPONENTS[@]}"; do
+    "${c}_env" > "$BERTH_TESTBED_RUN/env.d/$c.sh.tmp" && mv "$BERTH_TESTBED_RUN/env.d/$c.sh.tmp" "$BERTH_TESTBED_RUN/env.d/$c.sh"
+  done
+  { for c in "${COMPONENTS[@]}"; do cat "$BERTH_TESTBED_RUN/env.d/$c.sh"; done; } > "$BERTH_TESTBED_RUN/env.sh.tmp"
   mv "$BERTH_TESTBED_RUN/env.sh.tmp" "$BERTH_TESTBED_RUN/env.sh"
 }
 

@@ -28,6 +28,25 @@ const valid = (name: string, doc: Record<string, unknown>): ParityCase => ({ nam
 const invalid = (name: string, breaks: string, doc: Record<string, unknown>): ParityCase => ({ name, valid: false, breaks, doc });
 const berthOnly = (name: string, breaks: string, doc: Record<string, unknown>): ParityCase => ({ name, valid: false, breaks, berthOnly: true, doc });
 
+// Issue 13: ContainerSets (the template is the ContainerHost container schema).
+const cset = (spec: Record<string, unknown>, name = 'fleet') => ({ apiVersion: 'berth.dev/v1alpha1', kind: 'ContainerSet', metadata: { name }, spec });
+const tpl = { template: { containers: [{ name: 'web', image: 'nginx:1.27' }] } };
+const ISSUE_13: ParityCase[] = [
+  valid('container set minimal', cset({ hostSelector: { matchLabels: { tier: 'edge' } }, ...tpl })),
+  valid('container set with every strategy field', cset({
+    hostSelector: { matchLabels: { tier: 'edge' }, matchExpressions: [{ key: 'zone', operator: 'In', values: ['a', 'b'] }, { key: 'gpu', operator: 'DoesNotExist' }] },
+    template: { containers: [{ name: 'api', image: 'busybox:1.36', healthcheck: { exec: ['true'] } }, { name: 'web', image: 'nginx:1.27', dependsOn: [{ name: 'api', condition: 'Healthy' }] }] },
+    updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '10%', minReadySeconds: 10 }, canary: { hosts: 1, pause: true }, failurePolicy: 'Pause', progressDeadlineSeconds: 300 },
+    paused: true, revisionHistoryLimit: 3, imageUpdates: { policy: 'Poll', intervalSeconds: 300 },
+  })),
+  invalid('container set without a selector', 'required', cset({ ...tpl })),
+  invalid('container set In without values', 'CEL selector values', cset({ hostSelector: { matchExpressions: [{ key: 'zone', operator: 'In' }] }, ...tpl })),
+  invalid('container set maxUnavailable 0%', 'CEL maxUnavailable', cset({ hostSelector: {}, ...tpl, updateStrategy: { rollingUpdate: { maxUnavailable: '0%' } } })),
+  invalid('container set unknown failurePolicy', 'enum', cset({ hostSelector: {}, ...tpl, updateStrategy: { failurePolicy: 'Retry' } })),
+  invalid('container set empty template', 'minItems', cset({ hostSelector: {}, template: { containers: [] } })),
+  invalid('container set bad container name', 'name pattern', cset({ hostSelector: {}, template: { containers: [{ name: 'Web', image: 'nginx' }] } })),
+];
+
 // Issue 14: a multi-container app and the run options.
 const api = (extra: Record<string, unknown> = {}) => ({ name: 'api', image: 'busybox:1.36', ...extra });
 const checked = { exec: ['true'] };
@@ -162,4 +181,5 @@ export const PARITY_CASES: ParityCase[] = [
   invalid('agent token ttl not a duration', 'CEL duration', token({ hostRef: { name: 'box' }, ttl: 'forever' })),
   invalid('agent token bootstrap not a boolean', 'type', token({ hostRef: { name: 'box' }, bootstrap: 'yes' })),
   ...ISSUE_14,
+  ...ISSUE_13,
 ];

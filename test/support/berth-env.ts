@@ -3,7 +3,7 @@
 // namespace and container-name prefix, and cleanup of every container and volume it made.
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { docker } from './docker.js';
@@ -35,6 +35,8 @@ export class BerthEnv {
   controller?: ChildProcess;
   readonly agents = new Map<string, ChildProcess>();
   url = '';
+  /** The controller runs with --ui-auth token: get() sends the UI token as a bearer header. */
+  private uiAuth = false;
   /** Controller and agents share one buffer, so a failure shows them interleaved. */
   private readonly output = new OutputBuffer();
 
@@ -69,7 +71,11 @@ export class BerthEnv {
     const started = await startBerthController(['--dir', this.manifests, '--state', this.state, '--listen', listen, '--log-level', 'info', ...extra], { output: this.output });
     this.controller = started.child;
     this.url = started.url;
+    this.uiAuth = /--ui-auth[= ]token/.test(extra.join(' '));
   }
+
+  /** The controller's UI token (<state>/ui-token). */
+  uiToken(): string { return readFileSync(join(this.state, 'ui-token'), 'utf8').trim(); }
 
   tokenFile(host: string): string { return join(this.state, 'tokens', this.namespace, `${host}-agent-token.token`); }
 
@@ -84,7 +90,7 @@ export class BerthEnv {
   }
 
   async get<T = unknown>(path: string): Promise<{ status: number; body: T }> {
-    const res = await fetch(`${this.url}${path}`);
+    const res = await fetch(`${this.url}${path}`, this.uiAuth ? { headers: { authorization: `Bearer ${this.uiToken()}` } } : {});
     const text = await res.text();
     let body: unknown = text;
     try { body = JSON.parse(text); } catch { /* plain text */ }

@@ -16,7 +16,7 @@ export function installCrds(): Promise<void> {
   installed ??= (async () => {
     await kubectl(['apply', '--server-side', '--force-conflicts', '-f', join(repoRoot, 'crds')], { check: true });
     await kubectl(['wait', '--for=condition=Established', '--timeout=60s',
-      'crd/containerhosts.berth.dev', 'crd/agenttokens.berth.dev'], { check: true, timeoutMs: 70_000 });
+      'crd/containerhosts.berth.dev', 'crd/agenttokens.berth.dev', 'crd/containersets.berth.dev'], { check: true, timeoutMs: 70_000 });
   })();
   return installed;
 }

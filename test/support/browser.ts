@@ -18,10 +18,11 @@ export const CHROMIUM_ARGS = [
 
 const launched = new Set<Browser>();
 
-export async function launchBrowser(): Promise<Browser> {
+/** EXTRA: more flags, e.g. `--host-resolver-rules=MAP rebind.test 127.0.0.1` (a DNS-rebinding name). */
+export async function launchBrowser(extra: readonly string[] = []): Promise<Browser> {
   const browser = await chromium.launch({
     executablePath: bed('BERTH_TEST_CHROMIUM'),
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...extra],
     headless: true,
     timeout: 60_000,
   });

@@ -15,17 +15,27 @@ export interface DockerOptions {
   input?: string;
   /** Kill the CLI after this long; the result then has code 124 like timeout(1). Default 120 s. */
   timeoutMs?: number;
+  /** Another engine's DOCKER_HOST (one of dockerHosts()); default: the bed's first engine. */
+  host?: string;
 }
 
 /** Every name from uniqueName(), so cleanup() knows what this test process may have created. */
 const containers = new Set<string>();
 const images = new Set<string>();
+/** The extra engines a test talked to, so cleanup() removes its names there too. */
+const usedHosts = new Set<string>();
+
+/** The bed's extra engines (component `engines`): DOCKER_HOST URLs, for multi-host tests. */
+export function dockerHosts(): string[] {
+  return bed('BERTH_TEST_DOCKER_HOSTS').split(/\s+/).filter((h) => h !== '');
+}
 
 /** Run `docker ARGS` against the bed's daemon. Never throws on a non-zero exit: look at `code`. */
 export function docker(args: string[], opts: DockerOptions = {}): Promise<RunResult> {
+  if (opts.host) usedHosts.add(opts.host);
   return new Promise((resolve, reject) => {
     const child = spawn('docker', args, {
-      env: { ...process.env, DOCKER_HOST: bed('DOCKER_HOST'), ...opts.env },
+      env: { ...process.env, DOCKER_HOST: opts.host ?? bed('DOCKER_HOST'), ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -74,8 +84,10 @@ export function uniqueImage(registry?: string, tag = '1'): string {
 
 /** Remove the containers and images this process named (force; ones never created are ignored). */
 export async function cleanup(): Promise<void> {
-  if (containers.size > 0) await docker(['rm', '--force', '--volumes', ...containers]);
-  if (images.size > 0) await docker(['rmi', '--force', ...images]);
+  for (const host of [undefined, ...usedHosts]) {
+    if (containers.size > 0) await docker(['rm', '--force', '--volumes', ...containers], { host });
+    if (images.size > 0) await docker(['rmi', '--force', ...images], { host });
+  }
   containers.clear();
   images.clear();
 }
@@ -93,9 +105,23 @@ export { eventually } from './wait.js';
 
 /** Chaos: restart the bed's dockerd (only one the bed started) and wait until it answers again. */
 export async function restartDockerDaemon(): Promise<void> {
+  await bedScript('docker_restart_daemon', 'restarting dockerd');
+}
+
+/**
+ * Chaos: restart one of the bed's extra engines (a DOCKER_HOST from dockerHosts()) and wait until it
+ * answers again. Its containers keep running meanwhile (the extra engines run with live-restore).
+ */
+export async function restartExtraEngine(host: string): Promise<void> {
+  const n = dockerHosts().indexOf(host) + 1;
+  if (n === 0) throw new Error(`${host} is not one of the bed's extra engines (${dockerHosts().join(' ')})`);
+  await bedScript(`engines_restart_daemon ${n}`, `restarting extra engine e${n}`);
+}
+
+async function bedScript(call: string, what: string): Promise<void> {
   const env = join(repoRoot, 'test/env');
   const r = await new Promise<RunResult>((resolve) => {
-    const child = spawn('bash', ['-c', `set -euo pipefail; source "${env}/lib.sh"; source "${env}/docker.sh"; docker_restart_daemon`], {
+    const child = spawn('bash', ['-c', `set -euo pipefail; source "${env}/lib.sh"; source "${env}/docker.sh"; source "${env}/engines.sh"; ${call}`], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -104,5 +130,5 @@ export async function restartDockerDaemon(): Promise<void> {
     child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
     child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
   });
-  if (r.code !== 0) throw new Error(`restarting dockerd failed: ${r.stderr.trim()}`);
+  if (r.code !== 0) throw new Error(`${what} failed: ${r.stderr.trim()}`);
 }

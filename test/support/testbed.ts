@@ -1,6 +1,6 @@
 // Access to the running test bed from tests. `npm test` starts the bed first; a test that needs a
 // component it cannot find fails loudly (never skips) with the command that starts it.
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -18,9 +18,18 @@ export function testbedEnv(): Record<string, string> {
   const file = join(testbedRunDir(), 'env.sh');
   if (!existsSync(file)) throw new Error(`test bed not up: ${file} missing — run: bash test/env/testbed.sh up`);
   const env: Record<string, string> = {};
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const m = /^export ([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-    if (m) env[m[1]!] = m[2]!.replace(/^'(.*)'$/, '$1').replace(/^"(.*)"$/, '$1');
+  const parse = (text: string): void => {
+    for (const line of text.split('\n')) {
+      const m = /^export ([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+      if (m && !(m[1]! in env)) env[m[1]!] = m[2]!.replace(/^'(.*)'$/, '$1').replace(/^"(.*)"$/, '$1');
+    }
+  };
+  parse(readFileSync(file, 'utf8'));
+  // The run dir is shared by every checkout: another checkout's older testbed.sh may have rewritten
+  // env.sh without a component it does not know; each component's own file in env.d/ still has it.
+  const dir = join(testbedRunDir(), 'env.d');
+  if (existsSync(dir)) {
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.sh')).sort()) parse(readFileSync(join(dir, f), 'utf8'));
   }
   cached = env;
   return env;

@@ -55,7 +55,9 @@ const kinds = (p: Awaited<ReturnType<typeof plan>>) => p.json.hosts[0]!.changes.
 /** Make PROPOSED the live manifests and wait until the controller converged on them. */
 async function apply(docs: string[]): Promise<void> {
   env.write('box.yaml', [...docs, tokenDoc].join('---\n'));
-  await until('the controller converged (plan says no changes)', async () => (await plan(docs)).code === 0 || undefined, 60_000, 500);
+  // Without the Secrets the plan takes the controller's (keyed) hashes: exact once converged.
+  const declared = docs.filter((d) => !/^kind: Secret$/m.test(d));
+  await until('the controller converged (plan says no changes)', async () => (await plan(declared)).code === 0 || undefined, 60_000, 500);
 }
 
 test.before(async () => {
@@ -207,12 +209,19 @@ test('plan: a paused host plans nothing (exit 0, says why)', async () => {
   assert.match(p.out, /spec.paused is true/);
 });
 
-test('plan: Secrets — exact with the Secret in the files, "may change" without, unresolved left alone', async () => {
+test('plan: Secrets — a changed declaration is exact, an unchanged one "may change" only by its keyed Secret value, unresolved left alone', async () => {
   const withSecret = [hostDoc([loop(a, { image: image2() }), loop(b, { secret: 'creds' })]), secretDoc('s3cret')];
   const p1 = await plan(withSecret);
   assert.equal(kinds(p1), [`recreate ${b}`]);
   assert.not.match(p1.out, /s3cret/);
   await apply(withSecret);
+  // The Secret in the files, the declaration unchanged: its value enters the hash keyed (HMAC),
+  // which only the controller can compute — plan says what it cannot know instead of guessing.
+  const keyed = await plan(withSecret);
+  assert.is(keyed.code, 2, keyed.out);
+  assert.equal(kinds(keyed), [`may-change ${b}`]);
+  assert.match(keyed.out, new RegExp(`value of Secret ${env.namespace}/creds differs from the live one: only the controller can hash it`));
+  assert.not.match(keyed.out, /s3cret/);
   // Same declaration, Secret not among the files: the controller's own hash decides — no change.
   const same = await plan([hostDoc([loop(a, { image: image2() }), loop(b, { secret: 'creds' })])]);
   assert.is(same.code, 0, same.out);

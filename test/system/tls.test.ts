@@ -116,7 +116,8 @@ test('ws:// to the namespace\'s peer is refused at start; --insecure-plaintext i
   try {
     manifests(s.env, 'plain');
     const port = await proxy.listen(hostAddr);
-    const p = await startBerthController(['--dir', s.env.manifests, '--state', s.env.state, '--listen', '127.0.0.1:0', '--log-level', 'info'], { output: s.out });
+    // --agent-url: the name agents reach it under (through the proxy) — the Host allowlist answers 421 to any other.
+    const p = await startBerthController(['--dir', s.env.manifests, '--state', s.env.state, '--listen', '127.0.0.1:0', '--agent-url', `ws://${hostAddr}:${port}`, '--log-level', 'info'], { output: s.out });
     s.controller = p.child;
     s.url = p.url;
     proxy.target = { host: '127.0.0.1', port: Number(new URL(p.url).port) };

@@ -2,7 +2,9 @@
 // build of it, test/support/previous-release.ts) runs examples/local with `berth up` until Ready and
 // is stopped, leaving its containers running (as Ctrl-C does); this checkout's `berth up` then takes
 // over the same manifests and the same state directory. Every container must be the same Docker
-// container afterwards — same ID, same start time — and the host Ready again.
+// container afterwards — same ID, same start time — and the host Ready again. One container takes an
+// env value from a Secret: the previous release hashed it unkeyed, this one keys the hash with an
+// HMAC (resolve.ts) — it must adopt the old hash rather than recreate, and show only the keyed one.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,7 +21,7 @@ import { bed } from '../support/testbed.js';
 const id = randomBytes(3).toString('hex');
 const root = mkdtempSync(join(tmpdir(), 'berth-upgrade-'));
 const port = 35000 + Math.floor(Math.random() * 5000);
-const names = ['clock', 'ticker', 'web'].map((n) => `g${id}-${n}`);
+const names = ['clock', 'ticker', 'web', 'vault'].map((n) => `g${id}-${n}`);
 const namespace = `upgrade-${id}`;
 const children: ChildProcess[] = [];
 
@@ -31,7 +33,7 @@ test.after(async () => {
 });
 
 /** Runs `berth up` from `packageDir` until its host is Ready; returns how to stop it (Ctrl-C). */
-async function berthUp(packageDir: string): Promise<{ stop: () => Promise<string> }> {
+async function berthUp(packageDir: string): Promise<{ url: string; stop: () => Promise<string> }> {
   const child = spawn(process.execPath, [join(packageDir, 'bin/berth.js'), 'up', '--dir', join(root, 'manifests'), '--state', join(root, 'state'), '--listen', '127.0.0.1:0', '--log-level', 'info'], {
     env: { ...process.env, DOCKER_HOST: bed('DOCKER_HOST') }, stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -46,6 +48,7 @@ async function berthUp(packageDir: string): Promise<{ stop: () => Promise<string
     return h.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
   }, 90_000);
   return {
+    url,
     stop: async () => {
       child.kill('SIGINT');
       assert.is(await exited, 0, out);
@@ -69,8 +72,17 @@ test(`containers created by the previous release (${PREVIOUS_RELEASE.slice(0, 7)
     .replace('volume: berth-local-web', `volume: g${id}-berth-local-web`)
     .replace('hostPort: 18080', `hostPort: ${port}`)
     .replace(/namespace: default/g, `namespace: ${namespace}`);
+  const vault = [
+    `  - name: g${id}-vault`, '    image: busybox:latest', '    imagePullPolicy: IfNotPresent',
+    '    command: ["sh", "-c", "sleep 3600"]', '    stopTimeoutSeconds: 1',
+    '    env: [{ name: PASSWORD, valueFrom: { secretKeyRef: { name: vault, key: password } } }]',
+  ].join('\n');
+  const withVault = example.replace(/(\n---\napiVersion: berth.dev\/v1alpha1\nkind: AgentToken)/, `\n${vault}$1`);
+  assert.ok(withVault.includes(`g${id}-vault`), 'the Secret-using container is in the manifest');
+  const secret = `apiVersion: v1\nkind: Secret\nmetadata: { name: vault, namespace: ${namespace} }\nstringData: { password: hunter2 }\n`;
   mkdirSync(join(root, 'manifests'));
-  writeFileSync(join(root, 'manifests', 'host.yaml'), example);
+  writeFileSync(join(root, 'manifests', 'host.yaml'), withVault);
+  writeFileSync(join(root, 'manifests', 'secret.yaml'), secret);
 
   const old = await berthUp(await previousRelease());
   // The probe used below must see applies: the first start created every container with one.
@@ -82,8 +94,15 @@ test(`containers created by the previous release (${PREVIOUS_RELEASE.slice(0, 7)
   // Ready alone could be reached by recreating; give a recreate time to happen before comparing.
   await new Promise((r) => setTimeout(r, 2000));
   const after = await containers();
+  const status = await (await fetch(`${current.url}/api/v1/hosts/${namespace}/local`)).json() as { status: { containers: Array<{ name: string; specHash?: string }> } };
   const out = await current.stop();
   assert.equal(after, before, 'a container was recreated or restarted by the upgrade');
+  // The Secret-using container keeps its unkeyed label; status shows the keyed hash, never the unkeyed one.
+  const shown = status.status.containers.find((c) => c.name === `g${id}-vault`)?.specHash;
+  assert.ok(shown && shown !== before[`g${id}-vault`]!.specHash, `status shows the keyed hash (${shown}), not the unkeyed label (${before[`g${id}-vault`]!.specHash})`);
+  for (const n of ['clock', 'ticker', 'web']) {
+    assert.is(status.status.containers.find((c) => c.name === `g${id}-${n}`)?.specHash, before[`g${id}-${n}`]!.specHash, `${n}: no secret input, the same hash`);
+  }
   assert.not.match(out, /"action":"apply"/, 'the new release dispatched an apply for an unchanged container');
 });
 

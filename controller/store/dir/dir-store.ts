@@ -38,7 +38,8 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { API_VERSION, FINALIZER, keyOf, type AgentToken, type AgentTokenStatus, type ContainerHost, type ContainerHostStatus, type ResourceKey } from '../../api/types.js';
+import type { EventKind } from '../event-log.js';
+import { API_VERSION, FINALIZER, keyOf, type AgentToken, type AgentTokenStatus, type ContainerHost, type ContainerHostStatus, type ContainerSet, type ContainerSetStatus, type ResourceKey } from '../../api/types.js';
 import { ResourceValidator } from '../../api/validate.js';
 import { canonicalJson } from '../../lib/canonical-json.js';
 import { CachedStore } from '../cached-store.js';
@@ -135,9 +136,10 @@ export class DirectoryStore extends CachedStore {
     for (const root of this.roots) {
       if (!existsSync(root)) throw new Error(`directory store: manifest path ${root} does not exist`);
     }
-    this.started = true;
     await this.stateDir.ensure();
     this.loadState();
+    // Only now: a stop() after a state.json that failed to load must not overwrite it with nothing.
+    this.started = true;
     // The first full view; removals it finds (files deleted while we were down) are confirmed by a
     // second scan deleteConfirmMs later before start() resolves.
     this.scanNow();
@@ -189,6 +191,18 @@ export class DirectoryStore extends CachedStore {
     this.cache.wroteStatus({ kind: 'AgentToken', key });
   }
 
+  /** Durable before it resolves (hosts act on a set's status): see Store.writeSetStatus. */
+  async writeSetStatus(key: ResourceKey, status: ContainerSetStatus): Promise<void> {
+    const set = this.cache.set(key);
+    if (!set) throw new Error(`ContainerSet ${key} not found`);
+    const copy = structuredClone(status);
+    await this.statusFiles.writeDurable('ContainerSet', key, set.metadata.uid, copy);
+    const now = this.cache.set(key);
+    if (!now || now.metadata.uid !== set.metadata.uid) return;   // deleted or re-created meanwhile
+    this.cache.setSet(key, { ...now, metadata: { ...now.metadata, resourceVersion: String(++this.resourceVersion) }, status: copy });
+    this.cache.wroteStatus({ kind: 'ContainerSet', key });
+  }
+
   /** Every host implicitly carries the cleanup finalizer in directory mode. */
   async ensureFinalizer(_key: ResourceKey): Promise<void> { /* nothing to do */ }
 
@@ -215,7 +229,7 @@ export class DirectoryStore extends CachedStore {
     return this.keyPromise;
   }
 
-  recordEvent(kind: 'ContainerHost' | 'AgentToken', key: ResourceKey, event: EventRecord): void {
+  recordEvent(kind: EventKind, key: ResourceKey, event: EventRecord): void {
     this.eventLog.record(kind, key, event);
   }
 
@@ -272,7 +286,7 @@ export class DirectoryStore extends CachedStore {
     }
     const spec = (r.object.spec ?? {}) as Record<string, unknown>;
     const specJson = canonicalJson(spec);
-    const previous = r.kind === 'ContainerHost' ? this.cache.host(key) : this.cache.token(key);
+    const previous = r.kind === 'ContainerHost' ? this.cache.host(key) : r.kind === 'ContainerSet' ? this.cache.set(key) : this.cache.token(key);
     const reviving = !!previous?.metadata.deletionTimestamp;
     const old = this.meta.get(r.id);
     const meta: MetaRecord = !old
@@ -291,6 +305,7 @@ export class DirectoryStore extends CachedStore {
     const status = previous?.metadata.uid === meta.uid ? previous.status : undefined;
     const object = defined({ apiVersion: API_VERSION, kind: r.kind, metadata, spec: structuredClone(spec), status });
     if (r.kind === 'ContainerHost') this.cache.setHost(key, object as unknown as ContainerHost);
+    else if (r.kind === 'ContainerSet') this.cache.setSet(key, object as unknown as ContainerSet);
     else this.cache.setToken(key, object as unknown as AgentToken);
     if (silent) return;
     const change = !old ? 'created' : reviving ? 'declared again while being deleted; deletion cancelled' : old.specJson !== specJson ? 'spec changed' : 'metadata changed';
@@ -308,6 +323,16 @@ export class DirectoryStore extends CachedStore {
       else this.cache.deleteConfigMap(key);
       this.log.info({ kind, key }, `${kind} removed`);
       this.cache.changed({ kind, key });
+      return;
+    }
+    if (kind === 'ContainerSet') {
+      // No finalizer: the hosts drop the set's containers once it is gone (their own reconcile).
+      this.cache.deleteSet(key);
+      this.meta.delete(id);
+      this.eventLog.forget('ContainerSet', key);
+      this.log.info({ kind, key }, 'ContainerSet removed from the manifests');
+      this.cache.changed({ kind, key });
+      this.track(this.statusFiles.remove('ContainerSet', key));
       return;
     }
     if (kind === 'AgentToken') {
@@ -368,14 +393,7 @@ export class DirectoryStore extends CachedStore {
       if (this.held.has(id) || (kind === 'ContainerHost' && this.cache.host(key))) continue;
       this.meta.delete(id);
     }
-    for (const host of this.cache.hosts()) {
-      const status = this.statusFiles.read('ContainerHost', keyOf(host.metadata), host.metadata.uid);
-      if (status) this.cache.setHost(keyOf(host.metadata), { ...host, status: status as ContainerHostStatus });
-    }
-    for (const token of this.cache.tokens()) {
-      const status = this.statusFiles.read('AgentToken', keyOf(token.metadata), token.metadata.uid);
-      if (status) this.cache.setToken(keyOf(token.metadata), { ...token, status: status as AgentTokenStatus });
-    }
+    this.statusFiles.restoreInto(this.cache);
   }
 
   /** Write state.json if it changed (the snapshot is taken when the write runs). */

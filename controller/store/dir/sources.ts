@@ -18,7 +18,7 @@ import { canonicalJson } from '../../lib/canonical-json.js';
 import { parseManifestText } from '../../api/manifests.js';
 import type { ResourceValidator } from '../../api/validate.js';
 
-export type SourceKind = 'ContainerHost' | 'AgentToken' | 'Secret' | 'ConfigMap';
+export type SourceKind = 'ContainerHost' | 'AgentToken' | 'ContainerSet' | 'Secret' | 'ConfigMap';
 
 /** One resource as declared in a file: identity, where it came from, and its content. */
 export interface SourceResource {
@@ -125,7 +125,7 @@ export function scanManifestText(text: string, file: string, validator: Resource
       continue;
     }
     const defaulted = report.object ?? {};
-    const kind = defaulted.kind as 'ContainerHost' | 'AgentToken';
+    const kind = defaulted.kind as 'ContainerHost' | 'AgentToken' | 'ContainerSet';
     const meta = (defaulted.metadata ?? {}) as Record<string, unknown>;
     const name = String(meta.name);
     const namespace = typeof meta.namespace === 'string' ? meta.namespace : namespaceDefault;

@@ -11,6 +11,7 @@ import type { SourceResource } from './sources.js';
 import { errorCode, errorMessage } from '../../lib/errors.js';
 import type { StateDir } from './state-dir.js';
 import { writeFileAtomic } from './atomic-file.js';
+import { checkStateShape } from './state-shape.js';
 
 export interface MetaRecord { uid: string; generation: number; creationTimestamp: string; specJson: string }
 
@@ -60,15 +61,18 @@ export class StateFile {
 
   /** What the last run left, or undefined on a first start. Throws (with what to do) when unreadable. */
   load(): PersistedState | undefined {
-    let state: PersistedState;
+    let parsed: unknown;
     try {
-      state = JSON.parse(readFileSync(this.path, 'utf8')) as PersistedState;
+      parsed = JSON.parse(readFileSync(this.path, 'utf8'));
     } catch (err) {
       if (errorCode(err) === 'ENOENT') return undefined;
       throw new Error(`directory store: state file ${this.path} is unreadable (${errorMessage(err)}); move it away to start from scratch — uids, tombstones and generations would be lost`);
     }
-    if (state.version !== STATE_VERSION) throw new Error(`directory store: state file ${this.path} has version ${String(state.version)}, expected ${STATE_VERSION}`);
-    return state;
+    const version = (parsed as { version?: unknown } | null)?.version;
+    if (typeof version === 'number' && version > STATE_VERSION) {
+      throw new Error(`directory store: state file ${this.path} has version ${version}, written by a newer Berth (this one reads ${STATE_VERSION}); run that release, or restore a backup`);
+    }
+    return checkStateShape(parsed, this.path);
   }
 
   /**

@@ -11,12 +11,13 @@
 // anyway.
 import { promises as fsp, readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import type { ResourceKey } from '../../api/types.js';
+import { keyOf, type AgentTokenStatus, type ContainerHostStatus, type ContainerSetStatus, type ResourceKey } from '../../api/types.js';
+import type { StoreCache } from '../cache.js';
 import { ConcurrencyLimit } from './atomic-file.js';
 import { errorCode, errorMessage } from '../../lib/errors.js';
 import type { StateDir } from './state-dir.js';
 
-export type StatusKind = 'ContainerHost' | 'AgentToken';
+export type StatusKind = 'ContainerHost' | 'AgentToken' | 'ContainerSet';
 
 export class StatusFiles {
   /** Status file path → the newest content not yet written. */
@@ -43,6 +44,22 @@ export class StatusFiles {
     }
   }
 
+  /** Give every resource in the cache its saved status (while loading). */
+  restoreInto(cache: StoreCache): void {
+    for (const host of cache.hosts()) {
+      const status = this.read('ContainerHost', keyOf(host.metadata), host.metadata.uid);
+      if (status) cache.setHost(keyOf(host.metadata), { ...host, status: status as ContainerHostStatus });
+    }
+    for (const token of cache.tokens()) {
+      const status = this.read('AgentToken', keyOf(token.metadata), token.metadata.uid);
+      if (status) cache.setToken(keyOf(token.metadata), { ...token, status: status as AgentTokenStatus });
+    }
+    for (const set of cache.sets()) {
+      const status = this.read('ContainerSet', keyOf(set.metadata), set.metadata.uid);
+      if (status) cache.setSet(keyOf(set.metadata), { ...set, status: status as ContainerSetStatus });
+    }
+  }
+
   /** Queue the write of the newest status; returns at once. */
   write(kind: StatusKind, key: ResourceKey, uid: string, status: unknown): void {
     const path = this.path(kind, key);
@@ -55,6 +72,14 @@ export class StatusFiles {
       if (text === undefined) return;   // removed meanwhile
       await this.slots.run(() => this.dir.writeFile(path, text, { sync: false }));
     }));
+  }
+
+  /** Write the status and sync it before resolving (a set's status: hosts act on it). */
+  async writeDurable(kind: StatusKind, key: ResourceKey, uid: string, status: unknown): Promise<void> {
+    const path = this.path(kind, key);
+    this.pending.delete(path);
+    const text = `${JSON.stringify({ uid, status })}\n`;
+    await this.dir.run(path, () => this.slots.run(() => this.dir.writeFile(path, text, { sync: true })));
   }
 
   /** Drop the status file (and any write of it not yet started). Never throws. */

@@ -15,14 +15,14 @@
 import { hostname } from 'node:os';
 import type { KubeConfig } from '../../kube/config.js';
 import { pino, type Logger } from 'pino';
-import { FINALIZER, splitKey, type AgentToken, type AgentTokenStatus, type ContainerHostStatus, type ResourceKey } from '../../api/types.js';
+import { FINALIZER, splitKey, type AgentToken, type AgentTokenStatus, type ContainerHostStatus, type ContainerSetStatus, type ResourceKey } from '../../api/types.js';
 import { asKubeError, KubeApi, KubeHttp, type RequestRecord } from '../../kube/api.js';
 import { canonicalJson } from '../../lib/canonical-json.js';
 import { CachedStore } from '../cached-store.js';
 import type { EventRecord, SigningKeyMaterial, SourceProblem, StoredEvent } from '../store.js';
 import { EventRecorder } from './events.js';
 import {
-  GROUP, PLURAL, rawKey, reconcileInputs, SECRET_FIELD_SELECTOR, SECRET_LABEL_SELECTOR, secretChanged, toAgentToken, toContainerHost,
+  GROUP, PLURAL, rawKey, reconcileInputs, SECRET_FIELD_SELECTOR, SECRET_LABEL_SELECTOR, secretChanged, toAgentToken, toContainerHost, toContainerSet,
   toSecretData, toConfigMapData, configMapChanged, VERSION, type RawObject,
 } from './objects.js';
 import { addFinalizerOps, removeFinalizerOps, statusPatchBody, type JsonPatchOp } from './patch.js';
@@ -59,8 +59,9 @@ export interface KubeStoreOptions {
   agentCa?: string;
 }
 
-type Kind = 'ContainerHost' | 'AgentToken';
+type Kind = 'ContainerHost' | 'AgentToken' | 'ContainerSet';
 const CONFLICT_RETRIES = 5;
+const SETS_CRD_MISSING = 'the ContainerSet CRD is not installed (kubectl apply -f crds/containersets.yaml)';
 
 export class KubeStore extends CachedStore {
   readonly namespace: string | undefined;
@@ -98,6 +99,7 @@ export class KubeStore extends CachedStore {
     this.reflectors = {
       ContainerHost: new Reflector({ ...common, notFoundHint, kind: 'ContainerHost', path: `/apis/${GROUP}/${VERSION}${ns}/${PLURAL.ContainerHost}`, onChange: (t, o, old) => this.onHost(t, o, old) }),
       AgentToken: new Reflector({ ...common, notFoundHint, kind: 'AgentToken', path: `/apis/${GROUP}/${VERSION}${ns}/${PLURAL.AgentToken}`, onChange: (t, o, old) => this.onToken(t, o, old) }),
+      ContainerSet: new Reflector({ ...common, notFoundHint: SETS_CRD_MISSING, kind: 'ContainerSet', path: `/apis/${GROUP}/${VERSION}${ns}/${PLURAL.ContainerSet}`, onChange: (t, o, old) => this.onSet(t, o, old) }),
       Secret: new Reflector({
         ...common, kind: 'Secret', path: `/api/v1${ns}/secrets`, labelSelector: SECRET_LABEL_SELECTOR, fieldSelector: SECRET_FIELD_SELECTOR,
         onChange: (t, o, old) => this.onSecret(t, o, old),
@@ -112,8 +114,17 @@ export class KubeStore extends CachedStore {
   async start(): Promise<void> {
     if (this.started) throw new Error('kube store: already started');
     this.started = true;
-    const all = Object.values(this.reflectors);
+    let all = Object.values(this.reflectors);
     const results = await Promise.allSettled(all.map((r) => r.start()));
+    // A cluster upgraded without the ContainerSet CRD still runs hosts and tokens; sets wait for the CRD and a restart.
+    const setsAt = all.indexOf(this.reflectors.ContainerSet);
+    const setsFailed = results[setsAt];
+    if (setsFailed?.status === 'rejected' && String((setsFailed.reason as Error).message).includes(SETS_CRD_MISSING)) {
+      this.log.warn({ err: (setsFailed.reason as Error).message }, 'ContainerSets are off until their CRD is installed and the controller restarts');
+      await this.reflectors.ContainerSet.stop();
+      results.splice(setsAt, 1);
+      all = all.filter((r) => r !== this.reflectors.ContainerSet);
+    }
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
       await Promise.all(all.map((r) => r.stop()));
@@ -153,7 +164,7 @@ export class KubeStore extends CachedStore {
   /** Informer counters (lists, watches, stalls, failures) — for diagnostics and tests. */
   informerStats(): Record<Kind | 'Secret' | 'ConfigMap', { lists: number; watches: number; stalls: number; failures: number }> {
     const s = (r: Reflector) => ({ ...r.stats });
-    return { ContainerHost: s(this.reflectors.ContainerHost), AgentToken: s(this.reflectors.AgentToken), Secret: s(this.reflectors.Secret), ConfigMap: s(this.reflectors.ConfigMap) };
+    return { ContainerHost: s(this.reflectors.ContainerHost), AgentToken: s(this.reflectors.AgentToken), ContainerSet: s(this.reflectors.ContainerSet), Secret: s(this.reflectors.Secret), ConfigMap: s(this.reflectors.ConfigMap) };
   }
 
   // ---------------------------------------------------------------- informer callbacks
@@ -201,6 +212,18 @@ export class KubeStore extends CachedStore {
     }
   }
 
+  private onSet(type: ChangeType, obj: RawObject, old: RawObject | undefined): void {
+    const key = rawKey(obj);
+    if (type === 'delete') {
+      this.cache.deleteSet(key);
+      this.ownStatus.delete(`ContainerSet/${key}`);
+      this.eventLog.forget('ContainerSet', key);
+    } else {
+      this.cache.setSet(key, toContainerSet(obj));
+    }
+    if (type === 'delete' || this.worthAnEvent('ContainerSet', type, obj, old)) this.cache.changed({ kind: 'ContainerSet', key });
+  }
+
   private onSecret(type: ChangeType, obj: RawObject, old: RawObject | undefined): void {
     const key = rawKey(obj);
     if (type === 'delete') this.cache.deleteSecret(key);
@@ -229,6 +252,11 @@ export class KubeStore extends CachedStore {
 
   async writeTokenStatus(key: ResourceKey, status: AgentTokenStatus): Promise<void> {
     await this.writeStatus('AgentToken', key, status);
+  }
+
+  /** Resolves once the apiserver stored it (hosts then act on it; a new leader reads the same). */
+  async writeSetStatus(key: ResourceKey, status: ContainerSetStatus): Promise<void> {
+    await this.writeStatus('ContainerSet', key, status);
   }
 
   /**

@@ -1,13 +1,13 @@
 // Mapping between what the apiserver returns (plain JSON; already validated and defaulted by the CRD
 // schemas) and the store's types, plus the bodies the Kubernetes store writes. Pure; unit-tested.
-import { API_VERSION, type AgentToken, type ConfigMapData, type ContainerHost, type ObjectMeta, type SecretData } from '../../api/types.js';
+import { API_VERSION, type AgentToken, type ConfigMapData, type ContainerHost, type ContainerSet, type ObjectMeta, type SecretData } from '../../api/types.js';
 import { canonicalJson } from '../../lib/canonical-json.js';
 import { defined } from '../../lib/objects.js';
 import type { SigningKeyMaterial } from '../store.js';
 
 export const GROUP = 'berth.dev';
 export const VERSION = 'v1alpha1';
-export const PLURAL = { ContainerHost: 'containerhosts', AgentToken: 'agenttokens' } as const;
+export const PLURAL = { ContainerHost: 'containerhosts', AgentToken: 'agenttokens', ContainerSet: 'containersets' } as const;
 
 /** Labels and names the store puts on what it creates. */
 export const LABELS = {
@@ -88,6 +88,14 @@ export function toAgentToken(raw: RawObject): AgentToken {
     spec: structuredClone(raw.spec ?? {}),
     status: raw.status === undefined || raw.status === null ? undefined : structuredClone(raw.status),
   }) as unknown as AgentToken;
+}
+
+export function toContainerSet(raw: RawObject): ContainerSet {
+  return defined({
+    apiVersion: API_VERSION, kind: 'ContainerSet', metadata: toMeta(raw),
+    spec: structuredClone(raw.spec ?? {}),
+    status: raw.status === undefined || raw.status === null ? undefined : structuredClone(raw.status),
+  }) as unknown as ContainerSet;
 }
 
 export function toSecretData(raw: RawObject): SecretData {
@@ -199,7 +207,7 @@ export function truncateMessage(message: string): string {
   return message.length <= EVENT_MESSAGE_MAX ? message : `${message.slice(0, EVENT_MESSAGE_MAX - 1)}…`;
 }
 
-export interface InvolvedObject { kind: 'ContainerHost' | 'AgentToken'; namespace: string; name: string; uid?: string; resourceVersion?: string }
+export interface InvolvedObject { kind: 'ContainerHost' | 'AgentToken' | 'ContainerSet'; namespace: string; name: string; uid?: string; resourceVersion?: string }
 
 /** A core/v1 Event, as `kubectl get events` and `kubectl describe` show it. */
 export function eventBody(o: InvolvedObject, e: { type: string; reason: string; message: string }, name: string, nowIso: string, instance: string): RawObject {

@@ -5,7 +5,7 @@ import { css, html, LitElement, nothing } from 'lit';
 import type { BrowserSessionView } from '../../../protocol/api-views.js';
 import type { HostStatsView } from '../../../protocol/stats.js';
 import { HostStatsTracker } from '../services/host-stats.js';
-import { applyChanges, emptyModel, fromSnapshot, sortedHosts, type Model } from '../lib/model.js';
+import { applyChanges, emptyModel, fromSnapshot, sortedHosts, sortedSets, type Model } from '../lib/model.js';
 import { hrefFor, parseRoute, titleFor, type Route } from '../lib/route.js';
 import { base } from '../lib/styles.js';
 import { LiveFeed, type FeedState } from '../services/live.js';
@@ -13,6 +13,8 @@ import { signOut, whoAmI } from '../services/session.js';
 import './container-view.js';
 import './host-detail.js';
 import './host-list.js';
+import './set-detail.js';
+import './set-list.js';
 import './sign-in.js';
 import './sources-view.js';
 import './tokens-view.js';
@@ -28,6 +30,8 @@ export class BerthApp extends LitElement {
   declare route: Route;
   declare model: Model;
   declare feed: FeedState;
+  /** What the sign-in form asks for: a Kubernetes token, or directory mode's UI token. */
+  private signInMode = 'kubernetes';
   declare session: BrowserSessionView | undefined;
   declare now: number;
   /** A snapshot has arrived (until then, views say "loading" rather than "nothing here"). */
@@ -94,8 +98,8 @@ export class BerthApp extends LitElement {
 
   private async boot(): Promise<void> {
     const who = await whoAmI();
-    if (who.kind === 'signed-out') { this.feed = { kind: 'signed-out', message: who.message }; return; }
-    if (who.kind === 'ok') this.session = who.info;
+    if (who.kind === 'signed-out') { if (who.mode) this.signInMode = who.mode; this.feed = { kind: 'signed-out', message: who.message }; return; }
+    if (who.kind === 'ok') { this.session = who.info; this.signInMode = who.info.mode; }
     this.live.start();
   }
 
@@ -153,13 +157,14 @@ export class BerthApp extends LitElement {
         <nav aria-label="Main">
           <ul>
             <li>${link({ view: 'hosts' }, 'Hosts', r.view === 'hosts' || r.view === 'host' || r.view === 'container')}</li>
+            <li>${link({ view: 'sets' }, 'Sets', r.view === 'sets' || r.view === 'set')}</li>
             <li>${link({ view: 'tokens' }, 'Tokens', r.view === 'tokens')}</li>
             <li>${link({ view: 'sources' }, html`Sources${problems ? html` <span class="badge bad count">${problems}<span class="visually-hidden"> ${problems === 1 ? 'problem' : 'problems'}</span></span>` : nothing}`, r.view === 'sources')}</li>
           </ul>
         </nav>
         <div class="right">
           ${this.renderFeed()}
-          ${this.session?.mode === 'kubernetes' && this.session.user ? html`<span class="muted">${this.session.user}</span>
+          ${(this.session?.mode === 'kubernetes' || this.session?.mode === 'token') && this.session.user ? html`<span class="muted">${this.session.user}</span>
             <button type="button" @click=${() => { void this.doSignOut(); }}>Sign out</button>` : nothing}
         </div>
       </header>
@@ -179,7 +184,7 @@ export class BerthApp extends LitElement {
   private renderMain() {
     const f = this.feed;
     // The first visit needs no explanation; an expired session or a sign-out does.
-    if (f.kind === 'signed-out') return html`<berth-sign-in reason=${/^sign in with/.test(f.message) ? '' : f.message}></berth-sign-in>`;
+    if (f.kind === 'signed-out') return html`<berth-sign-in mode=${this.signInMode} reason=${/^sign in with/.test(f.message) ? '' : f.message}></berth-sign-in>`;
     if (f.kind === 'forbidden') {
       return html`<h1 tabindex="-1">No access</h1>
         <p class="notice bad" role="alert" id="forbidden">${f.user ? `Signed in as ${f.user}, but you` : 'You'} may not view container hosts: ${f.message}</p>
@@ -204,6 +209,15 @@ export class BerthApp extends LitElement {
           <h1 tabindex="-1">${r.container}</h1>
           ${loading ?? (host ? html`<berth-container-view .host=${host} container=${r.container} .now=${this.now} .stats=${this.stats}></berth-container-view>`
             : html`<p class="notice bad" role="alert">No host ${r.namespace}/${r.name} (it is not declared, or not visible to you).</p>`)}`;
+      }
+      case 'sets':
+        return html`<h1 tabindex="-1">Container sets</h1>${loading ?? html`<berth-sets .sets=${sortedSets(this.model)}></berth-sets>`}`;
+      case 'set': {
+        const set = this.model.sets.get(`${r.namespace}/${r.name}`);
+        return html`<div class="crumbs"><a href="/sets">Sets</a> / ${r.namespace}</div>
+          <h1 tabindex="-1">${r.name}</h1>
+          ${loading ?? (set ? html`<berth-set-detail .set=${set} .now=${this.now}></berth-set-detail>`
+            : html`<p class="notice bad" role="alert">No set ${r.namespace}/${r.name} (it is not declared, or not visible to you).</p>`)}`;
       }
       case 'tokens':
         return html`<h1 tabindex="-1">Agent tokens</h1>${loading ?? html`<berth-tokens .tokens=${this.model.tokens ? [...this.model.tokens.values()] : null} message=${this.model.tokensMessage ?? ''} .now=${this.now}></berth-tokens>`}`;

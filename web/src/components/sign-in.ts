@@ -1,4 +1,5 @@
-// <berth-sign-in>: Kubernetes mode. The user pastes a bearer token once; it goes to POST
+// <berth-sign-in>: Kubernetes mode, or directory mode with --ui-auth token (mode="token": the
+// controller's UI token instead of a Kubernetes one). The user pastes a bearer token once; it goes to POST
 // /api/v1/session in a JSON body, the controller checks it (TokenReview) and answers with an
 // HttpOnly session cookie. The field is cleared at once — the page keeps no copy of the token.
 import { css, html, LitElement, nothing } from 'lit';
@@ -6,8 +7,9 @@ import { base } from '../lib/styles.js';
 import { signIn } from '../services/session.js';
 
 export class BerthSignIn extends LitElement {
-  static override properties = { reason: { type: String }, error: { state: true }, busy: { state: true } };
+  static override properties = { reason: { type: String }, mode: { type: String }, error: { state: true }, busy: { state: true } };
   declare reason: string;
+  declare mode: string;
   declare error: string;
   declare busy: boolean;
 
@@ -21,6 +23,7 @@ export class BerthSignIn extends LitElement {
   constructor() {
     super();
     this.reason = '';
+    this.mode = 'kubernetes';
     this.error = '';
     this.busy = false;
   }
@@ -30,13 +33,15 @@ export class BerthSignIn extends LitElement {
       <h1 id="sign-in-h" tabindex="-1">Sign in</h1>
       ${this.reason ? html`<p class="notice warn">${this.reason}</p>` : nothing}
       <form @submit=${this.submit} aria-labelledby="sign-in-h">
-        <label for="token">Kubernetes bearer token</label>
+        <label for="token">${this.mode === 'token' ? 'UI token' : 'Kubernetes bearer token'}</label>
         <input id="token" name="token" type="password" autocomplete="off" spellcheck="false" required
           aria-describedby="token-help ${this.error ? 'token-error' : ''}">
-        <p id="token-help" class="muted">For example the output of <code>kubectl create token NAME</code>. The controller checks it
+        ${this.mode === 'token' ? html`<p id="token-help" class="muted">The content of the file <code>ui-token</code> in the controller's
+          state directory (default <code>.berth/state/ui-token</code>) on the machine it runs on. This browser gets a session
+          cookie for an hour; the page keeps no copy.</p>` : html`<p id="token-help" class="muted">For example the output of <code>kubectl create token NAME</code>. The controller checks it
           with the Kubernetes API and gives this browser a session cookie for an hour; the page keeps no copy.
           You need RBAC <code>get</code> on <code>containerhosts</code> (and <code>containerhosts/logs</code> for log tails,
-          <code>agenttokens</code> for tokens) in group <code>berth.dev</code>.</p>
+          <code>agenttokens</code> for tokens) in group <code>berth.dev</code>.</p>`}
         ${this.error ? html`<p id="token-error" class="notice bad" role="alert">${this.error}</p>` : nothing}
         <div><button class="primary" type="submit" ?disabled=${this.busy}>${this.busy ? 'Checking…' : 'Sign in'}</button></div>
       </form>`;

@@ -1,6 +1,6 @@
 // The page's picture of the cluster: a snapshot from the page feed, then changes applied to it.
 // Immutable updates (a new object per change) so Lit's property change detection sees them.
-import type { HostView, PageChanges, PageSnapshot, SourceProblem, TokenView } from '../../../protocol/api-views.js';
+import type { HostView, PageChanges, PageSnapshot, SetView, SourceProblem, TokenView } from '../../../protocol/api-views.js';
 
 /** "<namespace>/<name>", as the page feed names deleted resources. */
 export const keyOf = (m: { namespace: string; name: string }): string => `${m.namespace}/${m.name}`;
@@ -11,10 +11,12 @@ export interface Model {
   /** null: this viewer may not see tokens (tokensMessage says why). */
   tokens: ReadonlyMap<string, TokenView> | null;
   tokensMessage?: string;
+  /** ContainerSets (empty from a controller older than issue 13). */
+  sets: ReadonlyMap<string, SetView>;
   problems: readonly SourceProblem[];
 }
 
-export const emptyModel: Model = { hosts: new Map(), tokens: new Map(), problems: [] };
+export const emptyModel: Model = { hosts: new Map(), tokens: new Map(), sets: new Map(), problems: [] };
 
 const byKey = <T extends { metadata: { namespace: string; name: string } }>(items: readonly T[]) =>
   new Map(items.map((i) => [keyOf(i.metadata), i] as const));
@@ -25,6 +27,7 @@ export function fromSnapshot(s: PageSnapshot): Model {
     hosts: byKey(s.hosts),
     tokens: s.tokens ? byKey(s.tokens) : null,
     ...(s.tokensMessage ? { tokensMessage: s.tokensMessage } : {}),
+    sets: byKey(s.sets ?? []),
     problems: s.problems,
   };
 }
@@ -44,10 +47,22 @@ export function applyChanges(m: Model, c: PageChanges): Model {
     for (const k of c.deletedTokens ?? []) next.delete(k);
     tokens = next;
   }
-  return { ...m, hosts, tokens, problems: c.problems ?? m.problems };
+  let sets = m.sets;
+  if (c.sets?.length || c.deletedSets?.length) {
+    const next = new Map(sets);
+    for (const x of c.sets ?? []) next.set(keyOf(x.metadata), x);
+    for (const k of c.deletedSets ?? []) next.delete(k);
+    sets = next;
+  }
+  return { ...m, hosts, tokens, sets, problems: c.problems ?? m.problems };
 }
 
 /** Hosts sorted by namespace, then name. */
 export function sortedHosts(m: Model): HostView[] {
   return [...m.hosts.values()].sort((a, b) => keyOf(a.metadata).localeCompare(keyOf(b.metadata)));
+}
+
+/** Sets sorted by namespace, then name. */
+export function sortedSets(m: Model): SetView[] {
+  return [...m.sets.values()].sort((a, b) => keyOf(a.metadata).localeCompare(keyOf(b.metadata)));
 }

@@ -1,11 +1,12 @@
 // The browser session, through /api/v1/session: who am I, sign in (a Kubernetes token presented once, answered with an
 // HttpOnly session cookie the page never sees), sign out. The token is sent in a JSON body only —
 // never in a URL — and is not kept anywhere in the page afterwards.
-import type { ApiError, BrowserSessionView, BrowserSignIn } from '../../../protocol/api-views.js';
+import type { ApiError, BrowserSessionRefusal, BrowserSessionView, BrowserSignIn, SessionMode } from '../../../protocol/api-views.js';
 
 export type BrowserSessionState =
   | { kind: 'ok'; info: BrowserSessionView }
-  | { kind: 'signed-out'; message: string }
+  /** mode: what to sign in with (a Kubernetes token, or directory mode's UI token). */
+  | { kind: 'signed-out'; message: string; mode?: SessionMode }
   | { kind: 'unreachable'; message: string };
 
 async function errorMessage(res: Response): Promise<string> {
@@ -17,7 +18,9 @@ export async function whoAmI(): Promise<BrowserSessionState> {
   try { res = await fetch('/api/v1/session', { credentials: 'same-origin', cache: 'no-store' }); } catch {
     return { kind: 'unreachable', message: 'the Berth controller cannot be reached' };
   }
-  if (res.status === 401) return { kind: 'signed-out', message: await errorMessage(res) };
+  if (res.status === 401) {
+    try { const body = await res.json() as Partial<BrowserSessionRefusal>; return { kind: 'signed-out', message: body.message ?? 'HTTP 401', ...(body.mode ? { mode: body.mode } : {}) }; } catch { return { kind: 'signed-out', message: 'HTTP 401' }; }
+  }
   if (!res.ok) return { kind: 'unreachable', message: await errorMessage(res) };
   return { kind: 'ok', info: await res.json() as BrowserSessionView };
 }

@@ -1,0 +1,71 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import type { ContainerHost, ContainerSet, ContainerSetStatus } from '../api/types.js';
+import type { Store } from '../store/store.js';
+import { SetReconciler, type SetImageDigests } from './set-reconciler.js';
+
+const host: ContainerHost = {
+  apiVersion: 'berth.dev/v1alpha1', kind: 'ContainerHost', metadata: { name: 'h1', namespace: 'fleet', uid: 'u1', generation: 1, labels: { tier: 'edge' } },
+  spec: { paused: false, removalPolicy: 'Delete', policy: { allowPrivileged: false, allowHostNetwork: false, allowedHostPaths: [] } },
+};
+const spec = (image: string) => ({
+  hostSelector: { matchLabels: { tier: 'edge' } }, paused: false, revisionHistoryLimit: 10,
+  template: { containers: [{ name: 'web', image, state: 'Running' } as never] },
+  updateStrategy: { type: 'RollingUpdate' as const, rollingUpdate: { maxUnavailable: 1, minReadySeconds: 0 }, failurePolicy: 'Rollback' as const, progressDeadlineSeconds: 600 },
+  imageUpdates: { policy: 'Poll' as const, intervalSeconds: 60 },
+});
+
+function fixture() {
+  let set: ContainerSet = { apiVersion: 'berth.dev/v1alpha1', kind: 'ContainerSet', metadata: { name: 'app', namespace: 'fleet', uid: 's1', generation: 1 }, spec: spec('nginx:1.27') };
+  const writes: ContainerSetStatus[] = [];
+  const enqueued: string[] = [];
+  const store = {
+    set: () => set, sets: () => [set], hosts: () => [host], secret: () => undefined, configMap: () => undefined,
+    recordEvent: () => undefined,
+    writeSetStatus: async (_k: string, s: ContainerSetStatus) => { writes.push(s); set = { ...set, status: s }; },
+  } as unknown as Store;
+  const digests = new Map<string, string>();
+  const tracked = new Map<string, string[]>();
+  const images: SetImageDigests = {
+    digest: (i) => digests.get(i), error: () => undefined,
+    track: (owner, list) => { tracked.set(owner, list.map((w) => w.image)); },
+  };
+  const r = new SetReconciler(store, (k) => enqueued.push(k), pino({ level: 'silent' }), new Registry(), () => new Date('2026-01-01T00:00:00Z'), images);
+  return { r, writes, enqueued, digests, tracked, get set() { return set; } };
+}
+const signal = new AbortController().signal;
+const D1 = `sha256:${'1'.repeat(64)}`;
+const D2 = `sha256:${'2'.repeat(64)}`;
+
+test('imageUpdates Poll: nothing rolls out before the tag has a digest; then the revision pins it', async () => {
+  const f = fixture();
+  const first = await f.r.reconcile('fleet/app', signal);
+  assert.equal(f.writes, [], 'no unpinned revision is ever written');
+  assert.ok(first.requeueAfterMs);
+  assert.equal(f.tracked.get('ContainerSet/fleet/app'), ['nginx:1.27']);
+  f.digests.set('nginx:1.27', D1);
+  await f.r.reconcile('fleet/app', signal);
+  const s = f.writes.at(-1)!;
+  assert.is(s.revisions!.at(-1)!.template.containers[0]!.image, `nginx:1.27@${D1}`);
+  assert.equal(s.hostStatuses!.map((h) => [h.host, h.revision]), [['h1', s.updateRevision]]);
+  assert.ok(f.enqueued.includes('fleet/h1'), 'the host is told after the write');
+});
+
+test('a moved digest is a new revision; an unresolvable one keeps the last', async () => {
+  const f = fixture();
+  f.digests.set('nginx:1.27', D1);
+  await f.r.reconcile('fleet/app', signal);
+  const r1 = f.set.status!.updateRevision;
+  f.digests.set('nginx:1.27', D2);
+  await f.r.reconcile('fleet/app', signal);
+  const r2 = f.set.status!.updateRevision;
+  assert.is.not(r2, r1);
+  assert.is(f.set.status!.revisions!.find((r) => r.name === r2)!.template.containers[0]!.image, `nginx:1.27@${D2}`);
+  f.digests.delete('nginx:1.27');
+  await f.r.reconcile('fleet/app', signal);
+  assert.is(f.set.status!.updateRevision, r2, 'held at the last pinned revision');
+});
+
+test.run();
