@@ -47,6 +47,12 @@ const DEFAULT_STOP_TIMEOUT_S = 10;
 
 type Ownership = 'ours' | 'unmanaged' | 'otherHost';
 
+/** The Engine's API versions from GET /version, kept only when they look like one ("1.41"): the schema caps them at 32 chars. */
+export function apiVersions(v: { ApiVersion?: unknown; MinAPIVersion?: unknown }): { apiVersion?: string; minAPIVersion?: string } {
+  const ok = (x: unknown): x is string => typeof x === 'string' && /^\d{1,4}\.\d{1,4}$/.test(x);
+  return { ...(ok(v.ApiVersion) ? { apiVersion: v.ApiVersion } : {}), ...(ok(v.MinAPIVersion) ? { minAPIVersion: v.MinAPIVersion } : {}) };
+}
+
 export class DockerRuntime implements ContainerRuntime {
   readonly hostKey: string;
   private readonly docker: Docker;
@@ -63,8 +69,15 @@ export class DockerRuntime implements ContainerRuntime {
 
   async dockerFacts(): Promise<DockerFacts> {
     try {
-      const info = await this.docker.info() as { ServerVersion?: string; NCPU?: number; MemTotal?: number };
-      return { ok: true, version: String(info.ServerVersion ?? 'unknown'), cpus: Math.max(0, Math.trunc(info.NCPU ?? 0)), memoryBytes: Math.max(0, Math.trunc(info.MemTotal ?? 0)) };
+      // GET /version answers the API versions (GET /info does not); both are cheap and read in parallel.
+      const [info, version] = await Promise.all([
+        this.docker.info() as Promise<{ ServerVersion?: string; NCPU?: number; MemTotal?: number }>,
+        this.docker.version() as Promise<{ ApiVersion?: unknown; MinAPIVersion?: unknown }>,
+      ]);
+      return {
+        ok: true, version: String(info.ServerVersion ?? 'unknown'), cpus: Math.max(0, Math.trunc(info.NCPU ?? 0)), memoryBytes: Math.max(0, Math.trunc(info.MemTotal ?? 0)),
+        ...apiVersions(version),
+      };
     } catch (err) {
       return { ok: false, error: toRuntimeError(err, 'reading engine info').message.slice(0, 8000) };
     }

@@ -7,17 +7,23 @@
 //      the controller's log socket, then idle again; and again (--rounds). V8 keeps the pages a burst
 //      needed, so RSS after the first round is the agent's working size under load; "no growth" means
 //      the later rounds end where the first did.
+// Both agents run in the same run, one after the other, on the same controller and engine: the
+// compiled tree (`berth agent`, what the npm package runs) and the agent bundle
+// (dist/agent-bundle/berth-agent.mjs, `npm run build:agent`, what the agent image runs); the table
+// prints both and the bundle's ratio to the tree.
 // Part 2 needs log streaming (agent streamer + controller log socket). It is detected, not assumed:
 // a controller without /api/v1/logs/ws, or an agent answering `logs` with `unsupported`, makes the
 // part print "pending" instead of a figure.
 //
 //   npm run bench:agent-footprint            (needs the test bed: bash test/env/testbed.sh up)
-//   node dist/bench/agent-footprint.js --idle 60 --lines 1000000
-import { readFileSync } from 'node:fs';
+//   node dist/bench/agent-footprint.js --idle 60 --lines 1000000 [--only tree|bundle] [--bundle-node-options=--max-semi-space-size=1]
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import WebSocket from 'ws';
 import { BerthEnv, condition } from '../test/support/berth-env.js';
 import { docker } from '../test/support/docker.js';
 import { bed } from '../test/support/testbed.js';
+import { repoRoot } from '../test/support/paths.js';
 import { parseScriptArgs } from './args.js';
 
 const values = parseScriptArgs(import.meta.url, {
@@ -27,6 +33,10 @@ const values = parseScriptArgs(import.meta.url, {
   /** Bound of the log part, seconds. */
   'logs-timeout': { type: 'string', default: '300' },
   rounds: { type: 'string', default: '2' },
+  /** Measure only one of the two agents. */
+  only: { type: 'string' },
+  /** NODE_OPTIONS for the bundle's process (e.g. "--max-semi-space-size=1", as the agent image runs it). */
+  'bundle-node-options': { type: 'string' },
 });
 const idleS = Number(values.idle);
 const lineTarget = Number(values.lines);
@@ -56,17 +66,26 @@ async function window(pid: number, seconds: number): Promise<{ cpuPct: number; r
 }
 
 const env = new BerthEnv();
-const host = 'footprint';
 const image = bed('BERTH_TEST_IMAGE');
-const talker = env.name('talker');
-// The talker writes LINES lines each time /tmp/go appears (the benchmark creates it once a viewer
-// watches), so the lines flow live through the agent rather than from Docker's history.
-const talk = `while true; do while [ ! -e /tmp/go ]; do sleep 1; done; rm -f /tmp/go; yes 'berth footprint log line 0123456789 abcdefghijklmnopqrstuvwxyz' | head -n ${lineTarget}; done`;
-const containers = [
-  `- name: ${talker}\n  image: ${image}\n  imagePullPolicy: IfNotPresent\n  command: ["sh", "-c", ${JSON.stringify(talk)}]\n  stopTimeoutSeconds: 0\n  logging: { maxSize: 100Mi, maxFiles: 2 }`,
-  ...Array.from({ length: count - 1 }, (_, i) =>
-    `- name: ${env.name(`idle${i}`)}\n  image: ${image}\n  imagePullPolicy: IfNotPresent\n  command: ["sh", "-c", "exec sleep 2147483647"]\n  stopTimeoutSeconds: 0`),
-];
+
+interface Variant { key: 'tree' | 'bundle'; label: string; entry?: string; host: string; talker: string }
+const BUNDLE_ENTRY = 'dist/agent-bundle/berth-agent.mjs';
+const BUNDLE = join(repoRoot, BUNDLE_ENTRY);
+const variants: Variant[] = [
+  { key: 'tree' as const, label: '`berth agent` (compiled tree)', host: 'footprint-tree', talker: env.name('talker-tree') },
+  { key: 'bundle' as const, label: `agent bundle (berth-agent.mjs${values['bundle-node-options'] ? `, ${values['bundle-node-options']}` : ''})`, entry: BUNDLE_ENTRY, host: 'footprint-bundle', talker: env.name('talker-bundle') },
+].filter((v) => !values.only || v.key === values.only);
+if (variants.some((v) => v.entry) && !existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run npm run build:agent first`);
+
+/** The host's containers: the talker writes LINES lines each time /tmp/go appears (the benchmark creates it once a viewer watches), so the lines flow live through the agent rather than from Docker's history. */
+function containersOf(v: Variant): string[] {
+  const talk = `while true; do while [ ! -e /tmp/go ]; do sleep 1; done; rm -f /tmp/go; yes 'berth footprint log line 0123456789 abcdefghijklmnopqrstuvwxyz' | head -n ${lineTarget}; done`;
+  return [
+    `- name: ${v.talker}\n  image: ${image}\n  imagePullPolicy: IfNotPresent\n  command: ["sh", "-c", ${JSON.stringify(talk)}]\n  stopTimeoutSeconds: 0\n  logging: { maxSize: 100Mi, maxFiles: 2 }`,
+    ...Array.from({ length: count - 1 }, (_, i) =>
+      `- name: ${env.name(`${v.key}-idle${i}`)}\n  image: ${image}\n  imagePullPolicy: IfNotPresent\n  command: ["sh", "-c", "exec sleep 2147483647"]\n  stopTimeoutSeconds: 0`),
+  ];
+}
 
 interface LogOutcome { status: 'measured' | 'pending' | 'failed'; detail: string; lines?: number; seconds?: number; peakRss?: number; cpuS?: number }
 
@@ -74,7 +93,7 @@ interface LogOutcome { status: 'measured' | 'pending' | 'failed'; detail: string
  * Open a viewer of the talker's log on the controller's log socket, start the talker, and count lines
  * until LINETARGET arrived (or the stream stalls). The protocol is the one docs/logs.md describes.
  */
-async function streamLogs(pid: number): Promise<LogOutcome> {
+async function streamLogs(pid: number, host: string, talker: string): Promise<LogOutcome> {
   const url = new URL('/api/v1/logs/ws', env.url.replace(/^http/, 'ws'));
   for (const [k, v] of Object.entries({ namespace: env.namespace, host, container: talker, tail: '1' })) url.searchParams.set(k, v);
   const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: 64 * 2 ** 20 });
@@ -129,49 +148,65 @@ async function streamLogs(pid: number): Promise<LogOutcome> {
 process.on('exit', () => { for (const c of [env.controller, ...env.agents.values()]) if (c?.pid && c.exitCode === null) { try { process.kill(c.pid, 'SIGKILL'); } catch { /* gone */ } } });
 for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => { void env.cleanup().finally(() => process.exit(130)); });
 
-try {
-  env.write('host.yaml', env.hostYaml(host, `containers:\n${containers.join('\n')}`));
-  await env.startController();
-  const agent = await env.startAgent(host);
+type Window = Awaited<ReturnType<typeof window>>;
+interface Result { v: Variant; idle: Window; rounds: Array<{ logs: LogOutcome; after?: Window }>; hwm: number }
+
+async function measure(v: Variant): Promise<Result> {
+  env.write(`${v.host}.yaml`, env.hostYaml(v.host, `containers:\n${containersOf(v).join('\n')}`));
+  const nodeOptions = v.key === 'bundle' ? values['bundle-node-options'] : undefined;
+  const agent = await env.startAgent(v.host, nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}, v.entry ? { entry: v.entry } : {});
   const pid = agent.pid!;
   const t0 = Date.now();
-  await env.waitHost(host, `${count}/${count} Ready`, (h) => h.status.ready === `${count}/${count}` && condition(h, 'Ready')?.status === 'True', 300_000);
-  log(`${count} containers Ready in ${((Date.now() - t0) / 1000).toFixed(1)} s; settling 10 s, then measuring idle for ${idleS} s`);
+  await env.waitHost(v.host, `${count}/${count} Ready`, (h) => h.status.ready === `${count}/${count}` && condition(h, 'Ready')?.status === 'True', 300_000);
+  log(`${v.label}: ${count} containers Ready in ${((Date.now() - t0) / 1000).toFixed(1)} s; settling 10 s, then measuring idle for ${idleS} s`);
   await sleep(10_000);
   const idle = await window(pid, idleS);
-  log(`idle: ${idle.cpuPct.toFixed(2)} % of a core, RSS mean ${mb(idle.rssMean)}, max ${mb(idle.rssMax)}`);
-
-  const rounds: Array<{ logs: LogOutcome; after?: Awaited<ReturnType<typeof window>> }> = [];
+  log(`${v.label}: idle: ${idle.cpuPct.toFixed(2)} % of a core, RSS mean ${mb(idle.rssMean)}, max ${mb(idle.rssMax)}`);
+  const rounds: Result['rounds'] = [];
   for (let round = 1; round <= Number(values.rounds); round++) {
-    const logs = await streamLogs(pid);
-    log(`logs round ${round}: ${logs.status}: ${logs.detail}`);
+    const logs = await streamLogs(pid, v.host, v.talker);
+    log(`${v.label}: logs round ${round}: ${logs.status}: ${logs.detail}`);
     if (logs.status !== 'measured') { rounds.push({ logs }); break; }
     // The controller keeps an idle agent stream open for its grace period (10 s), and V8 gives
     // memory back lazily: wait, then measure the same idle window again.
     await sleep(20_000);
     const after = await window(pid, idleS);
-    log(`idle after round ${round}: ${after.cpuPct.toFixed(2)} % of a core, RSS mean ${mb(after.rssMean)}, max ${mb(after.rssMax)}`);
+    log(`${v.label}: idle after round ${round}: ${after.cpuPct.toFixed(2)} % of a core, RSS mean ${mb(after.rssMean)}, max ${mb(after.rssMax)}`);
     rounds.push({ logs, after });
   }
   const hwm = sample(pid).hwm;
+  await env.kill(agent, 'SIGTERM');
+  return { v, idle, rounds, hwm };
+}
 
-  console.log(`\nbench/agent-footprint — one real agent, ${count} busybox containers on the test bed's dockerd\n`);
-  console.log('| phase | window | agent CPU | agent RSS (mean) | agent RSS (max) |');
-  console.log('|---|---|---|---|---|');
-  console.log(`| idle, converged | ${idleS} s | ${idle.cpuPct.toFixed(2)} % of a core | ${mb(idle.rssMean)} | ${mb(idle.rssMax)} |`);
-  for (const [i, { logs, after }] of rounds.entries()) {
-    if (logs.status === 'measured' && after) {
-      console.log(`| round ${i + 1}: streaming ${lineTarget.toLocaleString('en')} log lines | ${logs.seconds!.toFixed(1)} s | ${((logs.cpuS! / logs.seconds!) * 100).toFixed(1)} % of a core | — | ${mb(logs.peakRss!)} |`);
-      console.log(`| idle after round ${i + 1} | ${idleS} s | ${after.cpuPct.toFixed(2)} % of a core | ${mb(after.rssMean)} | ${mb(after.rssMax)} |`);
-    } else {
-      console.log(`| after streaming ${lineTarget.toLocaleString('en')} log lines | — | ${logs.status} | — | — |`);
+try {
+  await env.startController();
+  const results: Result[] = [];
+  for (const v of variants) results.push(await measure(v));
+
+  console.log(`\nbench/agent-footprint — one real agent at a time, ${count} busybox containers each, on the test bed's dockerd\n`);
+  console.log('| agent | phase | window | agent CPU | agent RSS (mean) | agent RSS (max) |');
+  console.log('|---|---|---|---|---|---|');
+  for (const { v, idle, rounds } of results) {
+    console.log(`| ${v.label} | idle, converged | ${idleS} s | ${idle.cpuPct.toFixed(2)} % of a core | ${mb(idle.rssMean)} | ${mb(idle.rssMax)} |`);
+    for (const [i, { logs, after }] of rounds.entries()) {
+      if (logs.status === 'measured' && after) {
+        console.log(`| ${v.label} | round ${i + 1}: streaming ${lineTarget.toLocaleString('en')} log lines | ${logs.seconds!.toFixed(1)} s | ${((logs.cpuS! / logs.seconds!) * 100).toFixed(1)} % of a core | — | ${mb(logs.peakRss!)} |`);
+        console.log(`| ${v.label} | idle after round ${i + 1} | ${idleS} s | ${after.cpuPct.toFixed(2)} % of a core | ${mb(after.rssMean)} | ${mb(after.rssMax)} |`);
+      } else {
+        console.log(`| ${v.label} | after streaming ${lineTarget.toLocaleString('en')} log lines | — | ${logs.status} | — | — |`);
+      }
     }
   }
-  for (const [i, { logs }] of rounds.entries()) console.log(`\nlogs round ${i + 1}: ${logs.status}: ${logs.detail}`);
-  const measured = rounds.filter((r) => r.after);
-  if (measured.length >= 2) console.log(`RSS growth idle-after-round-1 → idle-after-round-${measured.length}: ${mb(measured.at(-1)!.after!.rssMean - measured[0]!.after!.rssMean)}`);
-  console.log(`agent peak RSS over the run (VmHWM): ${mb(hwm)}`);
-  console.log('targets: idle RSS ≤ 60 MB, idle CPU ≤ 1 % of a core; no RSS growth after streaming 1M lines');
+  for (const { v, rounds, hwm } of results) {
+    for (const [i, { logs }] of rounds.entries()) console.log(`\n${v.label}: logs round ${i + 1}: ${logs.status}: ${logs.detail}`);
+    const measured = rounds.filter((r) => r.after);
+    if (measured.length >= 2) console.log(`${v.label}: RSS growth idle-after-round-1 → idle-after-round-${measured.length}: ${mb(measured.at(-1)!.after!.rssMean - measured[0]!.after!.rssMean)}`);
+    console.log(`${v.label}: peak RSS over the run (VmHWM): ${mb(hwm)}`);
+  }
+  const tree = results.find((r) => r.v.key === 'tree'); const bundle = results.find((r) => r.v.key === 'bundle');
+  if (tree && bundle) console.log(`\nbundle / tree: idle RSS ${(bundle.idle.rssMean / tree.idle.rssMean).toFixed(2)}x, peak RSS ${(bundle.hwm / tree.hwm).toFixed(2)}x, idle CPU ${(bundle.idle.cpuPct / Math.max(tree.idle.cpuPct, 1e-9)).toFixed(2)}x`);
+  console.log('targets: the bundle\'s idle RSS ≤ 50 MB, idle CPU ≤ 1 % of a core; no RSS growth after streaming 1M lines');
 } finally {
   await env.cleanup();
 }

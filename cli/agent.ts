@@ -2,7 +2,6 @@
 // with the host's token and drives the local Docker Engine (DOCKER_HOST is honoured).
 import { readFileSync } from 'node:fs';
 import { arch, hostname, platform } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino, type Logger } from 'pino';
 import type { Backoff } from '../protocol/backoff.js';
@@ -17,7 +16,7 @@ import { readTokenClaims } from '../agent/token.js';
 import { connectToken, defaultCredentialPath, readCredential, storeCredential } from '../agent/credential.js';
 import type { WelcomeFrame } from '../protocol/frames.js';
 import { checkPlaintext, findCaFile, readCaFile } from '../agent/transport-security.js';
-import { packageRoot } from '../controller/package-root.js';
+import { agentVersion } from '../agent/version.js';
 import { CEILING_HELP, CEILING_OPTIONS } from '../agent/ceiling-config.js';
 import { describeCeiling } from '../agent/ceiling.js';
 import { agentCeilingFromCli, HOST_ROOT_HELP } from './agent-ceiling.js';
@@ -77,10 +76,6 @@ export interface RunAgentOptions {
    * tests pass one: they cut connections faster than the 60 s that resets the attempts.
    */
   backoff?: Backoff;
-}
-
-function agentVersion(): string {
-  try { return String((JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version?: unknown }).version ?? 'unknown'); } catch { return 'unknown'; }
 }
 
 export async function runAgent(argv: string[], opts: RunAgentOptions = {}): Promise<number> {
@@ -162,7 +157,7 @@ export async function runAgent(argv: string[], opts: RunAgentOptions = {}): Prom
       if (sub !== hostKey) log.warn({ tokenHost: sub, host: hostKey }, 'the token now names a different host; restart the agent to serve it (still filtering by the first host)');
       return token;
     },
-    agent: { version: agentVersion(), hostname: hostname(), os: platform(), arch: arch() },
+    agent: { version: await agentVersion(), hostname: hostname(), os: platform(), arch: arch() },
   });
 
   client.on('welcome', (frame: WelcomeFrame) => {

@@ -1,6 +1,6 @@
 // Decoding received frames: size check, JSON parse, dispatch on `type`, schema validation. Never
 // throws; the caller replies with `error` and counts the rejection.
-import { Ajv, type ValidateFunction } from 'ajv';
+import { compileFrameValidators, type FrameValidator } from './frame-validators.js';
 import type { AgentFrame, ControllerFrame } from './frames.js';
 import { MAX_FRAME_BYTES } from './frames.js';
 import { AGENT_FRAME_SCHEMAS, CONTROLLER_FRAME_SCHEMAS } from './schemas.js';
@@ -8,11 +8,6 @@ import { AGENT_FRAME_SCHEMAS, CONTROLLER_FRAME_SCHEMAS } from './schemas.js';
 export type DecodeResult<F> =
   | { ok: true; frame: F }
   | { ok: false; code: 'too_large' | 'bad_json' | 'unknown_type' | 'invalid'; message: string; id?: string };
-
-function compileAll(schemas: Record<string, object>): Map<string, ValidateFunction> {
-  const ajv = new Ajv({ allErrors: false, strict: true });
-  return new Map(Object.entries(schemas).map(([type, schema]) => [type, ajv.compile(schema)]));
-}
 
 /**
  * The offending `type` for an error message. Never JSON.stringify it whole: a peer controls it, and
@@ -26,8 +21,8 @@ function describeType(type: unknown): string {
 }
 
 export class FrameDecoder<F extends { type: string }> {
-  private readonly validators: Map<string, ValidateFunction>;
-  constructor(schemas: Record<string, object>) { this.validators = compileAll(schemas); }
+  private readonly validators: Map<string, FrameValidator>;
+  constructor(schemas: Record<string, object>) { this.validators = compileFrameValidators(schemas); }
 
   decode(raw: string | Buffer): DecodeResult<F> {
     const size = typeof raw === 'string' ? Buffer.byteLength(raw) : raw.length;

@@ -127,5 +127,7 @@ export interface ObservedContainer {
 export interface AgentFacts { version: string; hostname: string; os: string; arch: string }
 
 export type DockerFacts =
-  | { ok: true; version: string; cpus: number; memoryBytes: number }
+  // apiVersion/minAPIVersion: the Engine API versions the daemon speaks (GET /version; Docker 29 refuses
+  // clients below 1.44). Optional: an agent older than them does not send them.
+  | { ok: true; version: string; cpus: number; memoryBytes: number; apiVersion?: string; minAPIVersion?: string }
   | { ok: false; error: string };

@@ -111,6 +111,10 @@ export interface AgentStatus {
   os?: string;
   arch?: string;
   dockerVersion?: string;
+  /** The Engine API version the daemon speaks (e.g. 1.41). */
+  dockerAPIVersion?: string;
+  /** The oldest Engine API version the daemon accepts. */
+  dockerMinAPIVersion?: string;
   cpus?: number;
   memoryBytes?: number;
 }

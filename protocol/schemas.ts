@@ -53,7 +53,7 @@ const observedContainer = obj({
 
 const dockerFacts = {
   oneOf: [
-    obj({ ok: { const: true }, version: str(128), cpus: int(), memoryBytes: int() }, ['ok', 'version', 'cpus', 'memoryBytes']),
+    obj({ ok: { const: true }, version: str(128), cpus: int(), memoryBytes: int(), apiVersion: str(32), minAPIVersion: str(32) }, ['ok', 'version', 'cpus', 'memoryBytes']),
     obj({ ok: { const: false }, error: str(8192) }, ['ok', 'error']),
   ],
 } as const;

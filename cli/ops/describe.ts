@@ -36,7 +36,7 @@ export function formatHost(h: HostDetailView, now = Date.now()): string {
     `Ready:           ${h.status.ready ?? '<none>'}`,
     'Agent:',
     indent(a?.connected
-      ? `Connected since ${a.connectedAt ?? '?'} — ${a.hostname ?? '?'} (${a.os ?? '?'}/${a.arch ?? '?'}), agent ${a.version ?? '?'}, Docker ${a.dockerVersion ?? '?'}`
+      ? `Connected since ${a.connectedAt ?? '?'} — ${a.hostname ?? '?'} (${a.os ?? '?'}/${a.arch ?? '?'}), agent ${a.version ?? '?'}, Docker ${a.dockerVersion ?? '?'}${a.dockerAPIVersion ? ` (API ${a.dockerAPIVersion}${a.dockerMinAPIVersion ? `, min ${a.dockerMinAPIVersion}` : ''})` : ''}`
       : `Not connected${a?.lastSeenAt ? ` (last seen ${a.lastSeenAt})` : ''}`),
     'Declared containers:',
   ];

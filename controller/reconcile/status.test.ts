@@ -86,4 +86,13 @@ test('a deleting host waiting for its agent says why', () => {
   assert.match(cond(s, 'Synced').message, 'berth.dev/force-delete');
 });
 
+test('the Engine API versions the agent reports reach status.agent; an older agent\'s facts leave them out', () => {
+  const withApi = computeHostStatus(input({ host: host([]), agent: { connected: true, docker: { ok: true, version: '29.0.1', cpus: 2, memoryBytes: 1, apiVersion: '1.52', minAPIVersion: '1.44' }, containers: [] } }));
+  assert.is(withApi.agent?.dockerAPIVersion, '1.52');
+  assert.is(withApi.agent?.dockerMinAPIVersion, '1.44');
+  const older = computeHostStatus(input({ host: host([]) }));
+  assert.is(older.agent?.dockerVersion, '20.10');
+  assert.not.ok('dockerAPIVersion' in (older.agent ?? {}) || 'dockerMinAPIVersion' in (older.agent ?? {}));
+});
+
 test.run();

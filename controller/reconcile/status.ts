@@ -145,7 +145,7 @@ export function computeHostStatus(input: StatusInput): ContainerHostStatus {
       ...(agent.connectedAt ? { connectedAt: agent.connectedAt } : {}),
       ...(agent.lastSeenAt ? { lastSeenAt: agent.lastSeenAt } : {}),
       ...(agent.agent ? { version: agent.agent.version, hostname: agent.agent.hostname, os: agent.agent.os, arch: agent.agent.arch } : {}),
-      ...(docker?.ok ? { dockerVersion: docker.version, cpus: docker.cpus, memoryBytes: docker.memoryBytes } : {}),
+      ...(docker?.ok ? { dockerVersion: docker.version, ...(docker.apiVersion ? { dockerAPIVersion: docker.apiVersion } : {}), ...(docker.minAPIVersion ? { dockerMinAPIVersion: docker.minAPIVersion } : {}), cpus: docker.cpus, memoryBytes: docker.memoryBytes } : {}),
     },
     containers,
     ready: `${readyCount}/${wanted.length}`,

@@ -46,24 +46,21 @@ async function build(kind: 'agent' | 'controller', tag: string): Promise<string>
 /** The agent image, built once per file by whichever test needs it first (tests run in any order or alone). */
 let agentBuild: Promise<string> | undefined;
 function agentImage(): Promise<string> {
-  agentBuild ??= (async () => {
-    // The production node_modules are prepared on the host: containers have no network to npm ci in.
-    await run('bash', [join(repoRoot, 'packaging/prepare-context.sh')], { check: true, timeoutMs: 180_000, env: { ...process.env, BERTH_SKIP_BUILD: '1' } });
-    return build('agent', IMAGE);
-  })();
+  // The agent image needs only the agent bundle (`npm run build` writes it): no node_modules.
+  agentBuild ??= build('agent', IMAGE);
   return agentBuild;
 }
 
-test('the agent image builds from packaging/agent.Dockerfile on the local node base image', async () => {
-  const out = await agentImage();
-  // The context holds what the image needs and not the dev dependencies.
-  const context = /Sending build context to Docker daemon\s+([\d.]+)([kMG]B)/.exec(out);
-  assert.ok(context, 'the legacy builder reports the context size');
-  const mb = Number(context[1]) * (context[2] === 'GB' ? 1024 : context[2] === 'kB' ? 1 / 1024 : 1);
-  assert.ok(mb < 150, `build context is ${context[1]}${context[2]}: is .dockerignore letting node_modules/ (dev) in?`);
+test('the agent image holds Node and the agent bundle only: no node_modules, a few hundred KiB on its base', async () => {
+  await agentImage();
   const ls = await dockerOk(['run', '--rm', '--entrypoint', 'node', IMAGE, '-e',
-    'const fs=require("fs");console.log(JSON.stringify({uid:process.getuid(),typescript:fs.existsSync("/app/node_modules/typescript"),tests:fs.existsSync("/app/dist/test"),ws:fs.existsSync("/app/node_modules/ws")}))']);
-  assert.equal(JSON.parse(ls), { uid: 65532, typescript: false, tests: false, ws: true });
+    'const fs=require("fs");console.log(JSON.stringify({uid:process.getuid(),app:fs.readdirSync("/app").sort(),nodeModules:fs.existsSync("/app/node_modules")||fs.existsSync("/node_modules")}))']);
+  assert.equal(JSON.parse(ls), { uid: 65532, app: ['berth-agent.licenses.txt', 'berth-agent.mjs'], nodeModules: false });
+  // What the agent adds to its base (the ≤ 80 MB goal is the base's to meet: docs/performance.md).
+  const size = async (image: string) => Number(await dockerOk(['image', 'inspect', '-f', '{{.Size}}', image]));
+  const added = (await size(IMAGE)) - (await size(bed('BERTH_TEST_NODE_BASE_IMAGE')));
+  assert.ok(added > 0 && added < 3 * 2 ** 20, `the agent adds ${added} bytes to its base image`);
+  assert.is(await dockerOk(['image', 'inspect', '-f', '{{.Config.User}} {{json .Config.Entrypoint}}', IMAGE]), '65532:65532 ["node","--max-semi-space-size=1","/app/berth-agent.mjs"]');
 });
 
 test('run with the Docker socket mounted and a token, the agent connects and runs the host\'s container', async () => {
@@ -98,8 +95,11 @@ test('run with the Docker socket mounted and a token, the agent connects and run
     throw new Error(`${err.message}\nagent logs:\n${(await docker(['logs', agentName])).stderr.slice(-3000)}\ncontroller:\n${env.logs()}`);
   });
   assert.is(condition(host, 'AgentConnected')?.status, 'True');
-  const facts = (host.status as { agent?: { hostname?: string } }).agent;
+  const facts = (host.status as { agent?: { hostname?: string; dockerAPIVersion?: string; dockerMinAPIVersion?: string } }).agent;
   assert.is(facts?.hostname, agentId.slice(0, 12), 'the agent that connected is the one in the container');
+  // The Engine API versions, as the bed's dockerd reports them on GET /version.
+  const api = await dockerOk(['version', '-f', '{{.Server.APIVersion}} {{.Server.MinAPIVersion}}']);
+  assert.is(`${facts?.dockerAPIVersion} ${facts?.dockerMinAPIVersion}`, api, 'status.agent carries the Engine API version and minimum');
   const state = await dockerOk(['inspect', '-f', '{{.State.Status}} {{index .Config.Labels "berth.dev/managed"}}', web]);
   assert.is(state, 'running true');
   const user = await dockerOk(['inspect', '-f', '{{.Config.User}}', agentName]);
@@ -141,7 +141,14 @@ test('in the container, host paths are checked on the host: refused clearly with
 });
 
 test('the controller image builds and runs as non-root on a read-only root filesystem', async () => {
-  await build('controller', CONTROLLER_IMAGE);
+  // The production node_modules are prepared on the host: containers have no network to npm ci in.
+  await run('bash', [join(repoRoot, 'packaging/prepare-context.sh')], { check: true, timeoutMs: 180_000, env: { ...process.env, BERTH_SKIP_BUILD: '1' } });
+  const out = await build('controller', CONTROLLER_IMAGE);
+  // The context holds what the image needs and not the dev dependencies.
+  const context = /Sending build context to Docker daemon\s+([\d.]+)([kMG]B)/.exec(out);
+  assert.ok(context, 'the legacy builder reports the context size');
+  const mb = Number(context[1]) * (context[2] === 'GB' ? 1024 : context[2] === 'kB' ? 1 / 1024 : 1);
+  assert.ok(mb < 150, `build context is ${context[1]}${context[2]}: is .dockerignore letting node_modules/ (dev) in?`);
   const help = await docker(['run', '--rm', '--read-only', '--cap-drop=ALL', '--security-opt=no-new-privileges', CONTROLLER_IMAGE, '--help']);
   assert.is(help.code, 0, help.stderr);
   assert.match(help.stdout, /berth controller --kube/);

@@ -50,7 +50,7 @@ export class BerthHostDetail extends LitElement {
             <dt>Connected</dt><dd>${relativeTime(a?.connectedAt, this.now)}</dd>
             <dt>Hostname</dt><dd>${a?.hostname ?? '—'}${a?.os ? html` <span class="muted">(${a.os}/${a.arch ?? '?'})</span>` : nothing}</dd>
             <dt>Agent</dt><dd>${a?.version ?? '—'}</dd>
-            <dt>Docker</dt><dd>${a?.dockerVersion ?? '—'}</dd>
+            <dt>Docker</dt><dd>${a?.dockerVersion ?? '—'}${a?.dockerAPIVersion ? html` <span class="muted">(API ${a.dockerAPIVersion}${a.dockerMinAPIVersion ? `, min ${a.dockerMinAPIVersion}` : ''})</span>` : nothing}</dd>
             <dt>Ready</dt><dd><span class="badge ${readyClass(h.status.ready)}">${h.status.ready ?? '—'}</span>${h.spec.paused ? html` <span class="badge warn">paused</span>` : nothing}</dd>
           </dl>
         </section>
