@@ -24,7 +24,7 @@ import { until } from '../support/berth-env.js';
 import { installCrds } from '../support/berth.js';
 import { docker } from '../support/docker.js';
 import { CHART, controllerArgs, Helm, parseObjects } from '../support/helm.js';
-import { applyYaml, createTestNamespace, deleteTestNamespace, fenceYaml, kubectl, kubeToken, waitFenced, type KubeUser } from '../support/kube.js';
+import { applyYaml, createTestNamespace, deleteTestNamespace, fenceYaml, kubectl, kubeToken, tokenKubeconfig, waitFenced, type KubeUser } from '../support/kube.js';
 import { repoRoot } from '../support/paths.js';
 import { bed } from '../support/testbed.js';
 
@@ -68,14 +68,7 @@ const fullname = sa;
 /** A kubeconfig that authenticates as the release's ServiceAccount with a fresh bound token. */
 async function saKubeconfig(r: { release: string; ns: string }): Promise<string> {
   const token = (await kubectl(['-n', r.ns, 'create', 'token', sa(r), '--duration=1h'], { check: true })).stdout.trim();
-  const file = join(tmp, `${r.release}.kubeconfig`);
-  writeFileSync(file, JSON.stringify({
-    apiVersion: 'v1', kind: 'Config', 'current-context': 'sa',
-    clusters: [{ name: 'bed', cluster: { server: bed('BERTH_TEST_APISERVER_URL'), 'certificate-authority': bed('BERTH_TEST_KUBE_CA') } }],
-    users: [{ name: 'sa', user: { token } }],
-    contexts: [{ name: 'sa', context: { cluster: 'bed', user: 'sa' } }],
-  }), { mode: 0o600 });
-  return file;
+  return tokenKubeconfig(token, join(tmp, `${r.release}.kubeconfig`));
 }
 
 function spawnBerth(args: string[], log: string[]): ChildProcess {

@@ -4,7 +4,6 @@
 // with the credential; the join token replayed from another address (127.0.0.2) is refused 401 and
 // reported by a Warning Event naming that address; an expired join token is refused saying so.
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -17,6 +16,7 @@ import { DirectoryStore } from '../../controller/store/dir/dir-store.js';
 import { mintAgentToken } from '../../controller/tokens/mint.js';
 import { generateSigningKey, importSigningKey } from '../../controller/tokens/signing-key.js';
 import { until } from '../support/wait.js';
+import { freePort } from '../support/ports.js';
 
 // The agent needs no Docker for this: without it, it still connects and reports "Docker unavailable".
 process.env.DOCKER_HOST = 'unix:///nonexistent/berth-enrollment-docker.sock';
@@ -30,14 +30,6 @@ writeFileSync(join(root, 'host.yaml'), [
   'apiVersion: berth.dev/v1alpha1\nkind: ContainerHost\nmetadata: { name: late, namespace: en }\nspec: { paused: true }',
   'apiVersion: berth.dev/v1alpha1\nkind: AgentToken\nmetadata: { name: late, namespace: en }\nspec: { hostRef: { name: late }, bootstrap: true, ttl: 1m }',
 ].join('\n---\n'));
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 const port = await freePort();
 const store = new DirectoryStore({ paths: [root], stateDir, logger: pino({ level: 'silent' }), debounceMs: 20 });

@@ -4,7 +4,6 @@
 // closed 4003 and the token is refused from then on. Rotation closes a live session on the old token
 // the same way, whoever remembered what.
 import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -15,6 +14,7 @@ import { Controller } from '../../controller/controller.js';
 import { DirectoryStore } from '../../controller/store/dir/dir-store.js';
 import { until } from '../support/wait.js';
 import { agentHandshake } from '../support/ws-probe.js';
+import { freePort } from '../support/ports.js';
 
 const root = mkdtempSync(join(tmpdir(), 'berth-revocation-'));
 const stateDir = join(root, '.state');
@@ -27,14 +27,6 @@ const HELLO = {
   type: 'hello', protocolVersion: 1, agent: { version: '0.1.0', hostname: 'box.example', os: 'linux', arch: 'x64' },
   docker: { ok: true, version: '27.1.0', cpus: 1, memoryBytes: 2 ** 30 }, containers: [],
 };
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 const port = await freePort();
 let controller: Controller | undefined;

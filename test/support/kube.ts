@@ -195,6 +195,11 @@ export async function clusterAdminKubeconfig(namespace: string, name: string, bi
   await kubectl(['-n', namespace, 'create', 'serviceaccount', name], { check: true });
   await kubectl(['create', 'clusterrolebinding', binding, '--clusterrole=cluster-admin', `--serviceaccount=${namespace}:${name}`], { check: true });
   const token = (await kubectl(['-n', namespace, 'create', 'token', name, '--duration=2h'], { check: true })).stdout.trim();
+  return tokenKubeconfig(token, file);
+}
+
+/** A kubeconfig FILE (0600) for the bed's apiserver that authenticates with the bearer TOKEN. */
+export function tokenKubeconfig(token: string, file: string): string {
   writeFileSync(file, JSON.stringify({
     apiVersion: 'v1', kind: 'Config', 'current-context': 'sa',
     clusters: [{ name: 'bed', cluster: { server: bed('BERTH_TEST_APISERVER_URL'), 'certificate-authority': bed('BERTH_TEST_KUBE_CA') } }],

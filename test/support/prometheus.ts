@@ -3,7 +3,6 @@
 // per test (own port, own data dir, stopped by its pid) with a small client for its HTTP API.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -51,14 +50,9 @@ export function promtool(args: readonly string[]): Promise<RunResult> {
   return run(prometheusTool('BERTH_TEST_PROMTOOL'), args, { timeoutMs: 60_000 });
 }
 
-/** A free TCP port on 127.0.0.1 (asked of the kernel, then released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address() as { port: number }; s.close(() => resolve(port)); });
-  });
-}
+import { freePort } from './ports.js';
+
+export { freePort };
 
 export interface PrometheusAlert { labels: Record<string, string>; annotations: Record<string, string>; state: 'pending' | 'firing' | 'inactive'; activeAt?: string }
 
