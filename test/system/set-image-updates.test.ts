@@ -135,6 +135,7 @@ test("without the set's imagePullSecrets the private tag is not resolved and not
   assert.is(held.status, 200);
   assert.is(held.body.status?.updateRevision, undefined, `no revision without a digest: ${JSON.stringify(held.body.status)}`);
   assert.equal(await all(), [undefined, undefined, undefined], 'nothing created unpinned');
+  assert.match(env.logs(20000), new RegExp(`${env.namespace}/app:stable: cannot resolve its digest: .*wants credentials`), 'held because the registry asked for credentials');
   env.write('set.yaml', setDoc({ marker: 'a', failurePolicy: 'Rollback' }));
   const s = await waitSet('Ready pinned to image 1', (x) => cond(x, 'Ready')?.status === 'True' && x);
   assert.is(pinnedImage(s, s.status.currentRevision), `${image()}@${digests.one}`);
