@@ -178,6 +178,8 @@ export interface ContainerSetSpec {
   revisionHistoryLimit: number;
   /** Poll: resolve each tag's digest every intervalSeconds; a new digest is a new revision pinning image@sha256. */
   imageUpdates?: { policy: 'Poll' | 'None'; intervalSeconds: number };
+  /** dockerconfigjson Secrets (set's namespace) whose credentials resolve the template's tags to digests. */
+  imagePullSecrets?: Array<{ name: string }>;
 }
 
 /** One host of a set, as the rollout sees it (status.hostStatuses, sorted by host; bounded, see docs). */

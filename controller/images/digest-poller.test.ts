@@ -81,4 +81,27 @@ test('the interval has a floor so a spec cannot hammer a registry', async () => 
   assert.is(r.calls.length, 2);
 });
 
+test('new credentials for an image that failed are tried at once, not an interval later', async () => {
+  let now = 0;
+  const calls: string[] = [];
+  const poller = new DigestPoller({
+    now: () => now, onChange: () => undefined,
+    resolve: async (image, auth) => { calls.push(auth?.username ?? '-'); if (!auth) throw new Error('wants credentials'); return d('a'); },
+  });
+  poller.track('set/ns/a', [{ image: 'r.example/app:1', intervalSeconds: 300 }]);
+  await poller.tick();
+  assert.is(poller.error('r.example/app:1'), 'wants credentials');
+  now += 1000;
+  await poller.tick();
+  assert.equal(calls, ['-'], 'a failure waits its interval');
+  poller.track('set/ns/a', [{ image: 'r.example/app:1', intervalSeconds: 300, auth: { serveraddress: 'r.example', username: 'u', password: 'p' } }]);
+  await poller.tick();
+  assert.equal(calls, ['-', 'u']);
+  assert.is(poller.digest('r.example/app:1'), d('a'));
+  // Once resolved, a credentials change alone does not poll early.
+  poller.track('set/ns/a', [{ image: 'r.example/app:1', intervalSeconds: 300, auth: { serveraddress: 'r.example', username: 'v', password: 'p' } }]);
+  await poller.tick();
+  assert.is(calls.length, 2);
+});
+
 test.run();

@@ -65,7 +65,14 @@ export class DigestPoller implements ImageDigests {
     if (!before && wanted.length === 0) return;
     if (before && JSON.stringify(before) === JSON.stringify(wanted)) return;
     if (wanted.length === 0) this.watches.delete(owner); else this.watches.set(owner, wanted);
-    for (const w of wanted) if (!this.entries.has(w.image)) this.entries.set(w.image, { due: 0, inFlight: false });
+    for (const w of wanted) {
+      const entry = this.entries.get(w.image);
+      if (!entry) { this.entries.set(w.image, { due: 0, inFlight: false }); continue; }
+      // New credentials for an image that failed: try them now, not an interval later (a fixed
+      // imagePullSecret should unblock the owner at once).
+      const old = before?.find((b) => b.image === w.image);
+      if (entry.error !== undefined && JSON.stringify(old?.auth) !== JSON.stringify(w.auth)) entry.due = 0;
+    }
     const live = new Set([...this.watches.values()].flat().map((w) => w.image));
     for (const image of this.entries.keys()) if (!live.has(image)) this.entries.delete(image);
   }

@@ -129,10 +129,15 @@ export function registryOf(image: string): string {
  * fails with the registry's own message, which is what the user needs to see.
  */
 export function pullAuthFor(host: ContainerHost, image: string, secrets: SecretLookup): PullAuth | undefined {
+  return pullAuthFrom(host.metadata.namespace, host.spec.imagePullSecrets, image, secrets);
+}
+
+/** The same lookup over any owner's imagePullSecrets (a ContainerSet's, for resolving digests). */
+export function pullAuthFrom(namespace: string, refs: ReadonlyArray<{ name: string }> | undefined, image: string, secrets: SecretLookup): PullAuth | undefined {
   const registry = registryOf(image);
   const aliases = registry === 'docker.io' ? ['docker.io', 'index.docker.io', 'https://index.docker.io/v1/', 'registry-1.docker.io'] : [registry, `https://${registry}`, `http://${registry}`];
-  for (const ref of host.spec.imagePullSecrets ?? []) {
-    const raw = secrets(host.metadata.namespace, ref.name)?.data['.dockerconfigjson'];
+  for (const ref of refs ?? []) {
+    const raw = secrets(namespace, ref.name)?.data['.dockerconfigjson'];
     if (!raw) continue;
     let config: { auths?: Record<string, { username?: string; password?: string; auth?: string; identitytoken?: string }> };
     try { config = JSON.parse(raw.toString('utf8')); } catch { continue; }

@@ -17,23 +17,24 @@ const spec = (image: string) => ({
   imageUpdates: { policy: 'Poll' as const, intervalSeconds: 60 },
 });
 
-function fixture() {
-  let set: ContainerSet = { apiVersion: 'berth.dev/v1alpha1', kind: 'ContainerSet', metadata: { name: 'app', namespace: 'fleet', uid: 's1', generation: 1 }, spec: spec('nginx:1.27') };
+function fixture(image = 'nginx:1.27', extra: Partial<ContainerSet['spec']> = {}, secret: (ns: string, name: string) => unknown = () => undefined) {
+  let set: ContainerSet = { apiVersion: 'berth.dev/v1alpha1', kind: 'ContainerSet', metadata: { name: 'app', namespace: 'fleet', uid: 's1', generation: 1 }, spec: { ...spec(image), ...extra } };
   const writes: ContainerSetStatus[] = [];
   const enqueued: string[] = [];
   const store = {
-    set: () => set, sets: () => [set], hosts: () => [host], secret: () => undefined, configMap: () => undefined,
+    set: () => set, sets: () => [set], hosts: () => [host], secret, configMap: () => undefined,
     recordEvent: () => undefined,
     writeSetStatus: async (_k: string, s: ContainerSetStatus) => { writes.push(s); set = { ...set, status: s }; },
   } as unknown as Store;
   const digests = new Map<string, string>();
   const tracked = new Map<string, string[]>();
+  const auths = new Map<string, unknown>();
   const images: SetImageDigests = {
     digest: (i) => digests.get(i), error: () => undefined,
-    track: (owner, list) => { tracked.set(owner, list.map((w) => w.image)); },
+    track: (owner, list) => { tracked.set(owner, list.map((w) => w.image)); for (const w of list) auths.set(w.image, w.auth); },
   };
   const r = new SetReconciler(store, (k) => enqueued.push(k), pino({ level: 'silent' }), new Registry(), () => new Date('2026-01-01T00:00:00Z'), images);
-  return { r, writes, enqueued, digests, tracked, get set() { return set; } };
+  return { r, writes, enqueued, digests, tracked, auths, get set() { return set; } };
 }
 const signal = new AbortController().signal;
 const D1 = `sha256:${'1'.repeat(64)}`;
@@ -66,6 +67,18 @@ test('a moved digest is a new revision; an unresolvable one keeps the last', asy
   f.digests.delete('nginx:1.27');
   await f.r.reconcile('fleet/app', signal);
   assert.is(f.set.status!.updateRevision, r2, 'held at the last pinned revision');
+});
+
+test("the set's imagePullSecrets answer the registry when its tags are resolved (only for that registry)", async () => {
+  const config = JSON.stringify({ auths: { 'registry.example:5000': { username: 'u', password: 'p' } } });
+  const secrets = (ns: string, name: string) => ns === 'fleet' && name === 'regcred' ? { data: { '.dockerconfigjson': Buffer.from(config) } } : undefined;
+  const f = fixture('registry.example:5000/app:stable', { imagePullSecrets: [{ name: 'missing' }, { name: 'regcred' }] }, secrets);
+  await f.r.reconcile('fleet/app', signal);
+  assert.equal(f.auths.get('registry.example:5000/app:stable'), { serveraddress: 'registry.example:5000', username: 'u', password: 'p' });
+  const other = fixture('ghcr.io/x/app:1', { imagePullSecrets: [{ name: 'regcred' }] }, secrets);
+  await other.r.reconcile('fleet/app', signal);
+  assert.ok(other.tracked.get('ContainerSet/fleet/app')!.includes('ghcr.io/x/app:1'));
+  assert.is(other.auths.get('ghcr.io/x/app:1'), undefined, 'no credentials for another registry');
 });
 
 test.run();

@@ -9,7 +9,7 @@ import { keyOf, type ContainerHost, type ContainerSet, type ContainerSetStatus, 
 import { canonicalJson } from '../lib/canonical-json.js';
 import type { Store } from '../store/store.js';
 import type { Reconciler, ReconcileResult } from './loop.js';
-import { resolveContainer } from './resolve.js';
+import { pullAuthFrom, resolveContainer } from './resolve.js';
 import { hostHealth } from './set-health.js';
 import { collisionsOf, revisionOf, setContainer, setSelectsHost } from './set-merge.js';
 import { stepRollout, type HostHealth } from './set-rollout.js';
@@ -109,7 +109,13 @@ export class SetReconciler implements Reconciler<ResourceKey> {
     const poll = set.spec.imageUpdates?.policy === 'Poll' && this.images;
     if (!poll) { this.images?.track(owner, []); return { ok: true, template: set.spec.template }; }
     const intervalSeconds = set.spec.imageUpdates!.intervalSeconds;
-    this.images!.track(owner, imagesToWatch(set.spec.template.containers).map((image) => ({ image, intervalSeconds })));
+    // The set's own imagePullSecrets answer the registry (the hosts' are for their pulls).
+    const ns = set.metadata.namespace;
+    const secrets = (n: string, name: string) => this.store.secret(n, name);
+    this.images!.track(owner, imagesToWatch(set.spec.template.containers).map((image) => {
+      const auth = pullAuthFrom(ns, set.spec.imagePullSecrets, image, secrets);
+      return { image, intervalSeconds, ...(auth ? { auth } : {}) };
+    }));
     const p = pinTemplate(set.spec.template.containers, this.images!);
     return p.ok ? { ok: true, template: { containers: p.containers } } : { ok: false, message: p.message };
   }
