@@ -7,7 +7,7 @@
 //   style-src 'self'         the global theme is an external .css file; Lit's `static styles` are
 //                            constructable stylesheets adopted by shadow roots (adoptedStyleSheets),
 //                            which style-src does not govern, and positions are set through the
-//                            CSSOM (styleMap), which CSP allows — so no 'unsafe-inline'
+//                            CSSOM (web/src/directives/cssom-style.ts; not Lit's styleMap, whose first render writes a style attribute), which CSP allows — so no 'unsafe-inline'
 //   connect-src 'self'       the JSON API, the page feed and the log WebSocket (same origin;
 //                            CSP 3 'self' covers ws:/wss: of the same host)
 //   require-trusted-types-for 'script'; trusted-types lit-html

@@ -9,7 +9,7 @@
 //  - Virtualized: fixed-height rows, only those in view are in the DOM; the last 100 000 rows kept.
 // The logic lives in plain modules (lib/line-store, log-view, follow, virtual, log-frames).
 import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
-import { styleMap } from 'lit/directives/style-map.js';
+import { cssomStyle } from '../directives/cssom-style.js';
 import { MAX_LOG_TAIL } from '../../../protocol/log-viewer.js';
 import { FollowState } from '../lib/follow.js';
 import { logTime } from '../lib/format.js';
@@ -264,8 +264,8 @@ export class BerthLogTail extends LitElement {
       </div>
       <div class="viewport" tabindex="0" role="region" aria-label="Log of ${this.container} (newest at the bottom; End resumes following)"
         @scroll=${this.onScroll} @keydown=${this.onViewportKey}>
-        <div class="spacer" style=${styleMap({ height: `${w.totalPx}px` })}>
-          <div class="rows" style=${styleMap({ transform: `translateY(${w.offsetPx}px)` })}>
+        <div class="spacer" style=${cssomStyle({ height: `${w.totalPx}px` })}>
+          <div class="rows" style=${cssomStyle({ transform: `translateY(${w.offsetPx}px)` })}>
             ${rows.map((r, k) => this.renderRow(r, w.start + k))}
           </div>
         </div>
