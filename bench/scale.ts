@@ -7,6 +7,12 @@
 //
 //   npm run bench:scale                                   (directory mode, 100, 1,000 and 5,000 hosts)
 //   node dist/bench/scale.js --hosts 100,1000 --modes dir,kube --steady 60 --timeout 1500
+//   npm run bench:scale -- --hosts 5000 --stats compare      (the stats history's extra RSS, see bench/scale-stats.ts)
+//
+// --stats off|on|compare: agents send no stats (default) / `stats` frames every --stats-resolution
+// seconds to a controller keeping --stats-slots slots at that resolution / both, one after the other,
+// and a table of the extra RSS. With stats the run waits for the window to fill before its steady
+// window, and skips the restart (it would drop the history being measured).
 //
 // Kubernetes mode needs the test bed (bash test/env/testbed.sh up): its own namespaces, created and
 // deleted by the run. Controller CPU and RSS come from /proc/<pid> (VmHWM is the kernel's peak RSS);
@@ -25,6 +31,7 @@ import { createTestNamespace, deleteTestNamespace, kubeconfig, kubectl } from '.
 import { repoRoot } from '../test/support/paths.js';
 import type { WorkerConfig, WorkerStats } from './sim/agent-worker.js';
 import { parseScriptArgs } from './args.js';
+import { filledSlots, historyBytes, statsControllerArgs, statsTable, type StatsOutcome, type StatsPlan, type StatsRow } from './scale-stats.js';
 
 const values = parseScriptArgs(import.meta.url, {
   hosts: { type: 'string', default: '100,1000,5000' },
@@ -46,7 +53,13 @@ const values = parseScriptArgs(import.meta.url, {
   keep: { type: 'boolean', default: false },
   /** After the steady window, restart the controller and time the reconnect storm back to all Ready. */
   restart: { type: 'boolean', default: true },
+  stats: { type: 'string', default: 'off' },
+  'stats-resolution': { type: 'string', default: '1' },
+  'stats-slots': { type: 'string', default: '360' },
 });
+if (!['off', 'on', 'compare'].includes(values.stats)) { console.error(`--stats must be off, on or compare (got "${values.stats}")`); process.exit(2); }
+const statsPlan: StatsPlan = { resolutionS: Number(values['stats-resolution']), slots: Number(values['stats-slots']) };
+if (!Number.isInteger(statsPlan.resolutionS) || statsPlan.resolutionS < 1 || !Number.isInteger(statsPlan.slots) || statsPlan.slots < 1) { console.error('--stats-resolution and --stats-slots must be whole numbers ≥ 1'); process.exit(2); }
 const hostCounts = values.hosts!.split(',').map(Number);
 const perHost = Number(values.containers);
 const modes = values.modes!.split(',').filter((m): m is 'dir' | 'kube' => m === 'dir' || m === 'kube');
@@ -151,9 +164,10 @@ interface Result {
   steady?: { seconds: number; cpuPct: number; rss: number; statusWritesPerS: number; reconcilesPerS: number };
   restart?: { readyS?: number; cpuS: number; hwm: number; connectsDuring: number };
   agentsCpuS: number; reconnects: number; disconnects: Record<string, number>; note?: string;
+  withStats?: boolean; stats?: StatsOutcome;
 }
 
-async function runCase(mode: 'dir' | 'kube', m: number): Promise<Result> {
+async function runCase(mode: 'dir' | 'kube', m: number, withStats: boolean): Promise<Result> {
   const id = randomBytes(3).toString('hex');
   const root = mkdtempSync(join(tmpdir(), 'berth-scale-'));
   const manifests = join(root, 'manifests');
@@ -186,6 +200,7 @@ async function runCase(mode: 'dir' | 'kube', m: number): Promise<Result> {
     const args = mode === 'dir'
       ? ['controller', '--dir', manifests, '--state', state]
       : ['controller', '--kube', '--kubeconfig', kubeconfig('admin'), '--namespace', ns, '--controller-namespace', sysNs!];
+    if (withStats) args.push(...statsControllerArgs(statsPlan));
     const prof = [
       ...(values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : []),
       ...(values['heap-snapshot'] ? ['--heapsnapshot-signal=SIGUSR2', '--diagnostic-dir', values['heap-snapshot']] : []),
@@ -228,7 +243,7 @@ async function runCase(mode: 'dir' | 'kube', m: number): Promise<Result> {
     for (let w = 0; w < procs; w++) {
       const child = track(fork(join(repoRoot, 'dist/bench/sim/agent-worker.js'), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
       child.on('message', (msg: WorkerStats | { type: 'stopped' }) => { if (msg.type === 'stats') stats.set(child, msg); });
-      const config: WorkerConfig = { url: url.replace(/^http/, 'ws'), hosts: keys.filter((_, i) => i % procs === w), tokenRoot };
+      const config: WorkerConfig = { url: url.replace(/^http/, 'ws'), hosts: keys.filter((_, i) => i % procs === w), tokenRoot, ...(withStats ? { statsIntervalSeconds: statsPlan.resolutionS } : {}) };
       child.send({ type: 'start', config });
       workers.push(child);
     }
@@ -237,7 +252,7 @@ async function runCase(mode: 'dir' | 'kube', m: number): Promise<Result> {
       const sum = (f: (x: WorkerStats) => number) => s.reduce((a, x) => a + f(x), 0);
       const disconnects: Record<string, number> = {};
       for (const x of s) for (const [k, v] of Object.entries(x.disconnects)) disconnects[k] = (disconnects[k] ?? 0) + v;
-      return { connected: sum((x) => x.connected), connects: sum((x) => x.connects), containers: sum((x) => x.containers), failed: sum((x) => x.failedActions), disconnects };
+      return { connected: sum((x) => x.connected), connects: sum((x) => x.connects), containers: sum((x) => x.containers), failed: sum((x) => x.failedActions), statsFrames: sum((x) => x.statsFrames), disconnects };
     };
 
     // Converge: sample every 2 s until every host is Ready (or the bound).
@@ -272,28 +287,43 @@ async function runCase(mode: 'dir' | 'kube', m: number): Promise<Result> {
     };
     log(`${mode} ${m}×${perHost}: ${readyAt ? `all Ready in ${elapsedS.toFixed(1)} s` : `${readyCount}/${m} Ready after ${elapsedS.toFixed(0)} s (bound)`}; controller cpu ${atReady.cpuS.toFixed(1)} s, peak rss ${mib(atReady.hwm)}`);
 
+    // With stats: wait until every ring is full (one window after the last host's first sample). The
+    // run without stats it is compared with waits as long, so both are measured as long after start.
+    if (values.stats !== 'off' && readyAt) {
+      const fillS = statsPlan.slots * statsPlan.resolutionS + 10;
+      log(`  stats: waiting ${fillS} s for the ${statsPlan.slots}-slot window to fill`);
+      const fillEnd = Math.min(Date.now() + fillS * 1000, deadline - (steadyS + 30) * 1000);
+      while (Date.now() < fillEnd) {
+        await sleep(Math.min(30_000, Math.max(0, fillEnd - Date.now())));
+        const p = procSample(pid); const mt = await scrape(url);
+        log(`  stats: rss ${mib(p?.rss ?? 0)}, history ${mib(historyBytes(mt))}, ${fleet().statsFrames} frames, connected ${mt?.get('berth_hub_connected_agents') ?? '?'}`);
+      }
+    }
     // Steady state: everything converged, only heartbeats (pings both ways), resyncs and the
     // directory store's periodic re-scan remain. Let the tail of convergence settle first.
     if (readyAt && steadyS > 0 && Date.now() + (steadyS + 10) * 1000 < deadline) {
       await sleep(10_000);
       const a = procSample(pid); const ma = await scrape(url);
-      await sleep(steadyS * 1000);
+      // RSS as the median of samples every 2 s: one reading lands anywhere in the GC's saw-tooth.
+      const rssSamples: number[] = [];
+      for (const end = Date.now() + steadyS * 1000; Date.now() < end;) { await sleep(Math.min(2_000, Math.max(0, end - Date.now()))); rssSamples.push(procSample(pid)?.rss ?? 0); }
+      rssSamples.sort((x, y) => x - y);
       const b = procSample(pid); const mb = await scrape(url);
       if (a && b && ma && mb) {
         result.steady = {
-          seconds: steadyS, cpuPct: ((b.cpuS - a.cpuS) / steadyS) * 100, rss: b.rss,
+          seconds: steadyS, cpuPct: ((b.cpuS - a.cpuS) / steadyS) * 100, rss: rssSamples[rssSamples.length >> 1] ?? b.rss,
           statusWritesPerS: ((mb.get('berth_status_writes_total') ?? 0) - (ma.get('berth_status_writes_total') ?? 0)) / steadyS,
           reconcilesPerS: (reconciles(mb) - reconciles(ma)) / steadyS,
         };
         result.hwm = b.hwm;
-        log(`  steady ${steadyS} s: controller ${result.steady.cpuPct.toFixed(1)} % of a core, rss ${mib(b.rss)}, ${result.steady.statusWritesPerS.toFixed(2)} status writes/s`);
+        log(`  steady ${steadyS} s: controller ${result.steady.cpuPct.toFixed(1)} % of a core, rss ${mib(b.rss)} (median ${mib(result.steady.rss)}), ${result.steady.statusWritesPerS.toFixed(2)} status writes/s`);
       }
     }
     // Restart: the same controller again on the same state and port, with every agent connected.
     // They all lose it at once (1001) and come back with their real full-jitter backoff while it
     // loads — the reconnect storm a controller upgrade or crash causes. Nothing needs applying.
     const connectsBefore = fleet().connects;
-    if (values.restart && readyAt && Date.now() + convergeS * 1000 < deadline) {
+    if (values.restart && values.stats === 'off' && readyAt && Date.now() + convergeS * 1000 < deadline) {
       await stopChild(controller, 30_000);
       const t1 = Date.now();
       controller = startController();
@@ -331,6 +361,10 @@ async function runCase(mode: 'dir' | 'kube', m: number): Promise<Result> {
     const f = fleet();
     result.reconnects = connectsBefore - m;   // before any restart: connections that did not last
     result.disconnects = f.disconnects;
+    if (withStats) {
+      result.withStats = true;
+      result.stats = { historyBytes: historyBytes(await scrape(url)), frames: f.statsFrames, ...await filledSlots(url, ns, hostName(m - 1)).then((n) => (n === undefined ? {} : { filledSlots: n })) };
+    }
     result.agentsCpuS = workers.reduce((a, w) => a + (procSample(w.pid!)?.cpuS ?? 0), 0);
     if (f.failed) result.note = `${result.note ? `${result.note}; ` : ''}${f.failed} failed actions`;
     // Things outside the controller that spoil a run, said rather than hidden: another controller
@@ -389,9 +423,9 @@ try {
   for (const mode of modes) {
     for (const m of hostCounts) {
       if (Date.now() > deadline - 30_000) { log(`skipping ${mode} ${m}: the overall --timeout is nearly used up`); continue; }
-      try { results.push(await runCase(mode, m)); } catch (err) {
+      for (const withStats of values.stats === 'compare' ? [false, true] : [values.stats === 'on']) try { results.push(await runCase(mode, m, withStats)); } catch (err) {
         log(`${mode} ${m}: failed: ${(err as Error).message}`);
-        results.push({ mode, hosts: m, agentProcs: 0, readyCount: 0, cpuS: 0, hwm: 0, reconcilesPerS: 0, statusWritesPerS: 0, depthPeak: 0, reconcilesTotal: 0, statusWritesTotal: 0, agentsCpuS: 0, reconnects: 0, disconnects: {}, note: `failed: ${(err as Error).message.slice(0, 200)}` });
+        results.push({ mode, hosts: m, withStats, agentProcs: 0, readyCount: 0, cpuS: 0, hwm: 0, reconcilesPerS: 0, statusWritesPerS: 0, depthPeak: 0, reconcilesTotal: 0, statusWritesTotal: 0, agentsCpuS: 0, reconnects: 0, disconnects: {}, note: `failed: ${(err as Error).message.slice(0, 200)}` });
       }
     }
   }
@@ -400,14 +434,18 @@ try {
 }
 
 console.log(`\nbench/scale — cold start of one controller with M simulated agents × ${perHost} containers (controller process only)\n`);
-console.log('| mode | hosts | to all Ready | controller CPU | avg core | peak RSS | reconciles/s | status writes/s | queue peak | steady CPU | steady writes/s | restart → all Ready | restart CPU, peak RSS | agent procs CPU | reconnects | note |');
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+console.log('| mode | hosts | stats | to all Ready | controller CPU | avg core | peak RSS | reconciles/s | status writes/s | queue peak | steady CPU | steady writes/s | restart → all Ready | restart CPU, peak RSS | agent procs CPU | reconnects | note |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of results) {
   const ready = r.readyS !== undefined ? `${r.readyS.toFixed(1)} s` : `— (${r.readyCount}/${r.hosts})`;
   const wall = r.readyS ?? 1;
   const steady = r.steady ? `${r.steady.cpuPct.toFixed(1)} % (${r.steady.seconds} s)` : '—';
   const disc = Object.entries(r.disconnects).map(([k, v]) => `${k}×${v}`).join(' ');
-  console.log(`| ${r.mode} | ${r.hosts} | ${ready} | ${r.cpuS.toFixed(1)} s | ${r.readyS ? `${((r.cpuS / wall) * 100).toFixed(0)} %` : '—'} | ${mib(r.hwm)} | ${r.reconcilesPerS.toFixed(0)} | ${r.statusWritesPerS.toFixed(0)} | ${r.depthPeak} | ${steady} | ${r.steady ? r.steady.statusWritesPerS.toFixed(2) : '—'} | ${r.restart ? (r.restart.readyS !== undefined ? `${r.restart.readyS.toFixed(1)} s` : 'not within bound') : '—'} | ${r.restart ? `${r.restart.cpuS.toFixed(1)} s, ${mib(r.restart.hwm)}` : '—'} | ${r.agentsCpuS.toFixed(1)} s | ${r.reconnects}${disc ? ` (${disc})` : ''} | ${r.note ?? ''} |`);
+  console.log(`| ${r.mode} | ${r.hosts} | ${r.withStats ? `${statsPlan.slots} × ${statsPlan.resolutionS} s` : 'off'} | ${ready} | ${r.cpuS.toFixed(1)} s | ${r.readyS ? `${((r.cpuS / wall) * 100).toFixed(0)} %` : '—'} | ${mib(r.hwm)} | ${r.reconcilesPerS.toFixed(0)} | ${r.statusWritesPerS.toFixed(0)} | ${r.depthPeak} | ${steady} | ${r.steady ? r.steady.statusWritesPerS.toFixed(2) : '—'} | ${r.restart ? (r.restart.readyS !== undefined ? `${r.restart.readyS.toFixed(1)} s` : 'not within bound') : '—'} | ${r.restart ? `${r.restart.cpuS.toFixed(1)} s, ${mib(r.restart.hwm)}` : '—'} | ${r.agentsCpuS.toFixed(1)} s | ${r.reconnects}${disc ? ` (${disc})` : ''} | ${r.note ?? ''} |`);
+}
+if (values.stats !== 'off') {
+  const rows: StatsRow[] = results.map((r) => ({ hosts: r.hosts, withStats: r.withStats === true, hwm: r.hwm, ...(r.steady ? { steadyRss: r.steady.rss, steadyCpuPct: r.steady.cpuPct } : {}), ...(r.stats ? { stats: r.stats } : {}) }));
+  for (const line of statsTable(rows, perHost, statsPlan)) console.log(line);
 }
 console.log('\ntargets: 5,000 × 10 all Ready < 120 s (directory mode); controller peak RSS < 1.5 GiB; steady heartbeat CPU < 25 % of a core');
 process.exit(0);

@@ -10,7 +10,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { AgentClient } from '../../agent/client.js';
+import { StatsReporter } from '../../agent/stats-reporter.js';
 import { SimulatedRuntime } from './simulated-runtime.js';
+import { SimulatedStats } from './simulated-stats.js';
 
 export interface WorkerConfig {
   url: string;
@@ -18,6 +20,8 @@ export interface WorkerConfig {
   hosts: string[];
   /** <dir>/<namespace>/<name>-agent-token.token is each agent's token file (the controller, or the parent, writes it). */
   tokenRoot: string;
+  /** Seconds between two `stats` frames of each agent (the real agent's StatsReporter); absent: no stats. */
+  statsIntervalSeconds?: number;
 }
 
 export interface WorkerStats {
@@ -29,6 +33,8 @@ export interface WorkerStats {
   actions: number;
   failedActions: number;
   containers: number;
+  /** `stats` frames sent by this worker's agents. */
+  statsFrames: number;
   /** Disconnects seen, by close code or HTTP status ("http-401", "1006", ...). */
   disconnects: Record<string, number>;
 }
@@ -82,8 +88,9 @@ function run(config: WorkerConfig): void {
   const disconnects: Record<string, number> = {};
   const agents = config.hosts.map((hostKey) => {
     const runtime = new SimulatedRuntime(hostKey);
+    const stats = config.statsIntervalSeconds ? new StatsReporter(new SimulatedStats(runtime), config.statsIntervalSeconds) : undefined;
     const client = new AgentClient({
-      url: config.url, runtime, log,
+      url: config.url, runtime, log, ...(stats ? { stats } : {}),
       token: () => tokens.read(hostKey),
       agent: { version: 'bench-sim', hostname: hostKey.replace('/', '-'), os: 'linux', arch: 'x64' },
     });
@@ -92,19 +99,20 @@ function run(config: WorkerConfig): void {
       disconnects[k] = (disconnects[k] ?? 0) + 1;
     });
     client.start();
-    return { client, runtime };
+    return { client, runtime, stats };
   });
 
   const report = () => {
-    let connected = 0; let connects = 0; let actions = 0; let failedActions = 0; let containers = 0;
-    for (const { client, runtime } of agents) {
+    let connected = 0; let connects = 0; let actions = 0; let failedActions = 0; let containers = 0; let statsFrames = 0;
+    for (const { client, runtime, stats } of agents) {
+      statsFrames += stats?.sent ?? 0;
       if (client.connected) connected++;
       connects += client.stats.connects;
       actions += client.stats.actions;
       failedActions += client.stats.failedActions;
       containers += runtime.size;
     }
-    const stats: WorkerStats = { type: 'stats', agents: agents.length, connected, connects, actions, failedActions, containers, disconnects: { ...disconnects } };
+    const stats: WorkerStats = { type: 'stats', agents: agents.length, connected, connects, actions, failedActions, containers, statsFrames, disconnects: { ...disconnects } };
     try { process.send?.(stats); } catch { /* the parent is gone; 'disconnect' stops us */ }
   };
   const ticker = setInterval(report, 1000);

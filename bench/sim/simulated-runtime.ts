@@ -44,6 +44,9 @@ export class SimulatedRuntime implements ContainerRuntime {
   /** How many containers this simulated engine runs (for the benchmark's own checks). */
   get size(): number { return this.containers.size; }
 
+  /** Names of the running containers (what the simulated stats sample, as the real agent samples running ones). */
+  running(): string[] { return [...this.containers.values()].filter((c) => c.state === 'running').map((c) => c.name); }
+
   dockerFacts(): Promise<DockerFacts> {
     return Promise.resolve({ ok: true, version: '27.0.0-simulated', cpus: 4, memoryBytes: 8 * 2 ** 30 });
   }
