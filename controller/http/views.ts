@@ -4,13 +4,19 @@
 import type { HostView, SetView, TokenView } from '../../protocol/api-views.js';
 import type { AgentToken, ContainerHost, ContainerSet } from '../api/types.js';
 
+/** The metadata hosts and sets show (the same fields for both kinds). */
+function shownMetadata(o: ContainerHost | ContainerSet): HostView['metadata'] {
+  const m = o.metadata;
+  return {
+    namespace: m.namespace, name: m.name, uid: m.uid, generation: m.generation,
+    creationTimestamp: m.creationTimestamp, deletionTimestamp: m.deletionTimestamp, labels: m.labels,
+  };
+}
+
 /** A host as the API shows it: metadata, spec (which holds only Secret references) and status. */
 export function hostView(h: ContainerHost): HostView {
   return {
-    metadata: {
-      namespace: h.metadata.namespace, name: h.metadata.name, uid: h.metadata.uid, generation: h.metadata.generation,
-      creationTimestamp: h.metadata.creationTimestamp, deletionTimestamp: h.metadata.deletionTimestamp, labels: h.metadata.labels,
-    },
+    metadata: shownMetadata(h),
     spec: h.spec, status: h.status ?? {},
   };
 }
@@ -26,10 +32,7 @@ export function tokenView(t: AgentToken): TokenView {
 /** A ContainerSet as the API shows it: metadata, spec (Secret references only) and status (the rollout's grid). */
 export function setView(s: ContainerSet): SetView {
   return {
-    metadata: {
-      namespace: s.metadata.namespace, name: s.metadata.name, uid: s.metadata.uid, generation: s.metadata.generation,
-      creationTimestamp: s.metadata.creationTimestamp, deletionTimestamp: s.metadata.deletionTimestamp, labels: s.metadata.labels,
-    },
+    metadata: shownMetadata(s),
     spec: s.spec, status: s.status ?? {},
   };
 }
