@@ -6,6 +6,8 @@
 : "${BERTH_TESTBED_RUN:=$BERTH_TESTBED_CACHE/run}"                          # pids, logs, certs, data
 TB_ENV_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 mkdir -p "$BERTH_TESTBED_CACHE" "$BERTH_TESTBED_RUN"
+# Absolute, because daemons start from `/` (tb_daemon) and get these paths in their arguments.
+BERTH_TESTBED_CACHE=$(cd "$BERTH_TESTBED_CACHE" && pwd) && BERTH_TESTBED_RUN=$(cd "$BERTH_TESTBED_RUN" && pwd)
 
 tb_log()  { printf '[testbed] %s\n' "$*" >&2; }
 # One clear line naming the component and why, then a non-zero exit.
@@ -26,9 +28,12 @@ tb_apt_install() {
 # Is the process in PIDFILE alive?
 tb_pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
-# Start a daemon detached from this shell (setsid), logging to LOG, pid to PIDFILE.
+# Start a daemon detached from this shell (setsid), logging to LOG, pid to PIDFILE. From `/`: a
+# daemon (and every child it forks: conmon, shims) inherits the caller's working directory, and the
+# caller is often a checkout or temp dir deleted hours later; Podman's conmon then fails every
+# container start ("Failed to get working directory" -> HTTP 500 "write child: broken pipe").
 tb_daemon() { local pidfile="$1" log="$2"; shift 2
-  setsid "$@" >>"$log" 2>&1 < /dev/null &
+  ( cd / && exec setsid "$@" ) >>"$log" 2>&1 < /dev/null &
   echo $! > "$pidfile"
 }
 

@@ -49,6 +49,37 @@ _podman_conf_swap() { local f="$PODMAN_TB_DIR/$1"
 
 _podman_answers() { curl -sf -m 3 --unix-socket "$PODMAN_TB_SOCK" http://d/_ping >/dev/null 2>&1; }
 
+# The real health check: create, start, wait for and remove a tiny container through the Docker API
+# the tests use. `/_ping` keeps answering when Podman can no longer start anything (seen after hours:
+# HTTP 500 "write child: broken pipe" on every start, because conmon inherited a working directory
+# that was deleted). Silent when healthy; prints why otherwise.
+_podman_runs_container() {
+  local api="http://d/v1.41" name="berth-testbed-health-$$-$RANDOM" out id code rc=0
+  out=$(curl -s -m 30 --unix-socket "$PODMAN_TB_SOCK" -H 'Content-Type: application/json' \
+    -d '{"Image":"berth-test/busybox:1","Cmd":["true"],"HostConfig":{"NetworkMode":"none"}}' \
+    "$api/containers/create?name=$name" 2>&1)
+  id=$(printf '%s' "$out" | sed -n 's/.*"Id":"\([0-9a-f]*\)".*/\1/p')
+  [ -n "$id" ] || { echo "cannot create a container: ${out:-no answer}"; return 1; }
+  out=$(curl -s -m 30 -w '\n%{http_code}' --unix-socket "$PODMAN_TB_SOCK" -X POST "$api/containers/$id/start" 2>&1)
+  code=${out##*$'\n'}
+  if [ "$code" != 204 ]; then echo "cannot start a container: HTTP $code ${out%$'\n'*}"; rc=1
+  else
+    out=$(curl -s -m 30 --unix-socket "$PODMAN_TB_SOCK" -X POST "$api/containers/$id/wait" 2>&1)
+    case "$out" in *'"StatusCode":0'*) ;; *) echo "a container running \`true\` did not exit 0: ${out:-no answer}"; rc=1 ;; esac
+  fi
+  curl -s -m 30 -o /dev/null --unix-socket "$PODMAN_TB_SOCK" -X DELETE "$api/containers/$id?force=1" || true
+  return $rc
+}
+
+_podman_start() {
+  tb_stop_pid "$PODMAN_TB_PID"; rm -f "$PODMAN_TB_SOCK" "$PODMAN_TB_DIR/.restart"
+  # --time=0: the service never exits on idle (its default is 5 s).
+  CONTAINERS_CONF="$PODMAN_TB_DIR/containers.conf" CONTAINERS_REGISTRIES_CONF="$PODMAN_TB_DIR/registries.conf" \
+    tb_daemon "$PODMAN_TB_PID" "$PODMAN_TB_LOG" podman --root "$PODMAN_TB_DIR/root" --runroot "$PODMAN_TB_DIR/runroot" \
+    system service --time=0 "unix://$PODMAN_TB_SOCK"
+  tb_wait 30 _podman_answers || { tail -n 20 "$PODMAN_TB_LOG" >&2; tb_fail podman "the API service does not answer on $PODMAN_TB_SOCK (log: $PODMAN_TB_LOG)"; }
+}
+
 # The same busybox test images as dockerd's (same tarballs, same marker files, same tags).
 _podman_images() {
   local ver tar
@@ -69,20 +100,24 @@ podman_up() {
     tb_fail podman "apt-get install podman catatonit dnsname failed"
   _podman_config || tb_fail podman "cannot write the config in $PODMAN_TB_DIR"
   if [ -f "$PODMAN_TB_DIR/.restart" ] || ! { tb_pid_alive "$PODMAN_TB_PID" && tb_wait 10 _podman_answers; }; then
-    tb_stop_pid "$PODMAN_TB_PID"; rm -f "$PODMAN_TB_SOCK" "$PODMAN_TB_DIR/.restart"
-    # --time=0: the service never exits on idle (its default is 5 s).
-    CONTAINERS_CONF="$PODMAN_TB_DIR/containers.conf" CONTAINERS_REGISTRIES_CONF="$PODMAN_TB_DIR/registries.conf" \
-      tb_daemon "$PODMAN_TB_PID" "$PODMAN_TB_LOG" podman --root "$PODMAN_TB_DIR/root" --runroot "$PODMAN_TB_DIR/runroot" \
-      system service --time=0 "unix://$PODMAN_TB_SOCK"
-    tb_wait 30 _podman_answers || { tail -n 20 "$PODMAN_TB_LOG" >&2; tb_fail podman "the API service does not answer on $PODMAN_TB_SOCK (log: $PODMAN_TB_LOG)"; }
+    _podman_start
   fi
   _podman_images || tb_fail podman "importing the test images failed"
+  # A service that answers but cannot run a container is sick: restart it once (its containers keep
+  # running under conmon), then it must pass.
+  local why
+  if ! why=$(_podman_runs_container); then
+    tb_log "podman: the service answers but is sick ($why); restarting it"
+    _podman_start
+    why=$(_podman_runs_container) || { tail -n 20 "$PODMAN_TB_LOG" >&2; tb_fail podman "still cannot run a container after a restart: $why (log: $PODMAN_TB_LOG)"; }
+  fi
 }
 
-# Healthy = the service answers /_ping on its socket and reports its version.
+# Healthy = the service answers /_ping on its socket, runs a container and reports its version.
 podman_status() {
   tb_pid_alive "$PODMAN_TB_PID" || { echo "not running (no live pid in $PODMAN_TB_PID)"; return 1; }
   _podman_answers || { echo "pid $(cat "$PODMAN_TB_PID") does not answer on $PODMAN_TB_SOCK"; return 1; }
+  local why; why=$(_podman_runs_container) || { echo "answers but is sick: $why (\`testbed.sh up podman\` restarts it)"; return 1; }
   local v; v=$(curl -s -m 3 --unix-socket "$PODMAN_TB_SOCK" http://d/version | sed -n 's/.*"ApiVersion":"\([^"]*\)".*/\1/p')
   echo "podman $(podman --version | awk '{print $3}') (Docker API $v) on unix://$PODMAN_TB_SOCK"
 }
