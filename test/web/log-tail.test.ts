@@ -2,11 +2,11 @@
 // the stdout/stderr filter, search with highlight, timestamps, scrolling up pauses follow and says
 // so without moving the view, Resume follows again, two viewers share one agent stream (/metrics),
 // and 100 000 lines stay virtualized (only the rows in view are in the DOM).
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BerthEnv, until } from '../support/berth-env.js';
-import { closeBrowsers, launchBrowser } from '../support/browser.js';
+import { containersYaml, servePageHost } from '../support/page-host.js';
 import { docker } from '../support/docker.js';
 import { metric } from '../support/metrics.js';
 import { inPage, openPage, screenshot, type WatchedPage } from '../support/page.js';
@@ -15,32 +15,10 @@ import { bed } from '../support/testbed.js';
 const env = new BerthEnv();
 const host = 'tailhost';
 const [chatty, flood] = [env.name('chatty'), env.name('flood')];
-let browser: Browser;
-
-const spec = () => `containers:
-- name: ${chatty}
-  image: ${bed('BERTH_TEST_IMAGE')}
-  imagePullPolicy: IfNotPresent
-  command: ["sh", "-c", "i=0; while true; do i=$((i+1)); echo \\"out line $i\\"; echo \\"err line $i\\" >&2; sleep 0.1; done"]
-  stopTimeoutSeconds: 1
-- name: ${flood}
-  image: ${bed('BERTH_TEST_IMAGE')}
-  imagePullPolicy: IfNotPresent
-  command: ["sh", "-c", "echo waiting; while [ ! -f /tmp/go ]; do sleep 0.2; done; seq 1 100000; while true; do sleep 60; done"]
-  stopTimeoutSeconds: 1`;
-
-test.before(async () => {
-  env.write('host.yaml', env.hostYaml(host, spec()));
-  await env.startController();
-  await env.startAgent(host);
-  await env.waitReady(host);
-  browser = await launchBrowser();
-});
-
-test.after(async () => {
-  await closeBrowsers();
-  await env.cleanup();
-});
+const browser = servePageHost(test, env, host, containersYaml(
+  { name: chatty, command: ['sh', '-c', 'i=0; while true; do i=$((i+1)); echo "out line $i"; echo "err line $i" >&2; sleep 0.1; done'] },
+  { name: flood, command: ['sh', '-c', 'echo waiting; while [ ! -f /tmp/go ]; do sleep 0.2; done; seq 1 100000; while true; do sleep 60; done'] },
+));
 
 const tail = (page: Page) => page.locator('berth-log-tail');
 const rows = (page: Page): Locator => tail(page).locator('.row');
@@ -60,7 +38,7 @@ async function openTail(container: string): Promise<Page> {
 }
 
 async function openWatchedTail(container: string): Promise<WatchedPage> {
-  const watched = await openPage(browser, { viewport: { width: 1100, height: 800 } });
+  const watched = await openPage(browser(), { viewport: { width: 1100, height: 800 } });
   await watched.page.goto(`${env.url}/hosts/${env.namespace}/${host}/containers/${container}`);
   await tail(watched.page).locator('.conn[data-state="live"]').waitFor({ timeout: 15_000 });
   return watched;

@@ -3,48 +3,24 @@
 // reload, deep links, tokens never shown, source problems live, CSP without violations, caching and
 // security headers, 360 px and dark mode (screenshots in test-results/web/).
 import { readFileSync } from 'node:fs';
-import type { Browser } from 'playwright-core';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BerthEnv, until } from '../support/berth-env.js';
-import { closeBrowsers, launchBrowser } from '../support/browser.js';
 import { docker } from '../support/docker.js';
 import { deepContent, inPage, openPage, screenshot } from '../support/page.js';
+import { containersYaml, servePageHost } from '../support/page-host.js';
 import { bed } from '../support/testbed.js';
 
 const env = new BerthEnv();
 const host = 'pagehost';
 const [talker, quitter] = [env.name('talker'), env.name('quitter')];
-let browser: Browser;
-
-const spec = () => `containers:
-- name: ${talker}
-  image: ${bed('BERTH_TEST_IMAGE')}
-  imagePullPolicy: IfNotPresent
-  command: ["sh", "-c", "i=0; while true; do i=$((i+1)); echo \\"out line $i\\"; echo \\"err line $i\\" >&2; sleep 1; done"]
-  stopTimeoutSeconds: 1
-- name: ${quitter}
-  image: ${bed('BERTH_TEST_IMAGE')}
-  imagePullPolicy: IfNotPresent
-  restartPolicy: Never
-  command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
-  stopTimeoutSeconds: 1`;
-
-test.before(async () => {
-  env.write('host.yaml', env.hostYaml(host, spec()));
-  await env.startController();
-  await env.startAgent(host);
-  await env.waitReady(host);
-  browser = await launchBrowser();
-});
-
-test.after(async () => {
-  await closeBrowsers();
-  await env.cleanup();
-});
+const browser = servePageHost(test, env, host, containersYaml(
+  { name: talker, command: ['sh', '-c', 'i=0; while true; do i=$((i+1)); echo "out line $i"; echo "err line $i" >&2; sleep 1; done'] },
+  { name: quitter, restartPolicy: 'Never', command: ['sh', '-c', "trap 'exit 0' TERM; while true; do sleep 1; done"] },
+));
 
 test('the host list shows the host with its agent, versions, ready count and conditions', async () => {
-  const { page, cspViolations, errors } = await openPage(browser);
+  const { page, cspViolations, errors } = await openPage(browser());
   await page.goto(`${env.url}/`);
   const row = page.locator(`tr[data-host="${env.namespace}/${host}"]`);
   await row.waitFor({ timeout: 10_000 });
@@ -81,7 +57,7 @@ test('the host list shows the host with its agent, versions, ready count and con
 });
 
 test('host detail lists each container: desired vs actual, health, restarts, image and short image ID', async () => {
-  const { page, cspViolations } = await openPage(browser);
+  const { page, cspViolations } = await openPage(browser());
   await page.goto(`${env.url}/hosts/${env.namespace}/${host}`);
   const row = page.locator(`tr[data-container="${talker}"]`);
   await row.waitFor({ timeout: 10_000 });
@@ -98,7 +74,7 @@ test('host detail lists each container: desired vs actual, health, restarts, ima
 });
 
 test('a container stopped out of band shows its new state within 2 s, with no reload', async () => {
-  const { page } = await openPage(browser);
+  const { page } = await openPage(browser());
   await page.goto(`${env.url}/hosts/${env.namespace}/${host}`);
   const actual = page.locator(`tr[data-container="${quitter}"] td.actual`);
   await until('quitter shown Running', async () => (await actual.innerText()).includes('Running'), 10_000);
@@ -112,7 +88,7 @@ test('a container stopped out of band shows its new state within 2 s, with no re
 });
 
 test('deep links open the right view, and an unknown host or path says so', async () => {
-  const { page } = await openPage(browser);
+  const { page } = await openPage(browser());
   await page.goto(`${env.url}/hosts/${env.namespace}/${host}/containers/${talker}`);
   await page.locator('dd.desired').waitFor({ timeout: 10_000 });
   assert.is(await page.locator('main h1').innerText(), talker);
@@ -135,7 +111,7 @@ test('deep links open the right view, and an unknown host or path says so', asyn
 
 test('the tokens view shows issue, expiry and last use, and never a token', async () => {
   const jwt = readFileSync(env.tokenFile(host), 'utf8').trim();
-  const { page } = await openPage(browser);
+  const { page } = await openPage(browser());
   await page.goto(`${env.url}/tokens`);
   const row = page.locator(`tr[data-token="${env.namespace}/${host}"]`);
   await row.waitFor({ timeout: 10_000 });
@@ -151,7 +127,7 @@ test('the tokens view shows issue, expiry and last use, and never a token', asyn
 });
 
 test('source problems appear live on /sources and in the header', async () => {
-  const { page } = await openPage(browser);
+  const { page } = await openPage(browser());
   await page.goto(`${env.url}/sources`);
   await page.getByText('No problems').waitFor({ timeout: 10_000 });
   env.write('broken.yaml', 'apiVersion: berth.dev/v1alpha1\nkind: ContainerHost\nmetadata: { name: bad, namespace: x }\nspec: { containers: [ { name: NOPE } ] }\n');
@@ -168,7 +144,7 @@ test('source problems appear live on /sources and in the header', async () => {
 
 test('readable at 360 px, light and dark: no horizontal scrolling', async () => {
   for (const colorScheme of ['light', 'dark'] as const) {
-    const { page, cspViolations } = await openPage(browser, { viewport: { width: 360, height: 740 }, colorScheme });
+    const { page, cspViolations } = await openPage(browser(), { viewport: { width: 360, height: 740 }, colorScheme });
     await page.goto(`${env.url}/`);
     await page.locator(`tr[data-host="${env.namespace}/${host}"]`).waitFor({ timeout: 10_000 });
     assert.ok(await inPage(page, 'document.documentElement.scrollWidth <= 360'), 'host list fits 360 px');
@@ -182,7 +158,7 @@ test('readable at 360 px, light and dark: no horizontal scrolling', async () => 
     assert.equal(await cspViolations(), []);
     await page.context().close();
   }
-  const { page } = await openPage(browser, { colorScheme: 'dark' });
+  const { page } = await openPage(browser(), { colorScheme: 'dark' });
   await page.goto(`${env.url}/hosts/${env.namespace}/${host}`);
   await page.locator(`tr[data-container="${talker}"]`).waitFor({ timeout: 10_000 });
   await screenshot(page, 'host-detail-dark');

@@ -2,41 +2,24 @@
 // container view's memory chart says (in its caption, its accessible name and data-latest) what the
 // stats API says, grows live without a reload, and keeps its history across a reload; the host view
 // has totals and sparklines; both fit 360 px in light and dark, with no CSP violation.
-import type { Browser } from 'playwright-core';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { HostStatsView } from '../../protocol/stats.js';
 import { BerthEnv, until } from '../support/berth-env.js';
-import { closeBrowsers, launchBrowser } from '../support/browser.js';
 import { inPage, openPage, screenshot } from '../support/page.js';
-import { bed } from '../support/testbed.js';
+import { containersYaml, servePageHost } from '../support/page-host.js';
 
 const env = new BerthEnv();
 const host = 'charts';
 const hold = env.name('hold');
-let browser: Browser;
-
-const spec = `containers:
-- name: ${hold}
-  image: ${bed('BERTH_TEST_IMAGE')}
-  imagePullPolicy: IfNotPresent
-  command: ["sh", "-c", "x=$(head -c 30000000 /dev/zero | tr '\\\\0' a); while :; do sleep 1; done"]
-  resources: { memory: 128Mi }
-  stopTimeoutSeconds: 1`;
-
-test.before(async () => {
-  env.write('host.yaml', env.hostYaml(host, spec));
-  await env.startController(['--stats-resolution', '2']);
-  await env.startAgent(host, { BERTH_STATS_INTERVAL: '2' });
-  await env.waitReady(host);
-  browser = await launchBrowser();
-});
-test.after(async () => { await closeBrowsers(); await env.cleanup(); });
+const browser = servePageHost(test, env, host, containersYaml(
+  { name: hold, command: ['sh', '-c', "x=$(head -c 30000000 /dev/zero | tr '\\0' a); while :; do sleep 1; done"], resources: { memory: '128Mi' } },
+), { controllerArgs: ['--stats-resolution', '2'], agentEnv: { BERTH_STATS_INTERVAL: '2' } });
 
 const points = async (page: import('playwright-core').Page, selector: string) => Number(await page.locator(selector).first().getAttribute('data-points'));
 
 test('the container view charts what the stats API says, live, and keeps it across a reload', async () => {
-  const { page, cspViolations, errors } = await openPage(browser);
+  const { page, cspViolations, errors } = await openPage(browser());
   await page.goto(`${env.url}/hosts/${env.namespace}/${host}/containers/${hold}`);
   const memory = 'berth-chart.memory figure';
   await until('three memory points', async () => (await points(page, memory)) >= 3, 40_000, 300);
@@ -68,7 +51,7 @@ test('the container view charts what the stats API says, live, and keeps it acro
 test('the host view: totals and a sparkline per container; 360 px light and dark', async () => {
   const strokes: string[] = [];
   for (const colorScheme of ['light', 'dark'] as const) {
-    const { page, cspViolations } = await openPage(browser, { viewport: { width: 360, height: 740 }, colorScheme });
+    const { page, cspViolations } = await openPage(browser(), { viewport: { width: 360, height: 740 }, colorScheme });
     await page.goto(`${env.url}/hosts/${env.namespace}/${host}`);
     await until('totals', async () => (await points(page, 'berth-stats-panel berth-chart.memory figure')) >= 1, 20_000, 300);
     const spark = page.locator(`tr[data-container="${hold}"] berth-chart.memory svg`);
