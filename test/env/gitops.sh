@@ -7,7 +7,7 @@
 # Sourced by testbed.sh (set -euo pipefail); defines gitops_up/_status/_down/_env.
 
 # The directory is named after the hash of the wrapper module, so a pin bump rebuilds.
-GITOPS_ID=$(cat "$TB_ENV_DIR"/kube/gitops/go.mod "$TB_ENV_DIR"/kube/gitops/*/main.go | sha256sum | cut -c1-12)
+GITOPS_ID=$(cat "$TB_ENV_DIR"/kube/gitops/go.mod "$TB_ENV_DIR"/kube/gitops/*/*.go | sha256sum | cut -c1-12)
 GITOPS_BIN="$BERTH_TESTBED_CACHE/gitops-$GITOPS_ID/bin"
 
 gitops_up() {

@@ -3,7 +3,8 @@
 //   kstatus: sigs.k8s.io/cli-utils/pkg/kstatus/status (what kubectl/cli-utils and Flux's fork compute)
 //   lua:     github.com/yuin/gopher-lua (the Lua VM Argo CD runs resource health scripts in)
 //   cel:     github.com/google/cel-go (what Flux's healthCheckExprs are evaluated with)
-// go.sum is committed; build.sh copies this directory to the cache and builds ./kstatus ./lua ./cel.
+// go.sum is committed; build.sh copies this directory to the cache and builds ./kstatus ./lua ./cel
+// (package judge: what the three share, reading the object from stdin and printing the verdict).
 module berth.test/gitops
 
 go 1.26.0

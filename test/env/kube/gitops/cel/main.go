@@ -14,12 +14,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
-	"os"
 
+	"berth.test/gitops/judge"
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/ext"
@@ -34,15 +32,7 @@ func main() {
 	if *current == "" {
 		fail("-current is required (Flux requires it too)")
 	}
-	raw, err := io.ReadAll(os.Stdin)
-	if err != nil {
-		fail("reading stdin: %v", err)
-	}
-	u := &unstructured.Unstructured{}
-	if err := u.UnmarshalJSON(raw); err != nil {
-		fail("stdin is not a Kubernetes object: %v", err)
-	}
-	obj := u.UnstructuredContent()
+	obj := judge.Object("cel").UnstructuredContent()
 
 	if og, ok, _ := unstructured.NestedInt64(obj, "status", "observedGeneration"); ok {
 		if g, ok, _ := unstructured.NestedInt64(obj, "metadata", "generation"); ok && g != og {
@@ -94,12 +84,6 @@ func program(name, expr string) cel.Program {
 	return prog
 }
 
-func print(status, message string) {
-	out, _ := json.Marshal(map[string]string{"status": status, "message": message})
-	fmt.Println(string(out))
-}
+func print(status, message string) { judge.Print(status, message) }
 
-func fail(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "cel: "+format+"\n", args...)
-	os.Exit(1)
-}
+func fail(format string, args ...any) { judge.Fail("cel", format, args...) }

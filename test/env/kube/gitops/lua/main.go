@@ -14,12 +14,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"time"
 
+	"berth.test/gitops/judge"
 	lua "github.com/yuin/gopher-lua"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 // Argo CD's health codes; anything else it shows as Unknown ("Lua returned an invalid health status").
@@ -33,14 +32,7 @@ func main() {
 	if err != nil {
 		fail("reading the script: %v", err)
 	}
-	raw, err := io.ReadAll(os.Stdin)
-	if err != nil {
-		fail("reading stdin: %v", err)
-	}
-	u := &unstructured.Unstructured{}
-	if err := u.UnmarshalJSON(raw); err != nil {
-		fail("stdin is not a Kubernetes object: %v", err)
-	}
+	u := judge.Object("lua")
 
 	L := lua.NewState(lua.Options{SkipOpenLibs: true})
 	defer L.Close()
@@ -102,7 +94,4 @@ func toLua(L *lua.LState, v any) lua.LValue {
 	return lua.LNil
 }
 
-func fail(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "lua: "+format+"\n", args...)
-	os.Exit(1)
-}
+func fail(format string, args ...any) { judge.Fail("lua", format, args...) }
