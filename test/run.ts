@@ -49,11 +49,24 @@ function exactPattern(path: string): string {
   return `^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
 }
 
+/**
+ * The environment of each test file (and of every process it starts): no colours, by NO_COLOR alone
+ * (and uvu's --no-color, else uvu sets FORCE_COLOR=1 itself). Never FORCE_COLOR too: with both
+ * set, Node 24 prints "Warning: The 'NO_COLOR' env is ignored due to the 'FORCE_COLOR' env being
+ * set" on the stderr of every child that checks colours (e.g. the berth CLI), which broke exact
+ * stderr checks on Node 24 only (test/system/exec).
+ */
+function testEnv(testFilter: string | undefined): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...(testFilter ? { BERTH_TEST_FILTER: testFilter } : {}) };
+  delete env.FORCE_COLOR;
+  return env;
+}
+
 function runFile(file: string, testFilter: string | undefined): Promise<FileResult> {
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--enable-source-maps', '--import', HOOKS_PRELOAD, join(repoRoot, 'node_modules/uvu/bin.js'), '.', exactPattern(relative(repoRoot, file))], {
-      cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', ...(testFilter ? { BERTH_TEST_FILTER: testFilter } : {}) },
+    const child = spawn(process.execPath, ['--enable-source-maps', '--import', HOOKS_PRELOAD, join(repoRoot, 'node_modules/uvu/bin.js'), '--no-color', '.', exactPattern(relative(repoRoot, file))], {
+      cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: testEnv(testFilter),
     });
     let output = '';
     const collect = (chunk: Buffer) => { output += chunk.toString(); process.stdout.write(chunk); };
