@@ -41,7 +41,7 @@ _moby_build() {
       || { tail -n 20 "$log" >&2; tb_fail moby "building runc $RUNC_TB_VERSION failed (log: $log)"; }
   fi
   if [ ! -x "$MOBY_TB_BIN/dockerd" ] || [ ! -x "$MOBY_TB_BIN/docker-proxy" ]; then
-    tb_log "moby: building dockerd $MOBY_TB_VERSION from the Go module proxy (first run only, ~12 min on 2 cores; log: $log)"
+    tb_log "moby: building dockerd $MOBY_TB_VERSION from the Go module proxy (first run only, ~14 min on 2 cores; log: $log)"
     bash "$TB_ENV_DIR/kube/build.sh" moby "$MOBY_TB_BIN" >>"$log" 2>&1 \
       || { tail -n 20 "$log" >&2; tb_fail moby "building dockerd $MOBY_TB_VERSION failed (log: $log)"; }
   fi
