@@ -11,8 +11,9 @@
 //
 // --stats off|on|compare: agents send no stats (default) / `stats` frames every --stats-resolution
 // seconds to a controller keeping --stats-slots slots at that resolution / both, one after the other,
-// and a table of the extra RSS. With stats the run waits for the window to fill before its steady
-// window, and skips the restart (it would drop the history being measured).
+// and a table of the extra memory. With stats the run waits for the window to fill, then slows the
+// agents to the default 10 s before its steady window, and skips the restart (it would drop the
+// history being measured).
 //
 // Kubernetes mode needs the test bed (bash test/env/testbed.sh up): its own namespaces, created and
 // deleted by the run. Controller CPU and RSS come from /proc/<pid> (VmHWM is the kernel's peak RSS);
@@ -31,7 +32,7 @@ import { createTestNamespace, deleteTestNamespace, kubeconfig, kubectl } from '.
 import { repoRoot } from '../test/support/paths.js';
 import type { WorkerConfig, WorkerStats } from './sim/agent-worker.js';
 import { parseScriptArgs } from './args.js';
-import { filledSlots, historyBytes, statsControllerArgs, statsTable, type StatsOutcome, type StatsPlan, type StatsRow } from './scale-stats.js';
+import { PACED_INTERVAL_S, fillWindow, filledSlots, historyBytes, medians, memoryOf, statsControllerArgs, statsTable, type MemoryMedians, type MemorySample, type StatsOutcome, type StatsPlan, type StatsRow } from './scale-stats.js';
 
 const values = parseScriptArgs(import.meta.url, {
   hosts: { type: 'string', default: '100,1000,5000' },
@@ -164,7 +165,7 @@ interface Result {
   steady?: { seconds: number; cpuPct: number; rss: number; statusWritesPerS: number; reconcilesPerS: number };
   restart?: { readyS?: number; cpuS: number; hwm: number; connectsDuring: number };
   agentsCpuS: number; reconnects: number; disconnects: Record<string, number>; note?: string;
-  withStats?: boolean; stats?: StatsOutcome;
+  withStats?: boolean; stats?: StatsOutcome; filling?: MemoryMedians; paced?: MemoryMedians;
 }
 
 async function runCase(mode: 'dir' | 'kube', m: number, withStats: boolean): Promise<Result> {
@@ -287,26 +288,43 @@ async function runCase(mode: 'dir' | 'kube', m: number, withStats: boolean): Pro
     };
     log(`${mode} ${m}×${perHost}: ${readyAt ? `all Ready in ${elapsedS.toFixed(1)} s` : `${readyCount}/${m} Ready after ${elapsedS.toFixed(0)} s (bound)`}; controller cpu ${atReady.cpuS.toFixed(1)} s, peak rss ${mib(atReady.hwm)}`);
 
-    // With stats: wait until every ring is full (one window after the last host's first sample). The
-    // run without stats it is compared with waits as long, so both are measured as long after start.
+    // With stats: wait until every ring is full (one window after the last host's first sample),
+    // reading the memory over the fill's last minute; then slow the agents to the default frame rate
+    // (bench/scale-stats.ts says why). The run without stats it is compared with waits and reads as
+    // long, so both are measured as long after start.
+    let filled: number | undefined;
     if (values.stats !== 'off' && readyAt) {
       const fillS = statsPlan.slots * statsPlan.resolutionS + 10;
       log(`  stats: waiting ${fillS} s for the ${statsPlan.slots}-slot window to fill`);
-      const fillEnd = Math.min(Date.now() + fillS * 1000, deadline - (steadyS + 30) * 1000);
-      while (Date.now() < fillEnd) {
-        await sleep(Math.min(30_000, Math.max(0, fillEnd - Date.now())));
+      const fillEnd = Math.min(Date.now() + fillS * 1000, deadline - (steadyS + 60) * 1000);
+      const fm = await fillWindow(fillEnd, async () => {
         const p = procSample(pid); const mt = await scrape(url);
-        log(`  stats: rss ${mib(p?.rss ?? 0)}, history ${mib(historyBytes(mt))}, ${fleet().statsFrames} frames, connected ${mt?.get('berth_hub_connected_agents') ?? '?'}`);
+        return { memory: memoryOf(p?.rss ?? 0, mt), line: `  stats: rss ${mib(p?.rss ?? 0)}, history ${mib(historyBytes(mt))}, ${fleet().statsFrames} frames, connected ${mt?.get('berth_hub_connected_agents') ?? '?'}` };
+      }, log);
+      if (fm) result.filling = fm;
+      if (withStats) {
+        filled = await filledSlots(url, ns, hostName(m - 1));
+        for (const w of workers) w.send({ type: 'stats-pace', seconds: PACED_INTERVAL_S });
+        log(`  stats: window filled (${filled ?? '?'}/${statsPlan.slots} slots); agents slowed to one frame every ${PACED_INTERVAL_S} s`);
       }
     }
     // Steady state: everything converged, only heartbeats (pings both ways), resyncs and the
     // directory store's periodic re-scan remain. Let the tail of convergence settle first.
     if (readyAt && steadyS > 0 && Date.now() + (steadyS + 10) * 1000 < deadline) {
-      await sleep(10_000);
+      await sleep(values.stats !== 'off' ? 30_000 : 10_000);   // with stats: the faster frames' garbage collected too
       const a = procSample(pid); const ma = await scrape(url);
       // RSS as the median of samples every 2 s: one reading lands anywhere in the GC's saw-tooth.
       const rssSamples: number[] = [];
-      for (const end = Date.now() + steadyS * 1000; Date.now() < end;) { await sleep(Math.min(2_000, Math.max(0, end - Date.now()))); rssSamples.push(procSample(pid)?.rss ?? 0); }
+      const readings: MemorySample[] = [];
+      for (const end = Date.now() + steadyS * 1000; Date.now() < end;) {
+        await sleep(Math.min(2_000, Math.max(0, end - Date.now())));
+        const rss = procSample(pid)?.rss ?? 0;
+        rssSamples.push(rss);
+        // With stats, every third reading also scrapes heap and external memory (a scrape costs at scale).
+        if (values.stats !== 'off' && rssSamples.length % 3 === 1) readings.push(memoryOf(rss, await scrape(url)));
+      }
+      const pm = medians(readings);
+      if (pm) result.paced = pm;
       rssSamples.sort((x, y) => x - y);
       const b = procSample(pid); const mb = await scrape(url);
       if (a && b && ma && mb) {
@@ -363,7 +381,7 @@ async function runCase(mode: 'dir' | 'kube', m: number, withStats: boolean): Pro
     result.disconnects = f.disconnects;
     if (withStats) {
       result.withStats = true;
-      result.stats = { historyBytes: historyBytes(await scrape(url)), frames: f.statsFrames, ...await filledSlots(url, ns, hostName(m - 1)).then((n) => (n === undefined ? {} : { filledSlots: n })) };
+      result.stats = { historyBytes: historyBytes(await scrape(url)), frames: f.statsFrames, ...(filled === undefined ? {} : { filledSlots: filled }) };
     }
     result.agentsCpuS = workers.reduce((a, w) => a + (procSample(w.pid!)?.cpuS ?? 0), 0);
     if (f.failed) result.note = `${result.note ? `${result.note}; ` : ''}${f.failed} failed actions`;
@@ -444,7 +462,8 @@ for (const r of results) {
   console.log(`| ${r.mode} | ${r.hosts} | ${r.withStats ? `${statsPlan.slots} × ${statsPlan.resolutionS} s` : 'off'} | ${ready} | ${r.cpuS.toFixed(1)} s | ${r.readyS ? `${((r.cpuS / wall) * 100).toFixed(0)} %` : '—'} | ${mib(r.hwm)} | ${r.reconcilesPerS.toFixed(0)} | ${r.statusWritesPerS.toFixed(0)} | ${r.depthPeak} | ${steady} | ${r.steady ? r.steady.statusWritesPerS.toFixed(2) : '—'} | ${r.restart ? (r.restart.readyS !== undefined ? `${r.restart.readyS.toFixed(1)} s` : 'not within bound') : '—'} | ${r.restart ? `${r.restart.cpuS.toFixed(1)} s, ${mib(r.restart.hwm)}` : '—'} | ${r.agentsCpuS.toFixed(1)} s | ${r.reconnects}${disc ? ` (${disc})` : ''} | ${r.note ?? ''} |`);
 }
 if (values.stats !== 'off') {
-  const rows: StatsRow[] = results.map((r) => ({ hosts: r.hosts, withStats: r.withStats === true, hwm: r.hwm, ...(r.steady ? { steadyRss: r.steady.rss, steadyCpuPct: r.steady.cpuPct } : {}), ...(r.stats ? { stats: r.stats } : {}) }));
+  const rows: StatsRow[] = results.map((r) => ({ hosts: r.hosts, withStats: r.withStats === true, hwm: r.hwm, ...(r.steady ? { steadyRss: r.steady.rss, steadyCpuPct: r.steady.cpuPct } : {}), ...(r.stats ? { stats: r.stats } : {}),
+    ...(r.filling ? { filling: r.filling } : {}), ...(r.paced ? { paced: r.paced } : {}) }));
   for (const line of statsTable(rows, perHost, statsPlan)) console.log(line);
 }
 console.log('\ntargets: 5,000 × 10 all Ready < 120 s (directory mode); controller peak RSS < 1.5 GiB; steady heartbeat CPU < 25 % of a core');

@@ -21,6 +21,11 @@ test('rows come empty, freed rows are reused, chunks are added only when full an
   assert.is(pool.alloc(), 0);
 });
 
+test('small rows: at most 4,096 a chunk', () => {
+  assert.is(new RowPool(100, 11).rowsPerChunk, 4096);
+  assert.is(new RowPool(360 * 5, 11).rowsPerChunk, 2330, 'the default window: ~4 MiB of rings a chunk');
+});
+
 test('a bad row size is refused with the numbers', () => {
   assert.throws(() => new RowPool(0, 11), /bytes \(0\)/);
 });

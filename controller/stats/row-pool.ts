@@ -7,6 +7,8 @@
 // threshold) is only added (all are dropped once no row is in use): the memory is the rows in use, rounded up to one chunk, plus rows
 // freed and not yet reused — all of it counted by `bytes`.
 const CHUNK_BYTES = 4 * 1024 * 1024;
+// At most this many rows a chunk: a short window's rows are small, and their latest samples are not.
+const MAX_CHUNK_ROWS = 4096;
 
 export class RowPool {
   /** Rows per chunk. */
@@ -18,7 +20,7 @@ export class RowPool {
 
   constructor(readonly rowBytes: number, readonly latestFields: number) {
     if (!(rowBytes >= 1) || !(latestFields >= 1)) throw new Error(`row pool: a row needs bytes (${rowBytes}) and fields (${latestFields})`);
-    this.rowsPerChunk = Math.max(1, Math.floor(CHUNK_BYTES / rowBytes));
+    this.rowsPerChunk = Math.min(MAX_CHUNK_ROWS, Math.max(1, Math.floor(CHUNK_BYTES / rowBytes)));
   }
 
   /** A row with every point MISSING (all bits set) and every latest field NaN. */
