@@ -14,7 +14,14 @@ import { eventBody, truncateMessage, type InvolvedObject } from './objects.js';
 import type { EventRecord } from '../store.js';
 
 /** Writes waiting beyond this many are dropped (an apiserver that does not answer must not grow memory). */
-const MAX_PENDING = 200;
+const MAX_PENDING = 2_000;
+/**
+ * Event writes in flight at once. Events are best-effort and, at fleet scale, the most numerous
+ * writes (one per container created): unbounded, a cold start sends hundreds at once and the
+ * finalizer, token and status writes the fleet waits for queue behind them at the apiserver
+ * (bench/scale --modes kube). client-go's recorder also writes from one goroutine per broadcaster.
+ */
+const MAX_IN_FLIGHT = 4;
 
 interface Series { namespace: string; name: string; count: number; lastSeen: number }
 
@@ -34,6 +41,8 @@ export class EventRecorder {
   private readonly series = new Map<string, Series>();
   private readonly chains = new Map<string, Promise<void>>();
   private pending = 0;
+  private inFlight = 0;
+  private readonly waiting: (() => void)[] = [];
   private readonly windowMs: number;
   private readonly now: () => Date;
 
@@ -52,7 +61,7 @@ export class EventRecorder {
       const id = [target.kind, target.namespace, target.name, target.uid, event.type, event.reason, truncateMessage(event.message)].join('\0');
       this.pending++;
       const previous = this.chains.get(id) ?? Promise.resolve();
-      const next = previous.then(() => this.write(id, target, event)).catch((err: unknown) => {
+      const next = previous.then(() => this.throttled(() => this.write(id, target, event))).catch((err: unknown) => {
         this.o.log.warn({ kind: target.kind, key: `${target.namespace}/${target.name}`, reason: event.reason, err: asKubeError(err, 'event').message }, 'could not write Event');
       }).finally(() => {
         this.pending--;
@@ -67,6 +76,17 @@ export class EventRecorder {
   /** Resolves when every Event write started so far has finished. */
   async idle(): Promise<void> {
     while (this.chains.size) await Promise.all([...this.chains.values()]);
+  }
+
+  /** Runs FN when fewer than MAX_IN_FLIGHT writes are running (first come, first served). */
+  private async throttled(fn: () => Promise<void>): Promise<void> {
+    // A finishing write hands its slot straight to the next waiter (inFlight stays as it is).
+    if (this.inFlight >= MAX_IN_FLIGHT) await new Promise<void>((r) => this.waiting.push(r));
+    else this.inFlight++;
+    try { await fn(); } finally {
+      const next = this.waiting.shift();
+      if (next) next(); else this.inFlight--;
+    }
   }
 
   private async write(id: string, target: InvolvedObject, event: EventRecord): Promise<void> {
