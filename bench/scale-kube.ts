@@ -66,3 +66,16 @@ export async function deleteKubeFleet(fleet: KubeFleet): Promise<void> {
   await deleteTestNamespace(fleet.ns);
   await deleteTestNamespace(fleet.sysNs);
 }
+
+/** The controller's berth_kube_requests_total by "verb resource" (e.g. "patch containerhosts/status"), from one scrape. */
+export function kubeRequests(m: Map<string, number> | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of m ?? []) {
+    const r = /^berth_kube_requests_total\{verb="([^"]+)",resource="([^"]+)"\}$/.exec(k);
+    if (r) out[`${r[1]} ${r[2]}`] = v;
+  }
+  return out;
+}
+
+export const formatRequests = (r: Record<string, number>, hosts: number) =>
+  Object.entries(r).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k} ${(v / hosts).toFixed(2)}`).join(', ');

@@ -28,7 +28,8 @@ import { join } from 'node:path';
 import { repoRoot } from '../test/support/paths.js';
 import type { WorkerConfig, WorkerStats } from './sim/agent-worker.js';
 import { parseScriptArgs } from './args.js';
-import { declareKubeFleet, deleteKubeFleet, kubeControllerArgs, releaseKubeFleet, startTokenCopier, type KubeFleet } from './scale-kube.js';
+import { runFloor, sampleBerthWrites, type FloorResult, type FloorSample } from './kube-floor.js';
+import { declareKubeFleet, deleteKubeFleet, formatRequests, kubeControllerArgs, kubeRequests, releaseKubeFleet, startTokenCopier, type KubeFleet } from './scale-kube.js';
 import { freePort, guardProcesses, killAll, log, mib, procSample, reconciles, scrape, sleep, stopChild, track, type Metrics } from './scale-proc.js';
 import { filledSlots, historyBytes, statsControllerArgs, statsTable, type StatsOutcome, type StatsPlan, type StatsRow } from './scale-stats.js';
 
@@ -55,6 +56,8 @@ const values = parseScriptArgs(import.meta.url, {
   stats: { type: 'string', default: 'off' },
   'stats-resolution': { type: 'string', default: '1' },
   'stats-slots': { type: 'string', default: '360' },
+  /** Kubernetes mode: after each case, measure the floor (bench/kube-floor.ts) and print Berth's ratio to it. */
+  floor: { type: 'boolean', default: true },
 });
 if (!['off', 'on', 'compare'].includes(values.stats)) { console.error(`--stats must be off, on or compare (got "${values.stats}")`); process.exit(2); }
 const statsPlan: StatsPlan = { resolutionS: Number(values['stats-resolution']), slots: Number(values['stats-slots']) };
@@ -88,6 +91,10 @@ interface Result {
   restart?: { readyS?: number; cpuS: number; hwm: number; connectsDuring: number };
   agentsCpuS: number; reconnects: number; disconnects: Record<string, number>; note?: string;
   withStats?: boolean; stats?: StatsOutcome;
+  /** Kubernetes mode: the store's requests to all Ready, by "verb resource". */
+  kubeRequests?: Record<string, number>;
+  /** Kubernetes mode: what Berth wrote for one Ready host (the floor writes the same bodies), and the floor measured with them. */
+  floorSample?: FloorSample; floor?: FloorResult;
 }
 
 async function runCase(mode: 'dir' | 'kube', m: number, withStats: boolean): Promise<Result> {
@@ -186,6 +193,12 @@ async function runCase(mode: 'dir' | 'kube', m: number, withStats: boolean): Pro
       reconcilesTotal, statusWritesTotal, agentsCpuS: 0, reconnects: 0, disconnects: {},
       ...(readyAt ? { readyS: elapsedS } : { note: `not all Ready within ${((bound - t0) / 1000).toFixed(0)} s` }),
     };
+    if (fleetNs) {
+      result.kubeRequests = kubeRequests(last);
+      log(`  kube requests per host to all Ready: ${formatRequests(result.kubeRequests, m)}`);
+      const sample = await sampleBerthWrites(ns, hostName(0));
+      if (sample) result.floorSample = sample;
+    }
     log(`${mode} ${m}×${perHost}: ${readyAt ? `all Ready in ${elapsedS.toFixed(1)} s` : `${readyCount}/${m} Ready after ${elapsedS.toFixed(0)} s (bound)`}; controller cpu ${atReady.cpuS.toFixed(1)} s, peak rss ${mib(atReady.hwm)}`);
 
     // With stats: wait until every ring is full (one window after the last host's first sample). The
@@ -309,7 +322,14 @@ try {
   for (const mode of modes) {
     for (const m of hostCounts) {
       if (Date.now() > deadline - 30_000) { log(`skipping ${mode} ${m}: the overall --timeout is nearly used up`); continue; }
-      for (const withStats of values.stats === 'compare' ? [false, true] : [values.stats === 'on']) try { results.push(await runCase(mode, m, withStats)); } catch (err) {
+      for (const withStats of values.stats === 'compare' ? [false, true] : [values.stats === 'on']) try {
+        const r = await runCase(mode, m, withStats);
+        results.push(r);
+        // The floor right after, on the same apiserver: the same writes by a plain client (bench/kube-floor.ts).
+        if (r.floorSample && values.floor && Date.now() < deadline - 60_000) {
+          try { r.floor = await runFloor({ hosts: m, hostLanes: Number(values.workers), yamlsFor: (ns) => Array.from({ length: m }, (_, i) => hostYaml(ns, hostName(i))), hostName, sample: r.floorSample }); } catch (err) { log(`floor ${m}: failed: ${(err as Error).message}`); }
+        }
+      } catch (err) {
         log(`${mode} ${m}: failed: ${(err as Error).message}`);
         results.push({ mode, hosts: m, withStats, agentProcs: 0, readyCount: 0, cpuS: 0, hwm: 0, reconcilesPerS: 0, statusWritesPerS: 0, depthPeak: 0, reconcilesTotal: 0, statusWritesTotal: 0, agentsCpuS: 0, reconnects: 0, disconnects: {}, note: `failed: ${(err as Error).message.slice(0, 200)}` });
       }
@@ -328,6 +348,16 @@ for (const r of results) {
   const steady = r.steady ? `${r.steady.cpuPct.toFixed(1)} % (${r.steady.seconds} s)` : '—';
   const disc = Object.entries(r.disconnects).map(([k, v]) => `${k}×${v}`).join(' ');
   console.log(`| ${r.mode} | ${r.hosts} | ${r.withStats ? `${statsPlan.slots} × ${statsPlan.resolutionS} s` : 'off'} | ${ready} | ${r.cpuS.toFixed(1)} s | ${r.readyS ? `${((r.cpuS / wall) * 100).toFixed(0)} %` : '—'} | ${mib(r.hwm)} | ${r.reconcilesPerS.toFixed(0)} | ${r.statusWritesPerS.toFixed(0)} | ${r.depthPeak} | ${steady} | ${r.steady ? r.steady.statusWritesPerS.toFixed(2) : '—'} | ${r.restart ? (r.restart.readyS !== undefined ? `${r.restart.readyS.toFixed(1)} s` : 'not within bound') : '—'} | ${r.restart ? `${r.restart.cpuS.toFixed(1)} s, ${mib(r.restart.hwm)}` : '—'} | ${r.agentsCpuS.toFixed(1)} s | ${r.reconnects}${disc ? ` (${disc})` : ''} | ${r.note ?? ''} |`);
+}
+const kubeRows = results.filter((r) => r.mode === 'kube' && r.kubeRequests);
+if (kubeRows.length) {
+  console.log('\nKubernetes mode against its floor (a plain client doing, per host, finalizer + token Secret + token status + host status at the same concurrency; bench/kube-floor.ts)\n');
+  console.log('| hosts | Berth to all Ready | floor | ratio | Berth requests per host (verb resource count) | floor writes per host |');
+  console.log('|---|---|---|---|---|---|');
+  for (const r of kubeRows) {
+    const ratio = r.floor && r.readyS !== undefined ? `${(r.readyS / r.floor.seconds).toFixed(2)}×` : '—';
+    console.log(`| ${r.hosts} | ${r.readyS !== undefined ? `${r.readyS.toFixed(1)} s` : `— (${r.readyCount}/${r.hosts})`} | ${r.floor ? `${r.floor.seconds.toFixed(1)} s (${r.floor.writesPerS.toFixed(0)} writes/s, lanes ${r.floor.hostLanes}+${r.floor.tokenLanes})` : '—'} | ${ratio} | ${formatRequests(r.kubeRequests!, r.hosts)} | ${r.floor ? (r.floor.writes / r.hosts).toFixed(0) : '—'} |`);
+  }
 }
 if (values.stats !== 'off') {
   const rows: StatsRow[] = results.map((r) => ({ hosts: r.hosts, withStats: r.withStats === true, hwm: r.hwm, ...(r.steady ? { steadyRss: r.steady.rss, steadyCpuPct: r.steady.cpuPct } : {}), ...(r.stats ? { stats: r.stats } : {}) }));
