@@ -8,6 +8,12 @@
 //   npm run bench:scale                                   (directory mode, 100, 1,000 and 5,000 hosts)
 //   node dist/bench/scale.js --hosts 100,1000 --modes dir,kube --steady 60 --timeout 1500
 //   npm run bench:scale -- --hosts 5000 --stats compare      (the stats history's extra RSS, see bench/scale-stats.ts)
+//   npm run bench:scale -- --hosts 1000 --modes kube          (and the floor: see below)
+//
+// --floor on|off (Kubernetes mode; default on): after each case, the same writes Berth needs per host
+// (finalizer, token Secret, token status, host status) by a plain client at Berth's concurrency,
+// on the same apiserver (bench/kube-floor.ts), and Berth's ratio to it; plus Berth's own requests
+// per host (berth_kube_requests_total).
 //
 // --stats off|on|compare: agents send no stats (default) / `stats` frames every --stats-resolution
 // seconds to a controller keeping --stats-slots slots at that resolution / both, one after the other,
@@ -57,7 +63,7 @@ const values = parseScriptArgs(import.meta.url, {
   'stats-resolution': { type: 'string', default: '1' },
   'stats-slots': { type: 'string', default: '360' },
   /** Kubernetes mode: after each case, measure the floor (bench/kube-floor.ts) and print Berth's ratio to it. */
-  floor: { type: 'boolean', default: true },
+  floor: { type: 'string', default: 'on' },
 });
 if (!['off', 'on', 'compare'].includes(values.stats)) { console.error(`--stats must be off, on or compare (got "${values.stats}")`); process.exit(2); }
 const statsPlan: StatsPlan = { resolutionS: Number(values['stats-resolution']), slots: Number(values['stats-slots']) };
@@ -326,7 +332,7 @@ try {
         const r = await runCase(mode, m, withStats);
         results.push(r);
         // The floor right after, on the same apiserver: the same writes by a plain client (bench/kube-floor.ts).
-        if (r.floorSample && values.floor && Date.now() < deadline - 60_000) {
+        if (r.floorSample && values.floor !== 'off' && Date.now() < deadline - 60_000) {
           try { r.floor = await runFloor({ hosts: m, hostLanes: Number(values.workers), yamlsFor: (ns) => Array.from({ length: m }, (_, i) => hostYaml(ns, hostName(i))), hostName, sample: r.floorSample }); } catch (err) { log(`floor ${m}: failed: ${(err as Error).message}`); }
         }
       } catch (err) {
