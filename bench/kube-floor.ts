@@ -28,11 +28,13 @@ interface Obj { metadata: { labels?: Record<string, string> }; status?: Record<s
 
 /** Reads host NAME's status, its AgentToken's status and its token Secret from Berth's namespace. */
 export async function sampleBerthWrites(ns: string, name: string): Promise<FloorSample | undefined> {
-  const get = async (what: string): Promise<Obj | undefined> => {
-    const r = await kubectl(['-n', ns, 'get', what, name, '-o', 'json'], { timeoutMs: 60_000 });
+  const get = async (what: string, objName = name): Promise<Obj | undefined> => {
+    const r = await kubectl(['-n', ns, 'get', what, objName, '-o', 'json'], { timeoutMs: 60_000 });
     return r.code === 0 ? JSON.parse(r.stdout) as Obj : undefined;
   };
-  const [host, token, secret] = [await get('containerhosts'), await get('agenttokens'), await get('secrets')];
+  const [host, token] = [await get('containerhosts'), await get('agenttokens')];
+  const secretName = token?.status?.secretName;   // <token>-agent-token unless spec.secretName says otherwise
+  const secret = typeof secretName === 'string' ? await get('secrets', secretName) : undefined;
   if (!host?.status || !token?.status || !secret?.data) return undefined;
   return { hostStatus: host.status, tokenStatus: token.status, secret: { type: secret.type ?? 'Opaque', labels: secret.metadata.labels ?? {}, data: secret.data } };
 }
@@ -58,7 +60,7 @@ export async function runFloor(opts: { hosts: number; hostLanes: number; yamlsFo
       }),
       pool(names, TOKEN_WORKERS, async (name) => {
         const { type, labels, data } = opts.sample.secret;
-        await api.createSecret(`secret ${name}`, ns, { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: ns, labels }, type, data });
+        await api.createSecret(`secret ${name}`, ns, { apiVersion: 'v1', kind: 'Secret', metadata: { name: `${name}-agent-token`, namespace: ns, labels }, type, data });
         await api.mergePatchCustomObjectStatus(`token status ${name}`, ref('agenttokens', name), { status: opts.sample.tokenStatus });
         writes += 2;
       }),
