@@ -42,10 +42,19 @@ test('a converged host gets no status write from its agent\'s resyncs (resourceV
     await sleep(RESYNC_S * 1000 + 500);
     return (await writes()) === w && (await resourceVersion()) === rv;
   }, 60_000);
-  const [rvBefore, writesBefore, framesBefore] = [await resourceVersion(), await writes(), await observedFrames()];
-  const seenBefore = (await apiView()).status.agent?.lastSeenAt;
-
-  await sleep(WINDOW_MS);
+  // The bed's apiserver is shared: another file's chaos (an apiserver restart) makes the informers
+  // relist and the agent reconnect, and a reconnect is a real change that is written. Such a window
+  // proves nothing either way, so it is measured again (at most three windows, then a failure).
+  const disturbances = () => (controller.output().match(/"msg":"agent connected"|informer failed|relisting|leader election request|stopped leading|started leading/g) ?? []).length;
+  let rvBefore = '', writesBefore = 0, framesBefore = 0, seenBefore: string | undefined;
+  for (let attempt = 1; ; attempt++) {
+    const disturbed = disturbances();
+    [rvBefore, writesBefore, framesBefore] = [await resourceVersion(), await writes(), await observedFrames()];
+    seenBefore = (await apiView()).status.agent?.lastSeenAt;
+    await sleep(WINDOW_MS);
+    if (disturbances() === disturbed) break;
+    assert.ok(attempt < 3, `three windows in a row saw the apiserver or the agent connection disturbed\n${k.tails()}`);
+  }
 
   const resyncs = (await observedFrames()) - framesBefore;
   assert.ok(resyncs >= Math.floor(WINDOW_MS / (RESYNC_S * 1000)) - 1, `the agent resynced (${resyncs} observed frames)\n${k.tails()}`);
