@@ -1,8 +1,8 @@
 // The agent's ceiling from its three sources: flags, environment and a policy file (YAML or JSON,
 // the same field names as a ContainerHost's spec.policy). Each source can only ADD permissions to the
 // default deny-all, so the ceiling is their union; bad input is an error naming the flag, variable
-// or file field. Pure: the caller reads the file.
-import { parse as parseYaml } from 'yaml';
+// or file field. Pure: the caller reads the file, and parses it (agent/ceiling-file.ts: the YAML
+// parser is loaded only by an agent that has a policy file).
 import { NORMALIZED_ABSOLUTE_PATH } from '../protocol/policy.js';
 import type { AgentCeiling } from './ceiling.js';
 
@@ -46,7 +46,7 @@ export interface CeilingFlags {
 
 export class CeilingError extends Error { override readonly name = 'CeilingError'; }
 
-type Partial = { [K in keyof AgentCeiling]-?: NonNullable<AgentCeiling[K]> extends boolean ? boolean : string[] };
+export type Partial = { [K in keyof AgentCeiling]-?: NonNullable<AgentCeiling[K]> extends boolean ? boolean : string[] };
 
 const LIST_FIELDS = ['allowedHostPaths', 'allowCapabilities', 'allowDevices', 'allowSysctls'] as const;
 const BOOL_FIELDS = ['allowPrivileged', 'allowHostNetwork', 'allowGPUs'] as const;
@@ -60,10 +60,9 @@ function envBool(env: NodeJS.ProcessEnv, name: string): boolean {
   throw new CeilingError(`${name} must be "true" or "false", not "${v.slice(0, 40)}"`);
 }
 
-/** The policy file's contents (YAML or JSON) as ceiling fields; FILE names it in errors. */
-export function parseCeilingFile(text: string, file: string): Partial {
-  let doc: unknown;
-  try { doc = parseYaml(text); } catch (err) { throw new CeilingError(`policy file ${file}: not YAML/JSON: ${(err as Error).message}`); }
+/** The policy file's parsed document as ceiling fields; FILE names it in errors. */
+export function ceilingFromDocument(parsed: unknown, file: string): Partial {
+  let doc = parsed;
   if (doc === null || doc === undefined) doc = {};
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new CeilingError(`policy file ${file}: must be a mapping of spec.policy fields`);
   const out = empty();

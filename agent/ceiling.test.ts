@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ContainerSpec } from '../protocol/container.js';
-import { buildCeiling, ceilingArgs, CeilingError, CEILING_OPTIONS, parseCeilingFile } from './ceiling-config.js';
+import { buildCeiling, ceilingArgs, CeilingError, CEILING_OPTIONS } from './ceiling-config.js';
+import { parseCeilingFile } from './ceiling-file.js';
 import { ceilingViolations, DENY_ALL } from './ceiling.js';
 import { parseArgs } from 'node:util';
 

@@ -17,6 +17,8 @@
 //
 //   npm run bench:agent-footprint            (needs the test bed: bash test/env/testbed.sh up)
 //   node dist/bench/agent-footprint.js --idle 60 --lines 1000000 [--only tree|bundle] [--bundle-node-options=--max-semi-space-size=1]
+//     [--bundle-node "$BERTH_TEST_NODE_24"] [--bundle-node-args="--max-semi-space-size=1 --lite-mode"] [--rounds 0: idle only]
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -37,6 +39,9 @@ const values = parseScriptArgs(import.meta.url, {
   only: { type: 'string' },
   /** NODE_OPTIONS for the bundle's process (e.g. "--max-semi-space-size=1", as the agent image runs it). */
   'bundle-node-options': { type: 'string' },
+  /** The node binary that runs the bundle (e.g. $BERTH_TEST_NODE_24), and V8/node flags given on its command line (flags NODE_OPTIONS refuses, e.g. "--lite-mode"). */
+  'bundle-node': { type: 'string' },
+  'bundle-node-args': { type: 'string' },
 });
 const idleS = Number(values.idle);
 const lineTarget = Number(values.lines);
@@ -47,33 +52,36 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const log = (msg: string) => console.error(`[footprint ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
-interface Sample { cpuS: number; rss: number; hwm: number }
+/** RSS is file-backed pages (the node binary's code and snapshot, shared with every node process on the host) plus anonymous ones (heap, stacks: the agent's own). */
+interface Sample { cpuS: number; rss: number; hwm: number; anon: number; file: number }
 function sample(pid: number): Sample {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
-  return { cpuS: (Number(f[11]) + Number(f[12])) / CLK_TCK, rss: kb('VmRSS'), hwm: kb('VmHWM') };
+  return { cpuS: (Number(f[11]) + Number(f[12])) / CLK_TCK, rss: kb('VmRSS'), hwm: kb('VmHWM'), anon: kb('RssAnon'), file: kb('RssFile') };
 }
 
 /** CPU (% of one core) and RSS (mean, max) of PID over SECONDS, sampled every second. */
-async function window(pid: number, seconds: number): Promise<{ cpuPct: number; rssMean: number; rssMax: number }> {
+async function window(pid: number, seconds: number): Promise<{ cpuPct: number; rssMean: number; rssMax: number; anonMean: number; fileMean: number }> {
   const first = sample(pid);
-  const rss: number[] = [];
-  for (let i = 0; i < seconds; i++) { await sleep(1000); rss.push(sample(pid).rss); }
+  const samples: Sample[] = [];
+  for (let i = 0; i < seconds; i++) { await sleep(1000); samples.push(sample(pid)); }
   const last = sample(pid);
-  return { cpuPct: ((last.cpuS - first.cpuS) / seconds) * 100, rssMean: rss.reduce((a, b) => a + b, 0) / rss.length, rssMax: Math.max(...rss) };
+  const mean = (k: 'rss' | 'anon' | 'file') => samples.reduce((a, s) => a + s[k], 0) / samples.length;
+  return { cpuPct: ((last.cpuS - first.cpuS) / seconds) * 100, rssMean: mean('rss'), rssMax: Math.max(...samples.map((s) => s.rss)), anonMean: mean('anon'), fileMean: mean('file') };
 }
 
 const env = new BerthEnv();
 const image = bed('BERTH_TEST_IMAGE');
 
 interface Variant { key: 'tree' | 'bundle'; label: string; entry?: string; host: string; talker: string }
+function nodeVersion(node: string): string { return execFileSync(node, ['--version'], { encoding: 'utf8' }).trim(); }
 const BUNDLE_ENTRY = 'dist/agent-bundle/berth-agent.mjs';
 const BUNDLE = join(repoRoot, BUNDLE_ENTRY);
 const variants: Variant[] = [
   { key: 'tree' as const, label: '`berth agent` (compiled tree)', host: 'footprint-tree', talker: env.name('talker-tree') },
-  { key: 'bundle' as const, label: `agent bundle (berth-agent.mjs${values['bundle-node-options'] ? `, ${values['bundle-node-options']}` : ''})`, entry: BUNDLE_ENTRY, host: 'footprint-bundle', talker: env.name('talker-bundle') },
+  { key: 'bundle' as const, label: `agent bundle (berth-agent.mjs${[values['bundle-node'] ? `node ${nodeVersion(values['bundle-node'])}` : '', values['bundle-node-options'] ?? '', values['bundle-node-args'] ?? ''].filter(Boolean).map((x) => `, ${x}`).join('')})`, entry: BUNDLE_ENTRY, host: 'footprint-bundle', talker: env.name('talker-bundle') },
 ].filter((v) => !values.only || v.key === values.only);
 if (variants.some((v) => v.entry) && !existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run npm run build:agent first`);
 
@@ -154,14 +162,16 @@ interface Result { v: Variant; idle: Window; rounds: Array<{ logs: LogOutcome; a
 async function measure(v: Variant): Promise<Result> {
   env.write(`${v.host}.yaml`, env.hostYaml(v.host, `containers:\n${containersOf(v).join('\n')}`));
   const nodeOptions = v.key === 'bundle' ? values['bundle-node-options'] : undefined;
-  const agent = await env.startAgent(v.host, nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}, v.entry ? { entry: v.entry } : {});
+  const nodeArgs = v.key === 'bundle' ? values['bundle-node-args']?.split(/\s+/).filter(Boolean) : undefined;
+  const node = v.key === 'bundle' ? values['bundle-node'] : undefined;
+  const agent = await env.startAgent(v.host, nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}, v.entry ? { entry: v.entry, node, nodeArgs } : {});
   const pid = agent.pid!;
   const t0 = Date.now();
   await env.waitHost(v.host, `${count}/${count} Ready`, (h) => h.status.ready === `${count}/${count}` && condition(h, 'Ready')?.status === 'True', 300_000);
   log(`${v.label}: ${count} containers Ready in ${((Date.now() - t0) / 1000).toFixed(1)} s; settling 10 s, then measuring idle for ${idleS} s`);
   await sleep(10_000);
   const idle = await window(pid, idleS);
-  log(`${v.label}: idle: ${idle.cpuPct.toFixed(2)} % of a core, RSS mean ${mb(idle.rssMean)}, max ${mb(idle.rssMax)}`);
+  log(`${v.label}: idle: ${idle.cpuPct.toFixed(2)} % of a core, RSS mean ${mb(idle.rssMean)} (anon ${mb(idle.anonMean)}, file ${mb(idle.fileMean)}), max ${mb(idle.rssMax)}`);
   const rounds: Result['rounds'] = [];
   for (let round = 1; round <= Number(values.rounds); round++) {
     const logs = await streamLogs(pid, v.host, v.talker);
@@ -171,7 +181,7 @@ async function measure(v: Variant): Promise<Result> {
     // memory back lazily: wait, then measure the same idle window again.
     await sleep(20_000);
     const after = await window(pid, idleS);
-    log(`${v.label}: idle after round ${round}: ${after.cpuPct.toFixed(2)} % of a core, RSS mean ${mb(after.rssMean)}, max ${mb(after.rssMax)}`);
+    log(`${v.label}: idle after round ${round}: ${after.cpuPct.toFixed(2)} % of a core, RSS mean ${mb(after.rssMean)} (anon ${mb(after.anonMean)}, file ${mb(after.fileMean)}), max ${mb(after.rssMax)}`);
     rounds.push({ logs, after });
   }
   const hwm = sample(pid).hwm;
@@ -185,16 +195,16 @@ try {
   for (const v of variants) results.push(await measure(v));
 
   console.log(`\nbench/agent-footprint — one real agent at a time, ${count} busybox containers each, on the test bed's dockerd\n`);
-  console.log('| agent | phase | window | agent CPU | agent RSS (mean) | agent RSS (max) |');
-  console.log('|---|---|---|---|---|---|');
+  console.log('| agent | phase | window | agent CPU | agent RSS (mean) | of it anon / file-backed | agent RSS (max) |');
+  console.log('|---|---|---|---|---|---|---|');
   for (const { v, idle, rounds } of results) {
-    console.log(`| ${v.label} | idle, converged | ${idleS} s | ${idle.cpuPct.toFixed(2)} % of a core | ${mb(idle.rssMean)} | ${mb(idle.rssMax)} |`);
+    console.log(`| ${v.label} | idle, converged | ${idleS} s | ${idle.cpuPct.toFixed(2)} % of a core | ${mb(idle.rssMean)} | ${mb(idle.anonMean)} / ${mb(idle.fileMean)} | ${mb(idle.rssMax)} |`);
     for (const [i, { logs, after }] of rounds.entries()) {
       if (logs.status === 'measured' && after) {
-        console.log(`| ${v.label} | round ${i + 1}: streaming ${lineTarget.toLocaleString('en')} log lines | ${logs.seconds!.toFixed(1)} s | ${((logs.cpuS! / logs.seconds!) * 100).toFixed(1)} % of a core | — | ${mb(logs.peakRss!)} |`);
-        console.log(`| ${v.label} | idle after round ${i + 1} | ${idleS} s | ${after.cpuPct.toFixed(2)} % of a core | ${mb(after.rssMean)} | ${mb(after.rssMax)} |`);
+        console.log(`| ${v.label} | round ${i + 1}: streaming ${lineTarget.toLocaleString('en')} log lines | ${logs.seconds!.toFixed(1)} s | ${((logs.cpuS! / logs.seconds!) * 100).toFixed(1)} % of a core | — | — | ${mb(logs.peakRss!)} |`);
+        console.log(`| ${v.label} | idle after round ${i + 1} | ${idleS} s | ${after.cpuPct.toFixed(2)} % of a core | ${mb(after.rssMean)} | ${mb(after.anonMean)} / ${mb(after.fileMean)} | ${mb(after.rssMax)} |`);
       } else {
-        console.log(`| ${v.label} | after streaming ${lineTarget.toLocaleString('en')} log lines | — | ${logs.status} | — | — |`);
+        console.log(`| ${v.label} | after streaming ${lineTarget.toLocaleString('en')} log lines | — | ${logs.status} | — | — | — |`);
       }
     }
   }

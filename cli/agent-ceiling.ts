@@ -3,7 +3,7 @@
 // host's filesystem is decided here.
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
-import { buildCeiling, CeilingError, parseCeilingFile, type CeilingFlags } from '../agent/ceiling-config.js';
+import { buildCeiling, CeilingError, type CeilingFlags } from '../agent/ceiling-config.js';
 import type { AgentCeiling } from '../agent/ceiling.js';
 import type { HostView } from '../agent/host-paths.js';
 import { UsageError } from './usage.js';
@@ -17,7 +17,7 @@ export const HOST_ROOT_HELP = `  --host-root DIR      where the host's "/" is vi
 export interface CeilingCliValues extends CeilingFlags { 'policy-file'?: string | undefined; 'host-root'?: string | undefined }
 
 /** The ceiling, and the host view when --host-root gives one (undefined: the runtime detects it). */
-export function agentCeilingFromCli(values: CeilingCliValues, env: NodeJS.ProcessEnv): { ceiling: AgentCeiling; hostView: HostView | undefined } {
+export async function agentCeilingFromCli(values: CeilingCliValues, env: NodeJS.ProcessEnv): Promise<{ ceiling: AgentCeiling; hostView: HostView | undefined }> {
   const file = values['policy-file'] ?? env.BERTH_POLICY_FILE;
   let ceiling: AgentCeiling;
   try {
@@ -25,7 +25,9 @@ export function agentCeilingFromCli(values: CeilingCliValues, env: NodeJS.Proces
     if (file) {
       try { text = readFileSync(file, 'utf8'); } catch (err) { throw new CeilingError(`cannot read the policy file ${file}: ${(err as Error).message}`); }
     }
-    ceiling = buildCeiling(values, env, text === undefined ? undefined : parseCeilingFile(text, file!));
+    // Loaded only with a policy file: the YAML parser is most of that module (agent/ceiling-file.ts).
+    const parsed = text === undefined ? undefined : (await import('../agent/ceiling-file.js')).parseCeilingFile(text, file!);
+    ceiling = buildCeiling(values, env, parsed);
   } catch (err) {
     if (err instanceof CeilingError) throw new UsageError(err.message);
     throw err;

@@ -141,7 +141,7 @@ export async function runAgent(argv: string[], opts: RunAgentOptions = {}): Prom
   const log = opts.log ?? pino({ level, base: { component: 'agent', host: hostKey } });
 
   // The machine owner's ceiling: default deny; the ContainerHost's policy can only narrow it.
-  const { ceiling, hostView } = agentCeilingFromCli(values, env);
+  const { ceiling, hostView } = await agentCeilingFromCli(values, env);
   const runtime = new DockerRuntime({ hostKey, log, ceiling, ...(hostView ? { hostView } : {}) });
   const allowExec = values['allow-exec'] === true || env.BERTH_ALLOW_EXEC === 'true';
   const client = new AgentClient({

@@ -74,7 +74,7 @@ export async function runUp(argv: string[]): Promise<number> {
   const level = checkLogLevel(values['log-level'] ?? 'warn');
   const logger = pino({ level, base: { component: 'controller' } });
   // Checked before anything starts; the agents get it back as flags.
-  const { ceiling } = agentCeilingFromCli(values, process.env);
+  const { ceiling } = await agentCeilingFromCli(values, process.env);
   const agentCeiling = [...ceilingArgs(ceiling), ...(values['host-root'] ? ['--host-root', values['host-root']] : [])];
 
   const store = new DirectoryStore({ paths: dirs, stateDir: state, logger: logger.child({ component: 'store' }) });

@@ -102,11 +102,13 @@ _docker_rootfs() {
   printf '%s\n' "$tar"
 }
 
-# The node base image's tag: the node version (e.g. 20.20.2) and the machine's architecture.
+# The node base image's tag: the node version (e.g. 20.20.2) and the machine's architecture, and
+# "-stripped" when binutils' strip is here to drop the binary's symbol table and debug info (Debian's
+# node 20 carries both: 99 MB -> 86 MB; the code and data V8 runs are the same bytes).
 _docker_node_tag() {
   local node ver; node=$(command -v node) || return 1
   ver=$("$node" --version 2>/dev/null) || return 1
-  printf '%s:%s-%s\n' "$DOCKER_TB_NODE_BASE" "${ver#v}" "$(uname -m)"
+  printf '%s:%s-%s%s\n' "$DOCKER_TB_NODE_BASE" "${ver#v}" "$(uname -m)" "$(command -v strip >/dev/null && echo -stripped)"
 }
 
 # Path of the node base rootfs tarball: the machine's node binary at /usr/local/bin/node, each shared
@@ -124,6 +126,8 @@ _docker_node_rootfs() {
     root=$(mktemp -d "$DOCKER_TB_IMAGES/node-rootfs.XXXXXX") || return 1
     mkdir -p "$root"/{usr/local/bin,etc/ssl/certs,tmp,home/nonroot,app} &&
       cp "$node" "$root/usr/local/bin/node" || { rm -rf "$root"; return 1; }
+    # --strip-all keeps .dynsym (native addons still link against node's exported symbols).
+    if [[ "$tag" == *-stripped ]]; then strip --strip-all "$root/usr/local/bin/node" || { rm -rf "$root"; return 1; }; fi
     # `ldd` prints "name => /path (addr)" and the loader as "/path (addr)"; vdso has no file.
     while read -r lib; do
       [ -n "$lib" ] || continue

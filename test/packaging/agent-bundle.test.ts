@@ -11,6 +11,7 @@ import { FrameDecoder } from '../../protocol/codec.js';
 import { CONTROLLER_FRAME_SCHEMAS } from '../../protocol/schemas.js';
 import { bundledPackages, buildAgentBundle } from '../tools/agent-bundle.js';
 import { run } from '../support/kube.js';
+import { bed } from '../support/testbed.js';
 
 const out = mkdtempSync(join(tmpdir(), 'berth-agent-bundle-'));
 test.after(() => rmSync(out, { recursive: true, force: true }));
@@ -43,6 +44,22 @@ test('the bundle runs alone: --help, and a usage error exits 2 with berth agent\
     assert.is(missing.code, 2);
     assert.match(missing.stderr, /the controller URL is missing/);
   } finally { rmSync(alone, { recursive: true, force: true }); }
+});
+
+test('the bundle runs under the agent image\'s flags on Node 20, 22 and 24 (--lite-mode: no WebAssembly, so no fetch())', async () => {
+  const { file } = await built;
+  const flags = ['--max-semi-space-size=1', '--lite-mode'];
+  for (const node of [process.execPath, bed('BERTH_TEST_NODE_22'), bed('BERTH_TEST_NODE_24')]) {
+    const help = await run(node, [...flags, file, '--help']);
+    assert.is(help.code, 0, `${node}: ${help.stderr}`);
+    assert.match(help.stdout, /Usage: berth agent --url URL/);
+  }
+  // Under --lite-mode Node's fetch() fails at its first call (undici parses HTTP in WebAssembly):
+  // the agent's code must not use it (node:http, as ws and docker-modem use, is native).
+  const source = await import('node:fs/promises').then((fs) => fs.readFile(file, 'utf8'));
+  assert.not.match(source, /(?<![\w$.])fetch\(|globalThis\.fetch|WebAssembly\./, 'the agent bundle calls fetch() or WebAssembly');
+  const probe = await run(process.execPath, [...flags, '-e', 'fetch("http://127.0.0.1:9").catch((e) => { console.log(String(e.cause ?? e)); })']);
+  assert.match(probe.stdout + probe.stderr, /WebAssembly is not defined/, 'the flags really turn WebAssembly off (else this check guards nothing)');
 });
 
 test('the build-time validators accept and reject controller frames as run-time Ajv does', async () => {

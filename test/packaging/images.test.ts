@@ -60,7 +60,7 @@ test('the agent image holds Node and the agent bundle only: no node_modules, a f
   const size = async (image: string) => Number(await dockerOk(['image', 'inspect', '-f', '{{.Size}}', image]));
   const added = (await size(IMAGE)) - (await size(bed('BERTH_TEST_NODE_BASE_IMAGE')));
   assert.ok(added > 0 && added < 3 * 2 ** 20, `the agent adds ${added} bytes to its base image`);
-  assert.is(await dockerOk(['image', 'inspect', '-f', '{{.Config.User}} {{json .Config.Entrypoint}}', IMAGE]), '65532:65532 ["node","--max-semi-space-size=1","/app/berth-agent.mjs"]');
+  assert.is(await dockerOk(['image', 'inspect', '-f', '{{.Config.User}} {{json .Config.Entrypoint}}', IMAGE]), '65532:65532 ["node","--max-semi-space-size=1","--lite-mode","/app/berth-agent.mjs"]');
 });
 
 test('run with the Docker socket mounted and a token, the agent connects and runs the host\'s container', async () => {

@@ -81,11 +81,11 @@ export class BerthEnv {
   tokenFile(host: string): string { return join(this.state, 'tokens', this.namespace, `${host}-agent-token.token`); }
 
   /** Start the agent of `host` with its minted token: `berth agent`, or with `entry` (a path under the repository, e.g. the agent bundle dist/agent-bundle/berth-agent.mjs) that file, with the same flags. */
-  async startAgent(host: string, env: NodeJS.ProcessEnv = {}, opts: { entry?: string } = {}): Promise<ChildProcess> {
+  async startAgent(host: string, env: NodeJS.ProcessEnv = {}, opts: { entry?: string; node?: string; nodeArgs?: readonly string[] } = {}): Promise<ChildProcess> {
     const file = this.tokenFile(host);
     await until(`token file ${file}`, () => existsSync(file), 15_000);
     const args = ['--url', this.url.replace(/^http/, 'ws'), '--token-file', file, '--log-level', 'info'];
-    const child = opts.entry ? spawnBerth(args, { env, output: this.output, entry: opts.entry }).child : this.spawnBerth(['agent', ...args], env);
+    const child = opts.entry ? spawnBerth(args, { env, output: this.output, entry: opts.entry, node: opts.node, nodeArgs: opts.nodeArgs }).child : this.spawnBerth(['agent', ...args], env);
     this.agents.set(host, child);
     return child;
   }

@@ -35,12 +35,15 @@ export interface SpawnOptions {
   output?: OutputBuffer;
   /** The script to run instead of bin/berth.js, relative to the repository (a test seam such as dist/test/support/controller-proc.js). */
   entry?: string;
+  /** The node binary (default: this process's) and its flags before the script (V8 flags NODE_OPTIONS refuses, e.g. --lite-mode). */
+  node?: string;
+  nodeArgs?: readonly string[];
 }
 
 /** `berth ARGS` as a child process with DOCKER_HOST on the bed's dockerd. */
 export function spawnBerth(args: readonly string[], opts: SpawnOptions = {}): BerthProcess {
   const output = opts.output ?? new OutputBuffer();
-  const child = spawn(process.execPath, [join(repoRoot, opts.entry ?? 'bin/berth.js'), ...args], {
+  const child = spawn(opts.node ?? process.execPath, [...(opts.nodeArgs ?? []), join(repoRoot, opts.entry ?? 'bin/berth.js'), ...args], {
     env: { ...process.env, DOCKER_HOST: bed('DOCKER_HOST'), ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   live.add(child);

@@ -7,6 +7,8 @@
 #   build.sh helm OUTDIR           -> OUTDIR/helm   (version pinned in kube/helm/go.mod, go.sum committed)
 #   build.sh gitops OUTDIR         -> OUTDIR/{kstatus,lua,cel} (libraries pinned in kube/gitops/go.mod)
 #   build.sh prometheus OUTDIR     -> OUTDIR/{prometheus,promtool} (pinned in kube/prometheus/go.mod)
+#   build.sh runc OUTDIR           -> OUTDIR/runc   (pinned in kube/runc/go.mod; cgo + libseccomp-dev)
+#   build.sh moby OUTDIR           -> OUTDIR/{dockerd,docker-proxy} (pinned in kube/moby/go.mod)
 #
 # The wrapper module is assembled in OUTDIR/../src (the cache, never the repo, so go may rewrite
 # go.mod/go.sum freely). Each binary is linked to a temp name and renamed on success, so a killed
@@ -40,10 +42,10 @@ tidy() { local start=$SECONDS
 # pinned GOMOD MODULE: the version a committed wrapper go.mod requires.
 pinned() { awk -v m="$2" '($1 == m || ($1 == "require" && $2 == m)) { print ($1 == m ? $2 : $3); exit }' "$1"; }
 
-what="${1:?usage: build.sh k8s VERSION OUTDIR | etcd OUTDIR | helm OUTDIR | gitops OUTDIR | prometheus OUTDIR}"; shift
+what="${1:?usage: build.sh k8s VERSION OUTDIR | etcd OUTDIR | helm OUTDIR | gitops OUTDIR | prometheus OUTDIR | runc OUTDIR | moby OUTDIR}"; shift
 case "$what" in
   k8s)  version="${1:?k8s version}"; out="${2:?out dir}" ;;
-  etcd|helm|gitops|prometheus) out="${1:?out dir}" ;;
+  etcd|helm|gitops|prometheus|runc|moby) out="${1:?out dir}" ;;
   *) echo "build.sh: unknown target $what" >&2; exit 2 ;;
 esac
 mkdir -p "$out"; work="$out/../src"
@@ -102,5 +104,25 @@ case "$what" in
       ld="-X github.com/prometheus/common/version.Version=$release -X github.com/prometheus/common/version.Branch=HEAD"
       go_build "$work" "$out/prometheus" github.com/prometheus/prometheus/cmd/prometheus "$ld"
       go_build "$work" "$out/promtool"   github.com/prometheus/prometheus/cmd/promtool "$ld"
+    fi ;;
+  runc)
+    if [ ! -x "$out/runc" ]; then
+      prepare "$work" "$here/runc/go.mod" "$here/runc/go.sum" "$here/runc/tools.go"
+      tidy "$work"
+      # runc is cgo by nature (libcontainer/nsenter is C); the seccomp tag links Debian's libseccomp,
+      # as distro builds do, so seccomp profiles the engine sends are applied, not refused.
+      export CGO_ENABLED=1 GOFLAGS="$GOFLAGS -tags=seccomp"
+      version=$(pinned "$here/runc/go.mod" github.com/opencontainers/runc)
+      go_build "$work" "$out/runc" github.com/opencontainers/runc "-X main.version=${version#v}"
+    fi ;;
+  moby)
+    if [ ! -x "$out/dockerd" ] || [ ! -x "$out/docker-proxy" ]; then
+      prepare "$work" "$here/moby/go.mod" "$here/moby/go.sum" "$here/moby/tools.go"
+      tidy "$work"
+      version=$(pinned "$here/moby/go.mod" github.com/moby/moby/v2)
+      # Stamp the version so `docker version` and /version say which engine this is.
+      ld="-X github.com/moby/moby/v2/dockerversion.Version=${version#v} -X github.com/moby/moby/v2/dockerversion.GitCommit=$version"
+      go_build "$work" "$out/dockerd"      github.com/moby/moby/v2/cmd/dockerd "$ld"
+      go_build "$work" "$out/docker-proxy" github.com/moby/moby/v2/cmd/docker-proxy
     fi ;;
 esac
