@@ -172,6 +172,8 @@ export interface RunControllerOptions {
   accessCacheMs?: number;
   /** How often the TLS files are re-read (default 5 s). */
   tlsPollMs?: number;
+  /** How often agents re-send their whole inventory (the welcome's resyncSeconds; default 300). */
+  resyncSeconds?: number;
 }
 
 export async function runController(argv: string[], seams: RunControllerOptions = {}): Promise<number> {
@@ -183,7 +185,9 @@ export async function runController(argv: string[], seams: RunControllerOptions 
     logger, version: VERSION, listen: args.listen, workers: args.workers,
     stats: args.stats,
     logs: { graceMs: args.logGraceMs, ...(seams.accessRecheckMs ? { accessRecheckMs: seams.accessRecheckMs } : {}) },
-    ...(seams.pingIntervalMs ? { hubOptions: { pingIntervalMs: seams.pingIntervalMs } } : {}),
+    ...(seams.pingIntervalMs || seams.resyncSeconds ? { hubOptions: {
+      ...(seams.pingIntervalMs ? { pingIntervalMs: seams.pingIntervalMs } : {}), ...(seams.resyncSeconds ? { resyncSeconds: seams.resyncSeconds } : {}),
+    } } : {}),
     ...(args.agentUrl ? { agentUrl: args.agentUrl } : {}),
     ...(tls.tls ? { tls: tls.tls } : {}),
     ...(args.tls.agentListen ? { agentListen: { ...args.tls.agentListen, ...(tls.agentTls ? { tls: tls.agentTls } : {}) } } : {}),
