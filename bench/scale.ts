@@ -8,11 +8,18 @@
 //   npm run bench:scale                                   (directory mode, 100, 1,000 and 5,000 hosts)
 //   node dist/bench/scale.js --hosts 100,1000 --modes dir,kube --steady 60 --timeout 1500
 //   npm run bench:scale -- --hosts 5000 --stats compare      (the stats history's extra RSS, see bench/scale-stats.ts)
+//   npm run bench:scale -- --hosts 1000 --modes kube          (and the floor: see below)
+//
+// --floor on|off (Kubernetes mode; default on): after each case, the same writes Berth needs per host
+// (finalizer, token Secret, token status, host status) by a plain client at Berth's concurrency,
+// on the same apiserver (bench/kube-floor.ts), and Berth's ratio to it; plus Berth's own requests
+// per host (berth_kube_requests_total).
 //
 // --stats off|on|compare: agents send no stats (default) / `stats` frames every --stats-resolution
 // seconds to a controller keeping --stats-slots slots at that resolution / both, one after the other,
-// and a table of the extra RSS. With stats the run waits for the window to fill before its steady
-// window, and skips the restart (it would drop the history being measured).
+// and a table of the extra memory. With stats the run waits for the window to fill, then slows the
+// agents to the default 10 s before its steady window, and skips the restart (it would drop the
+// history being measured).
 //
 // Kubernetes mode needs the test bed (bash test/env/testbed.sh up): its own namespaces, created and
 // deleted by the run. Controller CPU and RSS come from /proc/<pid> (VmHWM is the kernel's peak RSS);
@@ -23,15 +30,15 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { installCrds } from '../test/support/berth.js';
-import { createTestNamespace, deleteTestNamespace, kubeconfig, kubectl } from '../test/support/kube.js';
 import { repoRoot } from '../test/support/paths.js';
 import type { WorkerConfig, WorkerStats } from './sim/agent-worker.js';
 import { parseScriptArgs } from './args.js';
-import { filledSlots, historyBytes, statsControllerArgs, statsTable, type StatsOutcome, type StatsPlan, type StatsRow } from './scale-stats.js';
+import { runFloor, sampleBerthWrites, type FloorResult, type FloorSample } from './kube-floor.js';
+import { declareKubeFleet, deleteKubeFleet, formatRequests, kubeControllerArgs, kubeRequests, releaseKubeFleet, startTokenCopier, type KubeFleet } from './scale-kube.js';
+import { freePort, guardProcesses, killAll, log, mib, procSample, reconciles, scrape, sleep, stopChild, track, type Metrics } from './scale-proc.js';
+import { PACED_INTERVAL_S, fillWindow, filledSlots, historyBytes, medians, memoryOf, statsControllerArgs, statsTable, type MemoryMedians, type MemorySample, type StatsOutcome, type StatsPlan, type StatsRow } from './scale-stats.js';
 
 const values = parseScriptArgs(import.meta.url, {
   hosts: { type: 'string', default: '100,1000,5000' },
@@ -56,6 +63,8 @@ const values = parseScriptArgs(import.meta.url, {
   stats: { type: 'string', default: 'off' },
   'stats-resolution': { type: 'string', default: '1' },
   'stats-slots': { type: 'string', default: '360' },
+  /** Kubernetes mode: after each case, measure the floor (bench/kube-floor.ts) and print Berth's ratio to it. */
+  floor: { type: 'string', default: 'on' },
 });
 if (!['off', 'on', 'compare'].includes(values.stats)) { console.error(`--stats must be off, on or compare (got "${values.stats}")`); process.exit(2); }
 const statsPlan: StatsPlan = { resolutionS: Number(values['stats-resolution']), slots: Number(values['stats-slots']) };
@@ -67,69 +76,7 @@ const steadyS = Number(values.steady);
 const convergeS = Number(values['converge-timeout']);
 const deadline = Date.now() + Number(values.timeout) * 1000;
 
-const CLK_TCK = 100;   // Linux USER_HZ; /proc/<pid>/stat counts CPU in these ticks on every arch Node runs on
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const log = (msg: string) => console.error(`[scale ${new Date().toISOString().slice(11, 19)}] ${msg}`);
-const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
-
-// ---------------------------------------------------------------- processes (always cleaned up)
-
-const children = new Set<ChildProcess>();
-function track<T extends ChildProcess>(c: T): T { children.add(c); c.once('exit', () => children.delete(c)); return c; }
-function killAll(signal: NodeJS.Signals = 'SIGKILL'): void { for (const c of children) if (c.pid) { try { process.kill(c.pid, signal); } catch { /* gone */ } } }
-async function stopChild(c: ChildProcess | undefined, graceMs: number): Promise<void> {
-  if (!c || c.exitCode !== null || c.signalCode !== null) return;
-  const exited = new Promise<void>((r) => c.once('exit', () => r()));
-  c.kill('SIGTERM');
-  if (await Promise.race([exited.then(() => true), sleep(graceMs).then(() => false)])) return;
-  c.kill('SIGKILL');
-  await exited;
-}
-process.on('exit', () => killAll());   // also after an uncaught exception
-for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => { log(`${s}: stopping everything`); killAll(); process.exit(130); });
-// The hard bound: whatever hangs, nothing outlives the run.
-setTimeout(() => { log('overall --timeout reached: killing every process of the run'); killAll(); process.exit(3); }, deadline - Date.now() + 60_000).unref();
-
-// ---------------------------------------------------------------- /proc and /metrics
-
-interface ProcSample { cpuS: number; rss: number; hwm: number }
-function procSample(pid: number): ProcSample | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const cpuS = (Number(f[11]) + Number(f[12])) / CLK_TCK;   // utime + stime (fields 14, 15)
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
-    return { cpuS, rss: kb('VmRSS'), hwm: kb('VmHWM') };
-  } catch { return undefined; }
-}
-
-type Metrics = Map<string, number>;
-/** Prometheus text → "name{labels}" → value, plus per-name sums under "name". */
-function parseMetrics(text: string): Metrics {
-  const m: Metrics = new Map();
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const sp = line.lastIndexOf(' ');
-    const series = line.slice(0, sp);
-    const v = Number(line.slice(sp + 1));
-    m.set(series, v);
-    const name = series.replace(/\{.*$/, '');
-    if (name !== series) m.set(name, (m.get(name) ?? 0) + v);
-  }
-  return m;
-}
-async function scrape(url: string): Promise<Metrics | undefined> {
-  try {
-    const res = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5_000) });
-    return res.ok ? parseMetrics(await res.text()) : undefined;
-  } catch { return undefined; }
-}
-const reconciles = (m: Metrics | undefined) => {
-  let n = 0;
-  for (const [k, v] of m ?? []) if (k.startsWith('berth_reconcile_duration_seconds_count{') && k.includes('kind="ContainerHost"')) n += v;
-  return n;
-};
+guardProcesses(deadline);
 
 // ---------------------------------------------------------------- the fleet's declarations
 
@@ -141,20 +88,6 @@ function hostYaml(ns: string, name: string): string {
     + `---\napiVersion: berth.dev/v1alpha1\nkind: AgentToken\nmetadata: { name: ${name}, namespace: ${ns} }\nspec: { hostRef: { name: ${name} } }\n`;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address() as { port: number }; s.close(() => resolve(port)); });
-  });
-}
-
-/** Run jobs with at most N at once. */
-async function pool<T>(items: T[], n: number, job: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => { while (next < items.length) await job(items[next++]!); }));
-}
-
 // ---------------------------------------------------------------- one case
 
 interface Result {
@@ -164,7 +97,11 @@ interface Result {
   steady?: { seconds: number; cpuPct: number; rss: number; statusWritesPerS: number; reconcilesPerS: number };
   restart?: { readyS?: number; cpuS: number; hwm: number; connectsDuring: number };
   agentsCpuS: number; reconnects: number; disconnects: Record<string, number>; note?: string;
-  withStats?: boolean; stats?: StatsOutcome;
+  withStats?: boolean; stats?: StatsOutcome; filling?: MemoryMedians; paced?: MemoryMedians;
+  /** Kubernetes mode: the store's requests to all Ready, by "verb resource". */
+  kubeRequests?: Record<string, number>;
+  /** Kubernetes mode: what Berth wrote for one Ready host (the floor writes the same bodies), and the floor measured with them. */
+  floorSample?: FloorSample; floor?: FloorResult;
 }
 
 async function runCase(mode: 'dir' | 'kube', m: number, withStats: boolean): Promise<Result> {
@@ -174,32 +111,27 @@ async function runCase(mode: 'dir' | 'kube', m: number, withStats: boolean): Pro
   const state = join(root, 'state');
   mkdirSync(manifests);
   let ns = `scale-${id}`;
-  let sysNs: string | undefined;
+  let fleetNs: KubeFleet | undefined;
   const controllerLog = join(root, 'controller.log');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let controller: ChildProcess | undefined;
   const workers: ChildProcess[] = [];
-  let tokenCopier: Promise<void> | undefined;
-  let stopCopier = false;
+  let stopCopier: (() => Promise<void>) | undefined;
   try {
     // Declarations first (a cold start of the controller against an existing fleet of declarations).
     const t0decl = Date.now();
     if (mode === 'dir') {
       for (let i = 0; i < m; i++) writeFileSync(join(manifests, `${hostName(i)}.yaml`), hostYaml(ns, hostName(i)));
     } else {
-      await installCrds();
-      ns = await createTestNamespace('berth-scale');
-      sysNs = await createTestNamespace('berth-scale-sys');
-      const chunks: string[] = [];
-      for (let i = 0; i < m; i += 100) chunks.push(Array.from({ length: Math.min(100, m - i) }, (_, k) => hostYaml(ns, hostName(i + k))).join('---\n'));
-      await pool(chunks, 2, async (yaml) => { await kubectl(['create', '-f', '-'], { input: yaml, check: true, timeoutMs: 300_000 }); });
+      fleetNs = await declareKubeFleet((ns) => Array.from({ length: m }, (_, i) => hostYaml(ns, hostName(i))));
+      ns = fleetNs.ns;
     }
     log(`${mode} ${m}×${perHost}: declared in ${((Date.now() - t0decl) / 1000).toFixed(1)} s; starting the controller`);
 
     const args = mode === 'dir'
       ? ['controller', '--dir', manifests, '--state', state]
-      : ['controller', '--kube', '--kubeconfig', kubeconfig('admin'), '--namespace', ns, '--controller-namespace', sysNs!];
+      : kubeControllerArgs(fleetNs!);
     if (withStats) args.push(...statsControllerArgs(statsPlan));
     const prof = [
       ...(values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : []),
@@ -219,24 +151,7 @@ async function runCase(mode: 'dir' | 'kube', m: number, withStats: boolean): Pro
     // Agents: tokens come from the controller's state directory (dir) or, in Kubernetes mode, from
     // the Secrets, copied to files here as they appear (what an operator's provisioning would do).
     const tokenRoot = mode === 'dir' ? join(state, 'tokens') : join(root, 'tokens');
-    if (mode === 'kube') {
-      mkdirSync(join(tokenRoot, ns), { recursive: true });
-      // Name → token as last copied; a Secret whose token changes is copied again (agents re-read
-      // their file on every reconnect), until the run is over.
-      const have = new Map<string, string>();
-      tokenCopier = (async () => {
-        while (!stopCopier) {
-          const r = await kubectl(['-n', ns, 'get', 'secrets', '-o', 'jsonpath={range .items[*]}{.metadata.name}{"\\t"}{.data.token}{"\\n"}{end}'], { timeoutMs: 60_000 });
-          for (const line of r.stdout.split('\n')) {
-            const [name, b64] = line.split('\t');
-            if (!name || !b64 || have.get(name) === b64) continue;
-            writeFileSync(join(tokenRoot, ns, `${name}.token`), Buffer.from(b64, 'base64'), { mode: 0o600 });
-            have.set(name, b64);
-          }
-          await sleep(have.size < m ? 2_000 : 10_000);
-        }
-      })();
-    }
+    if (fleetNs) stopCopier = startTokenCopier(ns, tokenRoot, m);
     const procs = Number(values['agent-procs'] ?? Math.min(4, Math.max(1, Math.ceil(m / 1500))));
     const keys = Array.from({ length: m }, (_, i) => `${ns}/${hostName(i)}`);
     const stats = new Map<ChildProcess, WorkerStats>();
@@ -285,28 +200,51 @@ async function runCase(mode: 'dir' | 'kube', m: number, withStats: boolean): Pro
       reconcilesTotal, statusWritesTotal, agentsCpuS: 0, reconnects: 0, disconnects: {},
       ...(readyAt ? { readyS: elapsedS } : { note: `not all Ready within ${((bound - t0) / 1000).toFixed(0)} s` }),
     };
+    if (fleetNs) {
+      result.kubeRequests = kubeRequests(last);
+      log(`  kube requests per host to all Ready: ${formatRequests(result.kubeRequests, m)}`);
+      const sample = await sampleBerthWrites(ns, hostName(0));
+      if (sample) result.floorSample = sample;
+    }
     log(`${mode} ${m}×${perHost}: ${readyAt ? `all Ready in ${elapsedS.toFixed(1)} s` : `${readyCount}/${m} Ready after ${elapsedS.toFixed(0)} s (bound)`}; controller cpu ${atReady.cpuS.toFixed(1)} s, peak rss ${mib(atReady.hwm)}`);
 
-    // With stats: wait until every ring is full (one window after the last host's first sample). The
-    // run without stats it is compared with waits as long, so both are measured as long after start.
+    // With stats: wait until every ring is full (one window after the last host's first sample),
+    // reading the memory over the fill's last minute; then slow the agents to the default frame rate
+    // (bench/scale-stats.ts says why). The run without stats it is compared with waits and reads as
+    // long, so both are measured as long after start.
+    let filled: number | undefined;
     if (values.stats !== 'off' && readyAt) {
       const fillS = statsPlan.slots * statsPlan.resolutionS + 10;
       log(`  stats: waiting ${fillS} s for the ${statsPlan.slots}-slot window to fill`);
-      const fillEnd = Math.min(Date.now() + fillS * 1000, deadline - (steadyS + 30) * 1000);
-      while (Date.now() < fillEnd) {
-        await sleep(Math.min(30_000, Math.max(0, fillEnd - Date.now())));
+      const fillEnd = Math.min(Date.now() + fillS * 1000, deadline - (steadyS + 60) * 1000);
+      const fm = await fillWindow(fillEnd, async () => {
         const p = procSample(pid); const mt = await scrape(url);
-        log(`  stats: rss ${mib(p?.rss ?? 0)}, history ${mib(historyBytes(mt))}, ${fleet().statsFrames} frames, connected ${mt?.get('berth_hub_connected_agents') ?? '?'}`);
+        return { memory: memoryOf(p?.rss ?? 0, mt), line: `  stats: rss ${mib(p?.rss ?? 0)}, history ${mib(historyBytes(mt))}, ${fleet().statsFrames} frames, connected ${mt?.get('berth_hub_connected_agents') ?? '?'}` };
+      }, log);
+      if (fm) result.filling = fm;
+      if (withStats) {
+        filled = await filledSlots(url, ns, hostName(m - 1));
+        for (const w of workers) w.send({ type: 'stats-pace', seconds: PACED_INTERVAL_S });
+        log(`  stats: window filled (${filled ?? '?'}/${statsPlan.slots} slots); agents slowed to one frame every ${PACED_INTERVAL_S} s`);
       }
     }
     // Steady state: everything converged, only heartbeats (pings both ways), resyncs and the
     // directory store's periodic re-scan remain. Let the tail of convergence settle first.
     if (readyAt && steadyS > 0 && Date.now() + (steadyS + 10) * 1000 < deadline) {
-      await sleep(10_000);
+      await sleep(values.stats !== 'off' ? 30_000 : 10_000);   // with stats: the faster frames' garbage collected too
       const a = procSample(pid); const ma = await scrape(url);
       // RSS as the median of samples every 2 s: one reading lands anywhere in the GC's saw-tooth.
       const rssSamples: number[] = [];
-      for (const end = Date.now() + steadyS * 1000; Date.now() < end;) { await sleep(Math.min(2_000, Math.max(0, end - Date.now()))); rssSamples.push(procSample(pid)?.rss ?? 0); }
+      const readings: MemorySample[] = [];
+      for (const end = Date.now() + steadyS * 1000; Date.now() < end;) {
+        await sleep(Math.min(2_000, Math.max(0, end - Date.now())));
+        const rss = procSample(pid)?.rss ?? 0;
+        rssSamples.push(rss);
+        // With stats, every third reading also scrapes heap and external memory (a scrape costs at scale).
+        if (values.stats !== 'off' && rssSamples.length % 3 === 1) readings.push(memoryOf(rss, await scrape(url)));
+      }
+      const pm = medians(readings);
+      if (pm) result.paced = pm;
       rssSamples.sort((x, y) => x - y);
       const b = procSample(pid); const mb = await scrape(url);
       if (a && b && ma && mb) {
@@ -363,7 +301,7 @@ async function runCase(mode: 'dir' | 'kube', m: number, withStats: boolean): Pro
     result.disconnects = f.disconnects;
     if (withStats) {
       result.withStats = true;
-      result.stats = { historyBytes: historyBytes(await scrape(url)), frames: f.statsFrames, ...await filledSlots(url, ns, hostName(m - 1)).then((n) => (n === undefined ? {} : { filledSlots: n })) };
+      result.stats = { historyBytes: historyBytes(await scrape(url)), frames: f.statsFrames, ...(filled === undefined ? {} : { filledSlots: filled }) };
     }
     result.agentsCpuS = workers.reduce((a, w) => a + (procSample(w.pid!)?.cpuS ?? 0), 0);
     if (f.failed) result.note = `${result.note ? `${result.note}; ` : ''}${f.failed} failed actions`;
@@ -377,8 +315,7 @@ async function runCase(mode: 'dir' | 'kube', m: number, withStats: boolean): Pro
     if (disturbed) result.note = `${result.note ? `${result.note}; ` : ''}${disturbed}`;
     return result;
   } finally {
-    stopCopier = true;
-    await tokenCopier?.catch(() => undefined);
+    await stopCopier?.();
     // Agents first (so the controller sees clean closes), then, in Kubernetes mode, the resources
     // (force-delete lets the controller drop its finalizers without agents), then the controller.
     await Promise.all(workers.map(async (w) => {
@@ -387,23 +324,9 @@ async function runCase(mode: 'dir' | 'kube', m: number, withStats: boolean): Pro
       try { w.send({ type: 'stop' }); } catch { /* gone */ }
       if (!await Promise.race([exited.then(() => true), sleep(15_000).then(() => false)])) { w.kill('SIGKILL'); await exited; }
     }));
-    if (mode === 'kube' && sysNs) {
-      await kubectl(['-n', ns, 'annotate', 'ch', '--all', '--overwrite', 'berth.dev/force-delete=true'], { timeoutMs: 300_000 });
-      await kubectl(['-n', ns, 'delete', 'ch', '--all', '--wait=false'], { timeoutMs: 300_000 });
-      for (let i = 0; i < 60; i++) {
-        const r = await kubectl(['-n', ns, 'get', 'ch', '-o', 'name'], { timeoutMs: 60_000 });
-        if (r.code === 0 && !r.stdout.trim()) break;
-        await sleep(2_000);
-      }
-    }
+    if (fleetNs) await releaseKubeFleet(fleetNs);
     await stopChild(controller, 15_000);
-    if (mode === 'kube' && sysNs) {
-      // Leftover finalizers (if the controller could not drop them in time) must not pin objects.
-      const left = (await kubectl(['-n', ns, 'get', 'ch', '-o', 'name'])).stdout.split('\n').filter(Boolean);
-      await pool(left, 4, async (o) => { await kubectl(['-n', ns, 'patch', o, '--type=merge', '-p', '{"metadata":{"finalizers":null}}']); });
-      await deleteTestNamespace(ns);
-      await deleteTestNamespace(sysNs);
-    }
+    if (fleetNs) await deleteKubeFleet(fleetNs);
     if (values.keep) log(`kept ${root} (controller.log, manifests, state)`);
     else rmSync(root, { recursive: true, force: true });
   }
@@ -423,7 +346,14 @@ try {
   for (const mode of modes) {
     for (const m of hostCounts) {
       if (Date.now() > deadline - 30_000) { log(`skipping ${mode} ${m}: the overall --timeout is nearly used up`); continue; }
-      for (const withStats of values.stats === 'compare' ? [false, true] : [values.stats === 'on']) try { results.push(await runCase(mode, m, withStats)); } catch (err) {
+      for (const withStats of values.stats === 'compare' ? [false, true] : [values.stats === 'on']) try {
+        const r = await runCase(mode, m, withStats);
+        results.push(r);
+        // The floor right after, on the same apiserver: the same writes by a plain client (bench/kube-floor.ts).
+        if (r.floorSample && values.floor !== 'off' && Date.now() < deadline - 60_000) {
+          try { r.floor = await runFloor({ hosts: m, hostLanes: Number(values.workers), yamlsFor: (ns) => Array.from({ length: m }, (_, i) => hostYaml(ns, hostName(i))), hostName, sample: r.floorSample }); } catch (err) { log(`floor ${m}: failed: ${(err as Error).message}`); }
+        }
+      } catch (err) {
         log(`${mode} ${m}: failed: ${(err as Error).message}`);
         results.push({ mode, hosts: m, withStats, agentProcs: 0, readyCount: 0, cpuS: 0, hwm: 0, reconcilesPerS: 0, statusWritesPerS: 0, depthPeak: 0, reconcilesTotal: 0, statusWritesTotal: 0, agentsCpuS: 0, reconnects: 0, disconnects: {}, note: `failed: ${(err as Error).message.slice(0, 200)}` });
       }
@@ -443,8 +373,19 @@ for (const r of results) {
   const disc = Object.entries(r.disconnects).map(([k, v]) => `${k}×${v}`).join(' ');
   console.log(`| ${r.mode} | ${r.hosts} | ${r.withStats ? `${statsPlan.slots} × ${statsPlan.resolutionS} s` : 'off'} | ${ready} | ${r.cpuS.toFixed(1)} s | ${r.readyS ? `${((r.cpuS / wall) * 100).toFixed(0)} %` : '—'} | ${mib(r.hwm)} | ${r.reconcilesPerS.toFixed(0)} | ${r.statusWritesPerS.toFixed(0)} | ${r.depthPeak} | ${steady} | ${r.steady ? r.steady.statusWritesPerS.toFixed(2) : '—'} | ${r.restart ? (r.restart.readyS !== undefined ? `${r.restart.readyS.toFixed(1)} s` : 'not within bound') : '—'} | ${r.restart ? `${r.restart.cpuS.toFixed(1)} s, ${mib(r.restart.hwm)}` : '—'} | ${r.agentsCpuS.toFixed(1)} s | ${r.reconnects}${disc ? ` (${disc})` : ''} | ${r.note ?? ''} |`);
 }
+const kubeRows = results.filter((r) => r.mode === 'kube' && r.kubeRequests);
+if (kubeRows.length) {
+  console.log('\nKubernetes mode against its floor (a plain client doing, per host, finalizer + token Secret + token status + host status at the same concurrency; bench/kube-floor.ts)\n');
+  console.log('| hosts | Berth to all Ready | floor | ratio | Berth requests per host (verb resource count) | floor writes per host |');
+  console.log('|---|---|---|---|---|---|');
+  for (const r of kubeRows) {
+    const ratio = r.floor && r.readyS !== undefined ? `${(r.readyS / r.floor.seconds).toFixed(2)}×` : '—';
+    console.log(`| ${r.hosts} | ${r.readyS !== undefined ? `${r.readyS.toFixed(1)} s` : `— (${r.readyCount}/${r.hosts})`} | ${r.floor ? `${r.floor.seconds.toFixed(1)} s (${r.floor.writesPerS.toFixed(0)} writes/s, lanes ${r.floor.hostLanes}+${r.floor.tokenLanes})` : '—'} | ${ratio} | ${formatRequests(r.kubeRequests!, r.hosts)} | ${r.floor ? (r.floor.writes / r.hosts).toFixed(0) : '—'} |`);
+  }
+}
 if (values.stats !== 'off') {
-  const rows: StatsRow[] = results.map((r) => ({ hosts: r.hosts, withStats: r.withStats === true, hwm: r.hwm, ...(r.steady ? { steadyRss: r.steady.rss, steadyCpuPct: r.steady.cpuPct } : {}), ...(r.stats ? { stats: r.stats } : {}) }));
+  const rows: StatsRow[] = results.map((r) => ({ hosts: r.hosts, withStats: r.withStats === true, hwm: r.hwm, ...(r.steady ? { steadyRss: r.steady.rss, steadyCpuPct: r.steady.cpuPct } : {}), ...(r.stats ? { stats: r.stats } : {}),
+    ...(r.filling ? { filling: r.filling } : {}), ...(r.paced ? { paced: r.paced } : {}) }));
   for (const line of statsTable(rows, perHost, statsPlan)) console.log(line);
 }
 console.log('\ntargets: 5,000 × 10 all Ready < 120 s (directory mode); controller peak RSS < 1.5 GiB; steady heartbeat CPU < 25 % of a core');

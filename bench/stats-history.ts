@@ -4,8 +4,7 @@
 // whole window (default 1 h at 10 s = 360 slots). Prints the RSS and heap growth over the empty
 // process, the typed-array bytes the history itself counts, and the goal (150 MiB at 5,000 x 10);
 // then the cost of one frame and of one API answer (a host's whole history).
-// (bench/scale runs simulated agents against a real controller but does not send stats frames yet;
-// filling a 1 h window that way would take an hour.)
+// The history counts its own bytes (berth_stats_history_bytes), exactly what historyTypedArraysMiB shows.
 //
 //   npm run build && node --expose-gc dist/bench/stats-history.js [--hosts 5000] [--containers 10]
 import { StatsHistory } from '../controller/stats/history.js';

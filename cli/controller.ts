@@ -9,6 +9,8 @@ import { leaseLeadership } from '../controller/leader/leadership.js';
 import { DirectoryStore } from '../controller/store/dir/dir-store.js';
 import { loadKubeConfig } from '../controller/kube/config.js';
 import { KubeStore } from '../controller/store/kube/kube-store.js';
+import { kubeRequestCounter } from '../controller/store/kube/request-metrics.js';
+import { Registry } from 'prom-client';
 import { kubeReviewer } from '../controller/kube/review.js';
 import { KubeAccessControl } from '../controller/http/kube-access.js';
 import { VERSION } from '../controller/version.js';
@@ -170,6 +172,8 @@ export interface RunControllerOptions {
   accessCacheMs?: number;
   /** How often the TLS files are re-read (default 5 s). */
   tlsPollMs?: number;
+  /** How often agents re-send their whole inventory (the welcome's resyncSeconds; default 300). */
+  resyncSeconds?: number;
 }
 
 export async function runController(argv: string[], seams: RunControllerOptions = {}): Promise<number> {
@@ -181,7 +185,9 @@ export async function runController(argv: string[], seams: RunControllerOptions 
     logger, version: VERSION, listen: args.listen, workers: args.workers,
     stats: args.stats,
     logs: { graceMs: args.logGraceMs, ...(seams.accessRecheckMs ? { accessRecheckMs: seams.accessRecheckMs } : {}) },
-    ...(seams.pingIntervalMs ? { hubOptions: { pingIntervalMs: seams.pingIntervalMs } } : {}),
+    ...(seams.pingIntervalMs || seams.resyncSeconds ? { hubOptions: {
+      ...(seams.pingIntervalMs ? { pingIntervalMs: seams.pingIntervalMs } : {}), ...(seams.resyncSeconds ? { resyncSeconds: seams.resyncSeconds } : {}),
+    } } : {}),
     ...(args.agentUrl ? { agentUrl: args.agentUrl } : {}),
     ...(tls.tls ? { tls: tls.tls } : {}),
     ...(args.tls.agentListen ? { agentListen: { ...args.tls.agentListen, ...(tls.agentTls ? { tls: tls.agentTls } : {}) } } : {}),
@@ -197,7 +203,8 @@ export async function runController(argv: string[], seams: RunControllerOptions 
   if (args.kube) {
     let kubeConfig;
     try { kubeConfig = loadKubeConfig(args.kubeconfig); } catch (err) { throw new UsageError((err as Error).message); }
-    const store = new KubeStore({ kubeConfig, controllerNamespace: args.controllerNamespace, ...(tls.agentCa ? { agentCa: tls.agentCa } : {}), logger: logger.child({ component: 'store' }), ...(args.namespace ? { namespace: args.namespace } : {}) });
+    const registry = new Registry();   // shared with the store: berth_kube_requests_total
+    const store = new KubeStore({ kubeConfig, onRequest: kubeRequestCounter(registry), controllerNamespace: args.controllerNamespace, ...(tls.agentCa ? { agentCa: tls.agentCa } : {}), logger: logger.child({ component: 'store' }), ...(args.namespace ? { namespace: args.namespace } : {}) });
     const leadership = leaseLeadership({ kubeConfig, namespace: args.controllerNamespace, name: args.leaseName, logger: logger.child({ component: 'leader' }) });
     let auth: { access?: KubeAccessControl; sessions?: KubeAccessControl } = {};
     if (args.uiAuth === 'kubernetes') {
@@ -206,7 +213,7 @@ export async function runController(argv: string[], seams: RunControllerOptions 
     } else logger.warn('--ui-auth=none: the status page, API and log tails are open to anyone who can reach the listen address');
     // Kubernetes mode is reached through Services and Ingresses whose names Berth cannot know, and
     // every read there needs a credential a rebinding page does not have: the allowlist is opt-in.
-    controller = new Controller({ ...common, store, leadership, ...auth, ...(auth.access ? { operator: { access: kubeOperatorAccess(auth.access) } } : {}),
+    controller = new Controller({ ...common, registry, store, leadership, ...auth, ...(auth.access ? { operator: { access: kubeOperatorAccess(auth.access) } } : {}),
       ...(args.publicNames.length ? { hostAllowlist: allowlist } : {}) });
   } else {
     if (args.dirs.length === 0) throw new UsageError('name at least one --dir of manifests, or --kube');

@@ -90,8 +90,8 @@ export interface ControllerOptions {
   hostAllowlist?: HostAllowlist;
   /** How often live agent sessions are re-verified against their AgentTokens (default 30 s; also soon after every AgentToken change). */
   sessionRecheckMs?: number;
-  /** Hub timings, for tests. */
-  hubOptions?: { pingIntervalMs?: number; helloTimeoutMs?: number };
+  /** Hub timings, for tests; resyncSeconds: how often agents re-send their inventory (default 300). */
+  hubOptions?: { pingIntervalMs?: number; helloTimeoutMs?: number; resyncSeconds?: number };
   /** Container resource history (docs/stats.md): slot width, window, per-container gauges. */
   stats?: { resolutionSeconds?: number; windowSeconds?: number; containerMetrics?: boolean };
   /** Log fan-out tuning (docs/logs.md): grace after the last viewer, ring size, slow-viewer bound. */
@@ -254,7 +254,9 @@ export class Controller {
 
   /** The HTTP surface: JSON API, page feed, status page, health (a standby is not ready). */
   private createHttpApp(store: Store): Express {
-    const pageFeed = this.pageFeed = new PageFeed({ store, watch: (l) => store.watchAll(l), access: this.access, logger: this.opts.logger.child({ component: 'page-feed' }) });
+    // Liveness from memory: status carries lastSeenAt only once an agent is gone (issue 17).
+    const lastSeen = (key: string) => { const c = this.hub?.connection(key); return c?.ready ? c.lastSeenAt : undefined; };
+    const pageFeed = this.pageFeed = new PageFeed({ store, watch: (l) => store.watchAll(l), access: this.access, lastSeen, logger: this.opts.logger.child({ component: 'page-feed' }) });
     this.statsService = new StatsService({
       ...this.opts.stats, registry: this.registry, logger: this.opts.logger.child({ component: 'stats' }),
       isDeclared: (key) => store.host(key) !== undefined,
@@ -263,7 +265,7 @@ export class Controller {
     });
     return this.app = createApi({
       store, registry: this.registry, version: this.opts.version,
-      access: this.access, pageFeed: this.pageFeed, stats: this.statsService,
+      access: this.access, pageFeed: this.pageFeed, stats: this.statsService, lastSeen,
       ...(this.opts.sessions ? { sessions: this.opts.sessions } : {}),
       webRoot: this.opts.webRoot ?? join(packageRoot, 'dist/web'),
       ready: () => (!this.started ? { ok: false, reason: 'starting' }
@@ -289,7 +291,7 @@ export class Controller {
       welcomeFor: (hostKey) => {
         const host = store.host(hostKey);
         if (!host) return undefined;
-        return { host: { ...splitKey(hostKey), uid: host.metadata.uid }, policy: wirePolicy(host.spec.policy), resyncSeconds: 300 };
+        return { host: { ...splitKey(hostKey), uid: host.metadata.uid }, policy: wirePolicy(host.spec.policy), resyncSeconds: this.opts.hubOptions?.resyncSeconds ?? 300 };
       },
       ...this.opts.hubOptions,
     });

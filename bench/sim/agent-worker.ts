@@ -4,7 +4,7 @@
 // CPU never counts as the controller's.
 //
 // Protocol with the parent (IPC): it sends `{ type: 'start', config }`; we send `{ type: 'stats' }`
-// every second and `{ type: 'stopped' }` after a `{ type: 'stop' }`. A lost parent stops us too, so a
+// every second and `{ type: 'stopped' }` after a `{ type: 'stop' }`; `{ type: 'stats-pace' }` slows the agents' stats frames. A lost parent stops us too, so a
 // killed benchmark never leaves agents behind.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { pino } from 'pino';
 import { AgentClient } from '../../agent/client.js';
 import { StatsReporter } from '../../agent/stats-reporter.js';
 import { SimulatedRuntime } from './simulated-runtime.js';
+import { PacedStats } from './paced-stats.js';
 import { SimulatedStats } from './simulated-stats.js';
 
 export interface WorkerConfig {
@@ -39,7 +40,8 @@ export interface WorkerStats {
   disconnects: Record<string, number>;
 }
 
-export type ParentMessage = { type: 'start'; config: WorkerConfig } | { type: 'stop' };
+/** `stats-pace`: from now on each agent sends at most one `stats` frame every SECONDS (bench/sim/paced-stats.ts). */
+export type ParentMessage = { type: 'start'; config: WorkerConfig } | { type: 'stop' } | { type: 'stats-pace'; seconds: number };
 
 /**
  * Tokens appear one by one as the controller mints them. One directory listing per namespace every
@@ -88,7 +90,8 @@ function run(config: WorkerConfig): void {
   const disconnects: Record<string, number> = {};
   const agents = config.hosts.map((hostKey) => {
     const runtime = new SimulatedRuntime(hostKey);
-    const stats = config.statsIntervalSeconds ? new StatsReporter(new SimulatedStats(runtime), config.statsIntervalSeconds) : undefined;
+    const source = new PacedStats(new SimulatedStats(runtime));
+    const stats = config.statsIntervalSeconds ? new StatsReporter(source, config.statsIntervalSeconds) : undefined;
     const client = new AgentClient({
       url: config.url, runtime, log, ...(stats ? { stats } : {}),
       token: () => tokens.read(hostKey),
@@ -99,7 +102,7 @@ function run(config: WorkerConfig): void {
       disconnects[k] = (disconnects[k] ?? 0) + 1;
     });
     client.start();
-    return { client, runtime, stats };
+    return { client, runtime, stats, source };
   });
 
   const report = () => {
@@ -126,7 +129,10 @@ function run(config: WorkerConfig): void {
     try { process.send?.({ type: 'stopped' }); } catch { /* the parent is gone */ }
     process.exit(0);
   };
-  process.on('message', (m: ParentMessage) => { if (m.type === 'stop') void stop(); });
+  process.on('message', (m: ParentMessage) => {
+    if (m.type === 'stop') void stop();
+    if (m.type === 'stats-pace') for (const a of agents) a.source.pace(m.seconds);
+  });
   process.on('disconnect', () => { void stop(); });
 }
 

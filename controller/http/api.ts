@@ -15,7 +15,7 @@ import { mountLogCheck } from './log-check.js';
 import { mountBrowserSession, SESSION_PATH } from './session.js';
 import { requestLimits, type RequestLimitsOptions } from './request-limits.js';
 import { mountStats, type StatsSource } from './stats-route.js';
-import { hostView, setView, tokenView } from './views.js';
+import { hostView, setView, tokenView, type LastSeen } from './views.js';
 import { Visibility, type Refusal } from './visibility.js';
 import { mountWebPage, securityHeaders } from './web.js';
 
@@ -35,6 +35,8 @@ export interface ApiOptions {
   sessions?: SessionAuthority;
   /** GET /api/v1/events (absent: the route answers 404). */
   pageFeed?: PageFeed;
+  /** Connected agents' lastSeenAt from memory (views.ts; absent: status as stored). */
+  lastSeen?: LastSeen;
   /** Container resource history (GET /api/v1/hosts/NS/NAME/stats; absent: the route answers 404). */
   stats?: StatsSource;
   /** The built page (dist/web); false: serve no page. */
@@ -87,7 +89,7 @@ export function createApi(opts: ApiOptions): Express {
     if (!scope.ok) { refuse(res, scope.refusal); return; }
     res.json({ items: items.filter((i) => scope.namespaces === 'all' || scope.namespaces.has(i.metadata.namespace)).map(view) } satisfies ListView<V>);
   }
-  app.get('/api/v1/hosts', (req, res) => listVisible(req, res, 'containerhosts', opts.store.hosts(), hostView));
+  app.get('/api/v1/hosts', (req, res) => listVisible(req, res, 'containerhosts', opts.store.hosts(), (h) => hostView(h, opts.lastSeen)));
   app.get('/api/v1/hosts/:namespace/:name', async (req, res) => {
     const { namespace, name } = req.params as { namespace: string; name: string };
     const decision = await access.check(req, { resource: 'containerhosts', namespace, name });
@@ -95,7 +97,7 @@ export function createApi(opts: ApiOptions): Express {
     const key = `${namespace}/${name}`;
     const host = opts.store.host(key);
     if (!host) { res.status(404).json({ error: 'NotFound', message: `ContainerHost ${key} not found` }); return; }
-    res.json({ ...hostView(host), events: opts.events?.('ContainerHost', key) ?? [] } satisfies HostDetailView);
+    res.json({ ...hostView(host, opts.lastSeen), events: opts.events?.('ContainerHost', key) ?? [] } satisfies HostDetailView);
   });
   // The planner's input for one host, for `berth plan`: the same access as the host itself.
   app.get('/api/v1/hosts/:namespace/:name/observed', async (req, res) => {

@@ -19,7 +19,7 @@ import type { ResourceKey } from '../api/types.js';
 import type { Store, StoreChange } from '../store/store.js';
 import type { AccessControl } from './access.js';
 import { sseEvent, sseRetry } from './sse.js';
-import { hostView, setView, tokenView } from './views.js';
+import { hostView, setView, tokenView, type LastSeen } from './views.js';
 import { Visibility } from './visibility.js';
 
 export interface PageFeedOptions {
@@ -27,6 +27,8 @@ export interface PageFeedOptions {
   /** Every change, including the controller's own status writes (Store.watchAll). */
   watch: (listener: (event: StoreChange) => void) => () => void;
   access: AccessControl;
+  /** Connected agents' lastSeenAt from memory (views.ts; absent: status as stored). */
+  lastSeen?: LastSeen;
   heartbeatMs?: number;
   /** Source problems have no change event in the Store interface: they are sampled (in memory) this often. */
   problemsSampleMs?: number;
@@ -188,7 +190,7 @@ export class PageFeed {
     for (const key of hostKeys) {
       if (!(await v.hosts.canSee(namespaceOf(key)))) continue;
       const h = store.host(key);
-      if (h) (out.hosts ??= []).push(hostView(h));
+      if (h) (out.hosts ??= []).push(hostView(h, this.opts.lastSeen));
       else (out.deletedHosts ??= []).push(key);
     }
     for (const key of tokenKeys) {
@@ -224,7 +226,7 @@ export class PageFeed {
     v.pendingProblems = false;
     v.send('snapshot', {
       user: user.allowed ? user.user : undefined,
-      hosts: store.hosts().filter((h) => visible(hosts.namespaces, h.metadata.namespace)).map(hostView),
+      hosts: store.hosts().filter((h) => visible(hosts.namespaces, h.metadata.namespace)).map((h) => hostView(h, this.opts.lastSeen)),
       tokens: tokens.ok ? store.tokens().filter((t) => visible(tokens.namespaces, t.metadata.namespace)).map(tokenView) : null,
       ...(tokens.ok ? {} : { tokensMessage: tokens.refusal.message }),
       ...(sets.ok ? { sets: store.sets().filter((s) => visible(sets.namespaces, s.metadata.namespace)).map(setView) } : {}),

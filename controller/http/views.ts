@@ -2,7 +2,7 @@
 // One place for both the JSON routes and the page feed, so the two can never disagree; the shapes
 // themselves are protocol/api-views.ts, which the page imports.
 import type { HostView, SetView, TokenView } from '../../protocol/api-views.js';
-import type { AgentToken, ContainerHost, ContainerSet } from '../api/types.js';
+import { keyOf, type AgentToken, type ContainerHost, type ContainerSet, type ResourceKey } from '../api/types.js';
 
 /** The metadata hosts and sets show (the same fields for both kinds). */
 function shownMetadata(o: ContainerHost | ContainerSet): HostView['metadata'] {
@@ -13,11 +13,20 @@ function shownMetadata(o: ContainerHost | ContainerSet): HostView['metadata'] {
   };
 }
 
+/**
+ * When a connected host's agent was last heard from (the hub's connection, in memory), or undefined.
+ * Status no longer carries it while the agent is connected (issue 17: no status write per ping or
+ * resync), so the views add it back from here.
+ */
+export type LastSeen = (key: ResourceKey) => string | undefined;
+
 /** A host as the API shows it: metadata, spec (which holds only Secret references) and status. */
-export function hostView(h: ContainerHost): HostView {
+export function hostView(h: ContainerHost, lastSeen?: LastSeen): HostView {
+  const status = h.status ?? {};
+  const seen = status.agent?.connected ? lastSeen?.(keyOf(h.metadata)) : undefined;
   return {
     metadata: shownMetadata(h),
-    spec: h.spec, status: h.status ?? {},
+    spec: h.spec, status: seen && status.agent ? { ...status, agent: { ...status.agent, lastSeenAt: seen } } : status,
   };
 }
 

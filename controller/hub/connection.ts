@@ -135,6 +135,8 @@ export class AgentConnection {
   }
 
   get isReady(): boolean { return this.state === 'ready'; }
+  /** When the agent was last heard from (a pong or a frame), in epoch ms. */
+  get lastSeenMs(): number { return this.lastSeenAt.getTime(); }
 
   info(): ConnectionInfo {
     return {

@@ -116,6 +116,13 @@ export class AgentHub extends EventEmitter<HubNotifications> {
       for (const c of connections.values()) if (c.isReady) n++;
       this.set(n);
     } });
+    // Liveness in metrics, not in status (issue 17): how long the quietest connected agent has
+    // been silent. Pings keep it under the ping interval; above it, some agent stopped answering.
+    new Gauge({ name: 'berth_hub_agent_silence_max_seconds', help: 'Longest time since a connected agent was last heard from (pong or frame), in seconds; 0 with none connected.', registers, collect() {
+      let oldest = Infinity;
+      for (const c of connections.values()) if (c.isReady && c.lastSeenMs < oldest) oldest = c.lastSeenMs;
+      this.set(Number.isFinite(oldest) ? Math.max(0, (Date.now() - oldest) / 1000) : 0);
+    } });
     const metrics: ConnectionHost['metrics'] = {
       received: new Counter({ name: 'berth_hub_frames_received_total', help: 'Valid frames received from agents, by type.', labelNames: ['type'], registers }),
       sent: new Counter({ name: 'berth_hub_frames_sent_total', help: 'Frames sent to agents, by type.', labelNames: ['type'], registers }),

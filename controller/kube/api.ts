@@ -23,6 +23,7 @@ import {
   type ConfigurationOptions, type CoreV1Event, type KubeConfig, type ObservableMiddleware, type RequestContext, type ResponseContext,
   type V1Secret,
 } from '@kubernetes/client-node';
+import { pooledConnections } from './pooled-connections.js';
 import { errorMessage } from '../lib/errors.js';
 import { withRbacHint } from '../rbac-hint.js';
 
@@ -90,8 +91,9 @@ export class KubeApi {
   private readonly denials = new Map<string, Denial>();
 
   constructor(kc: KubeConfig, options: KubeApiOptions = {}) {
-    this.custom = kc.makeApiClient(CustomObjectsApi);
-    this.core = kc.makeApiClient(CoreV1Api);
+    const pooled = pooledConnections(kc);   // one kept-alive pool, not a TLS handshake per request
+    this.custom = pooled.makeApiClient(CustomObjectsApi);
+    this.core = pooled.makeApiClient(CoreV1Api);
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.onRequest = options.onRequest;
   }

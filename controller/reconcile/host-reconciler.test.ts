@@ -17,7 +17,7 @@ const tick = () => new Promise((r) => setImmediate(r));
 const KEY = 'ns/h';
 
 /** A HostReconciler on a fake hub and a fake store that record what the reconciler does. */
-function setup(initial: ContainerHost, images?: HostImageFollower) {
+function setup(initial: ContainerHost, images?: HostImageFollower, now?: () => Date) {
   let current: ContainerHost | undefined = initial;
   const calls: string[] = [];
   const events: EventRecord[] = [];
@@ -39,7 +39,7 @@ function setup(initial: ContainerHost, images?: HostImageFollower) {
   // The emitter's on() returns the emitter, not an AgentHub; nothing uses what on() returns.
   const asHub = hub as unknown as Pick<AgentHub, 'on' | 'dispatch'>;
   const enqueued: string[] = [];
-  const reconciler = new HostReconciler(store, asHub, (k) => enqueued.push(k), pino({ level: 'silent' }), new Registry(), undefined, undefined, images);
+  const reconciler = new HostReconciler(store, asHub, (k) => enqueued.push(k), pino({ level: 'silent' }), new Registry(), now, undefined, images);
   const connect = (containers: ObservedContainer[]) => {
     const hello: HelloFrame = { type: 'hello', protocolVersion: 1, agent: { version: '1', hostname: 'm1', os: 'linux', arch: 'x64' }, docker: { ok: true, version: '20.10', cpus: 2, memoryBytes: 1 }, containers };
     const session: ConnectionInfo = { hostKey: KEY, sessionId: 's', connectedAt: '2026-01-01T00:00:00Z', lastSeenAt: '2026-01-01T00:00:00Z', ready: true };
@@ -59,6 +59,30 @@ test('a live host: the finalizer first, then the missing container is applied an
   assert.is(t.statuses[0]?.containers?.[0]?.state, 'Pulling');
   await t.reconcile();
   assert.equal(t.calls.slice(3), ['ensureFinalizer'], 'in flight: nothing sent again, status unchanged');
+});
+
+test('quiet at rest: resyncs of a converged host write no status, however long apart; a disconnect is written with lastSeenAt', async () => {
+  let clock = Date.parse('2026-01-01T00:00:00Z');
+  const t = setup(hostWith(['web']), undefined, () => new Date(clock));
+  const docker = { ok: true as const, version: '20.10', cpus: 2, memoryBytes: 1 };
+  t.connect([seen('web')]);
+  await t.reconcile();
+  await t.reconcile();
+  const converged = t.calls.filter((c) => c === 'writeHostStatus').length;
+  assert.ok(converged >= 1, 'the converged status was written');
+  assert.is(t.statuses.at(-1)?.agent?.lastSeenAt, undefined, 'a connected agent has no lastSeenAt in status');
+  // Twelve 5-min resyncs: each moves the inventory's lastSeenAt by far more than any threshold.
+  for (let i = 0; i < 12; i++) {
+    clock += 300_000;
+    t.hub.emit('observed', KEY, { type: 'observed', docker, containers: [seen('web')] });
+    await t.reconcile();
+  }
+  assert.is(t.calls.filter((c) => c === 'writeHostStatus').length, converged, 'no status write at rest');
+  clock += 1000;
+  t.hub.emit('disconnected', KEY, 'gone', { code: 1006, sessionId: 's' });
+  await t.reconcile();
+  assert.is(t.statuses.at(-1)?.agent?.connected, false);
+  assert.is(t.statuses.at(-1)?.agent?.lastSeenAt, new Date(clock).toISOString(), 'the disconnect is written with when the agent was last seen');
 });
 
 test('a failed apply backs the container off: no action until due, the failure in status, a requeue for the retry', async () => {

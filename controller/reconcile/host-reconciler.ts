@@ -26,8 +26,6 @@ import type { Resolution } from './resolution-cache.js';
 import { declaredNames, mergeSetContainers } from './set-merge.js';
 import { withSetCollisions } from './set-collisions.js';
 
-/** lastSeenAt alone does not justify a status write more often than this. */
-const LAST_SEEN_WRITE_MS = 60_000;
 /** While a health check is starting, look again this often (it settles on its own schedule). */
 const HEALTH_SETTLING_MS = 2000;
 
@@ -222,13 +220,9 @@ export class HostReconciler implements Reconciler<ResourceKey> {
 
   private statusChanged(before: ContainerHostStatus | undefined, after: ContainerHostStatus): boolean {
     if (!before) return true;
-    const strip = (s: ContainerHostStatus) => ({ ...s, agent: { ...s.agent, lastSeenAt: undefined } });
-    const [a, b] = [strip(before), strip(after)];
     // Same key order (what this reconciler wrote last) is the common case and JSON.stringify is
-    // several times faster; only a difference needs the order-insensitive comparison.
-    if (JSON.stringify(a) !== JSON.stringify(b) && canonicalJson(a) !== canonicalJson(b)) return true;
-    const seenBefore = Date.parse(before.agent?.lastSeenAt ?? '');
-    const seenAfter = Date.parse(after.agent?.lastSeenAt ?? '');
-    return Number.isFinite(seenAfter) && (!Number.isFinite(seenBefore) || seenAfter - seenBefore >= LAST_SEEN_WRITE_MS);
+    // several times faster; only a difference needs the order-insensitive comparison. lastSeenAt
+    // is compared like any field: it is only in status while the agent is away (status.ts).
+    return JSON.stringify(before) !== JSON.stringify(after) && canonicalJson(before) !== canonicalJson(after);
   }
 }

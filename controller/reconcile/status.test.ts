@@ -44,6 +44,14 @@ test('agent disconnected: AgentConnected False, containers Unknown, nothing clai
   assert.is(cond(s, 'Ready').status, 'False');
 });
 
+test('lastSeenAt is in status only once the agent is gone (a connected agent\'s liveness is not a status change)', () => {
+  const live = computeHostStatus(input({ host: host(['a']), agent: { connected: true, connectedAt: '2026-11-21T08:00:00Z', lastSeenAt: '2026-11-21T09:59:59Z', containers: [seen('a')] } }));
+  assert.is(live.agent?.lastSeenAt, undefined);
+  assert.is(live.agent?.connectedAt, '2026-11-21T08:00:00Z');
+  const gone = computeHostStatus(input({ host: host(['a']), agent: { connected: false, connectedAt: '2026-11-21T08:00:00Z', lastSeenAt: '2026-11-21T09:00:00Z', containers: [seen('a')] } }));
+  assert.is(gone.agent?.lastSeenAt, '2026-11-21T09:00:00Z');
+});
+
 test('Docker unavailable is a clear condition', () => {
   const s = computeHostStatus(input({ host: host(['a']), agent: { connected: true, docker: { ok: false, error: 'connect ENOENT /var/run/docker.sock' } } }));
   assert.is(cond(s, 'Synced').reason, 'DockerUnavailable');

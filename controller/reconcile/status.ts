@@ -143,7 +143,10 @@ export function computeHostStatus(input: StatusInput): ContainerHostStatus {
     agent: {
       connected: agent.connected,
       ...(agent.connectedAt ? { connectedAt: agent.connectedAt } : {}),
-      ...(agent.lastSeenAt ? { lastSeenAt: agent.lastSeenAt } : {}),
+      // Only once the agent is gone: while it is connected, lastSeenAt moves with every ping and
+      // report, and writing it would rewrite a converged fleet's status at each resync (issue 17).
+      // Live liveness is served from memory (hostView's overlay) and metrics instead.
+      ...(!agent.connected && agent.lastSeenAt ? { lastSeenAt: agent.lastSeenAt } : {}),
       ...(agent.agent ? { version: agent.agent.version, hostname: agent.agent.hostname, os: agent.agent.os, arch: agent.agent.arch } : {}),
       ...(docker?.ok ? { dockerVersion: docker.version, ...(docker.apiVersion ? { dockerAPIVersion: docker.apiVersion } : {}), ...(docker.minAPIVersion ? { dockerMinAPIVersion: docker.minAPIVersion } : {}), cpus: docker.cpus, memoryBytes: docker.memoryBytes } : {}),
     },

@@ -9,13 +9,14 @@ import { dirname, join } from 'node:path';
 import { docker } from './docker.js';
 import { OutputBuffer, spawnBerth, startBerthController } from './berth-process.js';
 import { until } from './wait.js';
+import type { RunControllerOptions } from '../../cli/controller.js';
 
 export interface HostView {
   metadata: { name: string; namespace: string; uid: string; generation: number };
   spec: Record<string, unknown>;
   status: {
     ready?: string;
-    agent?: { connected?: boolean };
+    agent?: { connected?: boolean; lastSeenAt?: string };
     conditions?: Array<{ type: string; status: string; reason: string; message: string }>;
     containers?: Array<{ name: string; state: string; ready: boolean; containerID?: string; message?: string; health?: string }>;
   };
@@ -66,9 +67,9 @@ export class BerthEnv {
   }
 
   /** Start (or restart) the controller; resolves once it serves. Keeps the port across restarts. */
-  async startController(extra: string[] = []): Promise<void> {
+  async startController(extra: string[] = [], opts: { seams?: RunControllerOptions } = {}): Promise<void> {
     const listen = this.url ? this.url.replace(/^http:\/\//, '') : '127.0.0.1:0';
-    const started = await startBerthController(['--dir', this.manifests, '--state', this.state, '--listen', listen, '--log-level', 'info', ...extra], { output: this.output });
+    const started = await startBerthController(['--dir', this.manifests, '--state', this.state, '--listen', listen, '--log-level', 'info', ...extra], { output: this.output, ...opts });
     this.controller = started.child;
     this.url = started.url;
     this.uiAuth = /--ui-auth[= ]token/.test(extra.join(' '));

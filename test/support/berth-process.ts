@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from './paths.js';
 import { bed } from './testbed.js';
+import type { RunControllerOptions } from '../../cli/controller.js';
 
 const live = new Set<ChildProcess>();
 process.on('exit', () => { for (const c of live) { try { c.kill('SIGKILL'); } catch { /* gone */ } } });
@@ -57,8 +58,11 @@ export function spawnBerth(args: readonly string[], opts: SpawnOptions = {}): Be
  * `berth controller ARGS` (which must log at info: the URL comes from its "listening" line);
  * resolves with its URL once it serves, or rejects with its output if it exits or stays silent.
  */
-export async function startBerthController(args: readonly string[], opts: { env?: NodeJS.ProcessEnv; output?: OutputBuffer; timeoutMs?: number } = {}): Promise<BerthProcess & { url: string }> {
-  const p = spawnBerth(['controller', ...args], opts);
+export async function startBerthController(args: readonly string[], opts: { env?: NodeJS.ProcessEnv; output?: OutputBuffer; timeoutMs?: number; seams?: RunControllerOptions } = {}): Promise<BerthProcess & { url: string }> {
+  // With seams: the same runController through controller-proc.ts, which reads them from the env.
+  const p = opts.seams
+    ? spawnBerth(args, { ...opts, entry: 'dist/test/support/controller-proc.js', env: { ...opts.env, BERTH_TEST_CONTROLLER_SEAMS: JSON.stringify(opts.seams) } })
+    : spawnBerth(['controller', ...args], opts);
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const url = await new Promise<string>((resolve, reject) => {
     let buf = '';

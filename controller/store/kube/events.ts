@@ -15,6 +15,13 @@ import type { EventRecord } from '../store.js';
 
 /** Writes waiting beyond this many are dropped (an apiserver that does not answer must not grow memory). */
 const MAX_PENDING = 200;
+/**
+ * Event writes in flight at once. Events are best-effort and, at fleet scale, the most numerous
+ * writes (one per container created): unbounded, a cold start sends hundreds at once and the
+ * finalizer, token and status writes the fleet waits for queue behind them at the apiserver
+ * (bench/scale --modes kube). client-go's recorder also writes from one goroutine per broadcaster.
+ */
+const MAX_IN_FLIGHT = 4;
 
 interface Series { namespace: string; name: string; count: number; lastSeen: number }
 
@@ -34,6 +41,11 @@ export class EventRecorder {
   private readonly series = new Map<string, Series>();
   private readonly chains = new Map<string, Promise<void>>();
   private pending = 0;
+  private inFlight = 0;
+  private prunedAt = 0;
+  /** Batches not yet being written, by object + type + reason: later events join their message. */
+  private readonly open = new Map<string, { messages: string[] }>();
+  private readonly waiting: (() => void)[] = [];
   private readonly windowMs: number;
   private readonly now: () => Date;
 
@@ -42,23 +54,42 @@ export class EventRecorder {
     this.now = o.now ?? (() => new Date());
   }
 
-  /** Writes an event to the apiserver in the background. Never throws. */
+  /**
+   * Writes an event to the apiserver in the background. Never throws. Events of one object with the
+   * same type and reason that arrive while an earlier one still waits for its turn (a cold fleet's
+   * "c0: creating …", "c1: creating …") join it: one Event whose message lists them, not one write
+   * each. With the apiserver keeping up nothing waits, and every event is written on its own.
+   */
   record(target: InvolvedObject, event: EventRecord): void {
     try {
+      const group = [target.kind, target.namespace, target.name, target.uid, event.type, event.reason].join('\0');
+      const open = this.open.get(group);
+      if (open) { open.messages.push(event.message); return; }
       if (this.pending >= MAX_PENDING) {
         this.o.log.warn({ kind: target.kind, key: `${target.namespace}/${target.name}`, reason: event.reason }, 'too many Event writes pending; dropping this one');
         return;
       }
-      const id = [target.kind, target.namespace, target.name, target.uid, event.type, event.reason, truncateMessage(event.message)].join('\0');
+      const batch = { messages: [event.message] };
+      this.open.set(group, batch);
       this.pending++;
-      const previous = this.chains.get(id) ?? Promise.resolve();
-      const next = previous.then(() => this.write(id, target, event)).catch((err: unknown) => {
+      // One chain per object + type + reason: two quick repeats of a series cannot both create it.
+      const previous = this.chains.get(group) ?? Promise.resolve();
+      const next = previous.then(() => this.throttled(async () => {
+        if (this.open.get(group) === batch) this.open.delete(group);   // from here on, a new event starts a new batch
+        const distinct = [...new Set(batch.messages)];
+        // Only repeats of one message: the series' count goes up by each, as client-go aggregates.
+        const writes = distinct.length === 1 ? batch.messages.length : 1;
+        const joined = { ...event, message: distinct.join('; ') };
+        const id = [group, truncateMessage(joined.message)].join('\0');
+        for (let i = 0; i < writes; i++) await this.write(id, target, joined);
+      })).catch((err: unknown) => {
+        if (this.open.get(group) === batch) this.open.delete(group);
         this.o.log.warn({ kind: target.kind, key: `${target.namespace}/${target.name}`, reason: event.reason, err: asKubeError(err, 'event').message }, 'could not write Event');
       }).finally(() => {
         this.pending--;
-        if (this.chains.get(id) === next) this.chains.delete(id);
+        if (this.chains.get(group) === next) this.chains.delete(group);
       });
-      this.chains.set(id, next);
+      this.chains.set(group, next);
     } catch (err) {
       this.o.log.warn({ err: (err as Error).message }, 'could not record event');
     }
@@ -67,6 +98,17 @@ export class EventRecorder {
   /** Resolves when every Event write started so far has finished. */
   async idle(): Promise<void> {
     while (this.chains.size) await Promise.all([...this.chains.values()]);
+  }
+
+  /** Runs FN when fewer than MAX_IN_FLIGHT writes are running (first come, first served). */
+  private async throttled(fn: () => Promise<void>): Promise<void> {
+    // A finishing write hands its slot straight to the next waiter (inFlight stays as it is).
+    if (this.inFlight >= MAX_IN_FLIGHT) await new Promise<void>((r) => this.waiting.push(r));
+    else this.inFlight++;
+    try { await fn(); } finally {
+      const next = this.waiting.shift();
+      if (next) next(); else this.inFlight--;
+    }
   }
 
   private async write(id: string, target: InvolvedObject, event: EventRecord): Promise<void> {
@@ -94,7 +136,10 @@ export class EventRecorder {
   }
 
   private prune(nowMs: number): void {
-    if (this.series.size < 256) return;
+    // A walk over every series, so at most once a minute: a cold fleet records thousands of
+    // series within the window, and walking them on every write was quadratic (bench/scale).
+    if (this.series.size < 256 || nowMs - this.prunedAt < 60_000) return;
+    this.prunedAt = nowMs;
     for (const [id, s] of this.series) if (nowMs - s.lastSeen >= this.windowMs) this.series.delete(id);
   }
 }

@@ -18,10 +18,16 @@ export class KubeSecrets {
   async writeAgentToken(token: AgentToken, secretName: string, jwt: string, agentUrl: string): Promise<void> {
     const namespace = token.metadata.namespace;
     const where = `${namespace}/${secretName}`;
+    // A new token's Secret does not exist yet (the common case, and every one of a cold fleet's):
+    // create it straight away — one request, not a GET that finds nothing and then a create.
+    // AlreadyExists (a rotation, or a Secret someone else wrote) goes the careful way below.
+    let existing: RawObject | undefined;
     for (let attempt = 1; ; attempt++) {
-      const existing = await this.read(namespace, secretName);
-      if (existing && !isOurTokenSecret(existing, token)) {
-        throw new Error(`Secret ${where} exists and was not written by Berth for AgentToken ${token.metadata.name}; refusing to overwrite it (choose another spec.secretName, or delete that Secret)`);
+      if (attempt > 1) {
+        existing = await this.read(namespace, secretName);
+        if (existing && !isOurTokenSecret(existing, token)) {
+          throw new Error(`Secret ${where} exists and was not written by Berth for AgentToken ${token.metadata.name}; refusing to overwrite it (choose another spec.secretName, or delete that Secret)`);
+        }
       }
       try {
         if (!existing) {
@@ -33,7 +39,7 @@ export class KubeSecrets {
         this.log.info({ kind: 'AgentToken', key: `${namespace}/${token.metadata.name}`, secret: where, created: !existing }, 'agent token written');   // never the token
         return;
       } catch (err) {
-        // 409: created or changed by someone in between — read again and decide again.
+        // 409: created or changed by someone in between (or already there) — read again and decide again.
         const e = asKubeError(err, `write Secret ${where}`);
         if (!e.conflict || attempt >= CONFLICT_RETRIES) throw e;
       }

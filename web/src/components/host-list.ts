@@ -48,7 +48,11 @@ export class BerthHostList extends LitElement {
       </div></td>
       <td data-label="Agent"><div>
         <span class="badge ${agent?.connected ? 'ok' : 'bad'}">${agent?.connected ? 'connected' : 'not connected'}</span>
-        <div class="muted">last seen <time datetime=${agent?.lastSeenAt ?? ''}>${relativeTime(agent?.lastSeenAt, this.now)}</time></div>
+        ${agent?.connected
+          // The list is pushed on changes only, and a connected agent's lastSeenAt is not a change
+          // (it is not in status): "connected since" stays true, "last seen" would go stale.
+          ? html`<div class="muted">connected <time datetime=${agent.connectedAt ?? ''}>${relativeTime(agent.connectedAt, this.now)}</time></div>`
+          : html`<div class="muted">last seen <time datetime=${agent?.lastSeenAt ?? ''}>${relativeTime(agent?.lastSeenAt, this.now)}</time></div>`}
       </div></td>
       <td data-label="Versions"><div>
         <div>agent ${agent?.version ?? '—'}</div>
