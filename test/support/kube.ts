@@ -86,7 +86,15 @@ export async function deleteTestNamespace(name: string): Promise<void> {
   namespacedKinds ??= kubectl(['api-resources', '--namespaced=true', '--verbs=list,delete', '-o', 'name'], { check: true })
     .then((r) => r.stdout.split('\n').map((l) => l.trim()).filter(Boolean));
   const kinds = await namespacedKinds;
-  // Objects with finalizers of their own (e.g. Berth's) are not waited for: the namespace goes anyway.
+  // Berth's own kinds may still hold its cleanup finalizer (the test's controller is gone). Finalizing
+  // the namespace does not remove them: they would stay in etcd as orphans that every later
+  // all-namespaces controller lists and reconciles. So drop their finalizers first, while the
+  // namespace still exists (the apiserver refuses writes into a deleted one).
+  const berthKinds = kinds.filter((k) => k.endsWith('.berth.dev'));
+  const held = await kubectl(['get', berthKinds.join(','), '-n', name, '-o', 'name', '--ignore-not-found']);
+  for (const obj of held.stdout.split('\n').map((l) => l.trim()).filter(Boolean)) {
+    await kubectl(['-n', name, 'patch', obj, '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
+  }
   await kubectl(['delete', kinds.join(','), '--all', '-n', name, '--ignore-not-found', '--wait=false'], { check: true });
   const gone = await kubectl(['get', 'namespace', name, '-o', 'name']);
   if (gone.code !== 0 && /NotFound/.test(gone.stderr)) return;
