@@ -20,7 +20,7 @@ const RETRY_MAX_MS = 5 * 60_000;
 interface HostActions {
   /** container name → action id */
   inFlight: Map<string, string>;
-  /** container name → last failure message (cleared by a later success) */
+  /** container name → last failure message (cleared by a later success, or by an observation that needs no action) */
   failures: Map<string, string>;
   /** container name → when a failed container may be tried again */
   retry: Map<string, { at: number; attempts: number }>;
@@ -84,6 +84,22 @@ export class ActionDispatcher {
     if (!h) return;
     h.inFlight.clear();
     if (change === 'connected') h.retry.clear();
+  }
+
+  /**
+   * The agent's inventory shows every container outside PENDING as its spec wants it: a failure
+   * kept for one of them is stale (Docker's restart policy, or a retry the agent made, closed the
+   * gap), and holding it would report Failed for a container that runs as declared. Its backoff
+   * goes too: if the gap opens again, that is a new attempt. In-flight containers are left alone.
+   */
+  settled(key: ResourceKey, pending: ReadonlySet<string>): void {
+    const h = this.hosts.get(key);
+    if (!h) return;
+    for (const name of [...h.failures.keys(), ...h.retry.keys()]) {
+      if (pending.has(name) || h.inFlight.has(name)) continue;
+      h.failures.delete(name);
+      h.retry.delete(name);
+    }
   }
 
   /** The host is gone: its actions still in flight settle into a detached record. */

@@ -97,6 +97,31 @@ test('a failed apply backs the container off: no action until due, the failure i
   assert.ok(r.requeueAfterMs !== undefined && r.requeueAfterMs > 900 && r.requeueAfterMs <= 1000, `requeue for the retry (${r.requeueAfterMs})`);
 });
 
+test('a failed apply whose gap closed by itself (Docker started the container itself) is not reported as Failed, nor retried', async () => {
+  const t = setup(hostWith(['web']));
+  const docker = { ok: true as const, version: '20.10', cpus: 2, memoryBytes: 1 };
+  t.connect([]);
+  await t.reconcile();
+  const sent = t.sent[0]?.frame;
+  const specHash = sent?.type === 'apply' ? sent.container.specHash : '';
+  t.sent[0]?.result.resolve({ type: 'result', id: 'x', ok: false, error: { code: 'DockerUnavailable', message: 'connect ENOENT /var/run/docker.sock' } });
+  await tick();
+  await t.reconcile();
+  assert.is(t.statuses.at(-1)?.containers?.[0]?.state, 'Failed', 'while the gap is open the failure shows');
+  t.hub.emit('observed', KEY, { type: 'observed', docker, containers: [seen('web', { specHash })] });
+  const r = await t.reconcile();
+  const web = t.statuses.at(-1)?.containers?.[0];
+  assert.is(web?.state, 'Running');
+  assert.is(web?.ready, true, 'running at its spec: ready, whatever the last action said');
+  assert.is(t.statuses.at(-1)?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
+  assert.equal(t.calls.filter((c) => c.startsWith('dispatch')), ['dispatch apply'], 'nothing sent again');
+  assert.is(r.requeueAfterMs, undefined, 'no retry is scheduled for it');
+  // If the container stops again, it is a new attempt: applied at once, without the old backoff.
+  t.hub.emit('observed', KEY, { type: 'observed', docker, containers: [seen('web', { specHash, state: 'exited' })] });
+  await t.reconcile();
+  assert.equal(t.calls.filter((c) => c.startsWith('dispatch')), ['dispatch apply', 'dispatch apply']);
+});
+
 test('deleting: containers are removed, then CleanedUp and the finalizer goes (no status write at the end)', async () => {
   const deleting = hostWith(['web'], {}, { deletionTimestamp: '2026-01-01T00:00:00Z' });
   const t = setup(deleting);

@@ -129,6 +129,8 @@ export class HostReconciler implements Reconciler<ResourceKey> {
       paused: host.spec.paused, deleting, removalPolicy: host.spec.removalPolicy, restarts,
     });
     for (const action of result.actions) { signal.throwIfAborted(); this.dispatcher.dispatch(key, host, action); }
+    // Only an inventory the planner could act on says that a gap closed by itself.
+    if (canAct && !host.spec.paused) this.dispatcher.settled(key, result.pending);
 
     const inFlight = this.dispatcher.inFlight(key);
     if (deleting && result.cleanupDone && inFlight.size === 0) return { done: true };
@@ -148,7 +150,8 @@ export class HostReconciler implements Reconciler<ResourceKey> {
     }
     // Health checks settle on their own schedule; look again while any is starting.
     const settling = status.containers?.some((c) => c.health === 'starting') ? HEALTH_SETTLING_MS : Infinity;
-    const nextRetry = Math.min(...[...backingOff.values()].map((at) => at - nowMs));
+    // (Asked again: settled() may have dropped a backoff whose gap closed by itself.)
+    const nextRetry = Math.min(...[...this.dispatcher.backingOff(key, nowMs).values()].map((at) => at - nowMs));
     const after = Math.min(settling, nextRetry);
     return { done: false, result: Number.isFinite(after) ? { requeueAfterMs: Math.max(1, after) } : {} };
   }

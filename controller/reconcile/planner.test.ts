@@ -9,6 +9,7 @@ const input = (p: Partial<PlanInput>): PlanInput => ({
 });
 const desired = (...specs: ContainerSpec[]) => new Map(specs.map((s) => [s.name, s]));
 const summary = (p: PlanInput) => plan(p).actions.map((a) => `${a.kind} ${a.name}`);
+const deps = (name: string, on: string, condition: 'Started' | 'Healthy' = 'Started') => new Map([[name, [{ name: on, condition }]]]);
 
 test('nothing to do when everything matches', () => {
   assert.equal(summary(input({ desired: desired(spec('a'), spec('b')), observed: [seen('a'), seen('b')] })), []);
@@ -38,6 +39,16 @@ test('backing-off containers get no action, and the plan names them apart from i
   assert.equal(p.actions, []);
   assert.equal(p.backingOff, ['a', 'b'], 'c needs nothing; x is in flight, not backing off');
   assert.equal(plan(input({ desired: desired(spec('a')), observed: [], inFlight: new Set(['a']), backingOff: new Set(['a']) })).backingOff, [], 'in flight wins');
+});
+
+test('pending names every container with a gap left, acted on or held back; a matching one is not', () => {
+  const p = plan(input({
+    desired: desired(spec('ok'), spec('gone'), spec('busy'), spec('later'), spec('app')),
+    observed: [seen('ok'), seen('busy', { specHash: 'old' }), seen('later', { state: 'exited' }), seen('extra')],
+    inFlight: new Set(['busy']), backingOff: new Set(['later']), dependsOn: deps('app', 'gone'),
+  }));
+  assert.equal([...p.pending].sort(), ['app', 'busy', 'extra', 'gone', 'later'], '"ok" matches its spec: nothing pending for it');
+  assert.equal(p.actions.map((a) => `${a.kind} ${a.name}`), ['apply gone', 'remove extra']);
 });
 
 test('backing off holds back only that container', () => {
@@ -111,10 +122,8 @@ test('deleting: Delete removes every managed container, then cleanup is done', (
 
 test('deleting: Orphan leaves everything and is done at once', () => {
   const p = plan(input({ deleting: true, removalPolicy: 'Orphan', observed: [seen('a')] }));
-  assert.equal(p, { actions: [], cleanupDone: true, backingOff: [], waiting: new Map() });
+  assert.equal(p, { actions: [], cleanupDone: true, backingOff: [], waiting: new Map(), pending: new Set() });
 });
-
-const deps = (name: string, on: string, condition: 'Started' | 'Healthy' = 'Started') => new Map([[name, [{ name: on, condition }]]]);
 
 test('dependsOn: a dependent waits until its dependency runs, with the reason', () => {
   const p = plan(input({ desired: desired(spec('db'), spec('app')), observed: [], dependsOn: deps('app', 'db') }));

@@ -42,22 +42,29 @@ export interface Plan {
   backingOff: string[];
   /** Containers held back by dependsOn, with the reason (what they wait for), for status. */
   waiting: Map<string, string>;
+  /**
+   * Every container with a gap left to close (acted on now, in flight, backing off or waiting).
+   * A container outside it matches its spec as observed, whatever its last action said.
+   */
+  pending: Set<string>;
 }
 
 export function plan(input: PlanInput): Plan {
   const { observed } = input;
   // No agent, no actions: containers are left exactly as they are.
   const waiting = new Map<string, string>();
-  if (observed === undefined) return { actions: [], cleanupDone: false, backingOff: [], waiting };
+  const pending = new Set<string>();
+  if (observed === undefined) return { actions: [], cleanupDone: false, backingOff: [], waiting, pending };
   // Deleting with Orphan: nothing to clean up.
-  if (input.deleting && input.removalPolicy === 'Orphan') return { actions: [], cleanupDone: true, backingOff: [], waiting };
+  if (input.deleting && input.removalPolicy === 'Orphan') return { actions: [], cleanupDone: true, backingOff: [], waiting, pending };
   // Paused: observe and report only.
-  if (!input.deleting && input.paused) return { actions: [], cleanupDone: false, backingOff: [], waiting };
+  if (!input.deleting && input.paused) return { actions: [], cleanupDone: false, backingOff: [], waiting, pending };
 
   // One action per container at a time; a container whose last action failed waits for its retry.
   const actions: Action[] = [];
   const backingOff: string[] = [];
   for (const action of input.deleting ? cleanupActions(observed) : convergeActions(input, observed)) {
+    pending.add(action.name);
     if (input.inFlight.has(action.name)) continue;
     // Start order: a container that is to run waits until its dependencies are up (creating,
     // recreating or starting it); stopping or removing never waits.
@@ -66,7 +73,7 @@ export function plan(input: PlanInput): Plan {
     if (input.backingOff.has(action.name)) backingOff.push(action.name);
     else actions.push(action);
   }
-  return { actions, cleanupDone: input.deleting && observed.length === 0, backingOff, waiting };
+  return { actions, cleanupDone: input.deleting && observed.length === 0, backingOff, waiting, pending };
 }
 
 /** Why NAME must not be (re)created or started yet, or undefined when its dependencies are up. */
