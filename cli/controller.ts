@@ -10,6 +10,7 @@ import { DirectoryStore } from '../controller/store/dir/dir-store.js';
 import { loadKubeConfig } from '../controller/kube/config.js';
 import { KubeStore } from '../controller/store/kube/kube-store.js';
 import { kubeRequestCounter } from '../controller/store/kube/request-metrics.js';
+import { DEFAULT_RATE_LIMITS } from '../controller/kube/request-lanes.js';
 import { Registry } from 'prom-client';
 import { kubeReviewer } from '../controller/kube/review.js';
 import { KubeAccessControl } from '../controller/http/kube-access.js';
@@ -48,6 +49,10 @@ Options:
   --controller-namespace NS
                        Kubernetes mode: where the signing-key Secret and the Lease live
                        (default POD_NAMESPACE, else berth-system; it must exist)
+  --kube-api-qps N     Kubernetes mode: client-side requests per second to the apiserver
+                       (default 100; 0 = no client-side limit). When saturated, token Secrets
+                       and AgentToken status go first, then hosts, then Events
+  --kube-api-burst N   Kubernetes mode: requests that may go at once before qps paces them (default 200)
   --lease-name NAME    Kubernetes mode: the leader-election Lease (default berth-controller)
   --ui-auth MODE       who may read the status page, API, event stream and log tails:
                          kubernetes (the default with --kube): a Kubernetes bearer token (header,
@@ -86,14 +91,14 @@ export function parseControllerArgs(argv: string[]) {
       dir: { type: 'string', multiple: true }, state: { type: 'string' }, listen: { type: 'string' },
       'agent-url': { type: 'string' }, workers: { type: 'string' }, 'log-level': { type: 'string' }, 'log-grace': { type: 'string' },
       kube: { type: 'boolean' }, kubeconfig: { type: 'string' }, namespace: { type: 'string' },
-      'controller-namespace': { type: 'string' }, 'lease-name': { type: 'string' }, 'ui-auth': { type: 'string' }, 'public-name': { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' },
+      'controller-namespace': { type: 'string' }, 'lease-name': { type: 'string' }, 'kube-api-qps': { type: 'string' }, 'kube-api-burst': { type: 'string' }, 'ui-auth': { type: 'string' }, 'public-name': { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' },
       ...STATS_OPTIONS,
       ...TLS_OPTIONS,
     },
   });
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   if (values.kube && values.dir?.length) throw new UsageError('--kube and --dir exclude each other: resources come from the cluster or from files');
-  if (!values.kube) for (const flag of ['kubeconfig', 'namespace', 'controller-namespace', 'lease-name'] as const) {
+  if (!values.kube) for (const flag of ['kubeconfig', 'namespace', 'controller-namespace', 'lease-name', 'kube-api-qps', 'kube-api-burst'] as const) {
     if (values[flag] !== undefined) throw new UsageError(`--${flag} only applies with --kube`);
   }
   const uiAuth = values['ui-auth'] ?? (values.kube ? 'kubernetes' : 'none');
@@ -113,6 +118,10 @@ export function parseControllerArgs(argv: string[]) {
   }
   const workers = values.workers === undefined ? 4 : Number(values.workers);
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError('--workers must be a whole number from 1 to 64');
+  const kubeQps = values['kube-api-qps'] === undefined ? DEFAULT_RATE_LIMITS.qps : Number(values['kube-api-qps']);
+  if (!Number.isFinite(kubeQps) || kubeQps < 0) throw new UsageError('--kube-api-qps must be a number >= 0 (0 turns the client-side limit off)');
+  const kubeBurst = values['kube-api-burst'] === undefined ? DEFAULT_RATE_LIMITS.burst : Number(values['kube-api-burst']);
+  if (!Number.isInteger(kubeBurst) || kubeBurst < 1) throw new UsageError('--kube-api-burst must be a whole number >= 1');
   const logGrace = values['log-grace'] === undefined ? 10 : Number(values['log-grace']);
   if (!Number.isFinite(logGrace) || logGrace < 0 || logGrace > 3600) throw new UsageError('--log-grace must be a number of seconds from 0 to 3600');
   return {
@@ -127,6 +136,7 @@ export function parseControllerArgs(argv: string[]) {
     namespace: values.namespace,
     controllerNamespace: values['controller-namespace'] ?? process.env.POD_NAMESPACE ?? 'berth-system',
     leaseName: values['lease-name'] ?? 'berth-controller',
+    kubeRateLimits: { qps: kubeQps, burst: kubeBurst },
     uiAuth: uiAuth as 'kubernetes' | 'token' | 'none',
     workers,
     logGraceMs: Math.round(logGrace * 1000),
@@ -204,7 +214,7 @@ export async function runController(argv: string[], seams: RunControllerOptions 
     let kubeConfig;
     try { kubeConfig = loadKubeConfig(args.kubeconfig); } catch (err) { throw new UsageError((err as Error).message); }
     const registry = new Registry();   // shared with the store: berth_kube_requests_total
-    const store = new KubeStore({ kubeConfig, onRequest: kubeRequestCounter(registry), controllerNamespace: args.controllerNamespace, ...(tls.agentCa ? { agentCa: tls.agentCa } : {}), logger: logger.child({ component: 'store' }), ...(args.namespace ? { namespace: args.namespace } : {}) });
+    const store = new KubeStore({ kubeConfig, rateLimits: args.kubeRateLimits, onRequest: kubeRequestCounter(registry), controllerNamespace: args.controllerNamespace, ...(tls.agentCa ? { agentCa: tls.agentCa } : {}), logger: logger.child({ component: 'store' }), ...(args.namespace ? { namespace: args.namespace } : {}) });
     const leadership = leaseLeadership({ kubeConfig, namespace: args.controllerNamespace, name: args.leaseName, logger: logger.child({ component: 'leader' }) });
     let auth: { access?: KubeAccessControl; sessions?: KubeAccessControl } = {};
     if (args.uiAuth === 'kubernetes') {

@@ -24,6 +24,7 @@ import {
   type V1Secret,
 } from '@kubernetes/client-node';
 import { pooledConnections } from './pooled-connections.js';
+import { laneOf, RequestLanes, type Lane, type RateLimits } from './request-lanes.js';
 import { errorMessage } from '../lib/errors.js';
 import { withRbacHint } from '../rbac-hint.js';
 
@@ -71,6 +72,8 @@ export interface KubeApiOptions {
   timeoutMs?: number;
   /** Sees every request as it is handed to fetch (after all middleware). For diagnostics and tests. */
   onRequest?: (r: RequestRecord) => void;
+  /** Client-side qps/burst (request-lanes.ts); default none — the store passes its own. */
+  rateLimits?: RateLimits;
 }
 
 /** A request the apiserver refused with 403: the message names the verb, resource and user. */
@@ -89,8 +92,11 @@ export class KubeApi {
   private readonly onRequest: ((r: RequestRecord) => void) | undefined;
   /** 403s by the apiserver's message (minus the object name), so a missing RBAC rule is visible in /api/v1/sources. */
   private readonly denials = new Map<string, Denial>();
+  /** Orders requests once the client-side bucket is empty: the token path first (request-lanes.ts). */
+  readonly lanes: RequestLanes;
 
   constructor(kc: KubeConfig, options: KubeApiOptions = {}) {
+    this.lanes = new RequestLanes(options.rateLimits ?? { qps: 0, burst: 1 });
     const pooled = pooledConnections(kc);   // one kept-alive pool, not a TLS handshake per request
     this.custom = pooled.makeApiClient(CustomObjectsApi);
     this.core = pooled.makeApiClient(CoreV1Api);
@@ -127,43 +133,44 @@ export class KubeApi {
   // stay in this file, so the store (controller/store/kube/) needs nothing from client-node.
 
   getCustomObject(what: string, ref: CustomObjectRef): Promise<unknown> {
-    return this.call(what, () => this.custom.getNamespacedCustomObject(ref, this.options()));
+    return this.call(what, () => this.custom.getNamespacedCustomObject(ref, this.options()), laneOf(ref));
   }
 
   /** A JSON patch (RFC 6902, application/json-patch+json) of the object. */
   jsonPatchCustomObject(what: string, ref: CustomObjectRef, ops: readonly object[]): Promise<unknown> {
-    return this.call(what, () => this.custom.patchNamespacedCustomObject({ ...ref, body: ops }, this.options(PatchStrategy.JsonPatch)));
+    return this.call(what, () => this.custom.patchNamespacedCustomObject({ ...ref, body: ops }, this.options(PatchStrategy.JsonPatch)), laneOf(ref));
   }
 
   /** A JSON merge patch (RFC 7386, application/merge-patch+json) of the status subresource. */
   mergePatchCustomObjectStatus(what: string, ref: CustomObjectRef, body: object): Promise<unknown> {
-    return this.call(what, () => this.custom.patchNamespacedCustomObjectStatus({ ...ref, body }, this.options(PatchStrategy.MergePatch)));
+    return this.call(what, () => this.custom.patchNamespacedCustomObjectStatus({ ...ref, body }, this.options(PatchStrategy.MergePatch)), laneOf(ref));
   }
 
   readSecret(what: string, namespace: string, name: string): Promise<unknown> {
-    return this.call(what, () => this.core.readNamespacedSecret({ namespace, name }, this.options()));
+    return this.call(what, () => this.core.readNamespacedSecret({ namespace, name }, this.options()), 'tokens');
   }
 
   createSecret(what: string, namespace: string, body: object): Promise<unknown> {
-    return this.call(what, () => this.core.createNamespacedSecret({ namespace, body: body as V1Secret }, this.options()));
+    return this.call(what, () => this.core.createNamespacedSecret({ namespace, body: body as V1Secret }, this.options()), 'tokens');
   }
 
   /** A full replace; `body.metadata.resourceVersion` makes it conditional. */
   replaceSecret(what: string, namespace: string, name: string, body: object): Promise<unknown> {
-    return this.call(what, () => this.core.replaceNamespacedSecret({ namespace, name, body: body as V1Secret }, this.options()));
+    return this.call(what, () => this.core.replaceNamespacedSecret({ namespace, name, body: body as V1Secret }, this.options()), 'tokens');
   }
 
   createEvent(what: string, namespace: string, body: object): Promise<unknown> {
-    return this.call(what, () => this.core.createNamespacedEvent({ namespace, body: body as CoreV1Event }, this.options()));
+    return this.call(what, () => this.core.createNamespacedEvent({ namespace, body: body as CoreV1Event }, this.options()), 'events');
   }
 
   /** A JSON merge patch of an Event (count, lastTimestamp). */
   mergePatchEvent(what: string, namespace: string, name: string, body: object): Promise<unknown> {
-    return this.call(what, () => this.core.patchNamespacedEvent({ namespace, name, body }, this.options(PatchStrategy.MergePatch)));
+    return this.call(what, () => this.core.patchNamespacedEvent({ namespace, name, body }, this.options(PatchStrategy.MergePatch)), 'events');
   }
 
-  /** Runs one call, mapping every failure to a KubeError naming `what`. */
-  async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  /** Runs one call once LANE may go (client-side limits), mapping every failure to a KubeError naming `what`. */
+  async call<T>(what: string, fn: () => Promise<T>, lane: Lane = 'hosts'): Promise<T> {
+    await this.lanes.acquire(lane);
     try { return await fn(); } catch (err) {
       const e = asKubeError(err, what);
       if (e.status === 403) this.remember(e.message);

@@ -17,6 +17,7 @@ import type { KubeConfig } from '../../kube/config.js';
 import { pino, type Logger } from 'pino';
 import { FINALIZER, splitKey, type AgentToken, type AgentTokenStatus, type ContainerHostStatus, type ContainerSetStatus, type ResourceKey } from '../../api/types.js';
 import { asKubeError, KubeApi, KubeHttp, type RequestRecord } from '../../kube/api.js';
+import { DEFAULT_RATE_LIMITS, type RateLimits } from '../../kube/request-lanes.js';
 import { canonicalJson } from '../../lib/canonical-json.js';
 import { CachedStore } from '../cached-store.js';
 import type { EventRecord, SigningKeyMaterial, SourceProblem, StoredEvent } from '../store.js';
@@ -57,6 +58,8 @@ export interface KubeStoreOptions {
   onRequest?: (r: RequestRecord) => void;
   /** The CA agents verify the controller with (PEM): the token Secrets' `ca.crt`. */
   agentCa?: string;
+  /** Client-side qps/burst, token path first when saturated (default DEFAULT_RATE_LIMITS; qps 0 = off). */
+  rateLimits?: RateLimits;
 }
 
 type Kind = 'ContainerHost' | 'AgentToken' | 'ContainerSet';
@@ -83,7 +86,7 @@ export class KubeStore extends CachedStore {
     this.controllerNamespace = options.controllerNamespace || DEFAULT_CONTROLLER_NAMESPACE;
     this.resyncMs = options.resyncMs ?? 30 * 60_000;
     if (!options.kubeConfig.getCurrentCluster()) throw new Error('kube store: the kubeconfig has no current cluster');
-    this.api = new KubeApi(options.kubeConfig, { timeoutMs: options.requestTimeoutMs ?? 30_000, ...(options.onRequest ? { onRequest: options.onRequest } : {}) });
+    this.api = new KubeApi(options.kubeConfig, { timeoutMs: options.requestTimeoutMs ?? 30_000, rateLimits: options.rateLimits ?? DEFAULT_RATE_LIMITS, ...(options.onRequest ? { onRequest: options.onRequest } : {}) });
     this.recorder = new EventRecorder({ api: this.api, log: this.log, instance: options.instance ?? process.env.POD_NAME ?? hostname() });
     this.secrets = new KubeSecrets(this.api, this.log, this.controllerNamespace, options.agentCa);
     const http = new KubeHttp(options.kubeConfig);
