@@ -124,6 +124,7 @@ export class Controller {
   /** The host reconciler, for the planner-input route (GET /api/v1/hosts/NS/NAME/observed). */
   private hostReconciler?: HostReconciler;
   private tokenLoop?: ReconcileLoop<ResourceKey>;
+  private tokenReconciler?: TokenReconciler;
   /**
    * Issue 13: the tags followed by digest (hosts' and sets' imageUpdates.policy: Poll), one poller
    * for both. Owners are "ContainerHost/<ns>/<name>" and "ContainerSet/<ns>/<name>"; a moved tag
@@ -236,6 +237,7 @@ export class Controller {
     this.unwatchSets?.();
     this.imageDigests.stop();
     this.pageFeed?.close();
+    this.tokenReconciler?.stop();   // deferred lastUsedAt writes: bookkeeping, dropped
     // Aborts the reconciles in flight and takes no more keys; awaited once the hub is closed.
     const loopsStopped = Promise.all([this.hostLoop?.stop(), this.tokenLoop?.stop(), this.setLoop?.stop()]);
     this.upgrades?.close();
@@ -363,6 +365,7 @@ export class Controller {
     this.imageDigests.start();
     this.hostReconciler = hosts;
     const tokens = new TokenReconciler(store, hub, () => this.signing!, () => this.agentUrl, logger.child({ component: 'tokens' }));
+    this.tokenReconciler = tokens;
     this.hostLoop = new ReconcileLoop({
       ...common, kind: 'ContainerHost', queue: 'hosts', logKey: 'host', reconciler: hosts, workers: this.opts.workers ?? 4,
       keys: () => store.hosts().map((h) => keyOf(h.metadata)),

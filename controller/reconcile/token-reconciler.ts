@@ -10,15 +10,15 @@ import type { Store } from '../store/store.js';
 import { progressConditions } from './kstatus.js';
 import { SECRET_NAME_CONFLICT, secretNameOwner } from './token-secret-owner.js';
 import type { Reconciler, ReconcileResult } from './loop.js';
+import { LastUsedRecorder } from './token-last-used.js';
 import { mintAgentToken } from '../tokens/mint.js';
 import type { SigningKey } from '../tokens/signing-key.js';
-
-/** lastUsedAt is written at most this often. */
-const LAST_USED_WRITE_MS = 60_000;
 
 export class TokenReconciler implements Reconciler<ResourceKey> {
   /** key → uid, remembered so a deleted token (gone from the store) can still be revoked. */
   private readonly uids = new Map<ResourceKey, string>();
+  /** lastUsedAt: remembered at connect, written later and at most once a minute (token-last-used.ts). */
+  private readonly lastUsed: LastUsedRecorder;
 
   constructor(
     private readonly store: Store,
@@ -28,7 +28,13 @@ export class TokenReconciler implements Reconciler<ResourceKey> {
     private readonly logger: Logger,
     private readonly now: () => Date = () => new Date(),
   ) {
-    hub.on('connected', (_host, _hello, session) => { if (session.tokenUid) void this.markUsed(session.tokenUid); });
+    this.lastUsed = new LastUsedRecorder({
+      lookup: (uid) => this.store.tokenByUid(uid)?.status,
+      write: (uid, at) => this.writeLastUsed(uid, at),
+      onError: (uid, err) => this.logger.warn({ err, tokenUid: uid }, 'could not record lastUsedAt'),
+      now: () => this.now().getTime(),
+    });
+    hub.on('connected', (_host, _hello, session) => { if (session.tokenUid) this.lastUsed.used(session.tokenUid); });
   }
 
   /** `signal` (leadership lost, stopping) is checked before each side effect: token write, status, revocation. */
@@ -112,15 +118,12 @@ export class TokenReconciler implements Reconciler<ResourceKey> {
     };
   }
 
-  private async markUsed(uid: string): Promise<void> {
+  /** Stops the deferred lastUsedAt writes (uses not yet written are dropped: bookkeeping only). */
+  stop(): void { this.lastUsed.stop(); }
+
+  private async writeLastUsed(uid: string, at: string): Promise<void> {
     const token = this.store.tokenByUid(uid);
     if (!token?.status) return;
-    const last = Date.parse(token.status.lastUsedAt ?? '');
-    if (Number.isFinite(last) && this.now().getTime() - last < LAST_USED_WRITE_MS) return;
-    try {
-      await this.store.writeTokenStatus(`${token.metadata.namespace}/${token.metadata.name}`, { ...token.status, lastUsedAt: this.now().toISOString().replace(/\.\d+Z$/, 'Z') });
-    } catch (err) {
-      this.logger.warn({ err, token: token.metadata.name }, 'could not record lastUsedAt');
-    }
+    await this.store.writeTokenStatus(`${token.metadata.namespace}/${token.metadata.name}`, { ...token.status, lastUsedAt: at });
   }
 }
