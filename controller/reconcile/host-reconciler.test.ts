@@ -49,16 +49,21 @@ function setup(initial: ContainerHost, images?: HostImageFollower, now?: () => D
   return { calls, events, statuses, sent, hub, enqueued, connect, reconcile, set: (h: ContainerHost | undefined) => { current = h; } };
 }
 
-test('a live host: the finalizer first, then the missing container is applied and status written', async () => {
-  const t = setup(hostWith(['web']));
+test('a live host: the finalizer first, then the missing container is applied and status written (the interim status a moment later)', async () => {
+  let clock = Date.parse('2026-01-01T00:00:00Z');
+  const t = setup(hostWith(['web']), undefined, () => new Date(clock));
   t.connect([]);
   assert.equal(t.enqueued, [KEY], 'a connection enqueues the host');
   assert.equal(t.events.map((e) => e.reason), ['AgentConnected']);
+  const first = await t.reconcile();
+  assert.equal(t.calls, ['ensureFinalizer', 'dispatch apply'], 'the interim status waits for the action a moment (interim-status.ts)');
+  assert.is(first.requeueAfterMs, 1500, 'and is looked at again when the moment is over');
+  clock += 1500;
   await t.reconcile();
-  assert.equal(t.calls, ['ensureFinalizer', 'dispatch apply', 'writeHostStatus']);
+  assert.equal(t.calls.slice(2), ['ensureFinalizer', 'writeHostStatus'], 'still in flight after the delay: the interim status is written');
   assert.is(t.statuses[0]?.containers?.[0]?.state, 'Pulling');
   await t.reconcile();
-  assert.equal(t.calls.slice(3), ['ensureFinalizer'], 'in flight: nothing sent again, status unchanged');
+  assert.equal(t.calls.slice(4), ['ensureFinalizer'], 'in flight: nothing sent again, status unchanged');
 });
 
 test('quiet at rest: resyncs of a converged host write no status, however long apart; a disconnect is written with lastSeenAt', async () => {
@@ -67,6 +72,7 @@ test('quiet at rest: resyncs of a converged host write no status, however long a
   const docker = { ok: true as const, version: '20.10', cpus: 2, memoryBytes: 1 };
   t.connect([seen('web')]);
   await t.reconcile();
+  clock += 2000;   // past the interim status' moment
   await t.reconcile();
   const converged = t.calls.filter((c) => c === 'writeHostStatus').length;
   assert.ok(converged >= 1, 'the converged status was written');

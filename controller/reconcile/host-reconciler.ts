@@ -25,6 +25,7 @@ import type { HostImageFollower } from '../images/host-follower.js';
 import type { Resolution } from './resolution-cache.js';
 import { declaredNames, mergeSetContainers } from './set-merge.js';
 import { withSetCollisions } from './set-collisions.js';
+import { interimStatusWait } from './interim-status.js';
 
 /** While a health check is starting, look again this often (it settles on its own schedule). */
 const HEALTH_SETTLING_MS = 2000;
@@ -42,6 +43,8 @@ export class HostReconciler implements Reconciler<ResourceKey> {
   private readonly restarts = new RestartLedger();
   /** Invalid restart annotations already reported, per host (reported again only when they change). */
   private readonly reportedInvalid = new Map<ResourceKey, string>();
+  /** When the actions now in flight for a host began (ms): an interim status waits a moment (interim-status.ts). */
+  private readonly roundStart = new Map<ResourceKey, number>();
 
   constructor(
     private readonly store: Store,
@@ -133,6 +136,8 @@ export class HostReconciler implements Reconciler<ResourceKey> {
     if (canAct && !host.spec.paused) this.dispatcher.settled(key, result.pending);
 
     const inFlight = this.dispatcher.inFlight(key);
+    if (inFlight.size === 0) this.roundStart.delete(key);
+    else if (!this.roundStart.has(key)) this.roundStart.set(key, nowMs);
     if (deleting && result.cleanupDone && inFlight.size === 0) return { done: true };
 
     const computed = computeHostStatus({
@@ -141,9 +146,11 @@ export class HostReconciler implements Reconciler<ResourceKey> {
     });
     const status = withSetCollisions(this.restarts.annotate(key, computed.containers ? { ...computed, containers: showKeyed(computed.containers, keyedFor) } : computed, host.status),
       merged.collisions, host.metadata.generation, this.now().toISOString(), host.status);
-    if (status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) this.ready.add(key);
+    const isReady = status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+    if (isReady) this.ready.add(key);
     else this.ready.delete(key);
-    if (this.statusChanged(host.status, status)) {
+    const hold = interimStatusWait({ ready: isReady, deleting, inFlight: inFlight.size, failures: this.dispatcher.failures(key).size, dispatchedAtMs: this.roundStart.get(key), nowMs });
+    if (hold === 0 && this.statusChanged(host.status, status)) {
       signal.throwIfAborted();
       await this.store.writeHostStatus(key, status);
       this.statusWrites.inc();
@@ -152,7 +159,7 @@ export class HostReconciler implements Reconciler<ResourceKey> {
     const settling = status.containers?.some((c) => c.health === 'starting') ? HEALTH_SETTLING_MS : Infinity;
     // (Asked again: settled() may have dropped a backoff whose gap closed by itself.)
     const nextRetry = Math.min(...[...this.dispatcher.backingOff(key, nowMs).values()].map((at) => at - nowMs));
-    const after = Math.min(settling, nextRetry);
+    const after = Math.min(settling, nextRetry, hold || Infinity);
     return { done: false, result: Number.isFinite(after) ? { requeueAfterMs: Math.max(1, after) } : {} };
   }
 
@@ -215,6 +222,7 @@ export class HostReconciler implements Reconciler<ResourceKey> {
     this.images?.forget(key);
     this.restarts.forget(key);
     this.reportedInvalid.delete(key);
+    this.roundStart.delete(key);
     this.inventory.forget(key);
     this.dispatcher.forget(key);
     this.ready.delete(key);
