@@ -149,7 +149,8 @@ export class HostReconciler implements Reconciler<ResourceKey> {
     const isReady = status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
     if (isReady) this.ready.add(key);
     else this.ready.delete(key);
-    const hold = interimStatusWait({ ready: isReady, deleting, inFlight: inFlight.size, failures: this.dispatcher.failures(key).size, dispatchedAtMs: this.roundStart.get(key), nowMs });
+    const wasReady = host.status?.observedGeneration === host.metadata.generation && host.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+    const hold = interimStatusWait({ ready: isReady, wasReady, deleting, inFlight: inFlight.size, failures: this.dispatcher.failures(key).size, dispatchedAtMs: this.roundStart.get(key), nowMs });
     if (hold === 0 && this.statusChanged(host.status, status)) {
       signal.throwIfAborted();
       await this.store.writeHostStatus(key, status);

@@ -8,7 +8,11 @@
 // round was dispatched. If the actions finish within it, the next pass writes the final status
 // once; if not (a long image pull), the interim status is written when the delay is over, so a
 // user still sees Progressing within seconds. Ready, failures, deletion and anything without
-// actions in flight are written at once, as before.
+// actions in flight are written at once, as before — and so is any change away from a stored
+// Ready=True: a recreation a Secret or ConfigMap change asked for does not move the generation, so
+// holding it back would leave the old Ready=True standing while containers are replaced (and
+// `kubectl wait` would believe it). Only the way TO Ready (a new host, an agent's first connection,
+// a spec change that bumped the generation) is coalesced.
 
 /** How long an interim (actions in flight) status may wait for the actions to finish. */
 export const INTERIM_STATUS_DELAY_MS = 1_500;
@@ -16,6 +20,8 @@ export const INTERIM_STATUS_DELAY_MS = 1_500;
 export interface InterimInput {
   /** The status about to be written says Ready=True. */
   ready: boolean;
+  /** The status stored now says Ready=True for the current generation. */
+  wasReady: boolean;
   deleting: boolean;
   /** Actions in flight for the host now. */
   inFlight: number;
@@ -29,7 +35,7 @@ export interface InterimInput {
 
 /** How long to hold the status write back (ms); 0: write it now. */
 export function interimStatusWait(i: InterimInput): number {
-  if (i.ready || i.deleting || i.inFlight === 0 || i.failures > 0 || i.dispatchedAtMs === undefined) return 0;
+  if (i.ready || i.wasReady || i.deleting || i.inFlight === 0 || i.failures > 0 || i.dispatchedAtMs === undefined) return 0;
   const left = (i.delayMs ?? INTERIM_STATUS_DELAY_MS) - (i.nowMs - i.dispatchedAtMs);
   return left > 0 ? Math.ceil(left) : 0;
 }
