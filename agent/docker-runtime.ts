@@ -2,7 +2,7 @@
 // `berth.dev/managed=true` AND `berth.dev/host=<this host>`: one machine may run several agents for
 // several ContainerHosts, and containers people started by hand are never Berth's business.
 import Docker from 'dockerode';
-import { pino, type Logger } from 'pino';
+import { silentLogger, type AgentLogger as Logger } from './logger.js';
 import { LABELS, type ContainerSpec, type DockerFacts, type DockerState, type HostPolicy, type NetworkSpec, type ObservedContainer } from '../protocol/container.js';
 import { policyViolations } from '../protocol/policy.js';
 import { ceilingViolations, type AgentCeiling } from './ceiling.js';
@@ -64,7 +64,7 @@ export class DockerRuntime implements ContainerRuntime {
     this.opts = opts;
     this.hostKey = opts.hostKey;
     this.docker = opts.docker ?? new Docker();
-    this.log = opts.log ?? pino({ level: 'silent' });
+    this.log = opts.log ?? silentLogger;
   }
 
   async dockerFacts(): Promise<DockerFacts> {

@@ -4,7 +4,7 @@
 // agent parse — a sample every second per container, ten times what a 10 s interval needs.
 // bench/agent-footprint.ts --stats-modes measures both (docs/performance.md has the figures).
 import Docker from 'dockerode';
-import { pino, type Logger } from 'pino';
+import { silentLogger, type AgentLogger as Logger } from './logger.js';
 import { LABELS } from '../protocol/container.js';
 import type { ContainerStats } from '../protocol/stats.js';
 import { orUndefinedOn404 } from './docker-errors.js';
@@ -35,7 +35,7 @@ export class DockerStats implements StatsSource {
 
   constructor(private readonly opts: DockerStatsOptions) {
     this.docker = opts.docker ?? new Docker();
-    this.log = (opts.log ?? pino({ level: 'silent' })).child({ component: 'stats' });
+    this.log = (opts.log ?? silentLogger).child({ component: 'stats' });
   }
 
   async sample(): Promise<ContainerStats[]> {
