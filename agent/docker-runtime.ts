@@ -3,6 +3,7 @@
 // several ContainerHosts, and containers people started by hand are never Berth's business.
 import Docker from 'dockerode';
 import { silentLogger, type AgentLogger as Logger } from './logger.js';
+import { byName } from './by-name.js';
 import { LABELS, type ContainerSpec, type DockerFacts, type DockerState, type HostPolicy, type NetworkSpec, type ObservedContainer } from '../protocol/container.js';
 import { policyViolations } from '../protocol/policy.js';
 import { ceilingViolations, type AgentCeiling } from './ceiling.js';
@@ -96,7 +97,7 @@ export class DockerRuntime implements ContainerRuntime {
         }
       };
       await Promise.all(Array.from({ length: this.opts.inspectConcurrency ?? 8 }, worker));
-      return out.sort((a, b) => a.name.localeCompare(b.name));
+      return out.sort(byName);
     } catch (err) {
       throw toRuntimeError(err, 'listing containers');
     }

@@ -5,6 +5,7 @@
 // bench/agent-footprint.ts --stats-modes measures both (docs/performance.md has the figures).
 import Docker from 'dockerode';
 import { silentLogger, type AgentLogger as Logger } from './logger.js';
+import { byName } from './by-name.js';
 import { LABELS } from '../protocol/container.js';
 import type { ContainerStats } from '../protocol/stats.js';
 import { orUndefinedOn404 } from './docker-errors.js';
@@ -64,7 +65,7 @@ export class DockerStats implements StatsSource {
       }
     };
     await Promise.all(Array.from({ length: this.opts.concurrency ?? 8 }, worker));
-    return out.sort((a, b) => a.name.localeCompare(b.name));
+    return out.sort(byName);
   }
 
   private async one(id: string, name: string): Promise<ContainerStats | undefined> {
