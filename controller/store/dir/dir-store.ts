@@ -51,7 +51,7 @@ import { ManifestScanner } from './scan.js';
 import { loadOrCreateSigningKey } from './signing-key-file.js';
 import { diffResources, resolveSources, resourceId, type SourceKind, type SourceResource } from './sources.js';
 import { StateDir } from './state-dir.js';
-import { StateFile, stateText, type MetaRecord } from './state-file.js';
+import { StateFile, stateSnapshot, type MetaRecord } from './state-file.js';
 import { StatusFiles } from './status-files.js';
 import { TokenFiles } from './token-files.js';
 import { DirWatcher } from './watcher.js';
@@ -398,7 +398,7 @@ export class DirectoryStore extends CachedStore {
 
   /** Write state.json if it changed (the snapshot is taken when the write runs). */
   private persistState(): Promise<void> {
-    return this.stateFile.persist(() => stateText({
+    return this.stateFile.persist(() => stateSnapshot({
       resourceVersion: this.resourceVersion, lastGood: this.lastGood, held: this.held.values(), meta: this.meta, hosts: this.cache.hosts(),
     }));
   }
