@@ -41,11 +41,11 @@ import { pino, type Logger } from 'pino';
 import type { EventKind } from '../event-log.js';
 import { API_VERSION, FINALIZER, keyOf, type AgentToken, type AgentTokenStatus, type ContainerHost, type ContainerHostStatus, type ContainerSet, type ContainerSetStatus, type ResourceKey } from '../../api/types.js';
 import { ResourceValidator } from '../../api/validate.js';
-import { canonicalJson } from '../../lib/canonical-json.js';
 import { CachedStore } from '../cached-store.js';
 import type { EventRecord, SigningKeyMaterial, SourceProblem } from '../store.js';
 import { errorMessage } from '../../lib/errors.js';
 import { defined } from '../../lib/objects.js';
+import { specDigest } from './digest.js';
 import { ProblemTracker } from './problems.js';
 import { ManifestScanner } from './scan.js';
 import { loadOrCreateSigningKey } from './signing-key-file.js';
@@ -285,7 +285,7 @@ export class DirectoryStore extends CachedStore {
       return;
     }
     const spec = (r.object.spec ?? {}) as Record<string, unknown>;
-    const specJson = canonicalJson(spec);
+    const specJson = specDigest(spec);   // a digest (digest.ts), despite the persisted field's name
     const previous = r.kind === 'ContainerHost' ? this.cache.host(key) : r.kind === 'ContainerSet' ? this.cache.set(key) : this.cache.token(key);
     const reviving = !!previous?.metadata.deletionTimestamp;
     const old = this.meta.get(r.id);

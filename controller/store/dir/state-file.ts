@@ -11,8 +11,10 @@ import type { SourceResource } from './sources.js';
 import { errorCode, errorMessage } from '../../lib/errors.js';
 import type { StateDir } from './state-dir.js';
 import { tmpPath } from './atomic-file.js';
+import { asDigest } from './digest.js';
 import { checkStateShape } from './state-shape.js';
 
+/** `specJson` is, despite its name, the spec's digest (digest.ts); older state files held the JSON. */
 export interface MetaRecord { uid: string; generation: number; creationTimestamp: string; specJson: string }
 
 export interface PersistedState {
@@ -85,6 +87,17 @@ export function stateText(s: StateInput): string { return [...stateChunks(stateS
 /** Chunks are gathered to about this many characters per write (few syscalls, little memory). */
 const WRITE_BATCH = 1 << 20;
 
+/** An older state file's JSON copies replaced by their digests (what the current code computes). */
+function withDigests(state: PersistedState): PersistedState {
+  const digested = (r: SourceResource): SourceResource => ({ ...r, content: asDigest(r.content) });
+  return {
+    ...state,
+    files: Object.fromEntries(Object.entries(state.files).map(([f, list]) => [f, list.map(digested)])),
+    held: state.held.map(digested),
+    meta: Object.fromEntries(Object.entries(state.meta).map(([id, m]) => [id, { ...m, specJson: asDigest(m.specJson) }])),
+  };
+}
+
 export class StateFile {
   /** SHA-256 of the state.json last written (the text itself is tens of MB at thousands of hosts). */
   private lastPersisted = '';
@@ -108,7 +121,7 @@ export class StateFile {
     if (typeof version === 'number' && version > STATE_VERSION) {
       throw new Error(`directory store: state file ${this.path} has version ${version}, written by a newer Berth (this one reads ${STATE_VERSION}); run that release, or restore a backup`);
     }
-    return checkStateShape(parsed, this.path);
+    return withDigests(checkStateShape(parsed, this.path));
   }
 
   /**
