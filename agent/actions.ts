@@ -2,7 +2,7 @@
 // ending as a `result` frame: the error codes are RuntimeError's, else Internal. `done` is called
 // in the executor's own settlement callback (no extra hop), so a graceful stop that drains the
 // executor still finds the result sent before it closes the socket.
-import type { Logger } from 'pino';
+import type { AgentLogger as Logger } from './logger.js';
 import type { ObservedContainer } from '../protocol/container.js';
 import type { ApplyFrame, RemoveFrame, RestartFrame, ResultFrame } from '../protocol/frames.js';
 import type { KeyedSerialQueue } from './executor.js';

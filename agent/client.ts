@@ -4,7 +4,7 @@
 // reconnect forever with full-jitter backoff. Everything received is validated; nothing a controller
 // sends can throw out of here.
 import { EventEmitter } from 'node:events';
-import { pino, type Logger } from 'pino';
+import { silentLogger, type AgentLogger as Logger } from './logger.js';
 import WebSocket, { type ClientOptions, type RawData } from 'ws';
 import type { AgentFacts } from '../protocol/container.js';
 import { controllerFrameDecoder, type DecodeResult } from '../protocol/codec.js';
@@ -96,7 +96,7 @@ export class AgentClient extends EventEmitter {
     super();
     this.opts = opts;
     this.endpoint = connectUrl(opts.url);
-    this.log = opts.log ?? pino({ level: 'silent' });
+    this.log = opts.log ?? silentLogger;
     this.backoff = opts.backoff ?? new Backoff();
     this.executor = opts.executor ?? new KeyedSerialQueue();
     this.logs = opts.logs ?? new UnsupportedLogStreams();

@@ -6,7 +6,7 @@
 // are streamed: the controller cannot read anyone else's logs through an agent.
 import Docker from 'dockerode';
 import type { Readable } from 'node:stream';
-import { pino, type Logger } from 'pino';
+import { silentLogger, type AgentLogger as Logger } from './logger.js';
 import { LABELS } from '../protocol/container.js';
 import type { AgentFrame, LogEntry, LogsCancelFrame, LogsFrame } from '../protocol/frames.js';
 import { dockerSince } from '../protocol/log-time.js';
@@ -48,7 +48,7 @@ export class DockerLogStreams implements LogStreams {
 
   constructor(private readonly opts: DockerLogStreamsOptions) {
     this.docker = opts.docker ?? new Docker();
-    this.log = (opts.log ?? pino({ level: 'silent' })).child({ component: 'logs' });
+    this.log = (opts.log ?? silentLogger).child({ component: 'logs' });
   }
 
   /** Streams open now. */

@@ -2,7 +2,8 @@
 // `berth.dev/managed=true` AND `berth.dev/host=<this host>`: one machine may run several agents for
 // several ContainerHosts, and containers people started by hand are never Berth's business.
 import Docker from 'dockerode';
-import { pino, type Logger } from 'pino';
+import { silentLogger, type AgentLogger as Logger } from './logger.js';
+import { byName } from './by-name.js';
 import { LABELS, type ContainerSpec, type DockerFacts, type DockerState, type HostPolicy, type NetworkSpec, type ObservedContainer } from '../protocol/container.js';
 import { policyViolations } from '../protocol/policy.js';
 import { ceilingViolations, type AgentCeiling } from './ceiling.js';
@@ -64,7 +65,7 @@ export class DockerRuntime implements ContainerRuntime {
     this.opts = opts;
     this.hostKey = opts.hostKey;
     this.docker = opts.docker ?? new Docker();
-    this.log = opts.log ?? pino({ level: 'silent' });
+    this.log = opts.log ?? silentLogger;
   }
 
   async dockerFacts(): Promise<DockerFacts> {
@@ -96,7 +97,7 @@ export class DockerRuntime implements ContainerRuntime {
         }
       };
       await Promise.all(Array.from({ length: this.opts.inspectConcurrency ?? 8 }, worker));
-      return out.sort((a, b) => a.name.localeCompare(b.name));
+      return out.sort(byName);
     } catch (err) {
       throw toRuntimeError(err, 'listing containers');
     }

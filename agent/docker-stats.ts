@@ -4,7 +4,8 @@
 // agent parse — a sample every second per container, ten times what a 10 s interval needs.
 // bench/agent-footprint.ts --stats-modes measures both (docs/performance.md has the figures).
 import Docker from 'dockerode';
-import { pino, type Logger } from 'pino';
+import { silentLogger, type AgentLogger as Logger } from './logger.js';
+import { byName } from './by-name.js';
 import { LABELS } from '../protocol/container.js';
 import type { ContainerStats } from '../protocol/stats.js';
 import { orUndefinedOn404 } from './docker-errors.js';
@@ -35,7 +36,7 @@ export class DockerStats implements StatsSource {
 
   constructor(private readonly opts: DockerStatsOptions) {
     this.docker = opts.docker ?? new Docker();
-    this.log = (opts.log ?? pino({ level: 'silent' })).child({ component: 'stats' });
+    this.log = (opts.log ?? silentLogger).child({ component: 'stats' });
   }
 
   async sample(): Promise<ContainerStats[]> {
@@ -64,7 +65,7 @@ export class DockerStats implements StatsSource {
       }
     };
     await Promise.all(Array.from({ length: this.opts.concurrency ?? 8 }, worker));
-    return out.sort((a, b) => a.name.localeCompare(b.name));
+    return out.sort(byName);
   }
 
   private async one(id: string, name: string): Promise<ContainerStats | undefined> {

@@ -9,7 +9,7 @@
 // writes and nothing piles up here. Stdin is credited back once Docker's socket took it.
 import Docker from 'dockerode';
 import type { Duplex } from 'node:stream';
-import { pino, type Logger } from 'pino';
+import { silentLogger, type AgentLogger as Logger } from './logger.js';
 import { LABELS } from '../protocol/container.js';
 import { EXEC_CHUNK_BYTES, EXEC_WINDOW_BYTES } from '../protocol/exec.js';
 import type { AgentFrame, ExecCancelFrame, ExecCreditFrame, ExecInputFrame, ExecResizeFrame, ExecStartFrame } from '../protocol/frames.js';
@@ -58,7 +58,7 @@ export class DockerExecs implements ExecSessions {
 
   constructor(private readonly opts: DockerExecsOptions) {
     this.docker = opts.docker ?? new Docker();
-    this.log = (opts.log ?? pino({ level: 'silent' })).child({ component: 'exec' });
+    this.log = (opts.log ?? silentLogger).child({ component: 'exec' });
   }
 
   get size(): number { return this.sessions.size; }

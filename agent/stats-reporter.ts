@@ -1,7 +1,7 @@
 // Sends a `stats` frame every interval while connected. Single-flight: a slow Engine makes the
 // agent skip a beat, never pile up requests. The first sample after a (re)connect only sets the CPU
 // baseline for containers seen for the first time; it is sent all the same (memory, network are valid).
-import type { Logger } from 'pino';
+import type { AgentLogger as Logger } from './logger.js';
 import type { StatsFrame } from '../protocol/frames.js';
 import { MAX_STATS_CONTAINERS } from '../protocol/stats.js';
 import type { StatsSource } from './docker-stats.js';

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { arch, hostname, platform } from 'node:os';
 import { parseArgs } from 'node:util';
-import { pino, type Logger } from 'pino';
+import { createLogger, LOG_LEVELS, type AgentLogger as Logger, type LogLevel } from '../agent/logger.js';
 import type { Backoff } from '../protocol/backoff.js';
 import { AgentClient, connectUrl } from '../agent/client.js';
 import { DockerLogStreams } from '../agent/docker-logs.js';
@@ -136,9 +136,9 @@ export async function runAgent(argv: string[], opts: RunAgentOptions = {}): Prom
   }
 
   const level = values['log-level'] ?? env.BERTH_LOG_LEVEL ?? 'info';
-  if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(level)) throw new UsageError(`unknown log level "${level}"`);
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new UsageError(`unknown log level "${level}"`);
   // The token never reaches a log line: it only goes into the Authorization header.
-  const log = opts.log ?? pino({ level, base: { component: 'agent', host: hostKey } });
+  const log = opts.log ?? createLogger({ level: level as LogLevel, base: { component: 'agent', host: hostKey } });
 
   // The machine owner's ceiling: default deny; the ContainerHost's policy can only narrow it.
   const { ceiling, hostView } = await agentCeilingFromCli(values, env);

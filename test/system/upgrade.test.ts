@@ -43,10 +43,18 @@ async function berthUp(packageDir: string): Promise<{ url: string; stop: () => P
   child.stderr!.on('data', (c: Buffer) => { out += c.toString(); });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await until(`${packageDir}: the URL line`, () => /status:\s+(http:\/\/[^/\s]+)/.exec(out)?.[1], 30_000);
-  await until(`${packageDir}: host Ready`, async () => {
-    const h = await (await fetch(`${url}/api/v1/hosts/${namespace}/local`)).json() as { status?: { conditions?: Array<{ type: string; status: string }> } };
-    return h.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
-  }, 90_000);
+  // On a timeout, say what the host was waiting for and what Berth last logged.
+  let last = '';
+  try {
+    await until(`${packageDir}: host Ready`, async () => {
+      const h = await (await fetch(`${url}/api/v1/hosts/${namespace}/local`)).json() as { status?: { conditions?: Array<{ type: string; status: string; reason?: string; message?: string }> } };
+      const ready = h.status?.conditions?.find((c) => c.type === 'Ready');
+      last = `${ready?.reason ?? '?'}: ${ready?.message ?? ''}`;
+      return ready?.status === 'True';
+    }, 90_000);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n  Ready: ${last}\n  last log lines:\n${out.trim().split('\n').slice(-15).join('\n')}`);
+  }
   return {
     url,
     stop: async () => {

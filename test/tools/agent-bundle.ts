@@ -1,5 +1,5 @@
 // Builds the agent's own bundle: dist/agent-bundle/berth-agent.mjs, one file holding the agent and the
-// code it runs (ws, pino, dockerode with docker-modem) — run with `node berth-agent.mjs [flags]`,
+// code it runs (ws, dockerode with docker-modem; its own logger, agent/logger.ts) — run with `node berth-agent.mjs [flags]`,
 // the same flags as `berth agent`. `npm run build:agent` (after `npm run build`).
 //   - entry: dist/cli/agent-main.js (the compiled tree, so the bundle runs what the tests ran);
 //   - the frame validators are generated here by Ajv's standalone code (protocol/frame-validators.ts
