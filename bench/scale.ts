@@ -15,6 +15,9 @@
 // on the same apiserver (bench/kube-floor.ts), and Berth's ratio to it; plus Berth's own requests
 // per host (berth_kube_requests_total).
 //
+// --controller-node-args "FLAGS": node/V8 flags for the controller process only (heap tuning
+// experiments); --no-restart skips the restart phase.
+//
 // --stats off|on|compare: agents send no stats (default) / `stats` frames every --stats-resolution
 // seconds to a controller keeping --stats-slots slots at that resolution / both, one after the other,
 // and a table of the extra memory. With stats the run waits for the window to fill, then slows the
@@ -60,6 +63,10 @@ const values = parseScriptArgs(import.meta.url, {
   keep: { type: 'boolean', default: false },
   /** After the steady window, restart the controller and time the reconnect storm back to all Ready. */
   restart: { type: 'boolean', default: true },
+  /** Skip the restart (node 20's parseArgs has no --no-<flag>). */
+  'no-restart': { type: 'boolean', default: false },
+  /** Extra node/V8 flags for the controller process only, space-separated (e.g. "--heap-growing-percent=50"). */
+  'controller-node-args': { type: 'string', default: '' },
   stats: { type: 'string', default: 'off' },
   'stats-resolution': { type: 'string', default: '1' },
   'stats-slots': { type: 'string', default: '360' },
@@ -134,6 +141,7 @@ async function runCase(mode: 'dir' | 'kube', m: number, withStats: boolean): Pro
       : kubeControllerArgs(fleetNs!);
     if (withStats) args.push(...statsControllerArgs(statsPlan));
     const prof = [
+      ...values['controller-node-args']!.split(' ').filter(Boolean),
       ...(values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : []),
       ...(values['heap-snapshot'] ? ['--heapsnapshot-signal=SIGUSR2', '--diagnostic-dir', values['heap-snapshot']] : []),
     ];
@@ -261,7 +269,7 @@ async function runCase(mode: 'dir' | 'kube', m: number, withStats: boolean): Pro
     // They all lose it at once (1001) and come back with their real full-jitter backoff while it
     // loads — the reconnect storm a controller upgrade or crash causes. Nothing needs applying.
     const connectsBefore = fleet().connects;
-    if (values.restart && values.stats === 'off' && readyAt && Date.now() + convergeS * 1000 < deadline) {
+    if (values.restart && !values['no-restart'] && values.stats === 'off' && readyAt && Date.now() + convergeS * 1000 < deadline) {
       await stopChild(controller, 30_000);
       const t1 = Date.now();
       controller = startController();

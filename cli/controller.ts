@@ -5,15 +5,11 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { Controller } from '../controller/controller.js';
-import { leaseLeadership } from '../controller/leader/leadership.js';
 import { DirectoryStore } from '../controller/store/dir/dir-store.js';
-import { loadKubeConfig } from '../controller/kube/config.js';
-import { KubeStore } from '../controller/store/kube/kube-store.js';
-import { kubeRequestCounter } from '../controller/store/kube/request-metrics.js';
+// Only the limits' defaults (no client-node): the Kubernetes modules are loaded in Kubernetes mode only.
 import { DEFAULT_RATE_LIMITS } from '../controller/kube/request-lanes.js';
 import { Registry } from 'prom-client';
-import { kubeReviewer } from '../controller/kube/review.js';
-import { KubeAccessControl } from '../controller/http/kube-access.js';
+import type { KubeAccessControl } from '../controller/http/kube-access.js';
 import { VERSION } from '../controller/version.js';
 import { checkLogLevel, isLoopback, parseListen } from './listen.js';
 import { parseTlsArgs, setupTls, TLS_HELP, TLS_OPTIONS } from './controller-tls.js';
@@ -215,6 +211,12 @@ export async function runController(argv: string[], seams: RunControllerOptions 
   });
   let controller: Controller;
   if (args.kube) {
+    // Loaded only in Kubernetes mode: @kubernetes/client-node alone costs ~90 MiB of RSS, which a
+    // directory-mode controller never uses (issue 17, item 3: 10,000 hosts under 1.5 GiB).
+    const [{ loadKubeConfig }, { KubeStore }, { kubeRequestCounter }, { leaseLeadership }, { kubeReviewer }, { KubeAccessControl }] = await Promise.all([
+      import('../controller/kube/config.js'), import('../controller/store/kube/kube-store.js'), import('../controller/store/kube/request-metrics.js'),
+      import('../controller/leader/leadership.js'), import('../controller/kube/review.js'), import('../controller/http/kube-access.js'),
+    ]);
     let kubeConfig;
     try { kubeConfig = loadKubeConfig(args.kubeconfig); } catch (err) { throw new UsageError((err as Error).message); }
     const registry = new Registry();   // shared with the store: berth_kube_requests_total

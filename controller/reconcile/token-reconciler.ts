@@ -54,7 +54,7 @@ export class TokenReconciler implements Reconciler<ResourceKey> {
     const status = token.status ?? {};
     const rotation = token.metadata.annotations?.[ANNOTATIONS.rotate] ?? '';
     const secretName = agentTokenSecretName(token);
-    const owner = secretNameOwner(token, this.store.tokens());
+    const owner = secretNameOwner(token, this.store.tokensClaiming(token.metadata.namespace, secretName));
     if (owner) return this.refuseConflict(key, token, secretName, owner, signal);
     const current = status.tokenID === token.metadata.uid && status.observedGeneration === token.metadata.generation
       && (status.rotation ?? '') === rotation && status.secretName === secretName && status.issuedAt !== undefined;

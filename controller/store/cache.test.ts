@@ -34,6 +34,23 @@ test('tokenByUid follows a token re-created with another uid, and its deletion',
   assert.equal(cache.tokens(), []);
 });
 
+test('tokensClaiming indexes tokens by namespace and secretName (explicit or default), following spec changes and deletions', () => {
+  const cache = new StoreCache(pino({ level: 'silent' }));
+  const named = (ns: string, name: string, uid: string, secretName?: string) => ({ ...token(ns, name, uid), spec: secretName ? { secretName } : {} }) as unknown as AgentToken;
+  cache.setToken('ns/a', named('ns', 'a', 'ua'));                       // default: a-agent-token
+  cache.setToken('ns/b', named('ns', 'b', 'ub', 'a-agent-token'));      // claims a's default name
+  cache.setToken('other/a', named('other', 'a', 'uo'));                 // same name, other namespace
+  const claim = (ns: string, secret: string) => cache.tokensClaiming(ns, secret).map((t) => t.metadata.uid).sort();
+  assert.equal(claim('ns', 'a-agent-token'), ['ua', 'ub']);
+  assert.equal(claim('other', 'a-agent-token'), ['uo']);
+  cache.setToken('ns/b', named('ns', 'b', 'ub', 'mine'));                // b renames its Secret
+  assert.equal(claim('ns', 'a-agent-token'), ['ua']);
+  assert.equal(claim('ns', 'mine'), ['ub']);
+  cache.deleteToken('ns/a');
+  assert.equal(claim('ns', 'a-agent-token'), []);
+  assert.equal(claim('ns', 'nothing'), []);
+});
+
 test('subscribe() hears changes only; watchAll() also hears own status writes; a throwing listener stops nobody', () => {
   const cache = new StoreCache(pino({ level: 'silent' }));
   const reconciler: string[] = [];

@@ -21,6 +21,7 @@ export abstract class CachedStore implements Store {
   host(key: ResourceKey): ContainerHost | undefined { return this.cache.host(key); }
   tokens(): AgentToken[] { return this.cache.tokens(); }
   token(key: ResourceKey): AgentToken | undefined { return this.cache.token(key); }
+  tokensClaiming(namespace: string, secretName: string): AgentToken[] { return this.cache.tokensClaiming(namespace, secretName); }
   tokenByUid(uid: string): AgentToken | undefined { return this.cache.tokenByUid(uid); }
   sets(): ContainerSet[] { return this.cache.sets(); }
   set(key: ResourceKey): ContainerSet | undefined { return this.cache.set(key); }

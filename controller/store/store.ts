@@ -33,6 +33,8 @@ export interface Store {
   host(key: ResourceKey): ContainerHost | undefined;
   tokens(): AgentToken[];
   token(key: ResourceKey): AgentToken | undefined;
+  /** The AgentTokens of `namespace` whose secretName (explicit or default) is `secretName`, in any order: an index, not a scan. */
+  tokensClaiming(namespace: string, secretName: string): AgentToken[];
   /** The AgentToken whose metadata.uid is `uid` (a JWT's jti), if it still exists. */
   tokenByUid(uid: string): AgentToken | undefined;
   sets(): ContainerSet[];

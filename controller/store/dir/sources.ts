@@ -15,6 +15,7 @@
 //   * A source we cannot look at (a configured path that vanished) is a problem, not a deletion.
 import { checkDocument, describeResource } from '../../api/check.js';
 import { canonicalJson } from '../../lib/canonical-json.js';
+import { contentDigest } from './digest.js';
 import { parseManifestText } from '../../api/manifests.js';
 import type { ResourceValidator } from '../../api/validate.js';
 
@@ -40,7 +41,7 @@ export interface SourceResource {
    * ConfigMap: { data } with data values base64 too (data and binaryData folded together).
    */
   object: Record<string, unknown>;
-  /** Canonical JSON of `object`: equal content ⇔ equal string. */
+  /** SHA-256 of the canonical JSON of `object` (digest.ts): equal content ⇔ equal string. */
   content: string;
 }
 
@@ -123,7 +124,7 @@ export function scanManifestText(text: string, file: string, validator: Resource
       if (!checked.secret) continue;
       const { namespace, name, object } = checked.secret;
       resources.push({ id: resourceId(coreKind, namespace, name), kind: coreKind, namespace, name, file, index: doc.index,
-        line: doc.lineOf(['metadata', 'name']), object, content: canonicalJson(object) });
+        line: doc.lineOf(['metadata', 'name']), object, content: contentDigest(canonicalJson(object)) });
       continue;
     }
     const defaulted = report.object ?? {};
@@ -138,7 +139,7 @@ export function scanManifestText(text: string, file: string, validator: Resource
       spec: defaulted.spec ?? {},
     };
     resources.push({ id: resourceId(kind, namespace, name), kind, namespace, name, file, index: doc.index,
-      line: doc.lineOf(['metadata', 'name']), object, content: canonicalJson(object) });
+      line: doc.lineOf(['metadata', 'name']), object, content: contentDigest(canonicalJson(object)) });
   }
   return issues.length ? { state: 'broken', issues } : { state: 'ok', resources };
 }
