@@ -137,8 +137,15 @@ spec: { hostRef: { name: ${host} } }
     } catch (err) {
       throw new Error(foreign
         ? `the token Secret of ${host} holds a token signed by key ${foreign}, not this namespace's key: another Berth controller watching all namespaces (a test without --namespace running at the same time?) is reconciling this test's objects`
-        : (err as Error).message);
+        : `${(err as Error).message}\n${this.controllerTail()}`);
     }
+  }
+
+  /** For a timeout's message: what this file's controllers last logged at warn and above, or about tokens. */
+  private controllerTail(): string {
+    const lines = this.procs.filter((p) => p.name.startsWith('controller')).flatMap((p) => p.lines().map((l) => ({ p: p.name, l })))
+      .filter(({ l }) => Number(l.level) >= 40 || /token/i.test(String(l.msg ?? '')) || 'token' in l);
+    return `  controller log (warn+ and token lines, last 20):\n${lines.slice(-20).map(({ p, l }) => `    ${p}: ${JSON.stringify(l).slice(0, 400)}`).join('\n')}`;
   }
 
   private async signingKid(): Promise<string | undefined> {
