@@ -2,6 +2,7 @@
 // the compiled tree, it holds only the agent's code — none of the controller's dependencies, no Ajv
 // compiler, none of dockerode's build/ssh dependencies — and it runs on its own (no node_modules
 // beside it). Its build-time validators decide frames exactly as run-time Ajv does.
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,8 +64,17 @@ test('the bundle runs under the agent image\'s flags on Node 20, 22 and 24 (--li
   // Collation, locale formatting and Unicode normalization page ICU's data into the agent's RSS for
   // good (a localeCompare() sort of the inventory cost ~2 MB of the idle agent): agent/by-name.ts sorts.
   assert.not.match(source, /\.localeCompare\(|\.toLocale[A-Za-z]*\(|\bIntl\.|\.normalize\(/, 'the agent bundle uses ICU (collation, locale formatting or normalization)');
-  const probe = await run(process.execPath, [...flags, '-e', 'fetch("http://127.0.0.1:9").catch((e) => { console.log(String(e.cause ?? e)); })']);
-  assert.match(probe.stdout + probe.stderr, /WebAssembly is not defined/, 'the flags really turn WebAssembly off (else this check guards nothing)');
+  // The probe must reach a listening socket: Node 24 loads undici's WebAssembly parser only once a
+  // connection is up (Node 20 and 22 at fetch's first call), and refuses port 9 before connecting.
+  const listener = createServer((socket) => socket.destroy());
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = listener.address() as AddressInfo;
+    for (const node of [process.execPath, bed('BERTH_TEST_NODE_22'), bed('BERTH_TEST_NODE_24')]) {
+      const probe = await run(node, [...flags, '-e', `fetch("http://127.0.0.1:${port}").catch((e) => { console.log(String(e.cause ?? e)); })`]);
+      assert.match(probe.stdout + probe.stderr, /WebAssembly is not defined/, `${node}: the flags really turn WebAssembly off (else this check guards nothing)`);
+    }
+  } finally { listener.close(); }
 });
 
 test('the build-time validators accept and reject controller frames as run-time Ajv does', async () => {
