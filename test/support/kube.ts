@@ -90,10 +90,14 @@ export async function deleteTestNamespace(name: string): Promise<void> {
   // the namespace does not remove them: they would stay in etcd as orphans that every later
   // all-namespaces controller lists and reconciles. So drop their finalizers first, while the
   // namespace still exists (the apiserver refuses writes into a deleted one).
-  const berthKinds = kinds.filter((k) => k.endsWith('.berth.dev'));
-  const held = await kubectl(['get', berthKinds.join(','), '-n', name, '-o', 'name', '--ignore-not-found']);
-  for (const obj of held.stdout.split('\n').map((l) => l.trim()).filter(Boolean)) {
-    await kubectl(['-n', name, 'patch', obj, '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
+  // Only objects that hold a finalizer, 100 names per kubectl: one process per object took over
+  // ten minutes for a 5,000-host bench namespace.
+  for (const kind of kinds.filter((k) => k.endsWith('.berth.dev'))) {
+    const held = await kubectl(['get', kind, '-n', name, '--ignore-not-found', '-o', 'jsonpath={range .items[?(@.metadata.finalizers)]}{.metadata.name}{"\\n"}{end}']);
+    const names = held.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+    for (let i = 0; i < names.length; i += 100) {
+      await kubectl(['-n', name, 'patch', kind, ...names.slice(i, i + 100), '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
+    }
   }
   await kubectl(['delete', kinds.join(','), '--all', '-n', name, '--ignore-not-found', '--wait=false'], { check: true });
   const gone = await kubectl(['get', 'namespace', name, '-o', 'name']);
