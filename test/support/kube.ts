@@ -92,11 +92,19 @@ export async function deleteTestNamespace(name: string): Promise<void> {
   // namespace still exists (the apiserver refuses writes into a deleted one).
   // Only objects that hold a finalizer, 100 names per kubectl: one process per object took over
   // ten minutes for a 5,000-host bench namespace.
+  // Checked and retried: a namespace fence (fenceYaml) the test just deleted can refuse these
+  // patches for a few seconds more (the apiserver's policy cache) — every test run of
+  // gitops/health left its host behind that way.
   for (const kind of kinds.filter((k) => k.endsWith('.berth.dev'))) {
-    const held = await kubectl(['get', kind, '-n', name, '--ignore-not-found', '-o', 'jsonpath={range .items[?(@.metadata.finalizers)]}{.metadata.name}{"\\n"}{end}']);
-    const names = held.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
-    for (let i = 0; i < names.length; i += 100) {
-      await kubectl(['-n', name, 'patch', kind, ...names.slice(i, i + 100), '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
+    for (let attempt = 0; ; attempt++) {
+      const held = await kubectl(['get', kind, '-n', name, '--ignore-not-found', '-o', 'jsonpath={range .items[?(@.metadata.finalizers)]}{.metadata.name}{"\\n"}{end}']);
+      const names = held.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+      if (names.length === 0) break;
+      if (attempt === 40) { process.stderr.write(`deleteTestNamespace ${name}: ${names.length} ${kind} still hold finalizers after 20 s; they will stay in etcd\n`); break; }
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 500));
+      for (let i = 0; i < names.length; i += 100) {
+        await kubectl(['-n', name, 'patch', kind, ...names.slice(i, i + 100), '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
+      }
     }
   }
   await kubectl(['delete', kinds.join(','), '--all', '-n', name, '--ignore-not-found', '--wait=false'], { check: true });
