@@ -6,22 +6,17 @@ import { wirePolicy } from '../protocol/policy.js';
 import type { Server } from 'node:http';
 import type { Express } from 'express';
 import { createListener, listenOn, type Listener } from './tls/servers.js';
-import type { TlsFiles } from './tls/tls-files.js';
-import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { keyOf, splitKey, type ResourceKey } from './api/types.js';
 import { join } from 'node:path';
 import { anonymousAccess, type AccessControl } from './http/access.js';
 import { createApi } from './http/api.js';
 import { PageFeed } from './http/page-feed.js';
-import type { SessionAuthority } from './http/kube-access.js';
 import { UpgradeRouter } from './http/upgrade-router.js';
-import type { HostAllowlist } from './http/host-allowlist.js';
 import { upgradeLimit } from './http/request-limits.js';
 import { AgentHub } from './hub/hub.js';
 import { AGENT_CONNECT_PATH } from '../protocol/connect.js';
 import { CLOSE } from '../protocol/frames.js';
-import type { Leadership } from './leader/leadership.js';
 import { LogFanout } from './logs/fanout.js';
 import { LogSocket } from './http/log-socket.js';
 import { registerFleetMetrics } from './metrics/fleet-metrics.js';
@@ -40,63 +35,15 @@ import type { Store, StoreChange } from './store/store.js';
 import { ExecRelay } from './operate/exec-relay.js';
 import { ExecSocket } from './operate/exec-socket.js';
 import { noOperatorAccess, type OperatorAccess } from './operate/operator-access.js';
-import type { RestartRequestFile } from './operate/restart-requests.js';
 import { handleRestart, RESTART_PATH } from './operate/restart-route.js';
 import { generateSigningKey, importSigningKey, importVerificationKey, type SigningKey, type VerificationKey } from './tokens/signing-key.js';
 import { AgentAuthenticator } from './enrollment/agent-auth.js';
 import { SessionRecheck } from './tokens/session-recheck.js';
 import { StatsService } from './stats/stats-service.js';
 import { specHashKey } from './tokens/spec-hash-key.js';
+import type { ControllerOptions } from './controller-options.js';
 
-export interface ControllerOptions {
-  store: Store;
-  logger: Logger;
-  version: string;
-  /** Where the API, the web page and the agent endpoint listen. */
-  listen: { host: string; port: number };
-  /** The URL agents dial (written into token Secrets/files); default ws(s)://<agent listen address>. */
-  agentUrl?: string;
-  /** HTTPS on `listen` (the page, API and agent endpoint), reloaded when its files change. */
-  tls?: TlsFiles;
-  /**
-   * A second listener for the agent endpoint only (and /healthz, /readyz), so it can face the
-   * network while the page stays on loopback; TLS: its own, else `tls`.
-   */
-  agentListen?: { host: string; port: number; tls?: TlsFiles };
-  workers?: number;
-  /** Full resync of every resource (default 5 min). */
-  resyncMs?: number;
-  registry?: Registry;
-  leadership?: Leadership;
-  /**
-   * Who may read what through the HTTP surface — JSON API, event stream, and the log socket, which
-   * asks before upgrading (default anonymous: directory mode on loopback).
-   */
-  access?: AccessControl;
-  /** Kubernetes-mode page sign-in (POST /api/v1/session); usually the same object as `access`. */
-  sessions?: SessionAuthority;
-  /** The built status page (default <package>/dist/web); false serves none. */
-  webRoot?: string | false;
-  /**
-   * Operator actions (`berth exec`, and `berth restart` in directory mode): who may run them (the
-   * UI token, or RBAC `create containerhosts/exec`), and where directory mode keeps restart
-   * requests. Absent: every operator action is refused.
-   */
-  operator?: { access: OperatorAccess; restarts?: RestartRequestFile };
-  /**
-   * The names the controller answers to (Host header); anything else gets 421 on every route and
-   * upgrade (DNS rebinding). Directory mode always sets it; absent: any Host is answered.
-   */
-  hostAllowlist?: HostAllowlist;
-  /** How often live agent sessions are re-verified against their AgentTokens (default 30 s; also soon after every AgentToken change). */
-  sessionRecheckMs?: number;
-  /** Hub timings, for tests; resyncSeconds: how often agents re-send their inventory (default 300). */
-  hubOptions?: { pingIntervalMs?: number; helloTimeoutMs?: number; resyncSeconds?: number };
-  /** Container resource history (docs/stats.md): slot width, window, per-container gauges. */
-  stats?: { resolutionSeconds?: number; windowSeconds?: number; containerMetrics?: boolean };
-  /** Log fan-out tuning (docs/logs.md): grace after the last viewer, ring size, slow-viewer bound. */
-  logs?: { graceMs?: number; ringSize?: number; viewerMaxBufferedBytes?: number; accessRecheckMs?: number };
-}
+export type { ControllerOptions } from './controller-options.js';
 
 /**
  * Token reconciles are short but wait on I/O (token files or Secrets) several times each; with 2
