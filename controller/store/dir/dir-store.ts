@@ -37,7 +37,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { pino, type Logger } from 'pino';
+import { pino } from 'pino';
 import type { EventKind } from '../event-log.js';
 import { API_VERSION, FINALIZER, keyOf, type AgentToken, type AgentTokenStatus, type ContainerHost, type ContainerHostStatus, type ContainerSet, type ContainerSetStatus, type ResourceKey } from '../../api/types.js';
 import { ResourceValidator } from '../../api/validate.js';
@@ -56,29 +56,9 @@ import { StateFile, stateSnapshot, type MetaRecord } from './state-file.js';
 import { StatusFiles } from './status-files.js';
 import { TokenFiles } from './token-files.js';
 import { DirWatcher } from './watcher.js';
+import type { DirectoryStoreOptions } from './dir-store-options.js';
 
-export interface DirectoryStoreOptions {
-  /** Directories (recursive) and files of manifests. */
-  paths: string[];
-  stateDir: string;
-  logger?: Logger;
-  /** Quiet time after a file change before re-scanning (default 50 ms: a user waits on it). */
-  debounceMs?: number;
-  /**
-   * How long a resource must stay gone, across two scans, before it counts as deleted (default
-   * 1 s). Longer than the debounce on purpose: a checkout or an editor that briefly removes a file
-   * must never turn into a deleted host whose containers the controller then removes.
-   */
-  deleteConfirmMs?: number;
-  /** Namespace of resources that name none (default "default"). */
-  namespaceDefault?: string;
-  /** Full re-scan interval as a safety net for missed watch events (default 30 s; 0 = off). */
-  resyncMs?: number;
-  /** The validator to use (default: one built from the package's CRDs). */
-  validator?: ResourceValidator;
-  /** The CA agents verify the controller with (PEM): written as `ca.crt` beside the token files. */
-  agentCa?: string;
-}
+export type { DirectoryStoreOptions } from './dir-store-options.js';
 
 export class DirectoryStore extends CachedStore {
   private readonly roots: string[];
