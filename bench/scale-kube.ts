@@ -1,10 +1,13 @@
 // bench/scale's Kubernetes mode: the fleet declared in fresh namespaces of the bed's apiserver, the
 // controller's arguments, the token copier (an operator's provisioning: each agent's token copied
 // from its Secret to a file the simulated agent reads), and the cleanup that leaves nothing behind.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { installCrds } from '../test/support/berth.js';
 import { createTestNamespace, deleteTestNamespace, kubeconfig, kubectl } from '../test/support/kube.js';
+import { bed } from '../test/support/testbed.js';
 import { pool, sleep } from './scale-proc.js';
 
 export interface KubeFleet { ns: string; sysNs: string }
@@ -28,24 +31,32 @@ export function kubeControllerArgs(fleet: KubeFleet): string[] {
 /**
  * Copies the token Secrets of NS into TOKEN_ROOT/NS/<name>.token as they appear — and again when a
  * token changes (agents re-read their file on every reconnect) — until the returned stop() is called.
+ * It watches (`kubectl get --watch`: the list, then one line per change), as the kubelet's default
+ * Watch strategy keeps a pod's Secret volume current: a token reaches its agent at once, and the run
+ * does not list every Secret every 2 s — a load on the apiserver that the floor does not carry.
  */
-export function startTokenCopier(ns: string, tokenRoot: string, expected: number): () => Promise<void> {
+export function startTokenCopier(ns: string, tokenRoot: string): () => Promise<void> {
   mkdirSync(join(tokenRoot, ns), { recursive: true });
   const have = new Map<string, string>();   // name → token as last copied
+  const copy = (line: string): void => {
+    const [name, b64] = line.split('\t');
+    if (!name || !b64 || have.get(name) === b64) return;
+    writeFileSync(join(tokenRoot, ns, `${name}.token`), Buffer.from(b64, 'base64'), { mode: 0o600 });
+    have.set(name, b64);
+  };
   let stopped = false;
+  let watch: ChildProcess | undefined;
   const loop = (async () => {
+    // A watch ends when the apiserver closes it (timeout, restart): list and watch again.
     while (!stopped) {
-      const r = await kubectl(['-n', ns, 'get', 'secrets', '-o', 'jsonpath={range .items[*]}{.metadata.name}{"\\t"}{.data.token}{"\\n"}{end}'], { timeoutMs: 60_000 });
-      for (const line of r.stdout.split('\n')) {
-        const [name, b64] = line.split('\t');
-        if (!name || !b64 || have.get(name) === b64) continue;
-        writeFileSync(join(tokenRoot, ns, `${name}.token`), Buffer.from(b64, 'base64'), { mode: 0o600 });
-        have.set(name, b64);
-      }
-      await sleep(have.size < expected ? 2_000 : 10_000);
+      const child = watch = spawn(bed('BERTH_TEST_KUBECTL'), ['--kubeconfig', kubeconfig('admin'), '-n', ns, 'get', 'secrets', '--watch',
+        '-o', 'jsonpath={.metadata.name}{"\\t"}{.data.token}{"\\n"}'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      createInterface({ input: child.stdout }).on('line', copy);
+      await new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.once('error', () => resolve()); });
+      if (!stopped) await sleep(1_000);
     }
   })();
-  return async () => { stopped = true; await loop.catch(() => undefined); };
+  return async () => { stopped = true; watch?.kill(); await loop; };
 }
 
 /** Before the controller stops: force-delete every host (the controller drops its finalizers without agents). */

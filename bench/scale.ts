@@ -16,7 +16,8 @@
 // per host (berth_kube_requests_total).
 //
 // --controller-node-args "FLAGS": node/V8 flags for the controller process only (heap tuning
-// experiments); --no-restart skips the restart phase.
+// experiments); --controller-args "FLAGS": extra `berth controller` flags (e.g. "--kube-api-qps 200");
+// --no-restart skips the restart phase.
 //
 // --stats off|on|compare: agents send no stats (default) / `stats` frames every --stats-resolution
 // seconds to a controller keeping --stats-slots slots at that resolution / both, one after the other,
@@ -67,6 +68,7 @@ const values = parseScriptArgs(import.meta.url, {
   'no-restart': { type: 'boolean', default: false },
   /** Extra node/V8 flags for the controller process only, space-separated (e.g. "--heap-growing-percent=50"). */
   'controller-node-args': { type: 'string', default: '' },
+  'controller-args': { type: 'string', default: '' },
   stats: { type: 'string', default: 'off' },
   'stats-resolution': { type: 'string', default: '1' },
   'stats-slots': { type: 'string', default: '360' },
@@ -140,6 +142,7 @@ async function runCase(mode: 'dir' | 'kube', m: number, withStats: boolean): Pro
       ? ['controller', '--dir', manifests, '--state', state]
       : kubeControllerArgs(fleetNs!);
     if (withStats) args.push(...statsControllerArgs(statsPlan));
+    args.push(...values['controller-args']!.split(' ').filter(Boolean));
     const prof = [
       ...values['controller-node-args']!.split(' ').filter(Boolean),
       ...(values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : []),
@@ -159,7 +162,7 @@ async function runCase(mode: 'dir' | 'kube', m: number, withStats: boolean): Pro
     // Agents: tokens come from the controller's state directory (dir) or, in Kubernetes mode, from
     // the Secrets, copied to files here as they appear (what an operator's provisioning would do).
     const tokenRoot = mode === 'dir' ? join(state, 'tokens') : join(root, 'tokens');
-    if (fleetNs) stopCopier = startTokenCopier(ns, tokenRoot, m);
+    if (fleetNs) stopCopier = startTokenCopier(ns, tokenRoot);
     const procs = Number(values['agent-procs'] ?? Math.min(4, Math.max(1, Math.ceil(m / 1500))));
     const keys = Array.from({ length: m }, (_, i) => `${ns}/${hostName(i)}`);
     const stats = new Map<ChildProcess, WorkerStats>();
