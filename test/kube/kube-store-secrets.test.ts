@@ -10,6 +10,17 @@ test.before(startKubeStore);
 
 test.after(stopKubeStores);
 
+/** A label (metadata only) is not a store change; the delete after it is exactly one. */
+async function labelThenDelete(kind: 'Secret' | 'ConfigMap', name: string, gone: () => boolean): Promise<void> {
+  const key = `${ns}/${name}`;
+  const afterChange = eventsFor(kind, key);
+  await kubectl(['label', kind.toLowerCase(), name, '-n', ns, 'only=metadata'], { check: true });
+  await kubectl(['delete', kind.toLowerCase(), name, '-n', ns], { check: true });
+  await waitFor(`the ${kind} gone`, gone);
+  await waitFor('a delete change', () => eventsFor(kind, key) > afterChange);
+  assert.is(eventsFor(kind, key), afterChange + 1, 'a metadata-only change is not a change; the delete is');
+}
+
 test('writeAgentToken creates, then updates the Secret (type, data, labels, ownerReference); alice cannot read it', async () => {
   await applyYaml(`apiVersion: berth.dev/v1alpha1\nkind: AgentToken\nmetadata: { name: box-1, namespace: ${ns} }\nspec: { hostRef: { name: box-1 } }\n`);
   const key = `${ns}/box-1`;
@@ -107,12 +118,7 @@ test('Secrets: add, change and delete emit Secret events; secret() returns the n
   await kubectl(['patch', 'secret', 'db-pass', '-n', ns, '--type=merge', '-p', JSON.stringify({ data: { password: Buffer.from('two').toString('base64') } })], { check: true });
   await waitFor('the new data', () => store.secret(ns, 'db-pass')?.data.password?.toString() === 'two');
   await waitFor('a change event', () => eventsFor('Secret', key) > before);
-  const afterChange = eventsFor('Secret', key);
-  await kubectl(['label', 'secret', 'db-pass', '-n', ns, 'only=metadata'], { check: true });
-  await kubectl(['delete', 'secret', 'db-pass', '-n', ns], { check: true });
-  await waitFor('the Secret gone', () => !store.secret(ns, 'db-pass'));
-  await waitFor('a delete event', () => eventsFor('Secret', key) > afterChange);
-  assert.is(eventsFor('Secret', key), afterChange + 1, 'a metadata-only change is not an event; the delete is');
+  await labelThenDelete('Secret', 'db-pass', () => !store.secret(ns, 'db-pass'));
 });
 
 test('ConfigMaps (files volumes, envFrom): add, change (data and binaryData) and delete emit ConfigMap changes; configMap() returns the new data', async () => {
@@ -125,12 +131,7 @@ test('ConfigMaps (files volumes, envFrom): add, change (data and binaryData) and
   await kubectl(['patch', 'configmap', 'site', '-n', ns, '--type=merge', '-p', JSON.stringify({ data: { 'index.html': 'two' }, binaryData: { logo: Buffer.from([0, 1, 2]).toString('base64') } })], { check: true });
   await waitFor('the new data', () => store.configMap(ns, 'site')?.data['index.html']?.toString() === 'two' && store.configMap(ns, 'site')?.data.logo?.length === 3);
   await waitFor('a change', () => eventsFor('ConfigMap', key) > before);
-  const afterChange = eventsFor('ConfigMap', key);
-  await kubectl(['label', 'configmap', 'site', '-n', ns, 'only=metadata'], { check: true });
-  await kubectl(['delete', 'configmap', 'site', '-n', ns], { check: true });
-  await waitFor('the ConfigMap gone', () => !store.configMap(ns, 'site'));
-  await waitFor('a delete change', () => eventsFor('ConfigMap', key) > afterChange);
-  assert.is(eventsFor('ConfigMap', key), afterChange + 1, 'a metadata-only change is not a change; the delete is');
+  await labelThenDelete('ConfigMap', 'site', () => !store.configMap(ns, 'site'));
 });
 
 test('AgentToken deletion removes it (and its uid lookup) and emits', async () => {
