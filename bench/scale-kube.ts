@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { installCrds } from '../test/support/berth.js';
 import { createTestNamespace, deleteTestNamespace, kubeconfig, kubectl } from '../test/support/kube.js';
 import { bed } from '../test/support/testbed.js';
-import { pool, sleep } from './scale-proc.js';
+import { pool, sleep, track } from './scale-proc.js';
 
 export interface KubeFleet { ns: string; sysNs: string }
 
@@ -31,27 +31,39 @@ export function kubeControllerArgs(fleet: KubeFleet): string[] {
 /**
  * Copies the token Secrets of NS into TOKEN_ROOT/NS/<name>.token as they appear — and again when a
  * token changes (agents re-read their file on every reconnect) — until the returned stop() is called.
- * It watches (`kubectl get --watch`: the list, then one line per change), as the kubelet's default
+ * It watches (`kubectl get --watch`: the list, then one document per change), as the kubelet's default
  * Watch strategy keeps a pod's Secret volume current: a token reaches its agent at once, and the run
  * does not list every Secret every 2 s — a load on the apiserver that the floor does not carry.
  */
 export function startTokenCopier(ns: string, tokenRoot: string): () => Promise<void> {
   mkdirSync(join(tokenRoot, ns), { recursive: true });
   const have = new Map<string, string>();   // name → token as last copied
-  const copy = (line: string): void => {
-    const [name, b64] = line.split('\t');
+  interface SecretLike { kind?: string; metadata?: { name?: string }; data?: { token?: string }; items?: SecretLike[] }
+  const copy = (o: SecretLike): void => {
+    if (o.kind?.endsWith('List')) { for (const item of o.items ?? []) copy(item); return; }
+    const name = o.metadata?.name, b64 = o.data?.token;
     if (!name || !b64 || have.get(name) === b64) return;
     writeFileSync(join(tokenRoot, ns, `${name}.token`), Buffer.from(b64, 'base64'), { mode: 0o600 });
     have.set(name, b64);
+  };
+  // `-o json --watch` prints each document (the first list, or a List per chunk, then one object
+  // per change) pretty-printed: it ends at a line that is just "}".
+  let doc: string[] = [];
+  const onLine = (line: string): void => {
+    doc.push(line);
+    if (line !== '}') return;
+    try { copy(JSON.parse(doc.join('\n')) as SecretLike); } catch { /* not a whole document: skipped */ }
+    doc = [];
   };
   let stopped = false;
   let watch: ChildProcess | undefined;
   const loop = (async () => {
     // A watch ends when the apiserver closes it (timeout, restart): list and watch again.
     while (!stopped) {
-      const child = watch = spawn(bed('BERTH_TEST_KUBECTL'), ['--kubeconfig', kubeconfig('admin'), '-n', ns, 'get', 'secrets', '--watch',
-        '-o', 'jsonpath={.metadata.name}{"\\t"}{.data.token}{"\\n"}'], { stdio: ['ignore', 'pipe', 'ignore'] });
-      createInterface({ input: child.stdout }).on('line', copy);
+      const child = watch = track(spawn(bed('BERTH_TEST_KUBECTL'), ['--kubeconfig', kubeconfig('admin'), '-n', ns, 'get', 'secrets', '--watch',
+        '-o', 'json'], { stdio: ['ignore', 'pipe', 'ignore'] }));
+      doc = [];
+      createInterface({ input: child.stdout }).on('line', onLine);
       await new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.once('error', () => resolve()); });
       if (!stopped) await sleep(1_000);
     }
