@@ -41,6 +41,20 @@ test('a first use right after the token was issued is folded into the next minut
   assert.equal(h.writes, [{ uid: 'u1', at: '2026-12-01T12:00:03Z' }], 'then written once, with the time of the use');
 });
 
+test('a use while the issue write is still in flight (no issuedAt in the store yet) waits for the issue, then its minute', () => {
+  const tokens = new Map<string, TokenUse>([['u1', {}]]);
+  const h = harness(tokens);
+  h.rec.used('u1');
+  h.at(5_000); h.rec.flush();
+  assert.is(h.writes.length, 0, 'nothing written from a status without the issue: it would undo the issue write');
+  assert.is(h.rec.waiting, 1, 'the use is kept');
+  tokens.get('u1')!.issuedAt = '2026-12-01T12:00:06Z';   // the issue write landed
+  h.at(7_000); h.rec.flush();
+  assert.is(h.writes.length, 0, 'folded into the minute after the issue');
+  h.at(66_000); h.rec.flush();
+  assert.equal(h.writes, [{ uid: 'u1', at: '2026-12-01T12:00:00Z' }]);
+});
+
 test('uses within the minute become one write carrying the latest time; a token used long ago is written at once', async () => {
   const tokens = new Map<string, TokenUse>([['u1', { issuedAt: '2026-11-01T00:00:00Z', lastUsedAt: '2026-12-01T11:00:00Z' }]]);
   const h = harness(tokens);
