@@ -11,7 +11,7 @@
 //     issuedAt: the issue write counts as that minute's write, which folds a first use right after
 //     minting into the next minute instead of a second write now);
 //   - never before the token's issue is in the store (an agent can connect while that write is
-//     in flight; a write computed from the older status would undo it);
+//     in flight);
 //   - repeated uses in between become one write with the latest time;
 //   - at most `concurrency` such writes in flight, so a reconnecting fleet's writes trickle behind
 //     the host and token reconciles instead of arriving as one wave.
@@ -84,10 +84,9 @@ export class LastUsedRecorder {
       const token = this.opts.lookup(uid);
       if (!token) { this.pending.delete(uid); continue; }
       // Not issued yet as the store sees it: its issue write is in flight (an agent can connect
-      // as soon as the Secret exists, before the status write lands). Written now, the whole-status
-      // write would be computed from the status without issuedAt and, on the 409 it meets, remove
-      // the issue just written -- and the token would be minted again, cutting its agent off
-      // (bench/scale --modes kube: 5 of 1,000 agents revoked on a cold start). Wait for the issue.
+      // as soon as the Secret exists, before the status write lands). Keep the use: once the issue
+      // is in, it folds into the minute after it, like any first use. (The write itself is made
+      // from the status as stored, so it could not undo the issue either: token-reconciler.ts.)
       if (token.issuedAt === undefined) continue;
       const lastUsed = Date.parse(token.lastUsedAt ?? '');
       // Already recorded (by us, or by another replica) at or after this use: nothing to write.

@@ -124,6 +124,8 @@ export class TokenReconciler implements Reconciler<ResourceKey> {
   private async writeLastUsed(uid: string, at: string): Promise<void> {
     const token = this.store.tokenByUid(uid);
     if (!token?.status) return;
-    await this.store.writeTokenStatus(`${token.metadata.namespace}/${token.metadata.name}`, { ...token.status, lastUsedAt: at });
+    // From the status as stored at the write (again after a 409), never from this copy: a write in
+    // between (the issue, a rotation) must not be undone by a lastUsedAt.
+    await this.store.writeTokenStatus(`${token.metadata.namespace}/${token.metadata.name}`, (current) => (current?.issuedAt ? { ...current, lastUsedAt: at } : undefined));
   }
 }

@@ -3,10 +3,10 @@
 // this and implement only how resources get into the cache (scans, informers) and how writes leave
 // it (files, the apiserver).
 import type { Logger } from 'pino';
-import type { AgentToken, AgentTokenStatus, ConfigMapData, ContainerHost, ContainerHostStatus, ContainerSet, ContainerSetStatus, ResourceKey, SecretData } from '../api/types.js';
+import type { AgentToken, ConfigMapData, ContainerHost, ContainerHostStatus, ContainerSet, ContainerSetStatus, ResourceKey, SecretData } from '../api/types.js';
 import { StoreCache } from './cache.js';
 import { EventLog, type EventKind } from './event-log.js';
-import type { EventRecord, SigningKeyMaterial, SourceProblem, Store, StoreChange, StoredEvent } from './store.js';
+import type { EventRecord, SigningKeyMaterial, SourceProblem, Store, StoreChange, StoredEvent, TokenStatusUpdate } from './store.js';
 
 export abstract class CachedStore implements Store {
   protected readonly cache: StoreCache;
@@ -36,7 +36,7 @@ export abstract class CachedStore implements Store {
   abstract stop(): Promise<void>;
   abstract problems(): SourceProblem[];
   abstract writeHostStatus(key: ResourceKey, status: ContainerHostStatus): Promise<void>;
-  abstract writeTokenStatus(key: ResourceKey, status: AgentTokenStatus): Promise<void>;
+  abstract writeTokenStatus(key: ResourceKey, status: TokenStatusUpdate): Promise<void>;
   abstract writeSetStatus(key: ResourceKey, status: ContainerSetStatus): Promise<void>;
   abstract ensureFinalizer(key: ResourceKey): Promise<void>;
   abstract removeFinalizer(key: ResourceKey): Promise<void>;

@@ -18,6 +18,9 @@ export interface SourceProblem { source: string; line?: number; message: string;
 export interface EventRecord { type: 'Normal' | 'Warning'; reason: string; message: string }
 
 /** An event as kept for the HTTP API; repeats of the same event are counted, as Kubernetes does. */
+/** A whole new AgentToken status, or how to make it from the stored one (Store.writeTokenStatus). */
+export type TokenStatusUpdate = AgentTokenStatus | ((current: AgentTokenStatus | undefined) => AgentTokenStatus | undefined);
+
 export interface StoredEvent extends EventRecord { count: number; firstTimestamp: string; lastTimestamp: string }
 
 /** The controller's token signing key (Ed25519, as JWKs). Never logged, never in status. */
@@ -53,7 +56,13 @@ export interface Store {
 
   /** Replace the host's status (callers only write when it changed). */
   writeHostStatus(key: ResourceKey, status: ContainerHostStatus): Promise<void>;
-  writeTokenStatus(key: ResourceKey, status: AgentTokenStatus): Promise<void>;
+  /**
+   * Replace the token's status. A function is given the status as stored when the write is made —
+   * again after a conflict — and returns the new one (undefined: write nothing): for a writer that
+   * changes one field (lastUsedAt) off the reconciler's path, which must never undo what another
+   * write stored in between.
+   */
+  writeTokenStatus(key: ResourceKey, status: TokenStatusUpdate): Promise<void>;
   /**
    * Replace a set's status. Hosts read their set revision from it, so it resolves only once the
    * status is durable (directory mode: written and synced): a restart never finds an older one.

@@ -52,6 +52,13 @@ test('writeAgentToken creates, then updates the Secret (type, data, labels, owne
   assert.equal(store.token(key)!.status, less);
   assert.is(store.tokenByUid(token.metadata.uid)!.status!.issuedAt, '2025-02-01T00:00:00Z');
 
+  // A function is made from the status as the apiserver has it: another writer's change (here
+  // kubectl's, which the informer may not have seen yet: the write then conflicts and re-reads) is
+  // kept, not undone.
+  await kubectl(['patch', 'agenttoken', 'box-1', '-n', ns, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { issuedAt: '2025-03-01T00:00:00Z' } })], { check: true });
+  await store.writeTokenStatus(key, (current) => (current ? { ...current, lastUsedAt: '2025-03-01T00:01:00Z' } : undefined));
+  assert.equal((await getJson(['get', 'agenttoken', 'box-1', '-n', ns])).status, { ...less, issuedAt: '2025-03-01T00:00:00Z', lastUsedAt: '2025-03-01T00:01:00Z' });
+
   const denied = await kubectl(['get', 'secret', 'box-1-agent-token', '-n', ns], { as: 'alice' });
   assert.is.not(denied.code, 0);
   assert.match(denied.stderr, /Forbidden/);

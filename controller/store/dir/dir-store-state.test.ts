@@ -182,6 +182,17 @@ test('own status writes reach watchAll() listeners (the page), never subscribe()
   }, (dir) => write(join(dir, 'a.yaml'), `${host('a')}---\n${token('a')}`));
 });
 
+test('writeTokenStatus with a function: made from the status as stored; undefined writes nothing', async () => {
+  await withStore(async ({ store }) => {
+    await store.writeTokenStatus('default/a', { secretName: 'a-agent-token', issuedAt: '2026-12-01T12:00:00Z' });
+    const version = store.token('default/a')!.metadata.resourceVersion;
+    await store.writeTokenStatus('default/a', () => undefined);
+    assert.is(store.token('default/a')!.metadata.resourceVersion, version, 'nothing written');
+    await store.writeTokenStatus('default/a', (current) => ({ ...current, lastUsedAt: '2026-12-01T12:01:00Z' }));
+    assert.equal(store.token('default/a')!.status, { secretName: 'a-agent-token', issuedAt: '2026-12-01T12:00:00Z', lastUsedAt: '2026-12-01T12:01:00Z' });
+  }, (dir) => write(join(dir, 'a.yaml'), `${host('a')}---\n${token('a')}`));
+});
+
 test('recorded events: the last 100 per resource, repeats counted', async () => {
   await withStore(async ({ store }) => {
     for (let i = 0; i < 105; i++) store.recordEvent('ContainerHost', 'default/a', { type: 'Normal', reason: 'Step', message: `step ${i}` });

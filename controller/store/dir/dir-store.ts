@@ -39,10 +39,10 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pino } from 'pino';
 import type { EventKind } from '../event-log.js';
-import { API_VERSION, FINALIZER, keyOf, type AgentToken, type AgentTokenStatus, type ContainerHost, type ContainerHostStatus, type ContainerSet, type ContainerSetStatus, type ResourceKey } from '../../api/types.js';
+import { API_VERSION, FINALIZER, keyOf, type AgentToken, type ContainerHost, type ContainerHostStatus, type ContainerSet, type ContainerSetStatus, type ResourceKey } from '../../api/types.js';
 import { ResourceValidator } from '../../api/validate.js';
 import { CachedStore } from '../cached-store.js';
-import type { EventRecord, SigningKeyMaterial, SourceProblem } from '../store.js';
+import type { EventRecord, SigningKeyMaterial, SourceProblem, TokenStatusUpdate } from '../store.js';
 import { errorMessage } from '../../lib/errors.js';
 import { defined } from '../../lib/objects.js';
 import { specDigest } from './digest.js';
@@ -163,9 +163,11 @@ export class DirectoryStore extends CachedStore {
     this.cache.wroteStatus({ kind: 'ContainerHost', key });
   }
 
-  async writeTokenStatus(key: ResourceKey, status: AgentTokenStatus): Promise<void> {
+  async writeTokenStatus(key: ResourceKey, update: TokenStatusUpdate): Promise<void> {
     const token = this.cache.token(key);
     if (!token) throw new Error(`AgentToken ${key} not found`);
+    const status = typeof update === 'function' ? update(token.status) : update;
+    if (status === undefined) return;
     const copy = structuredClone(status);
     this.cache.setToken(key, { ...token, metadata: { ...token.metadata, resourceVersion: String(++this.resourceVersion) }, status: copy });
     this.statusFiles.write('AgentToken', key, token.metadata.uid, copy);

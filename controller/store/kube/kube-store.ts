@@ -20,7 +20,7 @@ import { asKubeError, KubeApi, KubeHttp, type RequestRecord } from '../../kube/a
 import { DEFAULT_RATE_LIMITS, type RateLimits } from '../../kube/request-lanes.js';
 import { canonicalJson } from '../../lib/canonical-json.js';
 import { CachedStore } from '../cached-store.js';
-import type { EventRecord, SigningKeyMaterial, SourceProblem, StoredEvent } from '../store.js';
+import type { EventRecord, SigningKeyMaterial, SourceProblem, StoredEvent, TokenStatusUpdate } from '../store.js';
 import { EventRecorder } from './events.js';
 import {
   GROUP, PLURAL, rawKey, reconcileInputs, SECRET_FIELD_SELECTOR, SECRET_LABEL_SELECTOR, secretChanged, toAgentToken, toContainerHost, toContainerSet,
@@ -253,8 +253,8 @@ export class KubeStore extends CachedStore {
     await this.writeStatus('ContainerHost', key, status);
   }
 
-  async writeTokenStatus(key: ResourceKey, status: AgentTokenStatus): Promise<void> {
-    await this.writeStatus('AgentToken', key, status);
+  async writeTokenStatus(key: ResourceKey, update: TokenStatusUpdate): Promise<void> {
+    await this.writeStatus('AgentToken', key, typeof update === 'function' ? (current) => update(current as AgentTokenStatus | undefined) : update);
   }
 
   /** Resolves once the apiserver stored it (hosts then act on it; a new leader reads the same). */
@@ -265,13 +265,16 @@ export class KubeStore extends CachedStore {
   /**
    * Replaces the status: a merge patch from the current status to `status` (nulls for removed
    * fields), conditional on the resourceVersion it was computed against; on 409 the object is read
-   * again and the diff recomputed — a diff against a stale copy could miss a field to remove.
+   * again and the diff recomputed — a diff against a stale copy could miss a field to remove. A
+   * function computes the status from the object's as read, on every attempt (undefined: no write).
    */
-  private async writeStatus(kind: Kind, key: ResourceKey, status: object): Promise<void> {
+  private async writeStatus(kind: Kind, key: ResourceKey, update: object | ((current: unknown) => object | undefined)): Promise<void> {
     const { namespace, name } = splitKey(key);
     let current = this.reflectors[kind].get(key);
     if (!current) throw new Error(`${kind} ${key} not found`);
     for (let attempt = 1; ; attempt++) {
+      const status = typeof update === 'function' ? update(current.status) : update;
+      if (status === undefined) return;
       const body = statusPatchBody(current.status as Record<string, unknown> | undefined, status, current.metadata.resourceVersion);
       try {
         const updated = await this.api.mergePatchCustomObjectStatus(`write status of ${kind} ${key}`,
